@@ -1,0 +1,95 @@
+#pragma once
+/// The plugin ABI: the descriptor every plugin library exports and the checks the host makes
+/// before it calls anything else in the library.
+///
+/// A plugin exports exactly one symbol, `portico_plugin_descriptor`, with C linkage. The host
+/// reads the descriptor's plain fields (ABI major/minor, build signature, name, version) first;
+/// only when the major version and the build signature match its own does it call `create`.
+/// The build signature captures what makes C++ objects incompatible across a shared-object
+/// boundary: the compiler family and major version, the libstdc++ string ABI, and POCO's version.
+
+#include "Poco/Version.h"
+#include <cstdint>
+#include <string>
+
+#define PORTICO_ABI_MAJOR 1
+#define PORTICO_ABI_MINOR 0
+
+#define PORTICO_STRINGIFY_(x) #x
+#define PORTICO_STRINGIFY(x) PORTICO_STRINGIFY_(x)
+
+#if defined(__clang__)
+#define PORTICO_COMPILER_ID "clang-" PORTICO_STRINGIFY(__clang_major__)
+#elif defined(__GNUC__)
+#define PORTICO_COMPILER_ID "gcc-" PORTICO_STRINGIFY(__GNUC__)
+#else
+#define PORTICO_COMPILER_ID "unknown"
+#endif
+
+#if defined(_GLIBCXX_USE_CXX11_ABI)
+#define PORTICO_CXX11_ABI PORTICO_STRINGIFY(_GLIBCXX_USE_CXX11_ABI)
+#else
+#define PORTICO_CXX11_ABI "n/a"
+#endif
+
+/// The build signature compiled into both the host and every plugin.
+#define PORTICO_BUILD_SIGNATURE \
+    PORTICO_COMPILER_ID ";cxx11abi=" PORTICO_CXX11_ABI ";poco=" PORTICO_STRINGIFY(POCO_VERSION)
+
+#define PORTICO_ENTRY_POINT "portico_plugin_descriptor"
+
+namespace portico {
+
+class Plugin;
+class PluginContext;
+
+/// Creates the plugin. Never throws: on failure it returns nullptr and puts the reason in
+/// `error` (the PORTICO_PLUGIN macro does this wrapping for you).
+using PluginFactory = Plugin* (*)(PluginContext& context, std::string& error);
+
+/// What a plugin library exports. The first five fields are plain C data so that the host can
+/// read them from a library built against any ABI version.
+struct PluginDescriptor
+{
+    std::uint32_t abiMajor;
+    std::uint32_t abiMinor;
+    const char* buildSignature;
+    const char* name;
+    const char* version;
+    PluginFactory create;
+};
+
+using DescriptorFunction = const PluginDescriptor* (*)();
+
+} // namespace portico
+
+/// Declares the plugin entry point for class `PluginClass`, which must have a constructor
+/// `PluginClass(portico::PluginContext&)` that parses and validates its configuration
+/// (throwing on a bad one). Use once per plugin library, at namespace scope.
+#define PORTICO_PLUGIN(PluginClass, pluginName, pluginVersion)                                 \
+    namespace {                                                                                \
+    portico::Plugin* portico_create_plugin_(portico::PluginContext& context, std::string& error) \
+    {                                                                                          \
+        try                                                                                    \
+        {                                                                                      \
+            return new PluginClass(context);                                                   \
+        }                                                                                      \
+        catch (const std::exception& e)                                                        \
+        {                                                                                      \
+            error = portico::describeException(e);                                             \
+        }                                                                                      \
+        catch (...)                                                                            \
+        {                                                                                      \
+            error = "unknown exception";                                                       \
+        }                                                                                      \
+        return nullptr;                                                                        \
+    }                                                                                          \
+    const portico::PluginDescriptor portico_descriptor_ = {                                    \
+        PORTICO_ABI_MAJOR, PORTICO_ABI_MINOR, PORTICO_BUILD_SIGNATURE, pluginName,             \
+        pluginVersion, &portico_create_plugin_};                                               \
+    }                                                                                          \
+    extern "C" __attribute__((visibility("default"))) const portico::PluginDescriptor*         \
+    portico_plugin_descriptor()                                                                \
+    {                                                                                          \
+        return &portico_descriptor_;                                                           \
+    }

@@ -1,0 +1,52 @@
+#pragma once
+/// The interface every plugin implements. All hooks have empty defaults: override the ones you
+/// need. The host calls them inside try/catch; an exception becomes a 500 answer in OpenAI's
+/// error shape (with every header the response hooks add) and a log line.
+///
+/// One plugin object serves all requests of one chain, concurrently: hooks must be thread-safe
+/// and keep per-request state in the Exchange, not in the plugin.
+
+#include "portico/Exchange.h"
+#include <string>
+#include <string_view>
+
+namespace portico {
+
+/// How an exchange ended, for completion hooks.
+enum class Outcome
+{
+    Completed,  ///< the whole answer was sent
+    Error,      ///< a hook or the handler threw, or the stream ended in an error
+    ClientGone  ///< the client went away before the answer was complete
+};
+
+class Plugin
+{
+public:
+    virtual ~Plugin() = default;
+
+    /// Runs in config order before the handler. Answering (respond/respondError) stops the
+    /// walk inwards; the response-head hooks of every plugin whose request hook ran still run.
+    virtual void onRequest(Exchange&) {}
+
+    /// Runs in reverse config order once the answer's status and headers are known, before
+    /// anything is sent (for a stream: before its first byte). Add or change headers here.
+    virtual void onResponseHead(Exchange&) {}
+
+    /// Sees the body: once with the whole body of a buffered answer, or once per chunk of a
+    /// stream, just before it is written.
+    virtual void onResponseBody(Exchange&, std::string_view /*chunk*/) {}
+
+    /// Always runs last, whatever happened (success, error, client gone).
+    virtual void onComplete(Exchange&, Outcome) {}
+
+    /// Empty when the plugin can serve; otherwise why not (shown by /readyz).
+    virtual std::string notReadyReason() const { return {}; }
+
+    /// Lifecycle: start() runs once all plugins of a chain are created, in chain order;
+    /// stop() when the chain is retired (reload, shutdown), in reverse order.
+    virtual void start() {}
+    virtual void stop() {}
+};
+
+} // namespace portico

@@ -1,0 +1,30 @@
+#pragma once
+/// W3C Trace Context `traceparent` (https://www.w3.org/TR/trace-context/): parsing an incoming
+/// header and formatting an outgoing one.
+
+#include <optional>
+#include <string>
+
+namespace portico {
+
+struct Traceparent
+{
+    std::string traceId;  ///< 32 lowercase hex, not all zero
+    std::string parentId; ///< 16 lowercase hex, not all zero
+    bool sampled = false;
+
+    /// Parses "00-<32 hex>-<16 hex>-<2 hex>". Returns nothing for anything malformed, an
+    /// all-zero id, or version ff. Higher versions are accepted by their first four fields, as
+    /// the spec asks.
+    static std::optional<Traceparent> parse(const std::string& header);
+
+    /// "00-<traceId>-<parentId>-01|00".
+    std::string format() const;
+};
+
+/// 32 lowercase hex from a per-thread generator seeded from the OS; never all zero.
+std::string newTraceId();
+/// 16 lowercase hex, never all zero.
+std::string newSpanId();
+
+} // namespace portico

@@ -1,0 +1,210 @@
+#include "app/PorticoApp.h"
+#include "app/SignalWaiter.h"
+#include "http/ChainBuilder.h"
+#include "http/HttpServer.h"
+#include "portico/Abi.h"
+#include "portico/Errors.h"
+#include "portico/Version.h"
+#include "Poco/AutoPtr.h"
+#include "Poco/ConsoleChannel.h"
+#include "Poco/FormattingChannel.h"
+#include "Poco/Logger.h"
+#include "Poco/Path.h"
+#include "Poco/PatternFormatter.h"
+#include "Poco/Util/HelpFormatter.h"
+#include "Poco/Util/Option.h"
+#include "Poco/Util/OptionSet.h"
+#include <prometheus/registry.h>
+#include <systemd/sd-daemon.h>
+#include <iostream>
+#include <unistd.h>
+
+namespace portico {
+
+namespace {
+
+/// Exit code for configuration problems (sysexits.h EX_CONFIG).
+constexpr int ExitConfig = 78;
+
+/// Plugins live in ../lib/portico/plugins relative to porticod, wherever it was installed.
+std::string defaultPluginPath()
+{
+    char exe[4096];
+    const ssize_t length = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (length <= 0)
+        return PORTICO_DEFAULT_PLUGIN_DIR;
+    exe[length] = '\0';
+    Poco::Path path(exe);
+    path.makeParent().makeParent();
+    return path.toString() + "lib/portico/plugins";
+}
+
+} // namespace
+
+PorticoApp::PorticoApp() : metrics_(std::make_shared<prometheus::Registry>())
+{
+    setUnixOptions(true);
+}
+
+PorticoApp::~PorticoApp() = default;
+
+void PorticoApp::defineOptions(Poco::Util::OptionSet& options)
+{
+    ServerApplication::defineOptions(options);
+    options.addOption(Poco::Util::Option("config", "c", "config file (.ini or .xml)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE"));
+    options.addOption(Poco::Util::Option("check-config", "", "load and validate everything, print the chain, exit"));
+    options.addOption(Poco::Util::Option("version", "", "print the version and exit"));
+    options.addOption(Poco::Util::Option("help", "h", "print this help and exit"));
+}
+
+void PorticoApp::handleOption(const std::string& name, const std::string& value)
+{
+    ServerApplication::handleOption(name, value);
+    if (name == "config")
+        configFile_ = value;
+    else if (name == "check-config")
+        checkOnly_ = true;
+    else if (name == "version")
+        showVersion_ = true;
+    else if (name == "help")
+        showHelp_ = true;
+    if (showVersion_ || showHelp_)
+        stopOptionsProcessing();
+}
+
+void PorticoApp::configureLogging(const std::string& level)
+{
+    Poco::AutoPtr<Poco::PatternFormatter> formatter(new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p %s: %t"));
+    formatter->setProperty("times", "UTC");
+    Poco::AutoPtr<Poco::Channel> console(new Poco::ConsoleChannel(std::cerr));
+    Poco::AutoPtr<Poco::Channel> channel(new Poco::FormattingChannel(formatter, console));
+    Poco::Logger::setChannel("", channel);
+    Poco::Logger::setLevel("", Poco::Logger::parseLevel(level));
+}
+
+std::shared_ptr<Chain> PorticoApp::buildChain(bool reloading, ServerSettings& settings)
+{
+    const LoadedConfig config = ConfigLoader::load(configFile_);
+    settings = ServerSettings::from(config, defaultPluginPath());
+    ChainServices services;
+    services.metrics = metrics_.get();
+    services.reloading = reloading;
+    return ChainBuilder::build(config, settings, services);
+}
+
+int PorticoApp::main(const std::vector<std::string>& args)
+{
+    if (showHelp_)
+    {
+        Poco::Util::HelpFormatter help(options());
+        help.setCommand(commandName());
+        help.setUsage("[--config=FILE] [--check-config] [--version]");
+        help.setHeader("Portico: an OpenAI-compatible API gateway.");
+        help.format(std::cout);
+        return EXIT_OK;
+    }
+    if (showVersion_)
+    {
+        std::cout << "porticod " << PORTICO_VERSION << " (plugin ABI " << PORTICO_ABI_MAJOR << "."
+                  << PORTICO_ABI_MINOR << ", " << PORTICO_BUILD_SIGNATURE << ")" << std::endl;
+        return EXIT_OK;
+    }
+    if (!args.empty())
+    {
+        std::cerr << "porticod: unexpected argument '" << args.front() << "' (see --help)" << std::endl;
+        return EXIT_USAGE;
+    }
+    if (configFile_.empty())
+        configFile_ = PORTICO_DEFAULT_CONFIG;
+
+    ServerSettings settings;
+    std::shared_ptr<Chain> chain;
+    try
+    {
+        // Logging comes from the config, but plugins may log while loading: start at "warning".
+        configureLogging("warning");
+        chain = buildChain(false, settings);
+        configureLogging(settings.logLevel);
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << "porticod: " << describeException(e) << std::endl;
+        return ExitConfig;
+    }
+    if (checkOnly_)
+    {
+        std::cout << configFile_ << ": OK\n"
+                  << "listen " << settings.host << ":" << settings.port << ", threads " << settings.threads
+                  << ", queue " << settings.queue << ", max_body_bytes " << settings.maxBodyBytes << "\n"
+                  << chain->describe();
+        return EXIT_OK;
+    }
+    state_.setChain(chain);
+    state_.setMaxBodyBytes(settings.maxBodyBytes);
+    running_ = settings;
+    chain.reset();
+    return serve(settings);
+}
+
+int PorticoApp::serve(const ServerSettings& settings)
+{
+    Poco::Logger& logger = Poco::Logger::get("portico.core");
+    std::unique_ptr<HttpServer> server;
+    try
+    {
+        server = std::make_unique<HttpServer>(settings, state_);
+        server->start();
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << "porticod: cannot listen on " << settings.host << ":" << settings.port << ": "
+                  << describeException(e) << std::endl;
+        return EXIT_UNAVAILABLE;
+    }
+    logger.notice("porticod " PORTICO_VERSION " listening on " + settings.host + ":" + std::to_string(server->port()) +
+                  " (threads " + std::to_string(settings.threads) + ", queue " + std::to_string(settings.queue) + ")\n" +
+                  state_.chain()->describe());
+    sd_notify(0, "READY=1");
+
+    while (SignalWaiter::wait() == SignalWaiter::Event::Reload)
+        reload();
+
+    sd_notify(0, "STOPPING=1");
+    logger.notice("stopping: draining requests in flight (up to " + std::to_string(running_.drainSeconds) + "s)");
+    const int left = server->drainAndStop(running_.drainSeconds);
+    if (left > 0)
+        logger.warning(std::to_string(left) + " request(s) still in flight after drain_seconds; cut");
+    server.reset();
+    state_.setChain(nullptr);
+    logger.notice("stopped");
+    return EXIT_OK;
+}
+
+void PorticoApp::reload()
+{
+    Poco::Logger& logger = Poco::Logger::get("portico.core");
+    sd_notify(0, "RELOADING=1");
+    try
+    {
+        ServerSettings settings;
+        auto chain = buildChain(true, settings);
+        if (settings.host != running_.host || settings.port != running_.port || settings.threads != running_.threads ||
+            settings.queue != running_.queue)
+            logger.warning("reload: server.listen, server.threads and server.queue take effect on restart only");
+        configureLogging(settings.logLevel);
+        state_.setMaxBodyBytes(settings.maxBodyBytes);
+        running_.drainSeconds = settings.drainSeconds;
+        state_.setChain(std::move(chain));
+        logger.notice("reloaded " + configFile_ + "\n" + state_.chain()->describe());
+    }
+    catch (const std::exception& e)
+    {
+        logger.error("reload refused, keeping the running chain: " + describeException(e));
+    }
+    sd_notify(0, "READY=1");
+}
+
+} // namespace portico

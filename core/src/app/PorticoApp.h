@@ -1,0 +1,43 @@
+#pragma once
+// porticod: command line, config, plugin chain, server, signals.
+
+#include "config/ConfigLoader.h"
+#include "config/ServerSettings.h"
+#include "http/ServerState.h"
+#include "Poco/Util/ServerApplication.h"
+#include <memory>
+
+namespace prometheus {
+class Registry;
+}
+
+namespace portico {
+
+class PorticoApp : public Poco::Util::ServerApplication
+{
+public:
+    PorticoApp();
+    ~PorticoApp() override;
+
+protected:
+    void defineOptions(Poco::Util::OptionSet& options) override;
+    void handleOption(const std::string& name, const std::string& value) override;
+    int main(const std::vector<std::string>& args) override;
+
+private:
+    /// Loads and validates the config file and builds a chain from it. Throws ConfigError.
+    std::shared_ptr<Chain> buildChain(bool reloading, ServerSettings& settings);
+    void configureLogging(const std::string& level);
+    void reload();
+    int serve(const ServerSettings& settings);
+
+    std::string configFile_;
+    bool checkOnly_ = false;
+    bool showVersion_ = false;
+    bool showHelp_ = false;
+    ServerSettings running_;
+    ServerState state_;
+    std::shared_ptr<prometheus::Registry> metrics_;
+};
+
+} // namespace portico

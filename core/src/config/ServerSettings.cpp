@@ -1,0 +1,87 @@
+#include "config/ServerSettings.h"
+#include "portico/PluginConfig.h"
+#include "Poco/Logger.h"
+#include <set>
+
+namespace portico {
+
+namespace {
+
+void rejectUnread(const PluginConfig& section)
+{
+    const auto unread = section.unreadKeys();
+    if (!unread.empty())
+        throw section.error(unread.front(), "unknown key");
+}
+
+} // namespace
+
+ServerSettings ServerSettings::from(const LoadedConfig& config, const std::string& defaultPluginPath)
+{
+    Poco::AutoPtr<Poco::Util::AbstractConfiguration> values(config.values);
+    ServerSettings settings;
+
+    PluginConfig server(values, "server", config.file);
+    const std::string listen = server.getString("listen", "127.0.0.1:8000");
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos || colon == 0)
+        throw server.error("listen", "expected host:port, got '" + listen + "'");
+    settings.host = listen.substr(0, colon);
+    if (settings.host.size() > 2 && settings.host.front() == '[' && settings.host.back() == ']')
+        settings.host = settings.host.substr(1, settings.host.size() - 2);
+    const std::string portText = listen.substr(colon + 1);
+    int port = 0;
+    try
+    {
+        std::size_t used = 0;
+        port = std::stoi(portText, &used);
+        if (used != portText.size())
+            port = -1;
+    }
+    catch (...)
+    {
+        port = -1;
+    }
+    if (port < 0 || port > 65535)
+        throw server.error("listen", "invalid port '" + portText + "'");
+    settings.port = static_cast<unsigned short>(port);
+    settings.threads = static_cast<int>(server.getInt("threads", settings.threads, 1, 65536));
+    settings.queue = static_cast<int>(server.getInt("queue", settings.queue, 1, 1 << 20));
+    settings.maxBodyBytes = server.getInt("max_body_bytes", settings.maxBodyBytes, 0, 1LL << 34);
+    settings.drainSeconds = static_cast<int>(server.getInt("drain_seconds", settings.drainSeconds, 0, 3600));
+    settings.idleTimeoutSeconds =
+        static_cast<int>(server.getInt("idle_timeout_seconds", settings.idleTimeoutSeconds, 1, 3600));
+    settings.keepAliveRequests =
+        static_cast<int>(server.getInt("keep_alive_requests", settings.keepAliveRequests, 0, 1 << 30));
+    settings.threadStackKiB =
+        static_cast<int>(server.getInt("thread_stack_kib", settings.threadStackKiB, 0, 1 << 20));
+    if (settings.threadStackKiB != 0 && settings.threadStackKiB < 64)
+        throw server.error("thread_stack_kib", "must be 0 (system default) or at least 64");
+    settings.logLevel = server.getString("log_level", settings.logLevel);
+    try
+    {
+        Poco::Logger::parseLevel(settings.logLevel);
+    }
+    catch (...)
+    {
+        throw server.error("log_level", "unknown level '" + settings.logLevel +
+                                            "' (use fatal, critical, error, warning, notice, information, debug, trace)");
+    }
+    rejectUnread(server);
+
+    PluginConfig plugins(values, "plugins", config.file);
+    settings.pluginPath = plugins.getString("path", defaultPluginPath);
+    settings.order = plugins.getList("order", {});
+    rejectUnread(plugins);
+    std::set<std::string> seen;
+    for (const auto& name : settings.order)
+    {
+        if (!seen.insert(name).second)
+            throw plugins.error("order", "plugin '" + name + "' is listed twice");
+        if (name.find('/') != std::string::npos || name.find("..") != std::string::npos)
+            throw plugins.error("order", "'" + name + "' is not a plugin name");
+    }
+    return settings;
+}
+
+} // namespace portico

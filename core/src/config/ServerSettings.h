@@ -1,0 +1,35 @@
+#pragma once
+// The core's own settings: [server] and [plugins], validated once per load.
+
+#include "config/ConfigLoader.h"
+#include <string>
+#include <vector>
+
+namespace portico {
+
+struct ServerSettings
+{
+    std::string host = "127.0.0.1";
+    unsigned short port = 8000;
+    /// Worker threads. Each open stream holds one, so this bounds concurrent streams.
+    int threads = 256;
+    /// Accepted connections waiting for a worker; beyond it Poco refuses (and we count it).
+    int queue = 1024;
+    long long maxBodyBytes = 1048576;
+    int drainSeconds = 30;
+    /// Idle time allowed on a connection (reading a request, keep-alive gap), seconds.
+    int idleTimeoutSeconds = 60;
+    int keepAliveRequests = 1000;
+    /// Worker thread stack size in KiB (0: the system default).
+    int threadStackKiB = 256;
+    std::string logLevel = "information";
+
+    std::string pluginPath;
+    std::vector<std::string> order;
+
+    /// Reads and validates [server] and [plugins]; an unknown key or a bad value throws
+    /// ConfigError naming the file and key.
+    static ServerSettings from(const LoadedConfig& config, const std::string& defaultPluginPath);
+};
+
+} // namespace portico

@@ -1,0 +1,48 @@
+#pragma once
+// One immutable chain: the plugins in config order and the routes they registered. A reload
+// builds a new Chain and swaps it in; requests in flight keep theirs through a shared_ptr.
+
+#include "http/RouteTable.h"
+#include "portico/Plugin.h"
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace portico {
+
+struct ChainLink
+{
+    std::string name;
+    std::string version;
+    std::string file;
+    std::unique_ptr<Plugin> plugin;
+};
+
+class Chain
+{
+public:
+    Chain() = default;
+    /// Stops the plugins in reverse order.
+    ~Chain();
+    Chain(const Chain&) = delete;
+    Chain& operator=(const Chain&) = delete;
+
+    std::vector<ChainLink>& links() { return links_; }
+    const std::vector<ChainLink>& links() const { return links_; }
+    RouteTable& routes() { return routes_; }
+    const RouteTable& routes() const { return routes_; }
+
+    /// Starts the plugins in order (after all have been created and configured).
+    void start();
+    /// The first plugin that is not ready and why ("auth: keys file unreadable"), or empty.
+    std::string notReady() const;
+    /// A human-readable listing: the chain in order and the routes.
+    std::string describe() const;
+
+private:
+    std::vector<ChainLink> links_;
+    RouteTable routes_;
+    bool started_ = false;
+};
+
+} // namespace portico

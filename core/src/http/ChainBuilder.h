@@ -1,0 +1,30 @@
+#pragma once
+// Builds a Chain from a loaded config: create all plugins (each parses and validates its own
+// section), check for unknown keys, register routes, then start all in order.
+
+#include "config/ConfigLoader.h"
+#include "config/ServerSettings.h"
+#include "http/Chain.h"
+#include <memory>
+
+namespace prometheus {
+class Registry;
+}
+
+namespace portico {
+
+struct ChainServices
+{
+    prometheus::Registry* metrics = nullptr;
+    bool reloading = false;
+};
+
+class ChainBuilder
+{
+public:
+    /// Throws ConfigError (naming file, plugin and key) on any problem; nothing is half-built.
+    static std::shared_ptr<Chain> build(const LoadedConfig& config, const ServerSettings& settings,
+                                        const ChainServices& services);
+};
+
+} // namespace portico

@@ -1,0 +1,105 @@
+#include "http/RequestHandler.h"
+#include "http/ChainRunner.h"
+#include "http/PocoResponseSink.h"
+#include "portico/Json.h"
+#include "Poco/Logger.h"
+#include "Poco/Net/HTTPServerRequest.h"
+#include "Poco/Net/HTTPServerResponse.h"
+#include <istream>
+
+namespace portico {
+
+namespace {
+
+enum class BodyRead
+{
+    Complete,
+    TooLarge,
+    Failed
+};
+
+// Reads at most `limit` bytes of body. A declared Content-Length over the limit is refused
+// before a byte is read; a chunked body is read until it passes the limit.
+BodyRead readBody(Poco::Net::HTTPServerRequest& request, long long limit, std::string& body)
+{
+    const bool hasLength = request.hasContentLength();
+    const long long declared = hasLength ? request.getContentLength64() : -1;
+    if (hasLength && declared > limit)
+        return BodyRead::TooLarge;
+    if (hasLength && declared == 0)
+        return BodyRead::Complete;
+    if (!hasLength && !request.getChunkedTransferEncoding())
+        return BodyRead::Complete; // no body
+    std::istream& in = request.stream();
+    if (hasLength)
+    {
+        body.resize(static_cast<std::size_t>(declared));
+        in.read(body.data(), declared);
+        if (in.gcount() != declared)
+            return BodyRead::Failed;
+        return BodyRead::Complete;
+    }
+    char buffer[16384];
+    while (in)
+    {
+        in.read(buffer, sizeof buffer);
+        const auto got = in.gcount();
+        if (got <= 0)
+            break;
+        if (static_cast<long long>(body.size()) + got > limit)
+            return BodyRead::TooLarge;
+        body.append(buffer, static_cast<std::size_t>(got));
+    }
+    return in.bad() ? BodyRead::Failed : BodyRead::Complete;
+}
+
+} // namespace
+
+void RequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response)
+{
+    ServerState::InFlight inFlight(state_);
+    static Poco::Logger& logger = Poco::Logger::get("portico.core");
+    // Hold the chain for the whole request: a reload swaps in a new one, this one stays alive.
+    const std::shared_ptr<const Chain> chain = state_.chain();
+
+    std::string body;
+    BodyRead read = BodyRead::Failed;
+    try
+    {
+        read = readBody(request, state_.maxBodyBytes(), body);
+    }
+    catch (const Poco::Exception& e)
+    {
+        logger.debug("reading the request body failed: " + e.displayText());
+    }
+    if (read == BodyRead::Failed)
+    {
+        // The client stopped sending mid-body (or timed out): the connection cannot be reused.
+        response.setKeepAlive(false);
+        response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_BAD_REQUEST);
+        response.setContentType("application/json");
+        const std::string error = openAiErrorBody("Could not read the request body.", "invalid_request_error",
+                                                  "invalid_body");
+        try
+        {
+            response.sendBuffer(error.data(), error.size());
+        }
+        catch (...)
+        {
+        }
+        return;
+    }
+
+    if (state_.draining() || read == BodyRead::TooLarge)
+        response.setKeepAlive(false); // an unread body poisons the connection; drain closes it
+
+    Exchange exchange(request.getMethod(), request.getURI(),
+                      static_cast<const Poco::Net::NameValueCollection&>(request), std::move(body),
+                      request.clientAddress().toString());
+    if (read == BodyRead::TooLarge)
+        exchange.markBodyTooLarge();
+    PocoResponseSink sink(response);
+    ChainRunner(*chain, logger).run(exchange, sink);
+}
+
+} // namespace portico

@@ -1,0 +1,116 @@
+#include "http/RouteTable.h"
+#include "portico/Errors.h"
+#include <algorithm>
+
+namespace portico {
+
+namespace {
+
+bool methodMatches(const std::string& routeMethod, const std::string& requestMethod)
+{
+    return routeMethod == requestMethod || (routeMethod == "GET" && requestMethod == "HEAD");
+}
+
+void addAllowed(std::vector<std::string>& allowed, const std::string& method)
+{
+    if (std::find(allowed.begin(), allowed.end(), method) == allowed.end())
+        allowed.push_back(method);
+    if (method == "GET")
+        addAllowed(allowed, "HEAD");
+}
+
+} // namespace
+
+std::vector<std::string> RouteTable::split(const std::string& path)
+{
+    std::vector<std::string> segments;
+    std::size_t start = 1;
+    while (start <= path.size())
+    {
+        auto slash = path.find('/', start);
+        if (slash == std::string::npos)
+            slash = path.size();
+        segments.push_back(path.substr(start, slash - start));
+        start = slash + 1;
+    }
+    return segments;
+}
+
+bool RouteTable::segmentsMatch(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+                               std::vector<std::pair<std::string, std::string>>* params)
+{
+    if (pattern.size() != path.size())
+        return false;
+    for (std::size_t i = 0; i < pattern.size(); ++i)
+    {
+        const auto& p = pattern[i];
+        if (p.size() > 2 && p.front() == '{' && p.back() == '}')
+        {
+            if (path[i].empty())
+                return false;
+            if (params)
+                params->emplace_back(p.substr(1, p.size() - 2), path[i]);
+        }
+        else if (p != path[i])
+            return false;
+    }
+    return true;
+}
+
+void RouteTable::add(Route route, const std::string& owner)
+{
+    if (route.pattern.empty() || route.pattern[0] != '/')
+        throw ConfigError(owner + ": route pattern '" + route.pattern + "' must start with '/'");
+    if (!route.handler)
+        throw ConfigError(owner + ": route " + route.method + " " + route.pattern + " has no handler");
+    for (std::size_t i = 0; i < routes_.size(); ++i)
+        if (routes_[i].method == route.method && routes_[i].pattern == route.pattern)
+            throw ConfigError(owner + ": route " + route.method + " " + route.pattern + " is already registered by " +
+                              owners_[i]);
+    const std::size_t index = routes_.size();
+    const bool literal = route.pattern.find('{') == std::string::npos;
+    if (literal)
+        literal_[route.pattern].push_back(index);
+    else
+        patterned_.push_back({index, split(route.pattern)});
+    routes_.push_back(std::move(route));
+    owners_.push_back(owner);
+}
+
+RouteTable::Match RouteTable::match(const std::string& method, const std::string& path) const
+{
+    Match result;
+    const auto literal = literal_.find(path);
+    if (literal != literal_.end())
+    {
+        for (auto index : literal->second)
+        {
+            if (methodMatches(routes_[index].method, method))
+            {
+                result.route = &routes_[index];
+                return result;
+            }
+            addAllowed(result.allowed, routes_[index].method);
+        }
+    }
+    if (patterned_.empty())
+        return result;
+    const auto segments = split(path);
+    for (const auto& entry : patterned_)
+    {
+        if (!segmentsMatch(entry.segments, segments, nullptr))
+            continue;
+        const Route& route = routes_[entry.index];
+        if (methodMatches(route.method, method))
+        {
+            segmentsMatch(entry.segments, segments, &result.params);
+            result.route = &route;
+            result.allowed.clear();
+            return result;
+        }
+        addAllowed(result.allowed, route.method);
+    }
+    return result;
+}
+
+} // namespace portico

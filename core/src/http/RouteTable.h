@@ -1,0 +1,45 @@
+#pragma once
+// The routes of one chain: literal paths by hash lookup, `{param}` patterns by segment match.
+
+#include "portico/Route.h"
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace portico {
+
+class RouteTable
+{
+public:
+    struct Match
+    {
+        const Route* route = nullptr;
+        std::vector<std::pair<std::string, std::string>> params;
+        /// When no route matched: the methods the path does support (non-empty means 405).
+        std::vector<std::string> allowed;
+    };
+
+    /// Adds a route; `owner` names who registered it, for the duplicate error. Throws
+    /// ConfigError when the same method and pattern are already taken, or the pattern is bad.
+    void add(Route route, const std::string& owner);
+    Match match(const std::string& method, const std::string& path) const;
+    const std::vector<Route>& routes() const { return routes_; }
+
+private:
+    struct Entry
+    {
+        std::size_t index;
+        std::vector<std::string> segments;
+    };
+    static std::vector<std::string> split(const std::string& path);
+    static bool segmentsMatch(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+                              std::vector<std::pair<std::string, std::string>>* params);
+
+    std::vector<Route> routes_;
+    std::vector<std::string> owners_;
+    std::unordered_map<std::string, std::vector<std::size_t>> literal_; // path -> route indices
+    std::vector<Entry> patterned_;
+};
+
+} // namespace portico

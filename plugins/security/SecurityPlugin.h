@@ -1,0 +1,21 @@
+#pragma once
+// security: adds the browser-facing security headers to every answer, whoever produced it
+// (handler, short-circuit, 404, 500). A header the handler already set is kept.
+
+#include "SecurityConfig.h"
+#include "portico/Plugin.h"
+#include "portico/PluginContext.h"
+
+namespace portico::security {
+
+class SecurityPlugin : public Plugin
+{
+public:
+    explicit SecurityPlugin(PluginContext& context);
+    void onResponseHead(Exchange& exchange) override;
+
+private:
+    const SecurityConfig config_;
+};
+
+} // namespace portico::security

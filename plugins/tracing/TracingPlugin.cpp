@@ -1,0 +1,55 @@
+#include "TracingPlugin.h"
+#include "portico/Attributes.h"
+#include "portico/Traceparent.h"
+
+namespace portico::tracing {
+
+TracingConfig TracingConfig::from(const PluginConfig& config)
+{
+    TracingConfig result;
+    result.acceptTraceparent = config.getBool("accept_traceparent", result.acceptTraceparent);
+    result.traceHeader = config.getString("trace_header", result.traceHeader);
+    result.requestIdHeader = config.getString("request_id_header", result.requestIdHeader);
+    if (result.traceHeader.empty())
+        throw config.error("trace_header", "must not be empty");
+    return result;
+}
+
+TracingPlugin::TracingPlugin(PluginContext& context) : config_(TracingConfig::from(context.config())) {}
+
+void TracingPlugin::onRequest(Exchange& exchange)
+{
+    std::string traceId;
+    bool sampled = true;
+    if (config_.acceptTraceparent)
+    {
+        const std::string& incoming = exchange.requestHeader("traceparent");
+        if (!incoming.empty())
+        {
+            if (auto parent = Traceparent::parse(incoming))
+            {
+                traceId = parent->traceId;
+                sampled = parent->sampled;
+            }
+        }
+    }
+    if (traceId.empty())
+        traceId = newTraceId();
+    // Our own span: the upstream sees us as its parent.
+    exchange.set(attr::TraceparentOut, Traceparent{traceId, newSpanId(), sampled}.format());
+    exchange.set(attr::TraceId, std::move(traceId));
+}
+
+void TracingPlugin::onResponseHead(Exchange& exchange)
+{
+    const std::string* traceId = exchange.find(attr::TraceId);
+    if (!traceId)
+        return;
+    auto& headers = exchange.response().headers;
+    headers.set(config_.traceHeader, *traceId);
+    if (!config_.requestIdHeader.empty() && !headers.has(config_.requestIdHeader))
+        headers.set(config_.requestIdHeader, *traceId);
+}
+
+} // namespace portico::tracing
+

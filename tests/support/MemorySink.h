@@ -1,0 +1,30 @@
+#pragma once
+// A ResponseSink that records what would have gone on the wire, for driving plugins and the
+// chain runner through a real Exchange without a socket.
+
+#include "portico/Exchange.h"
+#include <string>
+#include <vector>
+
+namespace portico::test {
+
+class MemorySink : public ResponseSink
+{
+public:
+    void sendWhole(const Response& response) override;
+    bool beginStream(const Response& response) override;
+    bool writeChunk(std::string_view chunk) override;
+    void endStream() override;
+
+    /// The head as sent (a copy taken at send time).
+    Response sentHead;
+    bool sentWhole = false;
+    bool streamBegun = false;
+    bool streamEnded = false;
+    std::string body;
+    std::vector<std::string> chunks;
+    /// When set, writes after this many chunks fail (a client that went away).
+    int failAfterChunks = -1;
+};
+
+} // namespace portico::test
