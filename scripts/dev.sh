@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Portico developer entry point. Every command installs what it needs first, so each one works
+# on a fresh Debian 12 machine:
+#
+#   scripts/dev.sh deps      install the Debian packages (and npm packages for the conformance suite)
+#   scripts/dev.sh build     configure + build into build/, install into build/stage
+#   scripts/dev.sh run       build, then run porticod on the built-in local backend (127.0.0.1:8000)
+#   scripts/dev.sh test      build, then run every test with ctest
+#   scripts/dev.sh bench     build, then run the benchmarks (tests/bench/run.sh)
+#
+# Environment: BUILD_DIR (default build), BUILD_TYPE (default RelWithDebInfo),
+# PORTICO_SANITIZE (e.g. address,undefined or thread: a sanitizer build in build-<name>),
+# CTEST_ARGS (extra ctest arguments, e.g. "-R conformance" or "-L unit").
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}"
+SANITIZE="${PORTICO_SANITIZE:-}"
+if [[ -n "$SANITIZE" ]]; then
+  BUILD_DIR="${BUILD_DIR:-$ROOT/build-${SANITIZE//,/-}}"
+else
+  BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
+fi
+JOBS="$(nproc 2>/dev/null || echo 2)"
+
+# Debian packages the build, the tests and the benchmarks need.
+PACKAGES=(
+  build-essential cmake pkg-config git ca-certificates curl
+  libpoco-dev libcppunit-dev prometheus-cpp-dev libsystemd-dev
+  nodejs npm
+  wrk nginx-light redis-server prometheus
+)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [[ "$(id -u)" -eq 0 ]]; then "$@"; else sudo "$@"; fi
+}
+
+cmd_deps() {
+  local missing=()
+  for package in "${PACKAGES[@]}"; do
+    # node may come from elsewhere (nodesource, nvm): accept any node >= 18 with npm.
+    if [[ "$package" == nodejs || "$package" == npm ]] && command -v node >/dev/null && command -v npm >/dev/null; then
+      continue
+    fi
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  if ((${#missing[@]})); then
+    log "installing Debian packages: ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+  # The packaged redis/nginx/prometheus services are not used: tests start their own on
+  # 127.0.0.1 with free ports.
+  if [[ -f "$ROOT/tests/conformance/package-lock.json" && ! -d "$ROOT/tests/conformance/node_modules" ]]; then
+    log "installing the conformance suite's npm packages (npm ci)"
+    (cd "$ROOT/tests/conformance" && npm ci --no-audit --no-fund)
+  fi
+}
+
+cmd_build() {
+  cmd_deps
+  local cmake_args=(-S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE")
+  [[ -n "$SANITIZE" ]] && cmake_args+=(-DPORTICO_SANITIZE="$SANITIZE")
+  log "configuring $BUILD_DIR ($BUILD_TYPE${SANITIZE:+, sanitize=$SANITIZE})"
+  cmake "${cmake_args[@]}" >/dev/null
+  log "building with $JOBS jobs"
+  cmake --build "$BUILD_DIR" -j "$JOBS"
+  log "installing into $BUILD_DIR/stage"
+  cmake --install "$BUILD_DIR" --prefix "$BUILD_DIR/stage" >/dev/null
+}
+
+cmd_run() {
+  cmd_build
+  local config="${PORTICO_CONFIG:-$BUILD_DIR/stage/etc/portico/portico.ini}"
+  log "starting porticod with $config (Ctrl-C stops it)"
+  exec "$BUILD_DIR/stage/sbin/porticod" --config="$config"
+}
+
+cmd_test() {
+  cmd_build
+  log "running the tests"
+  cd "$BUILD_DIR"
+  # shellcheck disable=SC2086
+  ctest --output-on-failure --timeout 600 ${CTEST_ARGS:-}
+}
+
+cmd_bench() {
+  cmd_build
+  exec "$ROOT/tests/bench/run.sh" "$BUILD_DIR"
+}
+
+usage() {
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+  exit "${1:-0}"
+}
+
+case "${1:-}" in
+  deps) cmd_deps ;;
+  build) cmd_build ;;
+  run) cmd_run ;;
+  test) cmd_test ;;
+  bench) cmd_bench ;;
+  -h|--help|help) usage 0 ;;
+  *) usage 2 ;;
+esac
