@@ -9,6 +9,8 @@
 #include "portico/Errors.h"
 #include "Poco/AutoPtr.h"
 #include "Poco/Util/AbstractConfiguration.h"
+#include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -18,10 +20,13 @@ namespace portico {
 class PluginConfig
 {
 public:
+    using Origins = std::map<std::string, std::string>;
+
     /// `config` is the whole flat configuration; `section` the prefix without the dot;
-    /// `source` the file name used in error messages.
+    /// `source` the file name used in error messages; `origins` (optional) maps full keys to
+    /// the file that set them, when overrides come from several files.
     PluginConfig(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config, std::string section,
-                 std::string source);
+                 std::string source, std::shared_ptr<const Origins> origins = nullptr);
 
     const std::string& section() const { return section_; }
     const std::string& source() const { return source_; }
@@ -54,6 +59,7 @@ private:
     Poco::AutoPtr<Poco::Util::AbstractConfiguration> config_;
     std::string section_;
     std::string source_;
+    std::shared_ptr<const Origins> origins_;
     mutable std::set<std::string> read_;
 };
 

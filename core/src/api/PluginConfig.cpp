@@ -7,8 +7,8 @@
 namespace portico {
 
 PluginConfig::PluginConfig(Poco::AutoPtr<Poco::Util::AbstractConfiguration> config, std::string section,
-                           std::string source)
-    : config_(std::move(config)), section_(std::move(section)), source_(std::move(source))
+                           std::string source, std::shared_ptr<const Origins> origins)
+    : config_(std::move(config)), section_(std::move(section)), source_(std::move(source)), origins_(std::move(origins))
 {
 }
 
@@ -19,7 +19,14 @@ std::string PluginConfig::fullKey(const std::string& key) const
 
 ConfigError PluginConfig::error(const std::string& key, const std::string& why) const
 {
-    return ConfigError(source_ + ": [" + section_ + "] " + key + ": " + why);
+    std::string file = source_;
+    if (origins_)
+    {
+        const auto origin = origins_->find(fullKey(key));
+        if (origin != origins_->end())
+            file = origin->second;
+    }
+    return ConfigError(file + ": [" + section_ + "] " + key + ": " + why);
 }
 
 bool PluginConfig::has(const std::string& key) const

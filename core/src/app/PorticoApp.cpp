@@ -1,5 +1,6 @@
 #include "app/PorticoApp.h"
 #include "app/SignalWaiter.h"
+#include "app/Watchdog.h"
 #include "http/ChainBuilder.h"
 #include "http/HttpServer.h"
 #include "portico/Abi.h"
@@ -88,6 +89,9 @@ void PorticoApp::configureLogging(const std::string& level)
 std::shared_ptr<Chain> PorticoApp::buildChain(bool reloading, ServerSettings& settings)
 {
     const LoadedConfig config = ConfigLoader::load(configFile_);
+    configFiles_.clear();
+    for (const auto& file : config.files)
+        configFiles_ += (configFiles_.empty() ? "" : " + ") + file;
     settings = ServerSettings::from(config, defaultPluginPath());
     ChainServices services;
     services.metrics = metrics_.get();
@@ -136,7 +140,7 @@ int PorticoApp::main(const std::vector<std::string>& args)
     }
     if (checkOnly_)
     {
-        std::cout << configFile_ << ": OK\n"
+        std::cout << configFiles_ << ": OK\n"
                   << "listen " << settings.host << ":" << settings.port << ", threads " << settings.threads
                   << ", queue " << settings.queue << ", max_body_bytes " << settings.maxBodyBytes << "\n"
                   << chain->describe();
@@ -164,10 +168,11 @@ int PorticoApp::serve(const ServerSettings& settings)
                   << describeException(e) << std::endl;
         return EXIT_UNAVAILABLE;
     }
-    logger.notice("porticod " PORTICO_VERSION " listening on " + settings.host + ":" + std::to_string(server->port()) +
-                  " (threads " + std::to_string(settings.threads) + ", queue " + std::to_string(settings.queue) + ")\n" +
+    logger.notice("porticod " PORTICO_VERSION " serving " + server->describe() + " (threads " +
+                  std::to_string(settings.threads) + ", queue " + std::to_string(settings.queue) + ")\n" +
                   state_.chain()->describe());
     sd_notify(0, "READY=1");
+    Watchdog watchdog;
 
     while (SignalWaiter::wait() == SignalWaiter::Event::Reload)
         reload();
@@ -198,7 +203,7 @@ void PorticoApp::reload()
         state_.setMaxBodyBytes(settings.maxBodyBytes);
         running_.drainSeconds = settings.drainSeconds;
         state_.setChain(std::move(chain));
-        logger.notice("reloaded " + configFile_ + "\n" + state_.chain()->describe());
+        logger.notice("reloaded " + configFiles_ + "\n" + state_.chain()->describe());
     }
     catch (const std::exception& e)
     {

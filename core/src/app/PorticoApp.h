@@ -32,6 +32,8 @@ private:
     int serve(const ServerSettings& settings);
 
     std::string configFile_;
+    /// The files the last load read ("main.ini + conf.d/50-prod.ini").
+    std::string configFiles_;
     bool checkOnly_ = false;
     bool showVersion_ = false;
     bool showHelp_ = false;

@@ -7,9 +7,11 @@
 #include "Poco/DOM/NamedNodeMap.h"
 #include "Poco/DOM/NodeList.h"
 #include "Poco/DOM/Text.h"
+#include "Poco/File.h"
 #include "Poco/Path.h"
 #include "Poco/SAX/SAXException.h"
 #include "Poco/String.h"
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <set>
@@ -55,6 +57,7 @@ void put(LoadedConfig& config, const std::string& key, const std::string& value,
     if (config.values->hasProperty(key))
         throw ConfigError(where + ": '" + key + "' is set twice");
     config.values->setString(key, value);
+    (*config.origins)[key] = config.file;
 }
 
 // Generic XML mapping: attributes and leaf elements become dotted keys below `prefix`.
@@ -131,6 +134,34 @@ void walkPlugins(LoadedConfig& config, const Poco::XML::Element& plugins)
 
 LoadedConfig ConfigLoader::load(const std::string& file)
 {
+    LoadedConfig config = loadFile(file);
+    Poco::Path overridesDir(file);
+    overridesDir.makeParent().pushDirectory("conf.d");
+    const Poco::File directory(overridesDir);
+    if (!directory.exists() || !directory.isDirectory())
+        return config;
+    std::vector<std::string> names;
+    directory.list(names);
+    std::sort(names.begin(), names.end());
+    for (const auto& name : names)
+    {
+        const std::string extension = Poco::toLower(Poco::Path(name).getExtension());
+        if (extension != "ini" && extension != "xml")
+            continue; // README, editor backups, *.dpkg-dist ...
+        const std::string overrideFile = Poco::Path(overridesDir, name).toString();
+        const LoadedConfig overlay = loadFile(overrideFile);
+        for (const auto& [key, origin] : *overlay.origins)
+        {
+            config.values->setString(key, overlay.values->getRawString(key));
+            (*config.origins)[key] = origin;
+        }
+        config.files.push_back(overrideFile);
+    }
+    return config;
+}
+
+LoadedConfig ConfigLoader::loadFile(const std::string& file)
+{
     const std::string extension = Poco::toLower(Poco::Path(file).getExtension());
     if (extension == "ini" || extension == "conf")
         return parseIni(readFile(file), file);
@@ -141,7 +172,7 @@ LoadedConfig ConfigLoader::load(const std::string& file)
 
 LoadedConfig ConfigLoader::parseIni(const std::string& text, const std::string& file)
 {
-    LoadedConfig config{new Poco::Util::MapConfiguration, file};
+    LoadedConfig config{new Poco::Util::MapConfiguration, file, {file}};
     std::istringstream in(text);
     std::string line;
     std::string section;
@@ -177,7 +208,7 @@ LoadedConfig ConfigLoader::parseIni(const std::string& text, const std::string& 
 
 LoadedConfig ConfigLoader::parseXml(const std::string& text, const std::string& file)
 {
-    LoadedConfig config{new Poco::Util::MapConfiguration, file};
+    LoadedConfig config{new Poco::Util::MapConfiguration, file, {file}};
     Poco::XML::DOMParser parser;
     parser.setFeature(Poco::XML::XMLReader::FEATURE_NAMESPACES, false);
     Poco::AutoPtr<Poco::XML::Document> document;

@@ -2,10 +2,46 @@
 #include "portico/PluginConfig.h"
 #include "Poco/Logger.h"
 #include <set>
+#include <tuple>
+#include <unistd.h>
 
 namespace portico {
 
 namespace {
+
+// "host:port" or "[v6]:port" from `key`.
+std::pair<std::string, unsigned short> parseListen(const PluginConfig& section, const std::string& key,
+                                                   const std::string& fallback)
+{
+    const std::string listen = section.getString(key, fallback);
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos || colon == 0)
+        throw section.error(key, "expected host:port, got '" + listen + "'");
+    std::string host = listen.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    const std::string portText = listen.substr(colon + 1);
+    int port = -1;
+    try
+    {
+        std::size_t used = 0;
+        port = std::stoi(portText, &used);
+        if (used != portText.size())
+            port = -1;
+    }
+    catch (...)
+    {
+        port = -1;
+    }
+    if (port < 0 || port > 65535)
+        throw section.error(key, "invalid port '" + portText + "'");
+    return {host, static_cast<unsigned short>(port)};
+}
+
+bool readable(const std::string& file)
+{
+    return !file.empty() && access(file.c_str(), R_OK) == 0;
+}
 
 void rejectUnread(const PluginConfig& section)
 {
@@ -21,30 +57,8 @@ ServerSettings ServerSettings::from(const LoadedConfig& config, const std::strin
     Poco::AutoPtr<Poco::Util::AbstractConfiguration> values(config.values);
     ServerSettings settings;
 
-    PluginConfig server(values, "server", config.file);
-    const std::string listen = server.getString("listen", "127.0.0.1:8000");
-    const auto colon = listen.rfind(':');
-    if (colon == std::string::npos || colon == 0)
-        throw server.error("listen", "expected host:port, got '" + listen + "'");
-    settings.host = listen.substr(0, colon);
-    if (settings.host.size() > 2 && settings.host.front() == '[' && settings.host.back() == ']')
-        settings.host = settings.host.substr(1, settings.host.size() - 2);
-    const std::string portText = listen.substr(colon + 1);
-    int port = 0;
-    try
-    {
-        std::size_t used = 0;
-        port = std::stoi(portText, &used);
-        if (used != portText.size())
-            port = -1;
-    }
-    catch (...)
-    {
-        port = -1;
-    }
-    if (port < 0 || port > 65535)
-        throw server.error("listen", "invalid port '" + portText + "'");
-    settings.port = static_cast<unsigned short>(port);
+    PluginConfig server(values, "server", config.file, config.origins);
+    std::tie(settings.host, settings.port) = parseListen(server, "listen", "127.0.0.1:8000");
     settings.threads = static_cast<int>(server.getInt("threads", settings.threads, 1, 65536));
     settings.queue = static_cast<int>(server.getInt("queue", settings.queue, 1, 1 << 20));
     settings.maxBodyBytes = server.getInt("max_body_bytes", settings.maxBodyBytes, 0, 1LL << 34);
@@ -67,9 +81,25 @@ ServerSettings ServerSettings::from(const LoadedConfig& config, const std::strin
         throw server.error("log_level", "unknown level '" + settings.logLevel +
                                             "' (use fatal, critical, error, warning, notice, information, debug, trace)");
     }
+    settings.tlsCertificate = server.getString("tls.certificate", "");
+    settings.tlsPrivateKey = server.getString("tls.private_key", "");
+    settings.tlsCiphers = server.getString("tls.ciphers", "");
+    if (settings.tlsCertificate.empty() != settings.tlsPrivateKey.empty())
+        throw server.error(settings.tlsCertificate.empty() ? "tls.certificate" : "tls.private_key",
+                           "tls.certificate and tls.private_key go together");
+    if (settings.tls() && !readable(settings.tlsCertificate))
+        throw server.error("tls.certificate", "cannot read " + settings.tlsCertificate);
+    if (settings.tls() && !readable(settings.tlsPrivateKey))
+        throw server.error("tls.private_key", "cannot read " + settings.tlsPrivateKey);
+    if (server.has("plain_listen"))
+    {
+        if (!settings.tls())
+            throw server.error("plain_listen", "only with TLS (server.listen is already plain HTTP)");
+        std::tie(settings.plainHost, settings.plainPort) = parseListen(server, "plain_listen", "");
+    }
     rejectUnread(server);
 
-    PluginConfig plugins(values, "plugins", config.file);
+    PluginConfig plugins(values, "plugins", config.file, config.origins);
     settings.pluginPath = plugins.getString("path", defaultPluginPath);
     settings.order = plugins.getList("order", {});
     rejectUnread(plugins);

@@ -24,6 +24,15 @@ struct ServerSettings
     int threadStackKiB = 256;
     std::string logLevel = "information";
 
+    /// TLS: with a certificate and key, `listen` serves HTTPS (TLS 1.2 minimum).
+    std::string tlsCertificate;
+    std::string tlsPrivateKey;
+    std::string tlsCiphers;
+    bool tls() const { return !tlsCertificate.empty(); }
+    /// An optional plain-HTTP listener beside the HTTPS one (port 0: none).
+    std::string plainHost;
+    unsigned short plainPort = 0;
+
     std::string pluginPath;
     std::vector<std::string> order;
 

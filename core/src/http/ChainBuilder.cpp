@@ -48,7 +48,7 @@ std::shared_ptr<Chain> ChainBuilder::build(const LoadedConfig& config, const Ser
     std::set<std::string> listed(settings.order.begin(), settings.order.end());
     for (const auto& name : settings.order)
     {
-        PluginConfig section(values, name, config.file);
+        PluginConfig section(values, name, config.file, config.origins);
         if (!section.getBool("enabled", true))
             continue;
         const std::string file = PluginLibrary::fileFor(settings.pluginPath, name);

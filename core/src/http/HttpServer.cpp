@@ -2,10 +2,14 @@
 #include "Poco/Logger.h"
 #include "Poco/Net/HTTPServerConnection.h"
 #include "Poco/Net/HTTPServerParams.h"
+#include "Poco/Net/Context.h"
+#include "Poco/Net/NetSSL.h"
+#include "Poco/Net/SecureServerSocket.h"
 #include "Poco/Net/ServerSocket.h"
 #include "Poco/Net/SocketAddress.h"
 #include "Poco/Net/TCPServerConnectionFactory.h"
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 namespace portico {
@@ -39,6 +43,24 @@ private:
     Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
 };
 
+// A server-side TLS context: the configured certificate and key, TLS 1.2 minimum, the server's
+// cipher preference, no client certificates.
+Poco::Net::Context::Ptr tlsContext(const ServerSettings& settings)
+{
+    static std::once_flag sslInitialised;
+    std::call_once(sslInitialised, [] { Poco::Net::initializeSSL(); });
+    Poco::Net::Context::Params params;
+    params.certificateFile = settings.tlsCertificate;
+    params.privateKeyFile = settings.tlsPrivateKey;
+    params.verificationMode = Poco::Net::Context::VERIFY_NONE;
+    if (!settings.tlsCiphers.empty())
+        params.cipherList = settings.tlsCiphers;
+    Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
+    context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+    context->preferServerCiphers();
+    return context;
+}
+
 } // namespace
 
 HttpServer::HttpServer(const ServerSettings& settings, ServerState& state)
@@ -55,29 +77,52 @@ HttpServer::HttpServer(const ServerSettings& settings, ServerState& state)
     params->setKeepAliveTimeout(Poco::Timespan(settings.idleTimeoutSeconds, 0));
     params->setTimeout(Poco::Timespan(settings.idleTimeoutSeconds, 0));
 
-    // One extra thread: the TCPServer's dispatcher runs on the same pool.
-    pool_ = std::make_unique<Poco::ThreadPool>(2, settings.threads + 1, 60, settings.threadStackKiB * 1024);
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(settings.host, settings.port), 1024);
-    server_ = std::make_unique<Poco::Net::TCPServer>(new ConnectionFactory(params, handlerFactory_), *pool_,
-                                                    socket, params);
+    const int listeners = settings.tls() && settings.plainPort != 0 ? 2 : 1;
+    // One extra thread per listener: each TCPServer's dispatcher runs on the same pool.
+    pool_ = std::make_unique<Poco::ThreadPool>(2, settings.threads + listeners, 60, settings.threadStackKiB * 1024);
+    auto factory = [&] { return new ConnectionFactory(params, handlerFactory_); };
+
+    const Poco::Net::SocketAddress address(settings.host, settings.port);
+    if (settings.tls())
+    {
+        servers_.push_back(std::make_unique<Poco::Net::TCPServer>(
+            factory(), *pool_, Poco::Net::SecureServerSocket(address, 1024, tlsContext(settings)), params));
+        description_ = "https://" + settings.host + ":" + std::to_string(servers_.back()->port());
+        if (settings.plainPort != 0)
+        {
+            const Poco::Net::SocketAddress plain(settings.plainHost, settings.plainPort);
+            servers_.push_back(std::make_unique<Poco::Net::TCPServer>(factory(), *pool_,
+                                                                      Poco::Net::ServerSocket(plain, 1024), params));
+            description_ += ", http://" + settings.plainHost + ":" + std::to_string(servers_.back()->port());
+        }
+    }
+    else
+    {
+        servers_.push_back(std::make_unique<Poco::Net::TCPServer>(factory(), *pool_,
+                                                                  Poco::Net::ServerSocket(address, 1024), params));
+        description_ = "http://" + settings.host + ":" + std::to_string(servers_.back()->port());
+    }
 }
 
 HttpServer::~HttpServer()
 {
-    server_->stop();
+    for (auto& server : servers_)
+        server->stop();
     factory_->stopConnections(true);
     pool_->joinAll();
 }
 
 void HttpServer::start()
 {
-    server_->start();
+    for (auto& server : servers_)
+        server->start();
 }
 
 int HttpServer::drainAndStop(int drainSeconds)
 {
     state_.setDraining();
-    server_->stop(); // closes the listening socket; connections already accepted go on
+    for (auto& server : servers_)
+        server->stop(); // closes the listening socket; connections already accepted go on
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(drainSeconds);
     while (state_.inFlight() > 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -89,22 +134,36 @@ int HttpServer::drainAndStop(int drainSeconds)
 
 int HttpServer::refusedConnections() const
 {
-    return server_->refusedConnections();
+    int total = 0;
+    for (const auto& server : servers_)
+        total += server->refusedConnections();
+    return total;
 }
 
 int HttpServer::currentConnections() const
 {
-    return server_->currentConnections();
+    int total = 0;
+    for (const auto& server : servers_)
+        total += server->currentConnections();
+    return total;
 }
 
 int HttpServer::queuedConnections() const
 {
-    return server_->queuedConnections();
+    int total = 0;
+    for (const auto& server : servers_)
+        total += server->queuedConnections();
+    return total;
 }
 
 unsigned short HttpServer::port() const
 {
-    return server_->port();
+    return servers_.front()->port();
+}
+
+std::string HttpServer::describe() const
+{
+    return description_;
 }
 
 } // namespace portico

@@ -1,13 +1,15 @@
 #pragma once
-// The listening server: Poco's TCPServer with its own thread pool, a connection factory that
-// turns on TCP_NODELAY (each answer is two writes, head and body; Nagle would hold the second
-// for a delayed ACK), and a graceful stop.
+// The listening server: one Poco TCPServer per listener (server.listen, HTTPS when TLS is
+// configured, and the optional plain listener beside it), all sharing one thread pool; a
+// connection factory that turns on TCP_NODELAY (each answer is two writes, head and body; Nagle
+// would hold the second for a delayed ACK); and a graceful stop.
 
 #include "config/ServerSettings.h"
 #include "http/RequestHandler.h"
 #include "Poco/Net/TCPServer.h"
 #include "Poco/ThreadPool.h"
 #include <memory>
+#include <vector>
 
 namespace portico {
 
@@ -22,18 +24,22 @@ public:
     /// then closes every connection that is left. Returns the number still in flight at the end.
     int drainAndStop(int drainSeconds);
 
-    /// Connections Poco refused because its queue was full.
+    /// Connections Poco refused because its queue was full (all listeners).
     int refusedConnections() const;
     int currentConnections() const;
     int queuedConnections() const;
+    /// The port of server.listen (useful with port 0).
     unsigned short port() const;
+    /// "https://127.0.0.1:8443, http://127.0.0.1:8080": what is being served, for the log.
+    std::string describe() const;
 
 private:
     ServerState& state_;
     RequestHandlerFactory* factory_; ///< owned by handlerFactory_
     Poco::Net::HTTPRequestHandlerFactory::Ptr handlerFactory_;
     std::unique_ptr<Poco::ThreadPool> pool_;
-    std::unique_ptr<Poco::Net::TCPServer> server_;
+    std::vector<std::unique_ptr<Poco::Net::TCPServer>> servers_;
+    std::string description_;
 };
 
 } // namespace portico
