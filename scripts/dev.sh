@@ -27,7 +27,7 @@ JOBS="$(nproc 2>/dev/null || echo 2)"
 PACKAGES=(
   build-essential cmake pkg-config git ca-certificates curl
   libpoco-dev libcppunit-dev prometheus-cpp-dev libsystemd-dev
-  nodejs npm
+  nodejs npm openssl
   wrk nginx-light redis-server prometheus
 )
 

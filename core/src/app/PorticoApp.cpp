@@ -178,7 +178,8 @@ int PorticoApp::serve(const ServerSettings& settings)
         reload();
 
     sd_notify(0, "STOPPING=1");
-    logger.notice("stopping: draining requests in flight (up to " + std::to_string(running_.drainSeconds) + "s)");
+    logger.notice("stopping: closing the listeners, then draining requests in flight (up to " +
+                  std::to_string(running_.drainSeconds) + "s)");
     const int left = server->drainAndStop(running_.drainSeconds);
     if (left > 0)
         logger.warning(std::to_string(left) + " request(s) still in flight after drain_seconds; cut");

@@ -122,7 +122,15 @@ int HttpServer::drainAndStop(int drainSeconds)
 {
     state_.setDraining();
     for (auto& server : servers_)
-        server->stop(); // closes the listening socket; connections already accepted go on
+    {
+        server->stop(); // ends the accept loop; connections already accepted go on
+        // TCPServer::stop() leaves the socket open, so the kernel would go on completing
+        // handshakes nobody accepts. Close it: new clients get "connection refused" at once.
+        Poco::Net::ServerSocket listening(server->socket());
+        listening.close();
+    }
+    Poco::Logger::get("portico.core")
+        .notice("listeners closed; draining " + std::to_string(state_.inFlight()) + " request(s) in flight");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(drainSeconds);
     while (state_.inFlight() > 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
