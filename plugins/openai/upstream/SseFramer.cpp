@@ -1,0 +1,98 @@
+#include "SseFramer.h"
+
+namespace portico::openai {
+
+namespace {
+
+std::string_view trimLeft(std::string_view text)
+{
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+        text.remove_prefix(1);
+    return text;
+}
+
+bool isTerminalEvent(std::string_view name)
+{
+    return name == "response.completed" || name == "response.incomplete" || name == "response.failed" ||
+           name == "error";
+}
+
+} // namespace
+
+void SseFramer::feed(std::string_view bytes)
+{
+    // Drop what has been handed out once it is most of the buffer, so a long stream does not
+    // grow it without bound.
+    if (consumed_ > 0 && consumed_ * 2 >= buffer_.size())
+    {
+        buffer_.erase(0, consumed_);
+        scanned_ -= consumed_;
+        lineStart_ -= consumed_;
+        consumed_ = 0;
+    }
+    buffer_.append(bytes.data(), bytes.size());
+}
+
+std::optional<std::string_view> SseFramer::next()
+{
+    for (std::size_t i = scanned_; i < buffer_.size(); ++i)
+    {
+        if (buffer_[i] != '\n')
+            continue;
+        std::size_t lineEnd = i;
+        if (lineEnd > lineStart_ && buffer_[lineEnd - 1] == '\r')
+            --lineEnd;
+        const bool blank = lineEnd == lineStart_;
+        lineStart_ = i + 1;
+        if (!blank)
+            continue;
+        const std::size_t begin = consumed_;
+        consumed_ = i + 1;
+        scanned_ = i + 1;
+        // A blank line with no event before it (stray separators) carries nothing: skip it.
+        if (lineEnd == begin)
+            continue;
+        return std::string_view(buffer_).substr(begin, consumed_ - begin);
+    }
+    scanned_ = buffer_.size();
+    return std::nullopt;
+}
+
+void SseFramer::inspect(std::string_view event)
+{
+    ++events_;
+    std::string_view name;
+    std::string data;
+    bool hasData = false;
+    while (!event.empty())
+    {
+        const std::size_t newline = event.find('\n');
+        std::string_view line = event.substr(0, newline);
+        event.remove_prefix(newline == std::string_view::npos ? event.size() : newline + 1);
+        if (!line.empty() && line.back() == '\r')
+            line.remove_suffix(1);
+        if (line.compare(0, 6, "event:") == 0)
+            name = trimLeft(line.substr(6));
+        else if (line.compare(0, 5, "data:") == 0)
+        {
+            if (hasData)
+                data += '\n';
+            std::string_view value = line.substr(5);
+            if (!value.empty() && value.front() == ' ')
+                value.remove_prefix(1); // the one optional space after the colon (SSE spec)
+            data.append(value.data(), value.size());
+            hasData = true;
+        }
+    }
+    if (isTerminalEvent(name) || data == "[DONE]")
+        finished_ = true;
+    else if (name.empty() && trimLeft(data).compare(0, 8, "{\"error\"") == 0)
+        finished_ = true; // a chat stream's error chunk ends it
+    if (data.find("\"usage\"") != std::string::npos)
+    {
+        if (auto usage = scanUsage(data))
+            usage_ = usage;
+    }
+}
+
+} // namespace portico::openai

@@ -1,0 +1,49 @@
+#pragma once
+/// Cuts an upstream's server-sent-events byte stream into whole events as bytes arrive, so each
+/// event can be relayed (and flushed) the moment its blank line is in, whatever way the bytes
+/// were split across reads and chunks. It also notes what the proxy needs from the events:
+/// the usage of the final one and whether the stream ended properly.
+
+#include "UsageScanner.h"
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace portico::openai {
+
+class SseFramer
+{
+public:
+    /// Appends bytes; whole events (with their terminating blank line, as the upstream sent
+    /// them) are then available from next().
+    void feed(std::string_view bytes);
+    /// The next whole event, or nothing. The view stays valid until the next feed().
+    std::optional<std::string_view> next();
+    /// Bytes received after the last whole event (an unterminated tail).
+    std::string_view pending() const { return std::string_view(buffer_).substr(consumed_); }
+
+    /// Looks at one event: usage, terminal markers. Called by the relay for every event.
+    void inspect(std::string_view event);
+
+    /// The usage of the last event that carried one (chat's usage chunk, response.completed).
+    const std::optional<Usage>& usage() const { return usage_; }
+    /// True once the stream ended the way OpenAI streams end: `data: [DONE]` (chat),
+    /// response.completed / .incomplete / .failed (Responses API) or an error event.
+    bool finished() const { return finished_; }
+    std::size_t events() const { return events_; }
+
+private:
+    std::string buffer_;
+    /// Start of the first event not yet handed out.
+    std::size_t consumed_ = 0;
+    /// Where to resume looking for the blank line (never rescan bytes already looked at).
+    std::size_t scanned_ = 0;
+    /// Start of the line being scanned.
+    std::size_t lineStart_ = 0;
+    std::optional<Usage> usage_;
+    bool finished_ = false;
+    std::size_t events_ = 0;
+};
+
+} // namespace portico::openai

@@ -1,0 +1,208 @@
+#include "UpstreamConfig.h"
+#include "Poco/Exception.h"
+#include "Poco/String.h"
+#include "Poco/URI.h"
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace portico::openai {
+
+bool UpstreamConfig::lists(const std::string& model) const
+{
+    return std::find(models.begin(), models.end(), model) != models.end();
+}
+
+namespace {
+
+const std::set<std::string>& knownFields()
+{
+    static const std::set<std::string> fields{
+        "url",          "api_key_file",     "models",    "connect_timeout_ms", "read_timeout_ms",
+        "retries",      "retry_backoff_ms", "pool_size", "idle_timeout_ms",    "ca_file"};
+    return fields;
+}
+
+bool validName(const std::string& name)
+{
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    });
+}
+
+void parseUrl(const PluginConfig& config, const std::string& key, UpstreamConfig& upstream)
+{
+    std::string text = upstream.url;
+    while (!text.empty() && text.back() == '/')
+        text.pop_back();
+    Poco::URI uri;
+    try
+    {
+        uri = Poco::URI(text);
+    }
+    catch (const Poco::Exception& e)
+    {
+        throw config.error(key, "not a URL: '" + text + "' (" + e.displayText() + ")");
+    }
+    upstream.scheme = Poco::toLower(uri.getScheme());
+    if (upstream.scheme != "http" && upstream.scheme != "https")
+        throw config.error(key, "the scheme must be http or https, got '" + text + "'");
+    if (uri.getHost().empty())
+        throw config.error(key, "no host in '" + text + "'");
+    if (!uri.getUserInfo().empty())
+        throw config.error(key, "credentials in the URL are not supported; use api_key_file");
+    if (!uri.getRawQuery().empty() || !uri.getFragment().empty())
+        throw config.error(key, "the URL must not have a query or fragment: '" + text + "'");
+    upstream.url = text;
+    upstream.host = uri.getHost();
+    upstream.port = uri.getPort();
+    upstream.basePath = uri.getPath();
+}
+
+std::string readKeyFile(const PluginConfig& config, const std::string& key, const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw config.error(key, "cannot read the API key file " + path);
+    std::ostringstream content;
+    content << in.rdbuf();
+    if (in.bad())
+        throw config.error(key, "cannot read the API key file " + path);
+    // The first non-empty, non-comment line is the key; surrounding space (the newline an
+    // editor adds) is not part of it.
+    std::istringstream lines(content.str());
+    std::string line;
+    while (std::getline(lines, line))
+    {
+        line = Poco::trim(line);
+        if (line.empty() || line[0] == '#')
+            continue;
+        if (line.find_first_of(" \t\r\n") != std::string::npos)
+            throw config.error(key, "the API key file " + path + " holds more than one word on its key line");
+        return line;
+    }
+    throw config.error(key, "the API key file " + path + " holds no key");
+}
+
+/// Reads one block; `prefix` is "upstream" or "upstreams.<name>".
+UpstreamConfig readBlock(const PluginConfig& config, const std::string& prefix, const std::string& name)
+{
+    UpstreamConfig upstream;
+    upstream.name = name;
+    upstream.keyPrefix = prefix;
+    const auto key = [&prefix](const char* field) { return prefix + "." + field; };
+
+    upstream.url = config.getString(key("url"), "");
+    upstream.apiKeyFile = config.getString(key("api_key_file"), "");
+    const auto models = config.getList(key("models"), {"*"});
+    upstream.connectTimeoutMs =
+        static_cast<int>(config.getInt(key("connect_timeout_ms"), upstream.connectTimeoutMs, 1, 600000));
+    upstream.readTimeoutMs =
+        static_cast<int>(config.getInt(key("read_timeout_ms"), upstream.readTimeoutMs, 1, 3600000));
+    upstream.retries = static_cast<int>(config.getInt(key("retries"), upstream.retries, 0, 10));
+    upstream.retryBackoffMs =
+        static_cast<int>(config.getInt(key("retry_backoff_ms"), upstream.retryBackoffMs, 0, 60000));
+    upstream.poolSize = static_cast<int>(config.getInt(key("pool_size"), upstream.poolSize, 0, 10000));
+    upstream.idleTimeoutMs =
+        static_cast<int>(config.getInt(key("idle_timeout_ms"), upstream.idleTimeoutMs, 1, 3600000));
+    upstream.caFile = config.getString(key("ca_file"), "");
+
+    if (upstream.url.empty())
+        throw config.error(key("url"), "required: the upstream's API root, e.g. http://127.0.0.1:9000/v1");
+    parseUrl(config, key("url"), upstream);
+    if (!upstream.apiKeyFile.empty())
+        upstream.apiKey = readKeyFile(config, key("api_key_file"), upstream.apiKeyFile);
+    if (!upstream.caFile.empty())
+    {
+        if (!upstream.secure())
+            throw config.error(key("ca_file"), "only meaningful for an https url");
+        if (!std::ifstream(upstream.caFile))
+            throw config.error(key("ca_file"), "cannot read the CA file " + upstream.caFile);
+    }
+    if (models.empty())
+        throw config.error(key("models"), "must name at least one model, or *");
+    for (const auto& model : models)
+    {
+        if (model == "*")
+            upstream.servesAll = true;
+        else if (!upstream.lists(model))
+            upstream.models.push_back(model);
+    }
+    return upstream;
+}
+
+/// Every key below `prefix` must be one of knownFields() (keysBelow marks them read, so this
+/// is where a typo is caught).
+void rejectUnknown(const PluginConfig& config, const std::vector<std::string>& keys, const std::string& prefix)
+{
+    for (const auto& key : keys)
+    {
+        const std::string field = key.substr(prefix.size() + 1);
+        if (!knownFields().count(field))
+            throw config.error(key, "unknown key (known: url, api_key_file, models, connect_timeout_ms, "
+                                    "read_timeout_ms, retries, retry_backoff_ms, pool_size, idle_timeout_ms, "
+                                    "ca_file)");
+    }
+}
+
+void rejectOverlaps(const PluginConfig& config, const std::vector<UpstreamConfig>& upstreams)
+{
+    std::map<std::string, const UpstreamConfig*> owner;
+    const UpstreamConfig* wildcard = nullptr;
+    for (const auto& upstream : upstreams)
+    {
+        if (upstream.servesAll)
+        {
+            if (wildcard)
+                throw config.error(upstream.keyPrefix + ".models",
+                                   "'*' is already claimed by " + wildcard->keyPrefix +
+                                       ".models (an unset models means '*'); list this upstream's models");
+            wildcard = &upstream;
+        }
+        for (const auto& model : upstream.models)
+        {
+            const auto [it, inserted] = owner.emplace(model, &upstream);
+            if (!inserted)
+                throw config.error(upstream.keyPrefix + ".models",
+                                   "model '" + model + "' is already routed by " + it->second->keyPrefix + ".models");
+        }
+    }
+}
+
+} // namespace
+
+std::vector<UpstreamConfig> readUpstreamConfigs(const PluginConfig& config)
+{
+    std::vector<UpstreamConfig> upstreams;
+
+    const auto unnamedKeys = config.keysBelow("upstream");
+    rejectUnknown(config, unnamedKeys, "upstream");
+    if (!unnamedKeys.empty())
+        upstreams.push_back(readBlock(config, "upstream", "default"));
+
+    // upstreams.<name>.<field>: collect the names in the order Poco lists them.
+    std::vector<std::string> names;
+    for (const auto& key : config.keysBelow("upstreams"))
+    {
+        const auto dot = key.find('.', 10);
+        if (dot == std::string::npos)
+            throw config.error(key, "expected upstreams.<name>.<key>");
+        const std::string name = key.substr(10, dot - 10);
+        if (!validName(name))
+            throw config.error(key, "upstream names use letters, digits, '_' and '-'");
+        if (name == "default" && !unnamedKeys.empty())
+            throw config.error(key, "'default' is the name of the upstream.* block");
+        if (std::find(names.begin(), names.end(), name) == names.end())
+            names.push_back(name);
+        rejectUnknown(config, {key}, "upstreams." + name);
+    }
+    for (const auto& name : names)
+        upstreams.push_back(readBlock(config, "upstreams." + name, name));
+
+    rejectOverlaps(config, upstreams);
+    return upstreams;
+}
+
+} // namespace portico::openai

@@ -1,0 +1,65 @@
+#pragma once
+/// Where the openai plugin sends the models it does not serve itself: one upstream per config
+/// block, read once at load or reload into immutable values.
+///
+/// Keys (in the [openai] section; README.md beside this file has the full table):
+///   upstream.url, upstream.api_key_file, upstream.models, upstream.connect_timeout_ms,
+///   upstream.read_timeout_ms, upstream.retries, upstream.retry_backoff_ms, upstream.pool_size,
+///   upstream.idle_timeout_ms, upstream.ca_file
+/// and the same keys below upstreams.<name>. for further, named upstreams.
+
+#include "portico/PluginConfig.h"
+#include <string>
+#include <vector>
+
+namespace portico::openai {
+
+struct UpstreamConfig
+{
+    /// "default" for the upstream.* block, <name> for upstreams.<name>.*; the metric label.
+    std::string name;
+    /// The key prefix the block came from ("upstream" or "upstreams.<name>"), for messages.
+    std::string keyPrefix;
+    /// The API root as configured, without a trailing slash ("http://127.0.0.1:9000/v1").
+    std::string url;
+    /// url split up: "http" or "https", host, port (default 80/443), path ("/v1", may be empty).
+    std::string scheme;
+    std::string host;
+    unsigned short port = 0;
+    std::string basePath;
+
+    /// The key sent as "Authorization: Bearer <apiKey>"; empty: no Authorization header.
+    /// Never log it: it is read from api_key_file and lives only here.
+    std::string apiKey;
+    std::string apiKeyFile;
+
+    /// Model names routed here; "*" in the config sets servesAll instead of being listed.
+    std::vector<std::string> models;
+    bool servesAll = false;
+
+    int connectTimeoutMs = 5000;
+    /// The longest wait for the next bytes of an answer (the gap between stream events too).
+    int readTimeoutMs = 600000;
+    /// Extra attempts after a connect failure, and after a 502/503 of a non-streaming call.
+    int retries = 2;
+    /// Base of the jittered exponential backoff between attempts.
+    int retryBackoffMs = 100;
+    /// The most idle keep-alive connections kept for reuse (nginx's `keepalive`).
+    int poolSize = 16;
+    /// An idle connection older than this is closed rather than reused.
+    int idleTimeoutMs = 4000;
+    /// PEM file with the CAs that sign an https upstream's certificate; empty: the system CAs.
+    std::string caFile;
+
+    bool secure() const { return scheme == "https"; }
+    /// True when `model` is listed (servesAll not considered).
+    bool lists(const std::string& model) const;
+};
+
+/// Reads the upstream.* keys and every upstreams.<name>.* block of the openai section. Empty
+/// vector when no upstream is configured. Throws ConfigError naming the key (and the key file)
+/// for a bad URL, an unreadable or empty api_key_file, an unknown key, a model routed to two
+/// upstreams, or two upstreams that both claim "*".
+std::vector<UpstreamConfig> readUpstreamConfigs(const PluginConfig& config);
+
+} // namespace portico::openai

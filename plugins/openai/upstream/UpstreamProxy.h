@@ -1,0 +1,97 @@
+#pragma once
+/// Sends a client's OpenAI request to a configured upstream and relays the answer: buffered
+/// answers passed through as the upstream gave them (its 4xx/5xx too), streams relayed event by
+/// event. One keep-alive ConnectionPool per upstream.
+///
+/// Failures: connect failures are retried (jittered backoff) for every call, since nothing
+/// reached the upstream; a 502/503 answer is retried for non-streaming calls only; a pooled
+/// connection the upstream had closed is retried once on a new one, transparently. What still
+/// fails becomes 502 (unreachable, broken) or 504 (timeout) in OpenAI's error shape.
+///
+/// Sets on the exchange: usage.input_tokens / usage.output_tokens (from the answer's usage or a
+/// stream's final event), upstream_ms; reads traceparent_out. Records the histogram
+/// portico_upstream_request_duration_seconds{upstream,status}: status is the upstream's HTTP
+/// status, or connect_error / timeout / error when there was none.
+///
+/// Thread-safe: one proxy serves all requests of a chain.
+
+#include "ConnectionPool.h"
+#include "UpstreamConfig.h"
+#include "UpstreamFailure.h"
+#include "portico/Exchange.h"
+#include "Poco/Logger.h"
+#include "Poco/Net/HTTPRequest.h"
+#include "Poco/Net/HTTPResponse.h"
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace prometheus {
+class Registry;
+class Histogram;
+template <typename T>
+class Family;
+} // namespace prometheus
+
+namespace portico::openai {
+
+class UpstreamProxy
+{
+public:
+    UpstreamProxy(std::vector<UpstreamConfig> upstreams, Poco::Logger& logger, prometheus::Registry& metrics);
+    ~UpstreamProxy();
+    UpstreamProxy(const UpstreamProxy&) = delete;
+    UpstreamProxy& operator=(const UpstreamProxy&) = delete;
+
+    const std::vector<UpstreamConfig>& upstreams() const { return upstreams_; }
+
+    /// The upstream that serves `model`: the one listing it by name, else the one with "*";
+    /// nullptr when the model stays local.
+    const UpstreamConfig* upstreamFor(const std::string& model) const;
+
+    /// Forwards `exchange`'s body as `method` `apiPath` (the path below the API root, e.g.
+    /// "/chat/completions"; see upstreamTarget) and answers the exchange: passed through, relayed
+    /// (`stream`: the client asked for stream: true) or a 502/504 error.
+    void forward(Exchange& exchange, const UpstreamConfig& upstream, const std::string& method,
+                 const std::string& apiPath, bool stream);
+
+    /// The ids of the upstream's GET /models. On failure, logs a warning and returns the model
+    /// names configured for it (so /v1/models still lists them).
+    std::vector<std::string> listModels(const UpstreamConfig& upstream);
+
+    /// The connection pool of an upstream (statistics and tests).
+    ConnectionPool& pool(const UpstreamConfig& upstream);
+
+private:
+    /// A request on the wire whose answer's head has arrived.
+    struct Opened
+    {
+        ConnectionPool::Lease lease;
+        Poco::Net::HTTPResponse response;
+        std::istream* body = nullptr;
+    };
+
+    std::size_t indexOf(const UpstreamConfig& upstream) const;
+    /// Sends the request with the retry policy. False (and `failure`) when no answer came.
+    bool open(std::size_t index, Poco::Net::HTTPRequest& request, const std::string& body, bool retryBusy,
+              Opened& opened, UpstreamFailure& failure);
+    /// Reads a whole answer body; false (and `failure`) when reading failed.
+    bool readAll(std::size_t index, Opened& opened, std::string& content, UpstreamFailure& failure);
+    void observe(std::size_t index, const std::string& status, double seconds);
+    void reap();
+
+    std::vector<UpstreamConfig> upstreams_;
+    std::vector<std::unique_ptr<ConnectionPool>> pools_;
+    Poco::Logger& logger_;
+    prometheus::Family<prometheus::Histogram>& duration_;
+
+    std::mutex reaperMutex_;
+    std::condition_variable reaperWake_;
+    bool stopping_ = false;
+    std::thread reaper_;
+};
+
+} // namespace portico::openai
