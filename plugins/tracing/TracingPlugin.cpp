@@ -44,7 +44,12 @@ void TracingPlugin::onResponseHead(Exchange& exchange)
 {
     const std::string* traceId = exchange.find(attr::TraceId);
     if (!traceId)
-        return;
+    {
+        // The core answered a request it could not parse (400, 408, 431): no request hook ran,
+        // but the answer still gets an id.
+        exchange.set(attr::TraceId, newTraceId());
+        traceId = exchange.find(attr::TraceId);
+    }
     auto& headers = exchange.response().headers;
     headers.set(config_.traceHeader, *traceId);
     if (!config_.requestIdHeader.empty() && !headers.has(config_.requestIdHeader))

@@ -40,6 +40,11 @@ public:
     /// Always runs last, whatever happened (success, error, client gone).
     virtual void onComplete(Exchange&, Outcome) {}
 
+    // Note: for a request the core rejects before it can be parsed (400 malformed, 408 head too
+    // slow, 414, 431), no request hook runs but every plugin's onResponseHead, onResponseBody and
+    // onComplete do, on an Exchange with method "-" and path "/", so that the answer carries the
+    // usual headers and is counted. Hooks must not assume their onRequest ran.
+
     /// Empty when the plugin can serve; otherwise why not (shown by /readyz).
     virtual std::string notReadyReason() const { return {}; }
 

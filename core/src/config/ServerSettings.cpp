@@ -65,6 +65,8 @@ ServerSettings ServerSettings::from(const LoadedConfig& config, const std::strin
     settings.drainSeconds = static_cast<int>(server.getInt("drain_seconds", settings.drainSeconds, 0, 3600));
     settings.idleTimeoutSeconds =
         static_cast<int>(server.getInt("idle_timeout_seconds", settings.idleTimeoutSeconds, 1, 3600));
+    settings.headerTimeoutSeconds =
+        static_cast<int>(server.getInt("header_timeout_seconds", settings.headerTimeoutSeconds, 1, 3600));
     settings.keepAliveRequests =
         static_cast<int>(server.getInt("keep_alive_requests", settings.keepAliveRequests, 0, 1 << 30));
     settings.threadStackKiB =

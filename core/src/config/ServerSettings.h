@@ -20,6 +20,8 @@ struct ServerSettings
     /// Idle time allowed on a connection (reading a request, keep-alive gap), seconds.
     int idleTimeoutSeconds = 60;
     int keepAliveRequests = 1000;
+    /// A request head must arrive completely within this many seconds (slowloris guard).
+    int headerTimeoutSeconds = 10;
     /// Worker thread stack size in KiB (0: the system default).
     int threadStackKiB = 256;
     std::string logLevel = "information";

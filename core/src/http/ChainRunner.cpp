@@ -169,7 +169,23 @@ Outcome ChainRunner::run(Exchange& exchange, ResponseSink& sink)
     runRequestHooks(exchange);
     if (!exchange.answered())
         runHandler(exchange, match);
+    return finish(exchange, sink);
+}
 
+Outcome ChainRunner::answerWithoutRequest(Exchange& exchange, ResponseSink& sink, int status,
+                                          const std::string& message, const std::string& code)
+{
+    exchange.attach(
+        &sink, [this, &exchange] { runHeadHooks(exchange); },
+        [this, &exchange](std::string_view chunk) { observeBody(exchange, chunk); });
+    ran_ = chain_.links().size();
+    exchange.setAnswerSource(AnswerSource::Core);
+    exchange.respondError(status, message, "invalid_request_error", code);
+    return finish(exchange, sink);
+}
+
+Outcome ChainRunner::finish(Exchange& exchange, ResponseSink& sink)
+{
     Response& response = exchange.response();
     bool clientGone = false;
     try

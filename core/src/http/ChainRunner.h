@@ -22,12 +22,21 @@ public:
     /// Runs everything and returns how the exchange ended. Never throws.
     Outcome run(Exchange& exchange, ResponseSink& sink);
 
+    /// For a request that could not even be parsed (malformed head, too large, too slow): the
+    /// core answers `status` in OpenAI's error shape; no request hook or handler runs, but every
+    /// plugin's response-head and completion hooks do, so the answer carries the same headers as
+    /// any other. Never throws.
+    Outcome answerWithoutRequest(Exchange& exchange, ResponseSink& sink, int status, const std::string& message,
+                                 const std::string& code);
+
 private:
     void runRequestHooks(Exchange& exchange);
     void runHandler(Exchange& exchange, const RouteTable::Match& match);
     void runHeadHooks(Exchange& exchange);
     void observeBody(Exchange& exchange, std::string_view chunk);
     void runCompletionHooks(Exchange& exchange, Outcome outcome);
+    /// Runs the head hooks, sends the buffered answer, runs the completion hooks.
+    Outcome finish(Exchange& exchange, ResponseSink& sink);
     /// Replaces a not-yet-committed answer with a 500 after `who` threw.
     void answerWithServerError(Exchange& exchange, const std::string& who, const std::string& what);
 

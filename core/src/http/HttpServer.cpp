@@ -1,6 +1,5 @@
 #include "http/HttpServer.h"
 #include "Poco/Logger.h"
-#include "Poco/Net/HTTPServerConnection.h"
 #include "Poco/Net/HTTPServerParams.h"
 #include "Poco/Net/Context.h"
 #include "Poco/Net/NetSSL.h"
@@ -19,8 +18,10 @@ namespace {
 class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory
 {
 public:
-    ConnectionFactory(Poco::Net::HTTPServerParams::Ptr params, Poco::Net::HTTPRequestHandlerFactory::Ptr factory)
-        : params_(std::move(params)), factory_(std::move(factory))
+    ConnectionFactory(Poco::Net::HTTPServerParams::Ptr params, Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
+                      ServerState& state, HeaderDeadlines& deadlines, ConnectionRegistry& registry)
+        : params_(std::move(params)), factory_(std::move(factory)), state_(state), deadlines_(deadlines),
+          registry_(registry)
     {
     }
 
@@ -35,12 +36,15 @@ public:
         {
             // Not fatal: the connection works, only slower.
         }
-        return new Poco::Net::HTTPServerConnection(connection, params_, factory_);
+        return new HttpConnection(connection, params_, factory_, state_, deadlines_, registry_);
     }
 
 private:
     Poco::Net::HTTPServerParams::Ptr params_;
     Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
+    ServerState& state_;
+    HeaderDeadlines& deadlines_;
+    ConnectionRegistry& registry_;
 };
 
 // A server-side TLS context: the configured certificate and key, TLS 1.2 minimum, the server's
@@ -64,7 +68,9 @@ Poco::Net::Context::Ptr tlsContext(const ServerSettings& settings)
 } // namespace
 
 HttpServer::HttpServer(const ServerSettings& settings, ServerState& state)
-    : state_(state), factory_(new RequestHandlerFactory(state)), handlerFactory_(factory_)
+    : state_(state),
+      handlerFactory_(new RequestHandlerFactory(state)),
+      deadlines_(std::make_unique<HeaderDeadlines>(std::chrono::seconds(settings.headerTimeoutSeconds)))
 {
     Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
     params->setServerName("portico");
@@ -80,7 +86,7 @@ HttpServer::HttpServer(const ServerSettings& settings, ServerState& state)
     const int listeners = settings.tls() && settings.plainPort != 0 ? 2 : 1;
     // One extra thread per listener: each TCPServer's dispatcher runs on the same pool.
     pool_ = std::make_unique<Poco::ThreadPool>(2, settings.threads + listeners, 60, settings.threadStackKiB * 1024);
-    auto factory = [&] { return new ConnectionFactory(params, handlerFactory_); };
+    auto factory = [&] { return new ConnectionFactory(params, handlerFactory_, state_, *deadlines_, registry_); };
 
     const Poco::Net::SocketAddress address(settings.host, settings.port);
     if (settings.tls())
@@ -108,7 +114,7 @@ HttpServer::~HttpServer()
 {
     for (auto& server : servers_)
         server->stop();
-    factory_->stopConnections(true);
+    registry_.stopAll(true);
     pool_->joinAll();
 }
 
@@ -136,7 +142,7 @@ int HttpServer::drainAndStop(int drainSeconds)
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     const int left = state_.inFlight();
     // Closes idle keep-alive connections (and cuts any request still running after the deadline).
-    factory_->stopConnections(true);
+    registry_.stopAll(true);
     return left;
 }
 

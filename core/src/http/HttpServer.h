@@ -5,6 +5,8 @@
 // would hold the second for a delayed ACK); and a graceful stop.
 
 #include "config/ServerSettings.h"
+#include "http/HeaderDeadlines.h"
+#include "http/HttpConnection.h"
 #include "http/RequestHandler.h"
 #include "Poco/Net/TCPServer.h"
 #include "Poco/ThreadPool.h"
@@ -30,13 +32,16 @@ public:
     int queuedConnections() const;
     /// The port of server.listen (useful with port 0).
     unsigned short port() const;
+    /// Request heads that took longer than server.header_timeout_seconds.
+    std::uint64_t headerTimeouts() const { return deadlines_->expiredCount(); }
     /// "https://127.0.0.1:8443, http://127.0.0.1:8080": what is being served, for the log.
     std::string describe() const;
 
 private:
     ServerState& state_;
-    RequestHandlerFactory* factory_; ///< owned by handlerFactory_
     Poco::Net::HTTPRequestHandlerFactory::Ptr handlerFactory_;
+    std::unique_ptr<HeaderDeadlines> deadlines_;
+    ConnectionRegistry registry_;
     std::unique_ptr<Poco::ThreadPool> pool_;
     std::vector<std::unique_ptr<Poco::Net::TCPServer>> servers_;
     std::string description_;

@@ -26,10 +26,6 @@ public:
         return new RequestHandler(state_);
     }
 
-    /// Tells every open connection that the server stopped: idle keep-alive connections close;
-    /// with `abortCurrent`, connections in the middle of a request are shut down too.
-    void stopConnections(bool abortCurrent) { serverStopped(this, abortCurrent); }
-
 private:
     ServerState& state_;
 };

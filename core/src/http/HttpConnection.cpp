@@ -1,0 +1,172 @@
+#include "http/HttpConnection.h"
+#include "http/ChainRunner.h"
+#include "http/PocoResponseSink.h"
+#include "Poco/Logger.h"
+#include "Poco/Net/HTTPRequestHandler.h"
+#include "Poco/Net/HTTPServerRequestImpl.h"
+#include "Poco/Net/HTTPServerResponseImpl.h"
+#include "Poco/Net/HTTPServerSession.h"
+#include "Poco/Net/NetException.h"
+#include "Poco/String.h"
+#include <memory>
+#include <optional>
+
+namespace portico {
+
+namespace {
+
+// Poco reports every head problem as a MessageException; its message says which limit was hit.
+struct ProtocolError
+{
+    int status;
+    const char* message;
+    const char* code;
+};
+
+ProtocolError classify(const Poco::Net::MessageException& e)
+{
+    // Header limits ("Field value too long", "Too many header fields") are 431. Poco says
+    // "invalid or too long" for a bad request line, so those stay a plain 400.
+    const std::string text = Poco::toLower(e.displayText());
+    if (text.find("field") != std::string::npos &&
+        (text.find("too long") != std::string::npos || text.find("too many") != std::string::npos))
+        return {431, "Request header fields too large.", "request_header_fields_too_large"};
+    if (text.find("request uri") != std::string::npos)
+        return {400, "Malformed request line: the URI is invalid or too long.", "malformed_request"};
+    return {400, "Malformed HTTP request.", "malformed_request"};
+}
+
+} // namespace
+
+HttpConnection::HttpConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
+                               Poco::Net::HTTPRequestHandlerFactory::Ptr factory, ServerState& state,
+                               HeaderDeadlines& deadlines, ConnectionRegistry& registry)
+    : TCPServerConnection(socket),
+      params_(std::move(params)),
+      factory_(std::move(factory)),
+      state_(state),
+      deadlines_(deadlines),
+      registry_(registry)
+{
+    registry_.add(this);
+}
+
+HttpConnection::~HttpConnection()
+{
+    registry_.remove(this);
+}
+
+void HttpConnection::run()
+{
+    Poco::Net::HTTPServerSession session(socket(), params_);
+    for (bool first = true; !stopped_; first = false)
+    {
+        // The head deadline starts at accept for the first request (a client that connects and
+        // sends nothing is as slow as one that sends a byte a second), and at the first byte of
+        // each later request (the keep-alive gap before it has its own timeout).
+        std::optional<HeaderDeadlines::Guard> deadline;
+        if (first)
+            deadline.emplace(deadlines_, socket());
+        if (!session.hasMoreRequests())
+            break;
+        if (!deadline)
+            deadline.emplace(deadlines_, socket());
+        try
+        {
+            Poco::FastMutex::ScopedLock lock(mutex_);
+            if (stopped_)
+                break;
+            Poco::Net::HTTPServerResponseImpl response(session);
+            Poco::Net::HTTPServerRequestImpl request(response, session, params_);
+            deadline->release(); // the head is in; the body has its own read timeout
+
+            response.setDate(Poco::Timestamp());
+            response.setVersion(request.getVersion());
+            response.setKeepAlive(params_->getKeepAlive() && request.getKeepAlive() && session.canKeepAlive());
+            std::unique_ptr<Poco::Net::HTTPRequestHandler> handler(factory_->createRequestHandler(request));
+            if (request.getExpectContinue() && response.getStatus() == Poco::Net::HTTPResponse::HTTP_OK)
+                response.sendContinue();
+            handler->handleRequest(request, response);
+            session.setKeepAlive(params_->getKeepAlive() && response.getKeepAlive() && session.canKeepAlive());
+            if (!session.getKeepAlive())
+                break;
+        }
+        catch (const Poco::Net::MessageException& e) // NoMessageException included
+        {
+            if (deadline->expired())
+                answerProtocolError(session, 408, "Timed out reading the request head.", "request_timeout");
+            else if (!dynamic_cast<const Poco::Net::NoMessageException*>(&e))
+            {
+                const ProtocolError error = classify(e);
+                answerProtocolError(session, error.status, error.message, error.code);
+            }
+            break;
+        }
+        catch (const Poco::Exception& e)
+        {
+            // Network errors (reset, timeout): nothing can be sent any more.
+            Poco::Logger::get("portico.core").debug("connection closed: " + e.displayText());
+            break;
+        }
+    }
+}
+
+void HttpConnection::answerProtocolError(Poco::Net::HTTPServerSession& session, int status,
+                                         const std::string& message, const std::string& code)
+{
+    try
+    {
+        Poco::Net::HTTPServerResponseImpl response(session);
+        response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
+        response.setKeepAlive(false);
+        session.setKeepAlive(false);
+        PocoResponseSink sink(response);
+        const std::shared_ptr<const Chain> chain = state_.chain();
+        // No request could be parsed: an Exchange with what we know, answered by the core.
+        Exchange exchange("-", "/", {}, {}, socket().peerAddress().toString());
+        ChainRunner(*chain, Poco::Logger::get("portico.core")).answerWithoutRequest(exchange, sink, status, message, code);
+    }
+    catch (const Poco::Exception& e)
+    {
+        Poco::Logger::get("portico.core").debug("could not answer a protocol error: " + e.displayText());
+    }
+}
+
+void HttpConnection::stop(bool abortCurrent)
+{
+    stopped_ = true;
+    try
+    {
+        if (abortCurrent)
+            socket().shutdown();
+        else
+        {
+            Poco::FastMutex::ScopedLock lock(mutex_); // waits for the request in progress
+            socket().shutdown();
+        }
+    }
+    catch (...)
+    {
+    }
+}
+
+void ConnectionRegistry::add(HttpConnection* connection)
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    connections_.insert(connection);
+}
+
+void ConnectionRegistry::remove(HttpConnection* connection)
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    connections_.erase(connection);
+}
+
+void ConnectionRegistry::stopAll(bool abortCurrent)
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto* connection : connections_)
+        connection->stop(abortCurrent);
+}
+
+} // namespace portico
