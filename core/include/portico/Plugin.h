@@ -41,7 +41,7 @@ public:
     virtual void onComplete(Exchange&, Outcome) {}
 
     // Note: for a request the core rejects before it can be parsed (400 malformed, 408 head too
-    // slow, 414, 431), no request hook runs but every plugin's onResponseHead, onResponseBody and
+    // slow, 431), no request hook runs but every plugin's onResponseHead, onResponseBody and
     // onComplete do, on an Exchange with method "-" and path "/", so that the answer carries the
     // usual headers and is counted. Hooks must not assume their onRequest ran.
 
