@@ -57,9 +57,7 @@ bool complete(const std::string& raw)
     return false;
 }
 
-} // namespace
-
-RawResult rawRequest(unsigned short port, const std::string& request, int timeoutSeconds)
+RawResult exchangeRaw(unsigned short port, const std::string& request, int timeoutSeconds, bool untilClosed)
 {
     using Clock = std::chrono::steady_clock;
     RawResult result;
@@ -94,12 +92,24 @@ RawResult rawRequest(unsigned short port, const std::string& request, int timeou
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
         result.arrivals.push_back({ms, std::string(buffer, static_cast<std::size_t>(got))});
         result.raw.append(buffer, static_cast<std::size_t>(got));
-        if (complete(result.raw))
+        if (!untilClosed && complete(result.raw))
             break;
     }
     if (result.raw.compare(0, 5, "HTTP/") == 0 && result.raw.size() > 12)
         result.status = std::atoi(result.raw.substr(9, 3).c_str());
     return result;
+}
+
+} // namespace
+
+RawResult rawRequest(unsigned short port, const std::string& request, int timeoutSeconds)
+{
+    return exchangeRaw(port, request, timeoutSeconds, false);
+}
+
+RawResult rawRequestUntilClosed(unsigned short port, const std::string& request, int timeoutSeconds)
+{
+    return exchangeRaw(port, request, timeoutSeconds, true);
 }
 
 std::string dechunk(const std::string& body)

@@ -48,6 +48,11 @@ struct RawResult
 /// `timeoutSeconds` pass.
 RawResult rawRequest(unsigned short port, const std::string& request, int timeoutSeconds = 10);
 
+/// Like rawRequest, but goes on reading after the answer is complete, until the server closes
+/// the connection (or resets it: both set closedByServer) or `timeoutSeconds` pass. For checking
+/// that the server closes a connection it cannot reuse.
+RawResult rawRequestUntilClosed(unsigned short port, const std::string& request, int timeoutSeconds = 10);
+
 /// Decodes a chunked body ("5\r\nhello\r\n0\r\n\r\n" -> "hello"); stops at the first error.
 std::string dechunk(const std::string& body);
 
