@@ -21,6 +21,10 @@ public:
         {
             if (exchange_.beforeCommit_)
                 exchange_.beforeCommit_();
+            // A response-head hook threw: the core replaced this stream by a buffered 500
+            // (resetAnswer() retired this writer). The head hooks have run on it, so send it now.
+            if (!open_)
+                return sendReplacement();
             response.committed = true;
             if (!exchange_.sink_->beginStream(response))
                 return closeAsGone();
@@ -37,7 +41,28 @@ public:
 
     bool open() const override { return open_; }
 
+    /// The answer is no longer a stream (see resetAnswer()); every later write fails.
+    void retire() { open_ = false; }
+
 private:
+    bool sendReplacement()
+    {
+        Response& response = exchange_.response_;
+        response.committed = true;
+        try
+        {
+            if (exchange_.observe_)
+                exchange_.observe_(response.body);
+            exchange_.sink_->sendWhole(response);
+            response.bytesSent = response.body.size();
+        }
+        catch (...)
+        {
+            response.clientGone = true;
+        }
+        return false;
+    }
+
     bool closeAsGone()
     {
         open_ = false;
@@ -120,7 +145,7 @@ void Exchange::respondError(int status, const std::string& message, const std::s
 
 StreamWriter& Exchange::stream(int status, std::string contentType)
 {
-    if (response_.committed || stream_)
+    if (response_.committed || (stream_ && stream_->open()))
         throw Poco::IllegalStateException("stream() called twice or after the answer was committed");
     if (!sink_)
         throw Poco::IllegalStateException("stream() on an exchange without a sink");
@@ -150,7 +175,10 @@ void Exchange::resetAnswer()
     response_.contentType = "application/json";
     response_.streamed = false;
     response_.source = AnswerSource::None;
-    stream_.reset();
+    // Retire the writer but keep it alive: resetAnswer() may run inside its write() (a
+    // response-head hook that throws while the stream commits), and the handler still holds it.
+    if (stream_)
+        stream_->retire();
 }
 
 bool SseWriter::send(std::string_view event, std::string_view data)

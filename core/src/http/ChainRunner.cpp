@@ -190,23 +190,25 @@ Outcome ChainRunner::finish(Exchange& exchange, ResponseSink& sink)
     bool clientGone = false;
     try
     {
-        if (!response.committed && response.streamed)
+        if (!response.committed)
         {
-            // A stream that never wrote a byte: send its head, then end it.
             runHeadHooks(exchange);
             response.committed = true;
-            if (sink.beginStream(response))
-                sink.endStream();
+            // Decided after the head hooks: one that throws turns a stream into a buffered 500.
+            if (response.streamed)
+            {
+                // A stream that never wrote a byte: send its head, then end it.
+                if (sink.beginStream(response))
+                    sink.endStream();
+                else
+                    clientGone = true;
+            }
             else
-                clientGone = true;
-        }
-        else if (!response.committed)
-        {
-            runHeadHooks(exchange);
-            response.committed = true;
-            observeBody(exchange, response.body);
-            sink.sendWhole(response);
-            response.bytesSent = response.body.size();
+            {
+                observeBody(exchange, response.body);
+                sink.sendWhole(response);
+                response.bytesSent = response.body.size();
+            }
         }
         else
         {
