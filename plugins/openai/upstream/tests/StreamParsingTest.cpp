@@ -1,0 +1,152 @@
+// The pieces of the relay that look at bytes: usage found in chat, Responses and embeddings
+// answers without parsing them whole; SSE framing across arbitrary splits.
+
+#include "SseFramer.h"
+#include "UsageScanner.h"
+#include <cppunit/extensions/HelperMacros.h>
+
+using namespace portico::openai;
+
+class StreamParsingTest : public CppUnit::TestFixture
+{
+    CPPUNIT_TEST_SUITE(StreamParsingTest);
+    CPPUNIT_TEST(testChatUsage);
+    CPPUNIT_TEST(testResponsesUsage);
+    CPPUNIT_TEST(testEmbeddingsUsage);
+    CPPUNIT_TEST(testNoUsage);
+    CPPUNIT_TEST(testUsageWordInContentIsIgnored);
+    CPPUNIT_TEST(testFramingAnySplit);
+    CPPUNIT_TEST(testFramingCrLf);
+    CPPUNIT_TEST(testChatStreamEnd);
+    CPPUNIT_TEST(testResponsesStreamEnd);
+    CPPUNIT_TEST(testErrorChunkEnds);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testChatUsage()
+    {
+        const auto usage = scanUsage(R"({"id":"c","choices":[{"message":{"content":"hi"}}],)"
+                                     R"("usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15}})");
+        CPPUNIT_ASSERT(usage);
+        CPPUNIT_ASSERT_EQUAL(12LL, usage->inputTokens);
+        CPPUNIT_ASSERT_EQUAL(3LL, usage->outputTokens);
+    }
+
+    void testResponsesUsage()
+    {
+        const auto usage = scanUsage(
+            R"({"type":"response.completed","response":{"id":"resp_1","usage":{"input_tokens":7,)"
+            R"("input_tokens_details":{"cached_tokens":0},"output_tokens":21,"output_tokens_details":)"
+            R"({"reasoning_tokens":0},"total_tokens":28},"metadata":{}},"sequence_number":9})");
+        CPPUNIT_ASSERT(usage);
+        CPPUNIT_ASSERT_EQUAL(7LL, usage->inputTokens);
+        CPPUNIT_ASSERT_EQUAL(21LL, usage->outputTokens);
+    }
+
+    void testEmbeddingsUsage()
+    {
+        std::string body = R"({"object":"list","data":[{"object":"embedding","index":0,"embedding":[)";
+        for (int i = 0; i < 20000; ++i)
+            body += (i ? ",0.0123" : "0.0123");
+        body += R"(]}],"model":"m","usage":{"prompt_tokens":5,"total_tokens":5}})";
+        const auto usage = scanUsage(body);
+        CPPUNIT_ASSERT(usage);
+        CPPUNIT_ASSERT_EQUAL(5LL, usage->inputTokens);
+        CPPUNIT_ASSERT_EQUAL(0LL, usage->outputTokens);
+    }
+
+    void testNoUsage()
+    {
+        CPPUNIT_ASSERT(!scanUsage(R"({"id":"c","usage":null})"));
+        CPPUNIT_ASSERT(!scanUsage(R"({"id":"c"})"));
+        CPPUNIT_ASSERT(!scanUsage(R"({"usage":{"prompt_tokens":)"));
+        CPPUNIT_ASSERT(!scanUsage(""));
+    }
+
+    void testUsageWordInContentIsIgnored()
+    {
+        const auto usage = scanUsage(
+            R"({"choices":[{"message":{"content":"see \"usage\": {\"prompt_tokens\": 999}"}}],)"
+            R"("usage":{"prompt_tokens":4,"completion_tokens":2}})");
+        CPPUNIT_ASSERT(usage);
+        CPPUNIT_ASSERT_EQUAL(4LL, usage->inputTokens);
+        // Only the escaped mention: no usage at all.
+        CPPUNIT_ASSERT(!scanUsage(R"({"content":"\"usage\": {\"prompt_tokens\": 9}"})"));
+    }
+
+    void testFramingAnySplit()
+    {
+        const std::string stream = "event: response.created\ndata: {\"a\":1}\n\n"
+                                   ": keep-alive comment\n\n"
+                                   "data: {\"b\":2}\n\n";
+        for (std::size_t piece = 1; piece <= stream.size(); ++piece)
+        {
+            SseFramer framer;
+            std::vector<std::string> events;
+            for (std::size_t at = 0; at < stream.size(); at += piece)
+            {
+                framer.feed(std::string_view(stream).substr(at, piece));
+                while (const auto event = framer.next())
+                    events.emplace_back(*event);
+            }
+            CPPUNIT_ASSERT_EQUAL(std::size_t(3), events.size());
+            CPPUNIT_ASSERT_EQUAL(std::string("event: response.created\ndata: {\"a\":1}\n\n"), events[0]);
+            CPPUNIT_ASSERT_EQUAL(std::string(": keep-alive comment\n\n"), events[1]);
+            CPPUNIT_ASSERT_EQUAL(std::string("data: {\"b\":2}\n\n"), events[2]);
+            CPPUNIT_ASSERT(framer.pending().empty());
+        }
+    }
+
+    void testFramingCrLf()
+    {
+        SseFramer framer;
+        framer.feed("\r\ndata: one\r\n\r\ndata: tw");
+        auto event = framer.next();
+        CPPUNIT_ASSERT(event);
+        CPPUNIT_ASSERT_EQUAL(std::string("data: one\r\n\r\n"), std::string(*event));
+        CPPUNIT_ASSERT(!framer.next());
+        CPPUNIT_ASSERT_EQUAL(std::string("data: tw"), std::string(framer.pending()));
+        framer.feed("o\n\n");
+        event = framer.next();
+        CPPUNIT_ASSERT(event);
+        CPPUNIT_ASSERT_EQUAL(std::string("data: two\n\n"), std::string(*event));
+    }
+
+    void testChatStreamEnd()
+    {
+        SseFramer framer;
+        framer.inspect("data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}],\"usage\":null}\n\n");
+        CPPUNIT_ASSERT(!framer.finished());
+        CPPUNIT_ASSERT(!framer.usage());
+        framer.inspect("data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}\n\n");
+        CPPUNIT_ASSERT(framer.usage());
+        CPPUNIT_ASSERT_EQUAL(1LL, framer.usage()->outputTokens);
+        CPPUNIT_ASSERT(!framer.finished());
+        framer.inspect("data: [DONE]\n\n");
+        CPPUNIT_ASSERT(framer.finished());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), framer.events());
+    }
+
+    void testResponsesStreamEnd()
+    {
+        SseFramer framer;
+        framer.inspect("event: response.created\ndata: {\"response\":{\"usage\":null}}\n\n");
+        CPPUNIT_ASSERT(!framer.finished());
+        framer.inspect("event: response.completed\r\ndata: {\"response\":{\"usage\":{\"input_tokens\":2,"
+                       "\"output_tokens\":5}}}\r\n\r\n");
+        CPPUNIT_ASSERT(framer.finished());
+        CPPUNIT_ASSERT_EQUAL(5LL, framer.usage()->outputTokens);
+    }
+
+    void testErrorChunkEnds()
+    {
+        SseFramer chat;
+        chat.inspect("data: {\"error\":{\"message\":\"overloaded\"}}\n\n");
+        CPPUNIT_ASSERT(chat.finished());
+        SseFramer named;
+        named.inspect("event: error\ndata: {\"error\":{\"message\":\"x\"}}\n\n");
+        CPPUNIT_ASSERT(named.finished());
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(StreamParsingTest);

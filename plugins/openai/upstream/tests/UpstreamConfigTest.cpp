@@ -1,0 +1,249 @@
+// readUpstreamConfigs: defaults, named upstreams, the key file, and every config error naming
+// its key (and file); plus the request target rules and the retry backoff's range.
+
+#include "Backoff.h"
+#include "TempDir.h"
+#include "UpstreamConfig.h"
+#include "UpstreamRequest.h"
+#include "Poco/Util/MapConfiguration.h"
+#include <cppunit/extensions/HelperMacros.h>
+
+using portico::ConfigError;
+using portico::PluginConfig;
+using namespace portico::openai;
+
+namespace {
+
+PluginConfig section(const std::map<std::string, std::string>& keys)
+{
+    Poco::AutoPtr<Poco::Util::MapConfiguration> map = new Poco::Util::MapConfiguration;
+    for (const auto& [key, value] : keys)
+        map->setString("openai." + key, value);
+    return PluginConfig(map, "openai", "/etc/portico/portico.ini");
+}
+
+/// The message of the ConfigError that reading `keys` throws ("" when none).
+std::string errorOf(const std::map<std::string, std::string>& keys)
+{
+    try
+    {
+        readUpstreamConfigs(section(keys));
+    }
+    catch (const ConfigError& e)
+    {
+        return e.what();
+    }
+    return "";
+}
+
+bool contains(const std::string& text, const std::string& part)
+{
+    return text.find(part) != std::string::npos;
+}
+
+} // namespace
+
+class UpstreamConfigTest : public CppUnit::TestFixture
+{
+    CPPUNIT_TEST_SUITE(UpstreamConfigTest);
+    CPPUNIT_TEST(testNoUpstream);
+    CPPUNIT_TEST(testDefaults);
+    CPPUNIT_TEST(testEveryKey);
+    CPPUNIT_TEST(testNamedUpstreams);
+    CPPUNIT_TEST(testKeyFile);
+    CPPUNIT_TEST(testKeyFileErrorsNameTheFile);
+    CPPUNIT_TEST(testUnknownKeys);
+    CPPUNIT_TEST(testBadUrls);
+    CPPUNIT_TEST(testOverlaps);
+    CPPUNIT_TEST(testRangeErrors);
+    CPPUNIT_TEST(testTarget);
+    CPPUNIT_TEST(testBackoff);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testNoUpstream()
+    {
+        const auto config = section({{"embed.dimensions", "64"}});
+        CPPUNIT_ASSERT(readUpstreamConfigs(config).empty());
+    }
+
+    void testDefaults()
+    {
+        const auto config = section({{"upstream.url", "http://127.0.0.1:9000/v1/"}});
+        const auto upstreams = readUpstreamConfigs(config);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), upstreams.size());
+        const auto& u = upstreams[0];
+        CPPUNIT_ASSERT_EQUAL(std::string("default"), u.name);
+        CPPUNIT_ASSERT_EQUAL(std::string("http://127.0.0.1:9000/v1"), u.url);
+        CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1"), u.host);
+        CPPUNIT_ASSERT_EQUAL(static_cast<unsigned short>(9000), u.port);
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1"), u.basePath);
+        CPPUNIT_ASSERT(!u.secure());
+        CPPUNIT_ASSERT(u.servesAll); // models unset means every model
+        CPPUNIT_ASSERT(u.models.empty());
+        CPPUNIT_ASSERT(u.apiKey.empty());
+        CPPUNIT_ASSERT_EQUAL(5000, u.connectTimeoutMs);
+        CPPUNIT_ASSERT_EQUAL(600000, u.readTimeoutMs);
+        CPPUNIT_ASSERT_EQUAL(2, u.retries);
+        CPPUNIT_ASSERT_EQUAL(100, u.retryBackoffMs);
+        CPPUNIT_ASSERT_EQUAL(16, u.poolSize);
+        CPPUNIT_ASSERT_EQUAL(4000, u.idleTimeoutMs);
+        CPPUNIT_ASSERT(config.unreadKeys().empty());
+    }
+
+    void testEveryKey()
+    {
+        portico::test::TempDir dir;
+        const auto ca = dir.write("ca.pem", "-----BEGIN CERTIFICATE-----\n");
+        const auto config = section({{"upstream.url", "https://api.example.com/v1"},
+                                     {"upstream.models", "gpt-4o, gpt-4o-mini,gpt-4o"},
+                                     {"upstream.connect_timeout_ms", "250"},
+                                     {"upstream.read_timeout_ms", "30000"},
+                                     {"upstream.retries", "0"},
+                                     {"upstream.retry_backoff_ms", "10"},
+                                     {"upstream.pool_size", "4"},
+                                     {"upstream.idle_timeout_ms", "90000"},
+                                     {"upstream.ca_file", ca}});
+        const auto u = readUpstreamConfigs(config).at(0);
+        CPPUNIT_ASSERT(u.secure());
+        CPPUNIT_ASSERT_EQUAL(static_cast<unsigned short>(443), u.port);
+        CPPUNIT_ASSERT(!u.servesAll);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), u.models.size()); // the duplicate is dropped
+        CPPUNIT_ASSERT(u.lists("gpt-4o-mini"));
+        CPPUNIT_ASSERT_EQUAL(250, u.connectTimeoutMs);
+        CPPUNIT_ASSERT_EQUAL(30000, u.readTimeoutMs);
+        CPPUNIT_ASSERT_EQUAL(0, u.retries);
+        CPPUNIT_ASSERT_EQUAL(10, u.retryBackoffMs);
+        CPPUNIT_ASSERT_EQUAL(4, u.poolSize);
+        CPPUNIT_ASSERT_EQUAL(90000, u.idleTimeoutMs);
+        CPPUNIT_ASSERT_EQUAL(ca, u.caFile);
+        CPPUNIT_ASSERT(config.unreadKeys().empty());
+    }
+
+    void testNamedUpstreams()
+    {
+        const auto config = section({{"upstream.url", "http://127.0.0.1:9000/v1"},
+                                     {"upstream.models", "gpt-4o"},
+                                     {"upstreams.local-vllm.url", "http://10.0.0.5:8000/v1"},
+                                     {"upstreams.local-vllm.models", "*"},
+                                     {"upstreams.ollama.url", "http://10.0.0.6:11434/v1"},
+                                     {"upstreams.ollama.models", "llama3"},
+                                     {"upstreams.ollama.retries", "5"}});
+        const auto upstreams = readUpstreamConfigs(config);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), upstreams.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("default"), upstreams[0].name);
+        std::map<std::string, UpstreamConfig> byName;
+        for (const auto& u : upstreams)
+            byName[u.name] = u;
+        CPPUNIT_ASSERT(byName.at("local-vllm").servesAll);
+        CPPUNIT_ASSERT_EQUAL(std::string("upstreams.ollama"), byName.at("ollama").keyPrefix);
+        CPPUNIT_ASSERT_EQUAL(5, byName.at("ollama").retries);
+        CPPUNIT_ASSERT_EQUAL(2, byName.at("local-vllm").retries);
+        CPPUNIT_ASSERT(config.unreadKeys().empty());
+    }
+
+    void testKeyFile()
+    {
+        portico::test::TempDir dir;
+        const auto file = dir.write("upstream.key", "# the staging key\n\n  sk-test-123  \n");
+        const auto u = readUpstreamConfigs(section({{"upstream.url", "http://h/v1"}, {"upstream.api_key_file", file}}))
+                           .at(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("sk-test-123"), u.apiKey);
+        CPPUNIT_ASSERT_EQUAL(file, u.apiKeyFile);
+    }
+
+    void testKeyFileErrorsNameTheFile()
+    {
+        portico::test::TempDir dir;
+        const std::string missing = dir.file("nope.key");
+        std::string error = errorOf({{"upstream.url", "http://h/v1"}, {"upstream.api_key_file", missing}});
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, missing));
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstream.api_key_file"));
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "/etc/portico/portico.ini"));
+
+        const auto empty = dir.write("empty.key", "\n# nothing\n");
+        error = errorOf({{"upstream.url", "http://h/v1"}, {"upstream.api_key_file", empty}});
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, empty) && contains(error, "no key"));
+
+        const auto two = dir.write("two.key", "sk-a sk-b\n");
+        error = errorOf({{"upstreams.x.url", "http://h/v1"}, {"upstreams.x.api_key_file", two}});
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstreams.x.api_key_file"));
+        // The message names the file, never the key material.
+        CPPUNIT_ASSERT_MESSAGE(error, !contains(error, "sk-a"));
+    }
+
+    void testUnknownKeys()
+    {
+        std::string error = errorOf({{"upstream.url", "http://h/v1"}, {"upstream.api_key", "sk-x"}});
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstream.api_key:") && contains(error, "unknown key"));
+        error = errorOf({{"upstreams.a.url", "http://h/v1"}, {"upstreams.a.timeout", "3"}});
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstreams.a.timeout"));
+        error = errorOf({{"upstreams.bad name.url", "http://h/v1"}});
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstream names"));
+        error = errorOf({{"upstream.models", "gpt-4o"}});
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstream.url") && contains(error, "required"));
+    }
+
+    void testBadUrls()
+    {
+        for (const char* url : {"ftp://h/v1", "127.0.0.1:9000", "http:///v1", "http://h/v1?x=1", "http://u:p@h/v1"})
+        {
+            const std::string error = errorOf({{"upstream.url", url}});
+            CPPUNIT_ASSERT_MESSAGE(std::string(url) + " -> " + error, contains(error, "upstream.url"));
+        }
+        const std::string error = errorOf({{"upstream.url", "http://h/v1"}, {"upstream.ca_file", "/etc/hosts"}});
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstream.ca_file") && contains(error, "https"));
+    }
+
+    void testOverlaps()
+    {
+        std::string error = errorOf({{"upstream.url", "http://a/v1"}, {"upstreams.b.url", "http://b/v1"}});
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstreams.b.models") && contains(error, "'*'"));
+        error = errorOf({{"upstream.url", "http://a/v1"},
+                         {"upstream.models", "gpt-4o, o3"},
+                         {"upstreams.b.url", "http://b/v1"},
+                         {"upstreams.b.models", "o3"}});
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstreams.b.models") && contains(error, "'o3'"));
+    }
+
+    void testRangeErrors()
+    {
+        const std::string error = errorOf({{"upstream.url", "http://a/v1"}, {"upstream.retries", "-1"}});
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstream.retries"));
+        const std::string error2 = errorOf({{"upstream.url", "http://a/v1"}, {"upstream.read_timeout_ms", "soon"}});
+        CPPUNIT_ASSERT_MESSAGE(error2, contains(error2, "upstream.read_timeout_ms"));
+    }
+
+    void testTarget()
+    {
+        UpstreamConfig u;
+        u.basePath = "/v1";
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/chat/completions"), upstreamTarget(u, "/chat/completions"));
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/chat/completions"), upstreamTarget(u, "/v1/chat/completions"));
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/models/x"), upstreamTarget(u, "models/x"));
+        u.basePath = "/openai/v1";
+        CPPUNIT_ASSERT_EQUAL(std::string("/openai/v1/responses"), upstreamTarget(u, "/v1/responses"));
+        u.basePath = "";
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/embeddings"), upstreamTarget(u, "/v1/embeddings"));
+        CPPUNIT_ASSERT_EQUAL(std::string("/embeddings"), upstreamTarget(u, "/embeddings"));
+    }
+
+    void testBackoff()
+    {
+        CPPUNIT_ASSERT_EQUAL(0LL, static_cast<long long>(backoffDelay(3, 0).count()));
+        std::set<long long> seen;
+        for (int i = 0; i < 200; ++i)
+        {
+            const long long first = backoffDelay(0, 100).count();
+            CPPUNIT_ASSERT(first >= 50 && first <= 100);
+            const long long third = backoffDelay(2, 100).count();
+            CPPUNIT_ASSERT(third >= 200 && third <= 400);
+            const long long capped = backoffDelay(30, 100).count();
+            CPPUNIT_ASSERT(capped >= 1600 && capped <= 3200);
+            seen.insert(first);
+        }
+        CPPUNIT_ASSERT_MESSAGE("jittered", seen.size() > 10);
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(UpstreamConfigTest);
