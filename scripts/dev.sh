@@ -7,6 +7,7 @@
 #   scripts/dev.sh run       build, then run porticod on the built-in local backend (127.0.0.1:8000)
 #   scripts/dev.sh test      build, then run every test with ctest
 #   scripts/dev.sh bench     build, then run the benchmarks (tests/bench/run.sh)
+#   scripts/dev.sh package   build, then make the .deb and the .rpm (CPack) in <build>/packages
 #
 # Environment: BUILD_DIR (default build), BUILD_TYPE (default RelWithDebInfo),
 # PORTICO_SANITIZE (e.g. address,undefined or thread: a sanitizer build in build-<name>),
@@ -29,6 +30,7 @@ PACKAGES=(
   libpoco-dev libcppunit-dev prometheus-cpp-dev libsystemd-dev
   nodejs npm openssl
   wrk nginx-light redis-server prometheus
+  dpkg-dev file rpm systemd
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -61,7 +63,9 @@ cmd_deps() {
 
 cmd_build() {
   cmd_deps
-  local cmake_args=(-S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE")
+  # Prefix /usr: porticod's built-in paths (/etc/portico/portico.ini) are the packages' ones.
+  # The stage install and the tests pass their own prefix.
+  local cmake_args=(-S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DCMAKE_INSTALL_PREFIX=/usr)
   [[ -n "$SANITIZE" ]] && cmake_args+=(-DPORTICO_SANITIZE="$SANITIZE")
   log "configuring $BUILD_DIR ($BUILD_TYPE${SANITIZE:+, sanitize=$SANITIZE})"
   cmake "${cmake_args[@]}" >/dev/null
@@ -91,8 +95,15 @@ cmd_bench() {
   exec "$ROOT/tests/bench/run.sh" "$BUILD_DIR"
 }
 
+cmd_package() {
+  cmd_build
+  log "packaging into $BUILD_DIR/packages"
+  cpack --config "$BUILD_DIR/CPackConfig.cmake" -B "$BUILD_DIR/packages"
+  ls -l "$BUILD_DIR"/packages/*.deb "$BUILD_DIR"/packages/*.rpm
+}
+
 usage() {
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
@@ -102,6 +113,7 @@ case "${1:-}" in
   run) cmd_run ;;
   test) cmd_test ;;
   bench) cmd_bench ;;
+  package) cmd_package ;;
   -h|--help|help) usage 0 ;;
   *) usage 2 ;;
 esac
