@@ -1,0 +1,56 @@
+#pragma once
+/// Which models this gateway serves and where: the local models (portico-echo for text,
+/// portico-embed for embeddings) unless local.enabled is false or an upstream takes their
+/// names, and the upstreams' models.
+
+#include "UpstreamRouting.h"
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace portico::openai {
+
+/// What a local model can do.
+enum class LocalKind
+{
+    Text,      ///< responses and chat completions
+    Embeddings ///< embeddings
+};
+
+/// A model as GET /v1/models shows it.
+struct ModelEntry
+{
+    std::string id;
+    std::int64_t created = 0;
+    std::string ownedBy;
+};
+
+class ModelCatalog
+{
+public:
+    /// `created` of the local models: a fixed date, so that answers do not change per process.
+    static constexpr std::int64_t localModelsCreated = 1735689600; // 2025-01-01T00:00:00Z
+
+    ModelCatalog(bool localEnabled, UpstreamRouting& upstreams);
+
+    /// The local model `id` and what it does, when it is served locally (not shadowed by an
+    /// upstream).
+    std::optional<LocalKind> local(const std::string& id) const;
+    /// True when an upstream serves `id`.
+    bool upstream(const std::string& id) const { return upstreams_.routes(id); }
+
+    /// Every model: local first, then the upstreams', each id once.
+    std::vector<ModelEntry> list();
+    /// One model, if it is served here at all.
+    std::optional<ModelEntry> find(const std::string& id);
+
+private:
+    bool localEnabled_;
+    UpstreamRouting& upstreams_;
+    /// When the plugin was created: the `created` of upstream models, whose own dates the
+    /// proxy does not pass on.
+    std::int64_t startedAt_;
+};
+
+} // namespace portico::openai

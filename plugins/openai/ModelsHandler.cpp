@@ -1,0 +1,69 @@
+#include "ModelsHandler.h"
+#include "JsonWriter.h"
+#include "RequestError.h"
+#include "Poco/Exception.h"
+#include "Poco/URI.h"
+
+namespace portico::openai {
+
+namespace {
+
+void writeModel(JsonWriter& w, const ModelEntry& model)
+{
+    w.beginObject()
+        .field("id", model.id)
+        .field("object", "model")
+        .field("created", model.created)
+        .field("owned_by", model.ownedBy)
+        .endObject();
+}
+
+std::string decoded(const std::string& segment)
+{
+    std::string out;
+    try
+    {
+        Poco::URI::decode(segment, out);
+    }
+    catch (const Poco::Exception&)
+    {
+        return segment; // a bad escape: look the id up as sent
+    }
+    return out;
+}
+
+} // namespace
+
+std::string ModelsHandler::modelJson(const ModelEntry& model)
+{
+    JsonWriter w;
+    writeModel(w, model);
+    return w.take();
+}
+
+void ModelsHandler::list(Exchange& exchange)
+{
+    JsonWriter w;
+    w.beginObject().field("object", "list").key("data").beginArray();
+    for (const auto& model : catalog_.list())
+        writeModel(w, model);
+    w.endArray().endObject();
+    exchange.respond(200, w.take());
+}
+
+void ModelsHandler::retrieve(Exchange& exchange)
+{
+    std::string id = exchange.pathParam("id");
+    if (id.empty())
+        id = exchange.pathParam("org") + "/" + exchange.pathParam("name");
+    id = decoded(id);
+    const auto model = catalog_.find(id);
+    if (!model)
+    {
+        RequestError::modelNotFound(id).respond(exchange);
+        return;
+    }
+    exchange.respond(200, modelJson(*model));
+}
+
+} // namespace portico::openai

@@ -1,0 +1,28 @@
+#pragma once
+/// GET /v1/models and GET /v1/models/{id}: OpenAI's list ({"object":"list","data":[…]}) and
+/// model objects ({id, object:"model", created, owned_by}); an unknown id is 404
+/// model_not_found. Ids with one slash ("org/name", as vLLM and Ollama name models) are
+/// served at /v1/models/{org}/{name}; a percent-encoded id is decoded.
+
+#include "ModelCatalog.h"
+#include "portico/Exchange.h"
+
+namespace portico::openai {
+
+class ModelsHandler
+{
+public:
+    explicit ModelsHandler(ModelCatalog& catalog) : catalog_(catalog) {}
+
+    void list(Exchange& exchange);
+    /// Reads the id from the path parameter "id" (or "org" + "/" + "name").
+    void retrieve(Exchange& exchange);
+
+    /// {"id":…,"object":"model","created":…,"owned_by":…}
+    static std::string modelJson(const ModelEntry& model);
+
+private:
+    ModelCatalog& catalog_;
+};
+
+} // namespace portico::openai

@@ -1,0 +1,44 @@
+#include "OpenAiMetrics.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace portico::openai {
+
+namespace {
+
+const prometheus::Histogram::BucketBoundaries& firstTokenBuckets()
+{
+    static const prometheus::Histogram::BucketBoundaries buckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                                 0.5,   1,    2.5,   5,    10,  30};
+    return buckets;
+}
+
+} // namespace
+
+OpenAiMetrics::OpenAiMetrics(prometheus::Registry& registry)
+    : tokens_(prometheus::BuildCounter()
+                  .Name("portico_tokens_total")
+                  .Help("Tokens used by answered requests, by model and kind (input or output).")
+                  .Register(registry)),
+      firstToken_(prometheus::BuildHistogram()
+                      .Name("portico_stream_time_to_first_token_seconds")
+                      .Help("Time from a streamed request's arrival to its first generated token.")
+                      .Register(registry))
+{
+}
+
+void OpenAiMetrics::countTokens(const std::string& model, std::uint64_t input, std::uint64_t output)
+{
+    // Both series are touched even at zero so that a model's pair appears together.
+    tokens_.Add({{"model", model}, {"kind", "input"}}).Increment(static_cast<double>(input));
+    tokens_.Add({{"model", model}, {"kind", "output"}}).Increment(static_cast<double>(output));
+}
+
+void OpenAiMetrics::observeTimeToFirstToken(const std::string& model, double seconds)
+{
+    firstToken_.Add({{"model", model}}, firstTokenBuckets()).Observe(seconds);
+}
+
+} // namespace portico::openai

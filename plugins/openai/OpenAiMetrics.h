@@ -1,0 +1,36 @@
+#pragma once
+/// The openai plugin's Prometheus metrics, registered in the process-wide registry (so they
+/// exist whether or not the metrics plugin serves /metrics, and survive reloads):
+///   portico_tokens_total{model,kind="input"|"output"}          counter
+///   portico_stream_time_to_first_token_seconds{model}           histogram
+/// The upstream proxy registers its own (portico_upstream_request_duration_seconds).
+
+#include <cstdint>
+#include <string>
+
+namespace prometheus {
+class Registry;
+template <typename T>
+class Family;
+class Counter;
+class Histogram;
+} // namespace prometheus
+
+namespace portico::openai {
+
+class OpenAiMetrics
+{
+public:
+    explicit OpenAiMetrics(prometheus::Registry& registry);
+
+    /// Adds a request's usage. Thread-safe.
+    void countTokens(const std::string& model, std::uint64_t input, std::uint64_t output);
+    /// Records the time from the request's arrival to its stream's first token. Thread-safe.
+    void observeTimeToFirstToken(const std::string& model, double seconds);
+
+private:
+    prometheus::Family<prometheus::Counter>& tokens_;
+    prometheus::Family<prometheus::Histogram>& firstToken_;
+};
+
+} // namespace portico::openai

@@ -1,0 +1,132 @@
+#include "OpenAiPlugin.h"
+#include "JsonBody.h"
+#include "RequestError.h"
+#include "portico/Attributes.h"
+#include "Poco/NumberParser.h"
+
+namespace portico::openai {
+
+namespace {
+
+/// "1" on exchanges whose stream comes from an upstream, until its first token is seen ("0").
+constexpr const char* awaitingFirstToken = "openai.awaiting_first_token";
+
+
+/// True when a relayed chunk carries generated text: a Responses text delta, or a chat chunk
+/// whose delta has non-empty content (the first chunk only has the role).
+bool carriesToken(std::string_view chunk)
+{
+    if (chunk.find("response.output_text.delta") != std::string_view::npos)
+        return true;
+    static constexpr std::string_view content = "\"content\":\"";
+    for (auto at = chunk.find(content); at != std::string_view::npos; at = chunk.find(content, at + 1))
+    {
+        const std::size_t next = at + content.size();
+        if (next < chunk.size() && chunk[next] != '"')
+            return true;
+    }
+    return false;
+}
+
+std::uint64_t attributeNumber(const Exchange& exchange, const char* key)
+{
+    const std::string* text = exchange.find(key);
+    Poco::UInt64 value = 0;
+    return text && Poco::NumberParser::tryParseUnsigned64(*text, value) ? value : 0;
+}
+
+} // namespace
+
+OpenAiPlugin::OpenAiPlugin(PluginContext& context)
+    : config_(OpenAiConfig::from(context.config())),
+      metrics_(context.metrics()),
+      upstreams_(context.config(), context.logger(), context.metrics()),
+      catalog_(config_.local.enabled, upstreams_),
+      models_(catalog_),
+      embeddings_(config_.local),
+      responses_(config_.local, metrics_),
+      chat_(config_.local, metrics_)
+{
+    context.addRoute({"GET", "/v1/models", [this](Exchange& e) { models_.list(e); }});
+    context.addRoute({"GET", "/v1/models/{id}", [this](Exchange& e) { models_.retrieve(e); }});
+    context.addRoute({"GET", "/v1/models/{org}/{name}", [this](Exchange& e) { models_.retrieve(e); }});
+    context.addRoute({"POST", "/v1/embeddings", [this](Exchange& e) { handlePost(e, Endpoint::Embeddings); }});
+    context.addRoute({"POST", "/v1/responses", [this](Exchange& e) { handlePost(e, Endpoint::Responses); }});
+    context.addRoute({"POST", "/v1/chat/completions", [this](Exchange& e) { handlePost(e, Endpoint::Chat); }});
+}
+
+void OpenAiPlugin::handlePost(Exchange& exchange, Endpoint endpoint)
+{
+    try
+    {
+        const auto body = parseJsonObject(exchange.body(), static_cast<std::size_t>(config_.maxJsonDepth));
+        const std::string model = FieldReader(*body).requiredString("model");
+        if (catalog_.upstream(model))
+        {
+            exchange.set(attr::Model, model);
+            // The upstream validates the rest; only the stream flag matters here.
+            const bool stream = body->has("stream") && body->get("stream").isBoolean() &&
+                                body->get("stream").extract<bool>();
+            if (stream)
+                exchange.set(awaitingFirstToken, "1");
+            const char* apiPath = endpoint == Endpoint::Embeddings ? "/embeddings"
+                                  : endpoint == Endpoint::Responses ? "/responses"
+                                                                    : "/chat/completions";
+            upstreams_.forward(exchange, model, apiPath, stream);
+            return;
+        }
+        handleLocally(exchange, endpoint, model, *body);
+    }
+    catch (const RequestError& error)
+    {
+        // Requests are checked before a stream starts, so nothing has been sent yet.
+        if (exchange.response().committed)
+            throw;
+        if (exchange.answered())
+            exchange.resetAnswer();
+        error.respond(exchange);
+    }
+}
+
+void OpenAiPlugin::handleLocally(Exchange& exchange, Endpoint endpoint, const std::string& model,
+                                 const Poco::JSON::Object& body)
+{
+    const auto kind = catalog_.local(model);
+    if (!kind)
+        throw RequestError::modelNotFound(model);
+    exchange.set(attr::Model, model);
+    const bool wantsEmbeddings = endpoint == Endpoint::Embeddings;
+    if (wantsEmbeddings != (*kind == LocalKind::Embeddings))
+        throw RequestError::invalid("model",
+                                    "The model '" + model + "' does not support " +
+                                        (wantsEmbeddings ? "embeddings" : "text generation") + "; use '" +
+                                        (wantsEmbeddings ? "portico-embed" : "portico-echo") + "'.",
+                                    "model_not_supported");
+    switch (endpoint)
+    {
+    case Endpoint::Embeddings: embeddings_.handle(exchange, body); break;
+    case Endpoint::Responses: responses_.handle(exchange, body); break;
+    case Endpoint::Chat: chat_.handle(exchange, body); break;
+    }
+}
+
+void OpenAiPlugin::onResponseBody(Exchange& exchange, std::string_view chunk)
+{
+    if (exchange.get(awaitingFirstToken) != "1" || !carriesToken(chunk))
+        return;
+    exchange.set(awaitingFirstToken, "0");
+    const std::string model = exchange.get(attr::Model);
+    metrics_.observeTimeToFirstToken(
+        model, std::chrono::duration<double>(Exchange::Clock::now() - exchange.startedAt()).count());
+}
+
+void OpenAiPlugin::onComplete(Exchange& exchange, Outcome)
+{
+    const std::string* model = exchange.find(attr::Model);
+    if (!model || !(exchange.find(attr::UsageInputTokens) || exchange.find(attr::UsageOutputTokens)))
+        return;
+    metrics_.countTokens(*model, attributeNumber(exchange, attr::UsageInputTokens),
+                         attributeNumber(exchange, attr::UsageOutputTokens));
+}
+
+} // namespace portico::openai

@@ -1,0 +1,56 @@
+#pragma once
+// openai: the OpenAI-compatible API. Registers GET /v1/models, GET /v1/models/{id},
+// POST /v1/embeddings, POST /v1/responses and POST /v1/chat/completions. Each POST is parsed
+// once (JSON object, bounded depth), its `model` decides where it goes: an upstream that
+// serves it (the body forwarded unchanged, see UpstreamRouting) or the local backend
+// (portico-echo, portico-embed); anything else is 404 model_not_found.
+//
+// Sets attr::Model and the usage attributes; counts portico_tokens_total on completion and
+// portico_stream_time_to_first_token_seconds for local and relayed streams.
+
+#include "ChatHandler.h"
+#include "EmbeddingsHandler.h"
+#include "ModelCatalog.h"
+#include "ModelsHandler.h"
+#include "OpenAiConfig.h"
+#include "OpenAiMetrics.h"
+#include "ResponsesHandler.h"
+#include "UpstreamRouting.h"
+#include "portico/Plugin.h"
+#include "portico/PluginContext.h"
+
+namespace portico::openai {
+
+class OpenAiPlugin : public Plugin
+{
+public:
+    explicit OpenAiPlugin(PluginContext& context);
+
+    /// Spots the first token of a stream relayed from an upstream (for the TTFT histogram).
+    void onResponseBody(Exchange& exchange, std::string_view chunk) override;
+    /// Adds the exchange's usage to portico_tokens_total.
+    void onComplete(Exchange& exchange, Outcome outcome) override;
+
+private:
+    enum class Endpoint
+    {
+        Embeddings,
+        Responses,
+        Chat
+    };
+
+    void handlePost(Exchange& exchange, Endpoint endpoint);
+    void handleLocally(Exchange& exchange, Endpoint endpoint, const std::string& model,
+                       const Poco::JSON::Object& body);
+
+    const OpenAiConfig config_;
+    OpenAiMetrics metrics_;
+    UpstreamRouting upstreams_;
+    ModelCatalog catalog_;
+    ModelsHandler models_;
+    EmbeddingsHandler embeddings_;
+    ResponsesHandler responses_;
+    ChatHandler chat_;
+};
+
+} // namespace portico::openai
