@@ -1,0 +1,147 @@
+// Two real porticod processes: A proxies every model (upstream.models = *) to B, which serves
+// them from its local backend with a per-token delay, standing in for a slow LLM.
+
+#include "HttpClient.h"
+#include "PorticodProcess.h"
+#include "Poco/Net/SocketAddress.h"
+#include "Poco/Net/StreamSocket.h"
+#include <cppunit/extensions/HelperMacros.h>
+#include <chrono>
+#include <thread>
+
+using namespace portico::test;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+/// B: the local backend, `delayMs` per token; probe_a first so its completion hook logs how
+/// each request ended ("probe probe_a complete client_gone ...").
+std::string upstreamConfig(int delayMs)
+{
+    return "[server]\nlisten = 127.0.0.1:{port}\n[plugins]\npath = {plugins}\norder = tracing, probe_a, openai\n"
+           "[openai]\nlocal.token_delay_ms = " +
+           std::to_string(delayMs) + "\n";
+}
+
+std::string proxyConfig(unsigned short upstreamPort)
+{
+    return "[server]\nlisten = 127.0.0.1:{port}\n[plugins]\norder = tracing, openai\n[openai]\n"
+           "upstream.url = http://127.0.0.1:" +
+           std::to_string(upstreamPort) + "/v1\nupstream.models = *\nupstream.read_timeout_ms = 10000\n";
+}
+
+std::string words(int count)
+{
+    std::string text;
+    for (int i = 0; i < count; ++i)
+        text += (i ? " w" : "w") + std::to_string(i);
+    return text;
+}
+
+std::string streamRequest(const std::string& text)
+{
+    const std::string body = R"({"model":"portico-echo","stream":true,"messages":[{"role":"user","content":")" +
+                             text + R"("}]})";
+    return "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+           "Content-Length: " +
+           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+}
+
+std::size_t count(const std::string& text, const std::string& part)
+{
+    std::size_t n = 0;
+    for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + part.size()))
+        ++n;
+    return n;
+}
+
+} // namespace
+
+class ProxyIntegrationTest : public CppUnit::TestFixture
+{
+    CPPUNIT_TEST_SUITE(ProxyIntegrationTest);
+    CPPUNIT_TEST(testFirstEventArrivesLongBeforeUpstreamFinishes);
+    CPPUNIT_TEST(testTraceCrossesTheHop);
+    CPPUNIT_TEST(testClientDisconnectClosesUpstreamRequest);
+    CPPUNIT_TEST(testUnreachableUpstreamIs502);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testFirstEventArrivesLongBeforeUpstreamFinishes()
+    {
+        PorticodProcess upstream(upstreamConfig(40));
+        PorticodProcess proxy(proxyConfig(upstream.port()));
+        const RawResult result = rawRequest(proxy.port(), streamRequest(words(30)), 20);
+        CPPUNIT_ASSERT_EQUAL(200, result.status);
+        const std::string body = dechunk(result.raw.substr(result.raw.find("\r\n\r\n") + 4));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(body, std::size_t(1), count(body, "data: [DONE]"));
+        CPPUNIT_ASSERT(count(body, "chat.completion.chunk") >= 30);
+        double firstEvent = -1;
+        for (const auto& arrival : result.arrivals)
+            if (firstEvent < 0 && arrival.bytes.find("data: {") != std::string::npos)
+                firstEvent = arrival.ms;
+        const double last = result.arrivals.back().ms;
+        // 30 tokens at 40 ms: B needs over a second; the first event is through A at once.
+        CPPUNIT_ASSERT_MESSAGE("last " + std::to_string(last), last > 1100);
+        CPPUNIT_ASSERT_MESSAGE("first " + std::to_string(firstEvent), firstEvent >= 0 && firstEvent < 300);
+        CPPUNIT_ASSERT(result.arrivals.size() > 20); // arrived piece by piece, not in one block
+    }
+
+    void testTraceCrossesTheHop()
+    {
+        PorticodProcess upstream(upstreamConfig(0));
+        PorticodProcess proxy(proxyConfig(upstream.port()));
+        const std::string traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        const auto result = httpRequest(proxy.port(), "POST", "/v1/responses",
+                                        R"({"model":"portico-echo","input":"over the hop"})",
+                                        {{"Content-Type", "application/json"},
+                                         {"Authorization", "Bearer client-key"},
+                                         {"traceparent", "00-" + traceId + "-00f067aa0ba902b7-01"}});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(result.body, 200, result.status);
+        CPPUNIT_ASSERT(result.body.find(R"("text":"over the hop")") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(traceId, result.header("X-Trace-Id"));
+        // B took A's traceparent: its request id (its trace id) is the same trace.
+        CPPUNIT_ASSERT_EQUAL(traceId, result.header("X-Upstream-Request-Id"));
+    }
+
+    void testClientDisconnectClosesUpstreamRequest()
+    {
+        // 300 tokens at 20 ms: six seconds if nobody stopped B.
+        PorticodProcess upstream(upstreamConfig(20));
+        PorticodProcess proxy(proxyConfig(upstream.port()));
+        const auto start = Clock::now();
+        {
+            Poco::Net::StreamSocket client(Poco::Net::SocketAddress("127.0.0.1", proxy.port()));
+            client.setReceiveTimeout(Poco::Timespan(5, 0));
+            const std::string request = streamRequest(words(300));
+            client.sendBytes(request.data(), static_cast<int>(request.size()));
+            std::string received;
+            char buffer[4096];
+            while (count(received, "chat.completion.chunk") < 3)
+            {
+                const int got = client.receiveBytes(buffer, sizeof buffer);
+                CPPUNIT_ASSERT(got > 0);
+                received.append(buffer, static_cast<std::size_t>(got));
+            }
+        } // the client hangs up after three events
+        CPPUNIT_ASSERT_MESSAGE(upstream.output(),
+                               upstream.waitForOutput("probe probe_a complete client_gone 200 /v1/chat/completions", 4));
+        const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(seconds) + " s", seconds < 4);
+    }
+
+    void testUnreachableUpstreamIs502()
+    {
+        const unsigned short nobody = freePort();
+        PorticodProcess proxy(proxyConfig(nobody) + "upstream.retries = 1\nupstream.retry_backoff_ms = 10\n");
+        const auto result = httpRequest(proxy.port(), "POST", "/v1/chat/completions",
+                                        R"({"model":"portico-echo","messages":[{"role":"user","content":"hi"}]})",
+                                        {{"Content-Type", "application/json"}});
+        CPPUNIT_ASSERT_EQUAL(502, result.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("application/json"), result.header("Content-Type"));
+        CPPUNIT_ASSERT(result.body.find(R"("code":"upstream_unreachable")") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(32), result.header("X-Trace-Id").size());
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(ProxyIntegrationTest);
