@@ -92,6 +92,12 @@ std::vector<SeenRequest> FakeUpstream::requests() const
     return requests_;
 }
 
+std::vector<std::chrono::steady_clock::time_point> FakeUpstream::sentAt() const
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    return sentAt_;
+}
+
 std::size_t FakeUpstream::connections() const
 {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -120,6 +126,8 @@ void FakeUpstream::sendEvents(Poco::Net::HTTPServerResponse& response, const std
             clientGone_ = true;
             return;
         }
+        std::lock_guard<std::mutex> lock(mutex_);
+        sentAt_.push_back(std::chrono::steady_clock::now());
     }
 }
 

@@ -12,6 +12,7 @@
 #include "Poco/Net/ServerSocket.h"
 #include "Poco/Net/StreamSocket.h"
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -52,6 +53,8 @@ public:
     std::size_t connections() const;
     /// Set by sendEvents() when a write failed: the proxy closed the connection.
     bool sawClientGone() const { return clientGone_; }
+    /// When sendEvents() flushed each event (steady clock), for measuring the relay's delay.
+    std::vector<std::chrono::steady_clock::time_point> sentAt() const;
 
     /// Streams `events` (each a whole SSE event) as a chunked text/event-stream, `delayMs`
     /// apart; stops and records it when the reader went away.
@@ -72,6 +75,7 @@ private:
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     mutable std::mutex mutex_;
     std::vector<SeenRequest> requests_;
+    std::vector<std::chrono::steady_clock::time_point> sentAt_;
     std::atomic<bool> clientGone_{false};
 };
 

@@ -9,6 +9,8 @@
 #include "Poco/Logger.h"
 #include <cppunit/extensions/HelperMacros.h>
 #include <prometheus/registry.h>
+#include <algorithm>
+#include <iostream>
 #include <thread>
 
 using namespace portico::openai;
@@ -46,6 +48,7 @@ class StreamRelayTest : public CppUnit::TestFixture
 {
     CPPUNIT_TEST_SUITE(StreamRelayTest);
     CPPUNIT_TEST(testEventsRelayedAsTheyArrive);
+    CPPUNIT_TEST(testRelayDelayPerEvent);
     CPPUNIT_TEST(testUsageAndReuseAfterCompleteStream);
     CPPUNIT_TEST(testClientGoneClosesUpstreamRequest);
     CPPUNIT_TEST(testTimeoutMidStreamSendsErrorEvent);
@@ -81,6 +84,35 @@ public:
         CPPUNIT_ASSERT_MESSAGE(std::to_string(at.front()) + " ms", at.front() < 100);
         for (std::size_t i = 1; i < at.size(); ++i)
             CPPUNIT_ASSERT_MESSAGE(std::to_string(at[i] - at[i - 1]) + " ms", at[i] - at[i - 1] > 100);
+    }
+
+    void testRelayDelayPerEvent()
+    {
+        // 200 events 5 ms apart: how long after the upstream flushed an event does the proxy
+        // hand it to the client's writer?
+        const auto events = chatEvents(198);
+        FakeUpstream upstream([&](const SeenRequest&, Poco::Net::HTTPServerResponse& response) {
+            upstream.sendEvents(response, events, 5);
+        });
+        prometheus::Registry registry;
+        UpstreamProxy proxy({testUpstream(upstream.url())}, Poco::Logger::get("test.upstream"), registry);
+        ProxyCall call(R"({"stream":true})");
+        forwardStream(proxy, call);
+        const auto sent = upstream.sentAt();
+        CPPUNIT_ASSERT_EQUAL(events.size(), sent.size());
+        CPPUNIT_ASSERT_EQUAL(events.size(), call.sink.at.size());
+        std::vector<double> delays;
+        for (std::size_t i = 0; i < sent.size(); ++i)
+        {
+            const double sentMs = std::chrono::duration<double, std::milli>(sent[i] - call.sink.start).count();
+            delays.push_back(call.sink.at[i] - sentMs);
+        }
+        std::sort(delays.begin(), delays.end());
+        const double median = delays[delays.size() / 2];
+        const double p99 = delays[delays.size() * 99 / 100];
+        std::cerr << "\n  relay delay per event: median " << median << " ms, p99 " << p99 << " ms, max "
+                  << delays.back() << " ms\n";
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(median), median < 2.0);
     }
 
     void testUsageAndReuseAfterCompleteStream()
