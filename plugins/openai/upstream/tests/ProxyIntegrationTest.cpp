@@ -2,6 +2,7 @@
 // them from its local backend with a per-token delay, standing in for a slow LLM.
 
 #include "HttpClient.h"
+#include "TempDir.h"
 #include "PorticodProcess.h"
 #include "Poco/Net/SocketAddress.h"
 #include "Poco/Net/StreamSocket.h"
@@ -64,6 +65,7 @@ class ProxyIntegrationTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testTraceCrossesTheHop);
     CPPUNIT_TEST(testClientDisconnectClosesUpstreamRequest);
     CPPUNIT_TEST(testUnreachableUpstreamIs502);
+    CPPUNIT_TEST(testKeyFileProblemsStopStartUp);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -141,6 +143,27 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("application/json"), result.header("Content-Type"));
         CPPUNIT_ASSERT(result.body.find(R"("code":"upstream_unreachable")") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(std::size_t(32), result.header("X-Trace-Id").size());
+    }
+
+    void testKeyFileProblemsStopStartUp()
+    {
+        TempDir dir;
+        const std::string keyFile = dir.file("upstream.key");
+        const std::string config = dir.write("portico.ini", "[server]\nlisten = 127.0.0.1:" +
+                                                                std::to_string(freePort()) +
+                                                                "\n[plugins]\norder = openai\n[openai]\n"
+                                                                "upstream.url = http://127.0.0.1:9/v1\n"
+                                                                "upstream.api_key_file = " +
+                                                                keyFile + "\n");
+        auto result = runPorticod({"--config=" + config, "--check-config"});
+        CPPUNIT_ASSERT(result.exitCode != 0);
+        CPPUNIT_ASSERT_MESSAGE(result.output, result.output.find(keyFile) != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(result.output, result.output.find("upstream.api_key_file") != std::string::npos);
+
+        dir.write("upstream.key", "sk-live-abcdef\n");
+        result = runPorticod({"--config=" + config, "--check-config"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(result.output, 0, result.exitCode);
+        CPPUNIT_ASSERT_MESSAGE(result.output, result.output.find("sk-live-abcdef") == std::string::npos);
     }
 };
 
