@@ -1,0 +1,310 @@
+#include "IdempotencyPlugin.h"
+#include "IdempotencyKey.h"
+#include "StoreRegistry.h"
+#include "portico/Attributes.h"
+#include "portico/Errors.h"
+#include "portico/Json.h"
+#include "Poco/Logger.h"
+#include "Poco/String.h"
+#include "prometheus/counter.h"
+
+namespace portico::idempotency {
+
+namespace {
+
+const std::string KeyHeader = "Idempotency-Key";
+/// The principal of a request that no auth plugin identified.
+const std::string AnonymousPrincipal = "anonymous";
+
+} // namespace
+
+IdempotencyPlugin::IdempotencyPlugin(PluginContext& context)
+    : config_(IdempotencyConfig::from(context.config())),
+      logger_(context.logger()),
+      metrics_(context.metrics()),
+      store_(openStore(config_, context.config()))
+{
+}
+
+IdempotencyPlugin::~IdempotencyPlugin()
+{
+    stop();
+}
+
+void IdempotencyPlugin::start()
+{
+    std::lock_guard<std::mutex> lock(purgeMutex_);
+    if (purger_.joinable())
+        return;
+    stopping_ = false;
+    purger_ = std::thread([this] { purgeLoop(); });
+}
+
+void IdempotencyPlugin::stop()
+{
+    {
+        std::lock_guard<std::mutex> lock(purgeMutex_);
+        stopping_ = true;
+    }
+    purgeWake_.notify_all();
+    if (purger_.joinable())
+        purger_.join();
+}
+
+void IdempotencyPlugin::purgeLoop()
+{
+    std::unique_lock<std::mutex> lock(purgeMutex_);
+    while (!purgeWake_.wait_for(lock, config_.purgeInterval, [this] { return stopping_; }))
+    {
+        lock.unlock();
+        try
+        {
+            const std::size_t removed = store_->purge();
+            if (removed > 0)
+                logger_.debug("purged " + std::to_string(removed) + " expired idempotency entries");
+        }
+        catch (const std::exception& e)
+        {
+            metrics_.storeErrors.Increment();
+            logger_.error("purging the " + store_->kind() + " idempotency store failed: " + describeException(e));
+        }
+        lock.lock();
+    }
+}
+
+std::optional<std::string> IdempotencyPlugin::readKey(Exchange& exchange, std::string& headerValue)
+{
+    int count = 0;
+    for (const auto& [name, value] : exchange.requestHeaders())
+        if (Poco::icompare(name, KeyHeader) == 0 && count++ == 0)
+            headerValue = Poco::trim(value);
+    if (count == 0)
+    {
+        if (config_.requireKey)
+        {
+            metrics_.invalidKeys.Increment();
+            exchange.set(VerdictAttribute, "missing_key");
+            exchange.respondError(400,
+                                  "The Idempotency-Key header is required for " + exchange.method() + " " +
+                                      exchange.route() + ".",
+                                  "invalid_request_error", "idempotency_key_required", KeyHeader);
+        }
+        return std::nullopt;
+    }
+    std::string problem;
+    if (count > 1)
+        problem = "send it once, not " + std::to_string(count) + " times";
+    else
+    {
+        ParsedKey parsed = parseIdempotencyKey(headerValue);
+        if (parsed.key)
+            return parsed.key;
+        problem = parsed.problem;
+    }
+    metrics_.invalidKeys.Increment();
+    exchange.set(VerdictAttribute, "invalid_key");
+    exchange.respondError(400, "Invalid Idempotency-Key header: " + problem + ".", "invalid_request_error",
+                          "invalid_idempotency_key", KeyHeader);
+    return std::nullopt;
+}
+
+void IdempotencyPlugin::onRequest(Exchange& exchange)
+{
+    if (exchange.bodyTooLarge() || !config_.covers(exchange.method(), exchange.route()))
+        return;
+    auto state = std::make_unique<RequestState>();
+    const std::optional<std::string> key = readKey(exchange, state->headerValue);
+    if (!key)
+        return;
+
+    const std::string& principal = exchange.get(attr::Principal, AnonymousPrincipal);
+    state->storeKey = identityKey(principal, exchange.method() + " " + exchange.route(), *key);
+    const std::string fingerprint = bodyFingerprint(exchange.body());
+    BeginResult begun;
+    try
+    {
+        begun = store_->begin(state->storeKey, fingerprint, config_.inFlightTtl);
+    }
+    catch (...)
+    {
+        metrics_.storeErrors.Increment();
+        throw; // the core answers 500 and logs the reason
+    }
+
+    if (begun.state == BeginResult::State::Reserved)
+    {
+        metrics_.misses.Increment();
+        state->verdict = Verdict::Miss;
+        state->token = std::move(begun.token);
+        exchange.set(VerdictAttribute, "miss");
+    }
+    else if (begun.fingerprint != fingerprint)
+    {
+        metrics_.conflicts.Increment();
+        state->verdict = Verdict::Conflict;
+        exchange.set(VerdictAttribute, "conflict");
+        exchange.respondError(422,
+                              "This Idempotency-Key was already used with a different request body. Use a new "
+                              "key for a new request.",
+                              "invalid_request_error", "idempotency_key_reused", KeyHeader);
+    }
+    else if (begun.state == BeginResult::State::InFlight)
+    {
+        metrics_.inFlightRejections.Increment();
+        state->verdict = Verdict::InFlight;
+        exchange.set(VerdictAttribute, "in_flight");
+        exchange.respondError(409,
+                              "A request with this Idempotency-Key is still being processed. Retry after it "
+                              "completes to get its answer.",
+                              "invalid_request_error", "idempotency_key_in_use", KeyHeader);
+    }
+    else
+    {
+        metrics_.hits.Increment();
+        state->verdict = Verdict::Replayed;
+        exchange.set(VerdictAttribute, "replayed");
+        exchange.respond(begun.answer.status, std::move(begun.answer.body), std::move(begun.answer.contentType));
+    }
+    track(exchange, std::move(state));
+}
+
+void IdempotencyPlugin::onResponseHead(Exchange& exchange)
+{
+    if (!exchange.find(VerdictAttribute))
+        return;
+    RequestState* state = find(exchange);
+    if (!state)
+        return;
+    Response& response = exchange.response();
+    response.headers.set(KeyHeader, state->headerValue);
+    if (state->verdict == Verdict::Replayed)
+        response.headers.set("Idempotent-Replayed", "true");
+    else if (state->verdict == Verdict::InFlight)
+        response.headers.set("Retry-After", "1");
+    else if (state->verdict == Verdict::Miss && response.source == AnswerSource::Handler && response.streamed)
+    {
+        // The head leaves before the stream's size is known, so the answer announces the limit:
+        // a stream longer than this is not stored and a retry with the key runs again.
+        state->recording = true;
+        response.headers.set("Idempotency-Stream-Limit", std::to_string(config_.maxStreamBytes));
+    }
+}
+
+void IdempotencyPlugin::onResponseBody(Exchange& exchange, std::string_view chunk)
+{
+    if (!exchange.response().streamed || !exchange.find(VerdictAttribute))
+        return;
+    RequestState* state = find(exchange);
+    // Only this exchange's thread touches its state; the map's mutex guards the map alone.
+    if (!state || !state->recording || state->overflow)
+        return;
+    if (state->recorded.size() + chunk.size() > config_.maxStreamBytes)
+    {
+        state->overflow = true;
+        std::string().swap(state->recorded);
+        return;
+    }
+    state->recorded.append(chunk.data(), chunk.size());
+}
+
+void IdempotencyPlugin::onComplete(Exchange& exchange, Outcome outcome)
+{
+    if (!exchange.find(VerdictAttribute))
+        return;
+    std::unique_ptr<RequestState> state = untrack(exchange);
+    if (!state || state->token.empty())
+        return;
+    try
+    {
+        settle(exchange, outcome, *state);
+    }
+    catch (const std::exception& e)
+    {
+        metrics_.storeErrors.Increment();
+        logger_.error("idempotency store (" + store_->kind() + ") failed to settle " + exchange.method() + " " +
+                      exchange.path() + ": " + describeException(e));
+        try
+        {
+            store_->release(state->storeKey, state->token);
+        }
+        catch (...)
+        {
+            // The in-flight marker's expiry frees the key.
+        }
+    }
+}
+
+void IdempotencyPlugin::settle(Exchange& exchange, Outcome outcome, RequestState& state)
+{
+    const Response& response = exchange.response();
+    prometheus::Counter* notStored = nullptr;
+    if (response.source != AnswerSource::Handler)
+        notStored = &metrics_.notStoredNotHandler; // 401/429 from an inner hook, the core's 500
+    else if (response.streamed && outcome != Outcome::Completed)
+        notStored = &metrics_.notStoredFailed; // a cut stream is not the answer
+    else if (!response.streamed && outcome == Outcome::Error)
+        notStored = &metrics_.notStoredFailed;
+    else if (response.streamed && state.overflow)
+    {
+        notStored = &metrics_.notStoredStreamTooLarge;
+        logger_.warning("not storing the stream of " + exchange.method() + " " + exchange.path() +
+                        " for replay: it passed idempotency.max_stream_bytes (" +
+                        std::to_string(config_.maxStreamBytes) + ")");
+    }
+    if (notStored)
+    {
+        notStored->Increment();
+        store_->release(state.storeKey, state.token);
+        return;
+    }
+
+    // A buffered answer is stored even when the client went away while it was being sent: the
+    // handler did run, and a retry must get this answer, not run a second time.
+    StoredAnswer answer;
+    answer.status = response.status;
+    answer.contentType = response.contentType;
+    answer.body = response.streamed ? std::move(state.recorded) : response.body;
+    switch (store_->complete(state.storeKey, state.token, answer, config_.ttl))
+    {
+    case CompleteResult::Stored:
+        break;
+    case CompleteResult::TooLarge:
+        metrics_.notStoredTooLarge.Increment();
+        logger_.warning("not storing the answer of " + exchange.method() + " " + exchange.path() + " (" +
+                        std::to_string(answer.body.size()) + " bytes): larger than the " + store_->kind() +
+                        " store holds");
+        break;
+    case CompleteResult::Lost:
+        metrics_.notStoredLost.Increment();
+        logger_.warning("not storing the answer of " + exchange.method() + " " + exchange.path() +
+                        ": its in-flight marker expired (in_flight_ttl_seconds = " +
+                        std::to_string(config_.inFlightTtl.count()) + ") and the key was taken over");
+        break;
+    }
+}
+
+void IdempotencyPlugin::track(const Exchange& exchange, std::unique_ptr<RequestState> state)
+{
+    std::lock_guard<std::mutex> lock(requestsMutex_);
+    requests_[&exchange] = std::move(state);
+}
+
+IdempotencyPlugin::RequestState* IdempotencyPlugin::find(const Exchange& exchange)
+{
+    std::lock_guard<std::mutex> lock(requestsMutex_);
+    const auto it = requests_.find(&exchange);
+    return it == requests_.end() ? nullptr : it->second.get();
+}
+
+std::unique_ptr<IdempotencyPlugin::RequestState> IdempotencyPlugin::untrack(const Exchange& exchange)
+{
+    std::lock_guard<std::mutex> lock(requestsMutex_);
+    const auto it = requests_.find(&exchange);
+    if (it == requests_.end())
+        return nullptr;
+    auto state = std::move(it->second);
+    requests_.erase(it);
+    return state;
+}
+
+} // namespace portico::idempotency

@@ -1,0 +1,94 @@
+#pragma once
+/// idempotency: Idempotency-Key replays for the configured routes (see README.md).
+///
+/// Request hook: validates the key (400), finds the request's identity (principal, route, key)
+/// in the store and either reserves it (the handler runs), replays the stored answer
+/// (`Idempotent-Replayed: true`), or refuses: 422 idempotency_key_reused when the body differs
+/// from the first request's, 409 idempotency_key_in_use (Retry-After: 1) while the first one runs.
+/// Response-head hook: echoes Idempotency-Key; starts recording a streamed handler answer.
+/// Body hook: records stream chunks up to max_stream_bytes.
+/// Completion hook: stores the handler's answer, or releases the reservation so that a retry runs.
+///
+/// Per-request state lives in a map keyed by the Exchange (guarded by a mutex) rather than in
+/// string attributes, because a recorded stream grows chunk by chunk; the "idempotency"
+/// attribute tells the later hooks (and other plugins) that the request is tracked.
+
+#include "IdempotencyConfig.h"
+#include "IdempotencyMetrics.h"
+#include "IdempotencyStore.h"
+#include "portico/Plugin.h"
+#include "portico/PluginContext.h"
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+namespace portico::idempotency {
+
+/// The attribute this plugin sets on tracked requests: miss, replayed, conflict, in_flight,
+/// invalid_key, missing_key.
+inline constexpr const char* VerdictAttribute = "idempotency";
+
+class IdempotencyPlugin : public Plugin
+{
+public:
+    explicit IdempotencyPlugin(PluginContext& context);
+    ~IdempotencyPlugin() override;
+
+    void onRequest(Exchange& exchange) override;
+    void onResponseHead(Exchange& exchange) override;
+    void onResponseBody(Exchange& exchange, std::string_view chunk) override;
+    void onComplete(Exchange& exchange, Outcome outcome) override;
+    /// Starts the background purge of expired entries; stop() ends it.
+    void start() override;
+    void stop() override;
+
+    const IdempotencyConfig& config() const { return config_; }
+    IdempotencyStore& store() { return *store_; }
+
+private:
+    enum class Verdict
+    {
+        Miss,
+        Replayed,
+        Conflict,
+        InFlight
+    };
+
+    struct RequestState
+    {
+        Verdict verdict = Verdict::Miss;
+        std::string headerValue; ///< echoed in Idempotency-Key
+        std::string storeKey;
+        std::string token;       ///< the reservation, while this request holds one
+        bool recording = false;  ///< a streamed handler answer is being recorded
+        bool overflow = false;   ///< the stream passed max_stream_bytes
+        std::string recorded;
+    };
+
+    /// Answers 400 when the header is malformed or repeated; returns the key otherwise (or
+    /// nothing when there is none, which is a 400 only with require_key).
+    std::optional<std::string> readKey(Exchange& exchange, std::string& headerValue);
+    void track(const Exchange& exchange, std::unique_ptr<RequestState> state);
+    RequestState* find(const Exchange& exchange);
+    std::unique_ptr<RequestState> untrack(const Exchange& exchange);
+    /// Stores the answer or releases the reservation.
+    void settle(Exchange& exchange, Outcome outcome, RequestState& state);
+    void purgeLoop();
+
+    const IdempotencyConfig config_;
+    Poco::Logger& logger_;
+    IdempotencyMetrics metrics_;
+    std::shared_ptr<IdempotencyStore> store_;
+
+    std::mutex requestsMutex_;
+    std::unordered_map<const Exchange*, std::unique_ptr<RequestState>> requests_;
+
+    std::mutex purgeMutex_;
+    std::condition_variable purgeWake_;
+    bool stopping_ = false;
+    std::thread purger_;
+};
+
+} // namespace portico::idempotency
