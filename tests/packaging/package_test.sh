@@ -28,6 +28,7 @@ done
 WORK="$(mktemp -d /tmp/portico-package-test.XXXXXX)"
 chmod 0755 "$WORK" # the service user reads the test's config from here
 PORTICOD_PID=""
+TEST_OVERRIDE=/etc/portico/conf.d/99-package-test.ini
 
 package_state() { dpkg-query -W -f='${db:Status-Status}' portico 2>/dev/null || true; }
 
@@ -46,6 +47,7 @@ cleanup() {
         echo "--- porticod output:"
         cat "$WORK/porticod.log"
     fi
+    rm -f "$TEST_OVERRIDE"
     purge_package || echo "cleanup: dpkg --purge portico failed" >&2
     rm -rf "$WORK"
     exit $status
@@ -53,6 +55,7 @@ cleanup() {
 trap cleanup EXIT
 
 step "leftovers of an earlier run"
+rm -f "$TEST_OVERRIDE"
 if [[ -n "$(package_state)" && "$(package_state)" != "not-installed" ]]; then
     echo "  portico is in state '$(package_state)': purging it first"
     purge_package
@@ -126,13 +129,14 @@ fi
     >"$WORK/check.log" 2>&1 || { cat "$WORK/check.log"; fail "--check-config of the installed config failed"; }
 ok "porticod --check-config /etc/portico/portico.ini: $(head -1 "$WORK/check.log")"
 
+grep -qE '^listen[[:space:]]*=[[:space:]]*127\.0\.0\.1:8000([[:space:]]|$)' /etc/portico/portico.ini \
+    || fail "the installed portico.ini does not listen on 127.0.0.1:8000"
+ok "the installed portico.ini listens on 127.0.0.1:8000"
+# The unit's own command line; a conf.d override moves it to a free port (as an admin would).
 PORT="$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')"
-sed -E "s/^(listen[[:space:]]*=[[:space:]]*)127\.0\.0\.1:8000/\1127.0.0.1:$PORT/" \
-    /etc/portico/portico.ini >"$WORK/portico.ini"
-grep -q "^listen *= *127.0.0.1:$PORT" "$WORK/portico.ini" \
-    || fail "the installed portico.ini has no 'listen = 127.0.0.1:8000' line to move to a free port"
-chmod 0644 "$WORK/portico.ini"
-"${AS_SERVICE[@]}" "${MDWE[@]}" /usr/sbin/porticod --config="$WORK/portico.ini" >"$WORK/porticod.log" 2>&1 &
+printf '[server]\nlisten = 127.0.0.1:%s\n' "$PORT" >"$TEST_OVERRIDE"
+chmod 0644 "$TEST_OVERRIDE"
+"${AS_SERVICE[@]}" "${MDWE[@]}" /usr/sbin/porticod --config=/etc/portico/portico.ini >"$WORK/porticod.log" 2>&1 &
 PORTICOD_PID=$!
 for _ in $(seq 1 100); do
     kill -0 "$PORTICOD_PID" 2>/dev/null || fail "porticod exited during start-up"
@@ -151,12 +155,24 @@ assert_header "$HEADERS" Referrer-Policy
 assert_header "$HEADERS" Content-Security-Policy
 assert_header "$HEADERS" X-Trace-Id
 
+# ExecReload's SIGHUP: the installed config reloads in place.
+kill -HUP "$PORTICOD_PID"
+for _ in $(seq 1 50); do
+    grep -q "reload" "$WORK/porticod.log" && break
+    sleep 0.2
+done
+grep -q "reloaded" "$WORK/porticod.log" || fail "no 'reloaded' line after SIGHUP"
+ok "SIGHUP: $(grep -m1 "reloaded" "$WORK/porticod.log")"
+curl -sf -o /dev/null "http://127.0.0.1:$PORT/healthz" || fail "/healthz fails after the reload"
+ok "/healthz still answers after the reload"
+
 kill -TERM "$PORTICOD_PID"
 EXIT=0
 wait "$PORTICOD_PID" || EXIT=$?
 PORTICOD_PID=""
 [[ $EXIT -eq 0 ]] || fail "porticod exited with $EXIT on SIGTERM"
 ok "SIGTERM: porticod drained and exited 0"
+rm -f "$TEST_OVERRIDE"
 
 step "dpkg -i again over a locally edited config (the upgrade path keeps conffiles and keys)"
 echo "; local edit kept across upgrades" >>/etc/portico/portico.ini
