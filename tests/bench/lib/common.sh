@@ -1,0 +1,46 @@
+# Shared helpers for run.sh: messages, raw HTTP over bash's /dev/tcp (no curl needed), free
+# ports, medians. Sourced, not run.
+
+# Progress and errors go to stderr: stdout carries the result table only.
+note() { printf '%s\n' "$*" >&2; }
+die() {
+    printf 'bench: %s\n' "$*" >&2
+    exit 1
+}
+
+# http_request PORT METHOD PATH [BODY]: prints the raw answer (status line, headers, body).
+# HTTP/1.0, so the server closes the connection once it has answered.
+http_request() {
+    local port=$1 method=$2 path=$3 body=${4-}
+    (
+        exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
+        printf '%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+            "$method" "$path" "${#body}" "$body" >&3
+        timeout 5 cat <&3
+    ) 2>/dev/null
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# free_port: sets REPLY to a port on 127.0.0.1 that nothing listens on and that this run has not
+# handed out yet. 20000-31999 stays below Linux's ephemeral range (32768+), where wrk's own
+# client sockets live.
+declare -A PORTS_GIVEN=()
+free_port() {
+    local port _
+    for _ in {1..200}; do
+        port=$((20000 + RANDOM % 12000))
+        if [[ -z ${PORTS_GIVEN[$port]-} ]] && ! port_in_use "$port"; then
+            PORTS_GIVEN[$port]=1
+            REPLY=$port
+            return 0
+        fi
+    done
+    die "no free port found on 127.0.0.1"
+}
+
+# median: the median of the numbers on stdin, one per line ("nan" when there are none).
+median() {
+    sort -g | awk '{ v[NR] = $1 }
+        END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}

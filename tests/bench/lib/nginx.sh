@@ -1,0 +1,103 @@
+# nginx peers. Each nginx the bench runs is its own instance: a prefix dir under $WORK with a
+# generated nginx.conf (127.0.0.1 only; pid, logs and temp files inside the dir), one worker
+# process (the server gets one CPU, like porticod), run as `nginx -p DIR -c CONF -g 'daemon off;'`.
+
+# The five headers of porticod's security plugin, with its default values.
+NGINX_SECURITY_HEADERS='
+        add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;
+        add_header X-Content-Type-Options "nosniff" always;
+        add_header X-Frame-Options "DENY" always;
+        add_header Referrer-Policy "no-referrer" always;
+        add_header Content-Security-Policy "default-src '"'none'; frame-ancestors 'none'"'" always;'
+
+# start_nginx NAME HTTP_FUNCTION PROBE_PATH [client]: HTTP_FUNCTION PORT prints the server blocks
+# of the http {} context. "client" pins it beside wrk instead of on the server CPUs.
+start_nginx() {
+    local name=$1 body=$2 probe=$3 cpus=$SERVER_CPUS dir=$WORK/$1 port
+    [[ ${4-} == client ]] && cpus=$CLIENT_CPUS
+    mkdir -p "$dir/tmp"
+    free_port
+    port=$REPLY
+    {
+        nginx_main_conf "$dir"
+        "$body" "$port"
+        printf '}\n'
+    } >"$dir/nginx.conf"
+    launch "$name" "$cpus" "$NGINX" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" -g 'daemon off;'
+    wait_ready "$name" "$port" "$probe"
+}
+
+# Everything up to and including "http {". The access log follows BENCH_ACCESS_LOG as porticod's
+# does: off by default (a log line per request is a cost of its own, measured on its own), or
+# DIR/access.log.
+nginx_main_conf() {
+    local dir=$1 module access_log=off
+    [[ $ACCESS_LOG == 1 ]] && access_log="$dir/access.log"
+    cat <<CONF
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log $access_log;
+    default_type application/json;
+    server_tokens off;
+    keepalive_requests 1000;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+CONF
+    # Temp paths of the other modules, when this nginx has them (else it would try /var/lib/nginx).
+    for module in fastcgi uwsgi scgi; do
+        "$NGINX" -V 2>&1 | grep -q -- "--without-http_${module}_module" ||
+            printf '    %s_temp_path %s/tmp/%s;\n' "$module" "$dir" "$module"
+    done
+}
+
+# The /healthz peer: the same body as porticod, the five security headers and a request id
+# (32 hex, as porticod's tracing plugin) on the answer.
+nginx_http_healthz() {
+    cat <<CONF
+    server {
+        listen 127.0.0.1:$1;
+        location = /healthz {$NGINX_SECURITY_HEADERS
+            add_header X-Request-Id \$request_id always;
+            return 200 '{"status":"ok"}';
+        }
+    }
+CONF
+}
+
+# The fast static upstream: a fixed chat.completion for POST /v1/chat/completions.
+nginx_http_upstream() {
+    local completion
+    completion=$(tr -d '\n' <"$BENCH_DIR/chat_completion.json")
+    [[ $completion != *[\'\$\\]* ]] || die "chat_completion.json must not contain ' \$ or \\ (nginx string)"
+    cat <<CONF
+    server {
+        listen 127.0.0.1:$1;
+        location = /v1/chat/completions {
+            return 200 '$completion';
+        }
+    }
+CONF
+}
+
+# nginx proxy_pass to the static upstream, with a keep-alive pool as porticod's proxy has one.
+nginx_http_proxy() {
+    local upstream=${SERVER_PORT[nginx-upstream]-}
+    [[ -n $upstream ]] || die "nginx-proxy needs nginx-upstream started first"
+    cat <<CONF
+    upstream chat_upstream {
+        server 127.0.0.1:$upstream;
+        keepalive 64;
+    }
+    server {
+        listen 127.0.0.1:$1;
+        location / {
+            proxy_pass http://chat_upstream;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+CONF
+}
