@@ -1,6 +1,7 @@
 #include "ConnectionPool.h"
 #include "Poco/Net/HTTPSClientSession.h"
 #include "Poco/Net/NetSSL.h"
+#include "Poco/Net/SecureStreamSocket.h"
 #include "Poco/Net/Socket.h"
 
 namespace portico::openai {
@@ -80,11 +81,19 @@ std::unique_ptr<ConnectionPool::Session> ConnectionPool::open()
     const Poco::Timespan read(static_cast<long>(config_.readTimeoutMs / 1000),
                               static_cast<long>(config_.readTimeoutMs % 1000) * 1000);
     std::unique_ptr<Session> session;
+    bool resumed = false;
     if (config_.secure())
     {
-        auto https = std::make_unique<EagerSession<Poco::Net::HTTPSClientSession>>(config_.host, config_.port, tls_);
+        Poco::Net::Session::Ptr previous;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            previous = tlsSession_;
+        }
+        auto https = std::make_unique<EagerSession<Poco::Net::HTTPSClientSession>>(config_.host, config_.port, tls_,
+                                                                                   previous);
         https->setTimeout(connect, read, read);
         https->connectNow();
+        resumed = previous && Poco::Net::SecureStreamSocket(https->socket()).sessionWasReused();
         session = std::move(https);
     }
     else
@@ -99,6 +108,7 @@ std::unique_ptr<ConnectionPool::Session> ConnectionPool::open()
     session->setKeepAliveTimeout(Poco::Timespan(static_cast<long>(config_.idleTimeoutMs / 1000) + 3600, 0));
     std::lock_guard<std::mutex> lock(mutex_);
     ++opened_;
+    resumed_ += resumed ? 1 : 0;
     return session;
 }
 
@@ -127,9 +137,27 @@ ConnectionPool::Lease ConnectionPool::connectNew()
     return Lease{open(), false};
 }
 
-void ConnectionPool::release(std::unique_ptr<Session> session)
+void ConnectionPool::release(std::unique_ptr<Session> session, bool reusable)
 {
-    if (!session || config_.poolSize <= 0 || !session->connected())
+    if (!session)
+        return;
+    if (config_.secure() && session->connected())
+    {
+        // Taken after a whole answer: TLS 1.3 delivers its session tickets after the handshake.
+        // (HTTPSClientSession::sslSession() is the one seen right after the handshake, too early.)
+        Poco::Net::Session::Ptr tls;
+        try
+        {
+            tls = Poco::Net::SecureStreamSocket(session->socket()).currentSession();
+        }
+        catch (const Poco::Exception&)
+        {
+        }
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (tls)
+            tlsSession_ = tls;
+    }
+    if (!reusable || config_.poolSize <= 0 || !session->connected())
         return;
     std::unique_ptr<Session> dropped;
     {
@@ -172,6 +200,12 @@ std::size_t ConnectionPool::idleCount() const
 {
     std::lock_guard<std::mutex> lock(mutex_);
     return idle_.size();
+}
+
+std::uint64_t ConnectionPool::resumedCount() const
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    return resumed_;
 }
 
 std::uint64_t ConnectionPool::openedCount() const

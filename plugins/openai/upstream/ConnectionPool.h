@@ -11,6 +11,7 @@
 #include "UpstreamConfig.h"
 #include "Poco/Net/Context.h"
 #include "Poco/Net/HTTPClientSession.h"
+#include "Poco/Net/Session.h"
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -43,14 +44,18 @@ public:
     Lease acquire();
     /// Always a new connection (the retry after a stale pooled one).
     Lease connectNew();
-    /// Gives a connection back for reuse; dropped when the pool is full or it is not open.
-    void release(std::unique_ptr<Session> session);
+    /// Gives a connection back after a whole answer. Kept for reuse when `reusable` (the answer
+    /// allowed keep-alive), the pool has room and it is open; dropped otherwise. Either way its
+    /// TLS session is kept for resuming the next handshake.
+    void release(std::unique_ptr<Session> session, bool reusable);
     /// Closes idle connections past idle_timeout_ms.
     void evictExpired();
 
     std::size_t idleCount() const;
     /// Connections opened since the pool was created.
     std::uint64_t openedCount() const;
+    /// HTTPS connections that resumed an earlier TLS session (a cheaper handshake).
+    std::uint64_t resumedCount() const;
 
 private:
     struct Idle
@@ -68,6 +73,9 @@ private:
     /// Oldest at the front; acquire takes from the back (the warmest connection).
     std::deque<Idle> idle_;
     std::uint64_t opened_ = 0;
+    std::uint64_t resumed_ = 0;
+    /// The TLS session of the last connection given back, offered for resumption by new ones.
+    Poco::Net::Session::Ptr tlsSession_;
 };
 
 } // namespace portico::openai

@@ -208,10 +208,7 @@ bool UpstreamProxy::readAll(std::size_t index, Opened& opened, std::string& cont
         opened.lease.session.reset();
         return false;
     }
-    if (opened.response.getKeepAlive())
-        pools_[index]->release(std::move(opened.lease.session));
-    else
-        opened.lease.session.reset();
+    pools_[index]->release(std::move(opened.lease.session), opened.response.getKeepAlive());
     return true;
 }
 
@@ -247,8 +244,8 @@ void UpstreamProxy::forward(Exchange& exchange, const UpstreamConfig& upstreamAr
     {
         const RelayResult relay = relayEvents(*opened.body, *opened.lease.session, exchange, upstream, status,
                                               contentType);
-        if (relay.drained && !relay.clientGone && opened.response.getKeepAlive())
-            pools_[index]->release(std::move(opened.lease.session));
+        if (relay.drained && !relay.clientGone)
+            pools_[index]->release(std::move(opened.lease.session), opened.response.getKeepAlive());
         else if (opened.lease.session)
             opened.lease.session->abort(); // tells the upstream to stop generating
         usage = relay.usage;

@@ -41,6 +41,7 @@ public:
         Poco::Net::Context::Ptr context = new Poco::Net::Context(
             Poco::Net::Context::TLS_SERVER_USE, dir.file("key.pem"), dir.file("cert.pem"), "",
             Poco::Net::Context::VERIFY_NONE);
+        context->enableSessionCache(true, "portico-upstream-test");
         Poco::Net::SecureServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0), 64, context);
         server = std::make_unique<FakeUpstream>(
             [](const SeenRequest& request, Poco::Net::HTTPServerResponse& response) {
@@ -62,6 +63,7 @@ class TlsUpstreamTest : public CppUnit::TestFixture
 {
     CPPUNIT_TEST_SUITE(TlsUpstreamTest);
     CPPUNIT_TEST(testVerifiedWithCaFile);
+    CPPUNIT_TEST(testTlsSessionResumed);
     CPPUNIT_TEST(testUnknownCertificateRefused);
     CPPUNIT_TEST_SUITE_END();
 
@@ -83,6 +85,27 @@ public:
             CPPUNIT_ASSERT_EQUAL(std::string(R"({"over":"tls","path":"/v1/embeddings"})"), call.body());
         }
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), tls.server->connections());
+    }
+
+    void testTlsSessionResumed()
+    {
+        portico::test::TempDir dir;
+        makeCertificate(dir);
+        TlsServer tls(dir);
+        auto config = testUpstream("https://localhost:" + std::to_string(tls.server->port()) + "/v1");
+        config.caFile = dir.file("cert.pem");
+        config.poolSize = 0; // a new connection (and handshake) per request
+        prometheus::Registry registry;
+        UpstreamProxy proxy({config}, Poco::Logger::get("test.upstream"), registry);
+        for (int i = 0; i < 3; ++i)
+        {
+            ProxyCall call("{}");
+            proxy.forward(*call.exchange, proxy.upstreams()[0], "POST", "/embeddings", false);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(call.body(), 200, call.status());
+        }
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), tls.server->connections());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(3), proxy.pool(config).openedCount());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), proxy.pool(config).resumedCount());
     }
 
     void testUnknownCertificateRefused()
