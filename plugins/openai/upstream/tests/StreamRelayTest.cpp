@@ -79,11 +79,12 @@ public:
         CPPUNIT_ASSERT_EQUAL(events.size(), call.sink.chunks.size());
         for (std::size_t i = 0; i < events.size(); ++i)
             CPPUNIT_ASSERT_EQUAL(events[i], call.sink.chunks[i]);
-        // Each arrived when the upstream sent it (150 ms apart), not all at the end.
+        // Each arrived when the upstream sent it (150 ms apart), not all at the end: the first
+        // long before the last was even sent, none before its time.
         const auto& at = call.sink.at;
-        CPPUNIT_ASSERT_MESSAGE(std::to_string(at.front()) + " ms", at.front() < 100);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(at.front()) + " ms", at.front() < 300);
         for (std::size_t i = 1; i < at.size(); ++i)
-            CPPUNIT_ASSERT_MESSAGE(std::to_string(at[i] - at[i - 1]) + " ms", at[i] - at[i - 1] > 100);
+            CPPUNIT_ASSERT_MESSAGE(std::to_string(at[i]) + " ms", at[i] >= 150.0 * static_cast<double>(i) - 20);
     }
 
     void testRelayDelayPerEvent()
@@ -147,7 +148,7 @@ public:
         forwardStream(proxy, call);
         // forward() returns at the first failed write, not when the upstream is done (~1 s).
         const double elapsed = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-        CPPUNIT_ASSERT_MESSAGE(std::to_string(elapsed) + " ms", elapsed < 500);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(elapsed) + " ms", elapsed < 800);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), call.sink.chunks.size());
         CPPUNIT_ASSERT(call.exchange->response().clientGone);
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), proxy.pool(config).idleCount());
