@@ -38,6 +38,8 @@ void prepareRequest(Poco::Net::HTTPRequest& request, const Exchange& exchange, c
         request.setContentLength64(static_cast<Poco::Int64>(body.size()));
     }
     request.set("Accept", stream ? "text/event-stream" : "application/json");
+    // The body is relayed as is and scanned for usage: it must not come compressed.
+    request.set("Accept-Encoding", "identity");
     if (!upstream.apiKey.empty())
         request.set("Authorization", "Bearer " + upstream.apiKey);
     if (const std::string* traceparent = exchange.find(attr::TraceparentOut))
