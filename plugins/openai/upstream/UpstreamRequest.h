@@ -3,8 +3,9 @@
 ///
 /// Sent: the upstream's own key as `Authorization: Bearer` (the client's Authorization, which
 /// authenticated it to us, is never forwarded), `traceparent` (ours from the tracing plugin, or
-/// the client's when tracing is off) and `tracestate`, Content-Type, Accept, and the
-/// OpenAI-Beta, Idempotency-Key and User-Agent headers of the client. Nothing else: cookies,
+/// the client's when tracing is off) and `tracestate`, Content-Type, Accept,
+/// Accept-Encoding: identity, and the OpenAI-Beta, Idempotency-Key and User-Agent headers of
+/// the client. Nothing else: cookies,
 /// proxy headers and the client's OpenAI-Organization/-Project belong to this hop.
 /// Returned: the upstream's x-request-id as X-Upstream-Request-Id (X-Request-Id stays ours).
 
