@@ -1,0 +1,28 @@
+#pragma once
+// metrics: serves GET <path> (default /metrics) with the text exposition of the core's
+// Prometheus registry, where every plugin and the core register their metrics, and feeds the
+// HTTP metrics (see HttpMetrics) from its request and completion hooks. Put it early in
+// plugins.order: it counts the requests whose request hook it saw, so plugins before it that
+// answer (none of the standard ones do) would not be counted.
+
+#include "HttpMetrics.h"
+#include "MetricsConfig.h"
+#include "portico/Plugin.h"
+#include "portico/PluginContext.h"
+
+namespace portico::metrics {
+
+class MetricsPlugin : public Plugin
+{
+public:
+    explicit MetricsPlugin(PluginContext& context);
+
+    void onRequest(Exchange& exchange) override;
+    void onComplete(Exchange& exchange, Outcome outcome) override;
+
+private:
+    const MetricsConfig config_;
+    HttpMetrics http_;
+};
+
+} // namespace portico::metrics

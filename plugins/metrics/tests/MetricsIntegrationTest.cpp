@@ -1,0 +1,130 @@
+// The installed porticod with tracing, security, metrics and the probe's routes: /metrics over
+// a real socket, its counts after real requests, the in-flight gauge during a slow request,
+// refused connections when the server's queue is full, and promtool on the result.
+
+#include "HttpClient.h"
+#include "MetricsTesting.h"
+#include "PorticodProcess.h"
+#include "TestAsserts.h"
+#include "portico/Version.h"
+#include <cppunit/extensions/HelperMacros.h>
+#include <chrono>
+#include <future>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+using portico::test::HttpResult;
+using portico::test::httpRequest;
+using portico::test::PorticodProcess;
+namespace mt = portico::metrics::test;
+
+namespace {
+
+std::string config(int threads = 16, int queue = 64)
+{
+    return "[server]\nlisten = 127.0.0.1:{port}\nthreads = " + std::to_string(threads) +
+           "\nqueue = " + std::to_string(queue) +
+           "\n[plugins]\npath = {plugins}\norder = tracing, security, metrics, probe_b\n[probe_b]\nroutes = true\n";
+}
+
+std::string scrape(const PorticodProcess& porticod)
+{
+    const HttpResult result = httpRequest(porticod.port(), "GET", "/metrics");
+    CPPUNIT_ASSERT_EQUAL(200, result.status);
+    return result.body;
+}
+
+} // namespace
+
+class MetricsIntegrationTest : public CppUnit::TestFixture
+{
+    CPPUNIT_TEST_SUITE(MetricsIntegrationTest);
+    CPPUNIT_TEST(testCountsAndFormat);
+    CPPUNIT_TEST(testInFlightDuringASlowRequest);
+    CPPUNIT_TEST(testRefusedConnectionsAreCounted);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void testCountsAndFormat()
+    {
+        PorticodProcess porticod(config());
+        for (int i = 0; i < 3; ++i)
+            CPPUNIT_ASSERT_EQUAL(200, httpRequest(porticod.port(), "GET", "/probe_b/slow?ms=" + std::to_string(i)).status);
+        CPPUNIT_ASSERT_EQUAL(200, httpRequest(porticod.port(), "POST", "/probe_b/echo", "{\"a\":1}").status);
+        CPPUNIT_ASSERT_EQUAL(404, httpRequest(porticod.port(), "GET", "/nope/42").status);
+        CPPUNIT_ASSERT_EQUAL(200, httpRequest(porticod.port(), "GET", "/healthz").status);
+
+        const HttpResult result = httpRequest(porticod.port(), "GET", "/metrics");
+        CPPUNIT_ASSERT_EQUAL(200, result.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("text/plain; version=0.0.4"), result.header("Content-Type"));
+        // The answer went through the chain like any other: trace id and security headers.
+        CPPUNIT_ASSERT(result.has("X-Trace-Id") && result.has("X-Content-Type-Options"));
+        const std::string& text = result.body;
+        CPPUNIT_ASSERT_EQUAL(3.0, mt::sampleValue(text, "portico_http_requests_total{method=\"GET\",route=\"/probe_b/slow\",status=\"200\"}"));
+        CPPUNIT_ASSERT_EQUAL(1.0, mt::sampleValue(text, "portico_http_requests_total{method=\"POST\",route=\"/probe_b/echo\",status=\"200\"}"));
+        CPPUNIT_ASSERT_EQUAL(1.0, mt::sampleValue(text, "portico_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}"));
+        CPPUNIT_ASSERT(mt::sampleValue(text, "portico_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}") >= 2);
+        CPPUNIT_ASSERT_EQUAL(3.0, mt::sampleValue(text, "portico_http_request_duration_seconds_count{route=\"/probe_b/slow\"}"));
+        CPPUNIT_ASSERT_EQUAL(1.0, mt::sampleValue(text, "portico_http_in_flight")); // this scrape
+        CPPUNIT_ASSERT_EQUAL(1.0, mt::sampleValue(text, std::string("portico_build_info{version=\"") + PORTICO_VERSION + "\"}"));
+        CPPUNIT_ASSERT_EQUAL(0.0, mt::sampleValue(text, "portico_http_connections_refused_total"));
+        PORTICO_ASSERT_NOT_CONTAINS(text, "/nope/42");
+
+        std::string output;
+        bool missing = false;
+        CPPUNIT_ASSERT_MESSAGE(output + "\n" + text, mt::promtoolAccepts(text, output, missing));
+        if (missing)
+            std::cerr << mt::PromtoolMissing << std::endl;
+    }
+
+    void testInFlightDuringASlowRequest()
+    {
+        PorticodProcess porticod(config());
+        auto slow = std::async(std::launch::async, [&] {
+            return httpRequest(porticod.port(), "GET", "/probe_b/slow?ms=1500").status;
+        });
+        double inFlight = 0;
+        for (int i = 0; i < 100 && inFlight < 2; ++i)
+        {
+            inFlight = mt::sampleValue(scrape(porticod), "portico_http_in_flight");
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        CPPUNIT_ASSERT_EQUAL(2.0, inFlight); // the slow request and the scrape
+        CPPUNIT_ASSERT_EQUAL(200, slow.get());
+        CPPUNIT_ASSERT_EQUAL(1.0, mt::sampleValue(scrape(porticod), "portico_http_in_flight"));
+    }
+
+    void testRefusedConnectionsAreCounted()
+    {
+        // One worker, a queue of one: of many simultaneous slow requests, most are refused.
+        PorticodProcess porticod(config(1, 1));
+        std::vector<std::future<int>> clients;
+        for (int i = 0; i < 8; ++i)
+            clients.push_back(std::async(std::launch::async, [&] {
+                try
+                {
+                    return httpRequest(porticod.port(), "GET", "/probe_b/slow?ms=300", "", {}, 10).status;
+                }
+                catch (...)
+                {
+                    return 0; // refused: the connection was closed without an answer
+                }
+            }));
+        int refused = 0;
+        for (auto& client : clients)
+            refused += client.get() == 0 ? 1 : 0;
+        CPPUNIT_ASSERT_MESSAGE("no connection was refused", refused > 0);
+        // ServerMetrics copies Poco's count every second.
+        double counted = 0;
+        for (int i = 0; i < 50 && counted < refused; ++i)
+        {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            counted = mt::sampleValue(scrape(porticod), "portico_http_connections_refused_total");
+        }
+        CPPUNIT_ASSERT_EQUAL(static_cast<double>(refused), counted);
+        CPPUNIT_ASSERT(porticod.waitForOutput("connection(s) refused", 5));
+    }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(MetricsIntegrationTest);
