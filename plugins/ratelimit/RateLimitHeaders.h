@@ -1,0 +1,27 @@
+#pragma once
+// What a client is told about its limits: OpenAI's x-ratelimit-* headers (with reset in OpenAI's
+// duration form, "1s", "6m0s", "250ms"), Retry-After on a refusal, and optionally the IETF
+// RateLimit-Policy / RateLimit pair (draft-ietf-httpapi-ratelimit-headers).
+
+#include "BucketStore.h"
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace portico::ratelimit {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+/// A duration the way OpenAI (and Go's time.Duration) writes it, rounded up to the
+/// millisecond so that a client waiting that long is never early: 0 -> "0s", 0.25 -> "250ms",
+/// 1 -> "1s", 1.5 -> "1.5s", 360 -> "6m0s", 3723.5 -> "1h2m3.5s".
+std::string formatResetDuration(double seconds);
+
+/// Retry-After in whole seconds, rounded up, at least 1.
+long long retryAfterSeconds(double seconds);
+
+/// Every header for one decision: the three -requests headers, the three -tokens headers when
+/// a token limit applies, Retry-After when refused, RateLimit-Policy and RateLimit when `ietf`.
+HeaderList rateLimitHeaders(const Decision& decision, bool ietf);
+
+} // namespace portico::ratelimit

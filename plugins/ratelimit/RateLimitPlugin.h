@@ -1,0 +1,54 @@
+#pragma once
+// ratelimit: token buckets per principal and route (see RateLimitConfig for the keying), a
+// tokens-per-minute limit per principal with reserve-then-settle, OpenAI's x-ratelimit-*
+// headers on every answer of a limited route, and 429 in OpenAI's error shape.
+//
+// Request hook: resolves the principal (attr::Principal, else the client address or
+// "anonymous"), reserves one request and, when a token limit applies, the request's token
+// estimate, atomically in the bucket store; refuses with 429 when either is short.
+// Response-head hook: writes the headers of that decision (also on the 429, and on answers
+// produced further in, e.g. a 500). Completion hook: settles the token reservation with the
+// real usage (attr::UsageInputTokens + attr::UsageOutputTokens).
+
+#include "BucketStore.h"
+#include "RateLimitConfig.h"
+#include "RateLimitMetrics.h"
+#include "portico/Plugin.h"
+#include "portico/PluginContext.h"
+#include <memory>
+#include <string>
+
+namespace portico::ratelimit {
+
+class RateLimitPlugin : public Plugin
+{
+public:
+    /// Uses the process-wide store of this plugin's section (kept across reloads).
+    explicit RateLimitPlugin(PluginContext& context);
+    /// Uses `store` (tests drive it with a manual clock).
+    RateLimitPlugin(PluginContext& context, std::shared_ptr<BucketStore> store);
+
+    void onRequest(Exchange& exchange) override;
+    void onResponseHead(Exchange& exchange) override;
+    void onComplete(Exchange& exchange, Outcome outcome) override;
+    std::string notReadyReason() const override;
+
+    /// The principal a request is limited as: attr::Principal, else "ip:<client address>" or
+    /// "anonymous" (ratelimit.anonymous).
+    std::string principalOf(const Exchange& exchange) const;
+
+private:
+    RateLimitPlugin(PluginContext& context, RateLimitConfig config, std::shared_ptr<BucketStore> store);
+
+    void refuse(Exchange& exchange, const std::string& route, const std::string& principal,
+                const Decision& decision, double tokenCost);
+
+    const RateLimitConfig config_;
+    std::shared_ptr<BucketStore> store_;
+    RateLimitMetrics metrics_;
+};
+
+/// The address part of "host:port" / "[v6]:port" (what Exchange::clientAddress() holds).
+std::string addressOnly(const std::string& clientAddress);
+
+} // namespace portico::ratelimit
