@@ -1,0 +1,96 @@
+#include "AuthPlugin.h"
+#include "BearerToken.h"
+#include "portico/Attributes.h"
+#include "Poco/Logger.h"
+#include "Poco/String.h"
+
+namespace portico::auth {
+
+namespace {
+
+/// Longer "keys" are not hashed: no key we issue comes near this, and it bounds the work an
+/// anonymous client can ask for.
+constexpr std::size_t MaxKeyLength = 4096;
+
+} // namespace
+
+// OpenAI's own wording, so that SDKs and users see what they know.
+const char* const AuthPlugin::MissingKeyMessage =
+    "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer "
+    "auth (i.e. Authorization: Bearer YOUR_KEY).";
+const char* const AuthPlugin::WrongKeyMessage = "Incorrect API key provided.";
+
+AuthPlugin::AuthPlugin(PluginContext& context)
+    : config_(AuthConfig::from(context.config())), logger_(context.logger())
+{
+    try
+    {
+        keys_ = KeyStore::load(config_.keysFile);
+    }
+    catch (const KeyFileUnreadable& e)
+    {
+        if (context.reloading())
+            throw ConfigError(std::string(e.what()) + "; keeping the keys in force");
+        unreadable_ = e.what();
+        logger_.error(unreadable_ + ": not ready, requests that need a key get 503");
+        return;
+    }
+    if (keys_->size() == 0)
+        logger_.warning("keys file " + config_.keysFile + " lists no keys: every request outside auth.exempt gets 401");
+    else
+        logger_.information("loaded " + std::to_string(keys_->size()) + " key(s) from " + config_.keysFile);
+}
+
+std::string AuthPlugin::notReadyReason() const
+{
+    return unreadable_;
+}
+
+void AuthPlugin::onRequest(Exchange& exchange)
+{
+    if (config_.isExempt(exchange.path()))
+        return;
+    if (!keys_)
+    {
+        exchange.respondError(503, "The server cannot check API keys right now (its keys file is unreadable).",
+                              "server_error", "keys_unavailable");
+        return;
+    }
+    const auto& headers = exchange.requestHeaders();
+    if (!headers.has("Authorization"))
+        return reject(exchange, Rejection::Missing, "no Authorization header");
+    // Two Authorization headers are ambiguous: a proxy may have added one. Accept neither.
+    int count = 0;
+    for (auto it = headers.find("Authorization"); it != headers.end() && Poco::icompare(it->first, "Authorization") == 0;
+         ++it)
+        ++count;
+    if (count > 1)
+        return reject(exchange, Rejection::Wrong, "more than one Authorization header");
+    const auto token = bearerToken(headers.get("Authorization"));
+    if (!token)
+        return reject(exchange, Rejection::Missing, "the Authorization header holds no Bearer credential");
+    if (token->size() > MaxKeyLength)
+        return reject(exchange, Rejection::Wrong, "the key is too long");
+    const std::string* principal = keys_->principalFor(*token);
+    if (!principal)
+        return reject(exchange, Rejection::Wrong, "the key is not in the keys file");
+    exchange.set(attr::Principal, *principal);
+}
+
+void AuthPlugin::reject(Exchange& exchange, Rejection why, const char* detail) const
+{
+    exchange.respondError(401, why == Rejection::Missing ? MissingKeyMessage : WrongKeyMessage,
+                          "invalid_request_error", "invalid_api_key");
+    exchange.response().headers.set("WWW-Authenticate", "Bearer");
+    // Never the offered key. The target is logged as sent, query included, because that is what
+    // one needs to find a misconfigured client; secrets a client put there are the redaction
+    // plugin's job.
+    if (logger_.debug())
+    {
+        const std::string target = exchange.path() + (exchange.query().empty() ? "" : "?" + exchange.query());
+        logger_.debug("401 for " + exchange.method() + " " + target + " from " + exchange.clientAddress() + ": " +
+                      detail);
+    }
+}
+
+} // namespace portico::auth

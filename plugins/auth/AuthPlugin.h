@@ -1,0 +1,49 @@
+#pragma once
+// auth: every request outside auth.exempt must carry `Authorization: Bearer <key>` with a key
+// from the keys file. The principal the key belongs to is put on the Exchange (attr::Principal)
+// for ratelimit, idempotency, metrics and the access log. A missing or wrong key gets 401 in
+// OpenAI's shape with `WWW-Authenticate: Bearer`.
+//
+// The keys file is read when the plugin is created, so a SIGHUP (which rebuilds the chain)
+// re-reads it; a malformed file refuses the start or the reload, and the old keys stay in force.
+// The offered key is never stored, answered or logged: only its SHA-256 digest is compared.
+
+#include "AuthConfig.h"
+#include "KeyStore.h"
+#include "portico/Plugin.h"
+#include "portico/PluginContext.h"
+#include <optional>
+
+namespace portico::auth {
+
+class AuthPlugin : public Plugin
+{
+public:
+    /// Reads the config and the keys file. A malformed keys file throws ConfigError (with the
+    /// line number). An unreadable one throws on a reload (keeping the running keys) and, on the
+    /// first start, leaves the plugin not ready: it then answers 503 outside auth.exempt.
+    explicit AuthPlugin(PluginContext& context);
+
+    void onRequest(Exchange& exchange) override;
+    std::string notReadyReason() const override;
+
+    /// The message of a 401 for a request without a Bearer key.
+    static const char* const MissingKeyMessage;
+    /// The message of a 401 for a request with a key that is not in the keys file.
+    static const char* const WrongKeyMessage;
+
+private:
+    enum class Rejection
+    {
+        Missing,
+        Wrong
+    };
+    void reject(Exchange& exchange, Rejection why, const char* detail) const;
+
+    const AuthConfig config_;
+    Poco::Logger& logger_;
+    std::optional<KeyStore> keys_;
+    std::string unreadable_;
+};
+
+} // namespace portico::auth

@@ -1,0 +1,62 @@
+#pragma once
+// The API keys a gateway accepts, as SHA-256 digests with the principal each belongs to.
+//
+// The keys file holds one "<principal> sha256:<64 lowercase hex of the key>" per line; blank
+// lines and lines starting with '#' are ignored, and '#' after the two fields starts a comment.
+// The plaintext keys are never stored: a request's key is hashed and the digest compared.
+
+#include "portico/Errors.h"
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace portico::auth {
+
+class KeyStore
+{
+public:
+    using Digest = std::array<unsigned char, 32>;
+
+    struct Entry
+    {
+        std::string principal;
+        Digest digest;
+    };
+
+    KeyStore() = default;
+
+    /// Parses the text of a keys file. A malformed line throws ConfigError naming `source` and
+    /// the line number; the message never repeats the line's content (it may be a pasted key).
+    static KeyStore parse(const std::string& text, const std::string& source);
+
+    /// Reads and parses `file`. Throws KeyFileUnreadable when the file cannot be read, and
+    /// ConfigError (as parse) when it is malformed.
+    static KeyStore load(const std::string& file);
+
+    /// SHA-256 of `key`.
+    static Digest digestOf(std::string_view key);
+
+    /// The principal `key` belongs to, or nullptr. The key's digest is compared with every
+    /// stored digest in constant time (no early exit), so timing tells nothing about the keys.
+    const std::string* principalFor(std::string_view key) const;
+
+    std::size_t size() const { return entries_.size(); }
+    const std::vector<Entry>& entries() const { return entries_; }
+
+    /// True for 1 to 128 characters of A-Z a-z 0-9 . _ : @ + - (porticod --new-key and
+    /// --hash-key apply the same rule).
+    static bool validPrincipal(std::string_view principal);
+
+private:
+    std::vector<Entry> entries_;
+};
+
+/// The keys file could not be opened or read (missing, permissions, a directory, too large).
+class KeyFileUnreadable : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+} // namespace portico::auth
