@@ -1,6 +1,8 @@
 #include "app/PorticoApp.h"
+#include "app/KeyTool.h"
 #include "app/SignalWaiter.h"
 #include "app/Watchdog.h"
+#include "http/AccessLog.h"
 #include "http/ChainBuilder.h"
 #include "http/HttpServer.h"
 #include "http/ServerMetrics.h"
@@ -59,6 +61,16 @@ void PorticoApp::defineOptions(Poco::Util::OptionSet& options)
                           .argument("FILE"));
     options.addOption(Poco::Util::Option("check-config", "", "load and validate everything, print the chain, exit"));
     options.addOption(Poco::Util::Option("version", "", "print the version and exit"));
+    options.addOption(Poco::Util::Option("new-key", "", "make a random API key for principal NAME, print it once with its keys-file line, exit")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("NAME")
+                          .binding("portico.keytool.new_key"));
+    options.addOption(Poco::Util::Option("hash-key", "", "read an API key on stdin, print its keys-file line (for principal NAME), exit")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("NAME", false)
+                          .binding("portico.keytool.hash_key"));
     options.addOption(Poco::Util::Option("help", "h", "print this help and exit"));
 }
 
@@ -79,11 +91,20 @@ void PorticoApp::handleOption(const std::string& name, const std::string& value)
 
 void PorticoApp::configureLogging(const std::string& level)
 {
-    Poco::AutoPtr<Poco::PatternFormatter> formatter(new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p %s: %t"));
-    formatter->setProperty("times", "UTC");
-    Poco::AutoPtr<Poco::Channel> console(new Poco::ConsoleChannel(std::cerr));
-    Poco::AutoPtr<Poco::Channel> channel(new Poco::FormattingChannel(formatter, console));
-    Poco::Logger::setChannel("", channel);
+    // The channel is installed once, before the first chain starts. Plugins wrap the loggers'
+    // channels when they start (redaction); setting a new channel on every (re)load would
+    // silently throw their wrappers away. Later calls change the level only.
+    static bool installed = false;
+    if (!installed)
+    {
+        installed = true;
+        Poco::AutoPtr<Poco::PatternFormatter> formatter(new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p %s: %t"));
+        formatter->setProperty("times", "UTC");
+        Poco::AutoPtr<Poco::Channel> console(new Poco::ConsoleChannel(std::cerr));
+        Poco::AutoPtr<Poco::Channel> channel(new Poco::FormattingChannel(formatter, console));
+        Poco::Logger::setChannel("", channel);
+        AccessLog::install();
+    }
     Poco::Logger::setLevel("", Poco::Logger::parseLevel(level));
 }
 
@@ -106,7 +127,7 @@ int PorticoApp::main(const std::vector<std::string>& args)
     {
         Poco::Util::HelpFormatter help(options());
         help.setCommand(commandName());
-        help.setUsage("[--config=FILE] [--check-config] [--version]");
+        help.setUsage("[--config=FILE] [--check-config] [--version] | --new-key=NAME | --hash-key[=NAME] < KEY");
         help.setHeader("Portico: an OpenAI-compatible API gateway.");
         help.format(std::cout);
         return EXIT_OK;
@@ -117,6 +138,10 @@ int PorticoApp::main(const std::vector<std::string>& args)
                   << PORTICO_ABI_MINOR << ", " << PORTICO_BUILD_SIGNATURE << ")" << std::endl;
         return EXIT_OK;
     }
+    if (config().hasProperty("portico.keytool.new_key"))
+        return KeyTool::newKey(config().getRawString("portico.keytool.new_key"), std::cout, std::cerr);
+    if (config().hasProperty("portico.keytool.hash_key"))
+        return KeyTool::hashKey(config().getRawString("portico.keytool.hash_key"), std::cin, std::cout, std::cerr);
     if (!args.empty())
     {
         std::cerr << "porticod: unexpected argument '" << args.front() << "' (see --help)" << std::endl;
@@ -132,6 +157,7 @@ int PorticoApp::main(const std::vector<std::string>& args)
         // Logging comes from the config, but plugins may log while loading: start at "warning".
         configureLogging("warning");
         chain = buildChain(false, settings);
+        AccessLog::configure(settings.accessLog);
         configureLogging(settings.logLevel);
     }
     catch (const std::exception& e)
@@ -201,6 +227,7 @@ void PorticoApp::reload()
     {
         ServerSettings settings;
         auto chain = buildChain(true, settings);
+        AccessLog::configure(settings.accessLog); // may refuse the reload (unwritable file)
         if (settings.host != running_.host || settings.port != running_.port || settings.threads != running_.threads ||
             settings.queue != running_.queue)
             logger.warning("reload: server.listen, server.threads and server.queue take effect on restart only");

@@ -1,5 +1,6 @@
 #include "config/ServerSettings.h"
 #include "portico/PluginConfig.h"
+#include "Poco/FileChannel.h"
 #include "Poco/Logger.h"
 #include <set>
 #include <tuple>
@@ -48,6 +49,48 @@ void rejectUnread(const PluginConfig& section)
     const auto unread = section.unreadKeys();
     if (!unread.empty())
         throw section.error(unread.front(), "unknown key");
+}
+
+// [log]: the access log's destination; FileChannel checks the rotation and archive values.
+AccessLogSettings readAccessLog(const LoadedConfig& config, const Poco::AutoPtr<Poco::Util::AbstractConfiguration>& values)
+{
+    PluginConfig log(values, "log", config.file, config.origins);
+    AccessLogSettings access;
+    const std::string target = log.getString("access", "stderr");
+    if (target == "stderr")
+        access.target = AccessLogSettings::Target::Stderr;
+    else if (target == "file")
+        access.target = AccessLogSettings::Target::File;
+    else if (target == "off")
+        access.target = AccessLogSettings::Target::Off;
+    else
+        throw log.error("access", "expected stderr, file or off, got '" + target + "'");
+    access.file = log.getString("access_file", "");
+    if (access.target == AccessLogSettings::Target::File && access.file.empty())
+        throw log.error("access_file", "required when access = file");
+    access.rotation = log.getString("access_rotation", access.rotation);
+    access.archive = log.getString("access_archive", access.archive);
+    access.purgeCount = static_cast<int>(log.getInt("access_purge_count", access.purgeCount, 0, 100000));
+    access.compress = log.getBool("access_compress", access.compress);
+    access.flush = log.getBool("access_flush", access.flush);
+    Poco::AutoPtr<Poco::FileChannel> probe(new Poco::FileChannel);
+    auto check = [&](const std::string& key, const std::string& property, const std::string& value) {
+        try
+        {
+            probe->setProperty(property, value);
+        }
+        catch (const Poco::Exception& e)
+        {
+            throw log.error(key, "invalid value '" + value + "' (" + e.displayText() + ")");
+        }
+    };
+    check("access_rotation", Poco::FileChannel::PROP_ROTATION, access.rotation);
+    check("access_archive", Poco::FileChannel::PROP_ARCHIVE, access.archive);
+    access.source = config.file;
+    if (config.origins && config.origins->count("log.access_file"))
+        access.source = config.origins->at("log.access_file");
+    rejectUnread(log);
+    return access;
 }
 
 } // namespace
@@ -100,6 +143,8 @@ ServerSettings ServerSettings::from(const LoadedConfig& config, const std::strin
         std::tie(settings.plainHost, settings.plainPort) = parseListen(server, "plain_listen", "");
     }
     rejectUnread(server);
+
+    settings.accessLog = readAccessLog(config, values);
 
     PluginConfig plugins(values, "plugins", config.file, config.origins);
     settings.pluginPath = plugins.getString("path", defaultPluginPath);

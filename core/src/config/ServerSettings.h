@@ -7,6 +7,29 @@
 
 namespace portico {
 
+/// [log]: where the access log goes (see http/AccessLog.h). The server's own log level is
+/// server.log_level.
+struct AccessLogSettings
+{
+    enum class Target
+    {
+        Stderr,
+        File,
+        Off
+    };
+    Target target = Target::Stderr;
+    /// log.access_file, when target is File.
+    std::string file;
+    /// Poco::FileChannel's rotation, archive, purgeCount (0: keep all), compress and flush.
+    std::string rotation = "100 M";
+    std::string archive = "number";
+    int purgeCount = 10;
+    bool compress = false;
+    bool flush = true;
+    /// The config file that set log.access_file, for error messages.
+    std::string source;
+};
+
 struct ServerSettings
 {
     std::string host = "127.0.0.1";
@@ -35,10 +58,12 @@ struct ServerSettings
     std::string plainHost;
     unsigned short plainPort = 0;
 
+    AccessLogSettings accessLog;
+
     std::string pluginPath;
     std::vector<std::string> order;
 
-    /// Reads and validates [server] and [plugins]; an unknown key or a bad value throws
+    /// Reads and validates [server], [plugins] and [log]; an unknown key or a bad value throws
     /// ConfigError naming the file and key.
     static ServerSettings from(const LoadedConfig& config, const std::string& defaultPluginPath);
 };

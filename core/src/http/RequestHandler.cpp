@@ -1,10 +1,12 @@
 #include "http/RequestHandler.h"
+#include "http/AccessLog.h"
 #include "http/ChainRunner.h"
 #include "http/PocoResponseSink.h"
 #include "portico/Json.h"
 #include "Poco/Logger.h"
 #include "Poco/Net/HTTPServerRequest.h"
 #include "Poco/Net/HTTPServerResponse.h"
+#include <chrono>
 #include <istream>
 
 namespace portico {
@@ -58,6 +60,7 @@ BodyRead readBody(Poco::Net::HTTPServerRequest& request, long long limit, std::s
 void RequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response)
 {
     ServerState::InFlight inFlight(state_);
+    const auto startedAt = std::chrono::steady_clock::now();
     static Poco::Logger& logger = Poco::Logger::get("portico.core");
     // Hold the chain for the whole request: a reload swaps in a new one, this one stays alive.
     const std::shared_ptr<const Chain> chain = state_.chain();
@@ -87,6 +90,8 @@ void RequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
         catch (...)
         {
         }
+        AccessLog::recordUnread(request.getMethod(), request.getURI(), request.clientAddress().toString(), 400,
+                                error.size(), startedAt);
         return;
     }
 
@@ -99,7 +104,8 @@ void RequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
     if (read == BodyRead::TooLarge)
         exchange.markBodyTooLarge();
     PocoResponseSink sink(response);
-    ChainRunner(*chain, logger).run(exchange, sink);
+    const Outcome outcome = ChainRunner(*chain, logger).run(exchange, sink);
+    AccessLog::record(exchange, outcome);
 }
 
 } // namespace portico

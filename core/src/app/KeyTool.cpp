@@ -1,0 +1,152 @@
+#include "app/KeyTool.h"
+#include "Poco/DigestEngine.h"
+#include "Poco/SHA2Engine.h"
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <iterator>
+#include <stdexcept>
+#include <sys/random.h>
+
+namespace portico {
+
+namespace {
+
+constexpr const char* KeyPrefix = "sk-portico-";
+constexpr std::size_t KeyRandomChars = 43; // 43 * log2(62) = 256.03 bits
+constexpr const char Alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+constexpr int ExitUsage = 64;   // sysexits.h EX_USAGE
+constexpr int ExitDataErr = 65; // EX_DATAERR
+constexpr int ExitOsErr = 71;   // EX_OSERR
+
+/// Fills `buffer` from getrandom(2), which blocks only until the kernel's pool is first seeded
+/// and never falls back to a weaker source.
+void fillRandom(unsigned char* buffer, std::size_t length)
+{
+    std::size_t filled = 0;
+    while (filled < length)
+    {
+        const ssize_t got = getrandom(buffer + filled, length - filled, 0);
+        if (got < 0)
+        {
+            if (errno == EINTR)
+                continue;
+            throw std::runtime_error(std::string("getrandom failed: ") + std::strerror(errno));
+        }
+        filled += static_cast<std::size_t>(got);
+    }
+}
+
+bool isSpace(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+} // namespace
+
+std::string KeyTool::generateKey()
+{
+    constexpr unsigned alphabetSize = sizeof Alphabet - 1; // 62
+    // Rejection sampling: bytes >= 248 (4 * 62) are dropped so every character is equally likely.
+    constexpr unsigned limit = 256 - 256 % alphabetSize;
+    std::string key = KeyPrefix;
+    unsigned char pool[64];
+    while (key.size() < std::strlen(KeyPrefix) + KeyRandomChars)
+    {
+        fillRandom(pool, sizeof pool);
+        for (unsigned char byte : pool)
+        {
+            if (byte >= limit)
+                continue;
+            key += Alphabet[byte % alphabetSize];
+            if (key.size() == std::strlen(KeyPrefix) + KeyRandomChars)
+                break;
+        }
+    }
+    std::memset(pool, 0, sizeof pool);
+    return key;
+}
+
+std::string KeyTool::keysFileLine(const std::string& principal, const std::string& key)
+{
+    Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+    engine.update(key);
+    return principal + " sha256:" + Poco::DigestEngine::digestToHex(engine.digest());
+}
+
+bool KeyTool::validPrincipal(const std::string& principal)
+{
+    if (principal.empty() || principal.size() > 128)
+        return false;
+    for (char c : principal)
+    {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                        c == '_' || c == ':' || c == '@' || c == '+' || c == '-';
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+int KeyTool::newKey(const std::string& principal, std::ostream& out, std::ostream& err)
+{
+    if (!validPrincipal(principal))
+    {
+        err << "porticod: --new-key: the principal must be 1 to 128 characters of A-Z a-z 0-9 . _ : @ + -" << std::endl;
+        return ExitUsage;
+    }
+    std::string key;
+    try
+    {
+        key = generateKey();
+    }
+    catch (const std::exception& e)
+    {
+        err << "porticod: --new-key: " << e.what() << std::endl;
+        return ExitOsErr;
+    }
+    out << key << "\n" << keysFileLine(principal, key) << std::endl;
+    err << "porticod: the first line is the key for " << principal
+        << ": it is shown only this once, give it to the client now.\n"
+           "porticod: append the second line to the keys file (auth.keys_file) and reload porticod (SIGHUP)."
+        << std::endl;
+    return 0;
+}
+
+int KeyTool::hashKey(const std::string& principal, std::istream& in, std::ostream& out, std::ostream& err)
+{
+    const std::string name = principal.empty() ? "unnamed" : principal;
+    if (!validPrincipal(name))
+    {
+        err << "porticod: --hash-key: the principal must be 1 to 128 characters of A-Z a-z 0-9 . _ : @ + -" << std::endl;
+        return ExitUsage;
+    }
+    std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::size_t begin = 0;
+    std::size_t end = key.size();
+    while (begin < end && isSpace(key[begin]))
+        ++begin;
+    while (end > begin && isSpace(key[end - 1]))
+        --end;
+    key = key.substr(begin, end - begin);
+    if (key.empty())
+    {
+        err << "porticod: --hash-key: no key on standard input (try: echo -n \"$KEY\" | porticod --hash-key=NAME)"
+            << std::endl;
+        return ExitDataErr;
+    }
+    for (char c : key)
+        if (isSpace(c) || static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+        {
+            err << "porticod: --hash-key: the key contains whitespace or a control character; a Bearer token "
+                   "cannot carry it"
+                << std::endl;
+            return ExitDataErr;
+        }
+    out << keysFileLine(name, key) << std::endl;
+    if (principal.empty())
+        err << "porticod: the principal is \"unnamed\": edit it, or pass --hash-key=NAME" << std::endl;
+    return 0;
+}
+
+} // namespace portico

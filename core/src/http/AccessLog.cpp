@@ -1,0 +1,251 @@
+#include "http/AccessLog.h"
+#include "portico/Attributes.h"
+#include "portico/Errors.h"
+#include "portico/Json.h"
+#include "Poco/AutoPtr.h"
+#include "Poco/Channel.h"
+#include "Poco/DateTimeFormatter.h"
+#include "Poco/Exception.h"
+#include "Poco/FileChannel.h"
+#include "Poco/Logger.h"
+#include "Poco/Message.h"
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <mutex>
+#include <unistd.h>
+
+namespace portico {
+
+namespace {
+
+/// Writes each message's text and a newline to stderr in one write(2), so that a line is never
+/// split by another thread's output (a ConsoleChannel writes text and newline separately).
+class StderrLineChannel : public Poco::Channel
+{
+public:
+    void log(const Poco::Message& message) override
+    {
+        std::string line = message.getText();
+        line += '\n';
+        const char* data = line.data();
+        std::size_t left = line.size();
+        while (left > 0)
+        {
+            const ssize_t written = ::write(STDERR_FILENO, data, left);
+            if (written < 0 && errno == EINTR)
+                continue;
+            if (written <= 0)
+                return; // stderr is gone; nothing better to do with an access line
+            data += written;
+            left -= static_cast<std::size_t>(written);
+        }
+    }
+};
+
+/// The channel that stays on the logger for the life of the process (so that wrappers put
+/// around it, such as the redaction plugin's, stay in place across reloads); configure()
+/// swaps what is behind it.
+class SwitchChannel : public Poco::Channel
+{
+public:
+    void log(const Poco::Message& message) override
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (target_)
+            target_->log(message);
+    }
+
+    void setTarget(Poco::Channel::Ptr target)
+    {
+        Poco::Channel::Ptr old;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            old = target_;
+            target_ = std::move(target);
+        }
+        if (old)
+            old->close();
+    }
+
+private:
+    std::mutex mutex_;
+    Poco::Channel::Ptr target_;
+};
+
+Poco::AutoPtr<SwitchChannel>& switchChannel()
+{
+    static Poco::AutoPtr<SwitchChannel> channel(new SwitchChannel);
+    return channel;
+}
+
+std::atomic<bool> enabled{true};
+
+const char* outcomeName(Outcome outcome)
+{
+    switch (outcome)
+    {
+    case Outcome::Completed: return "completed";
+    case Outcome::Error: return "error";
+    case Outcome::ClientGone: return "client_gone";
+    }
+    return "unknown";
+}
+
+/// A JSON string for `value`, or null when it is absent.
+std::string stringOrNull(const std::string* value)
+{
+    return value && !value->empty() ? jsonString(*value) : "null";
+}
+
+/// A plain decimal number as it is; anything else as a JSON string, so the line stays valid.
+std::string numberOrNull(const std::string* value)
+{
+    if (!value || value->empty())
+        return "null";
+    bool digits = false;
+    bool dot = false;
+    for (char c : *value)
+    {
+        if (c >= '0' && c <= '9')
+            digits = true;
+        else if (c == '.' && !dot)
+            dot = true;
+        else
+            return jsonString(*value);
+    }
+    return digits && value->front() != '.' && value->back() != '.' ? *value : jsonString(*value);
+}
+
+std::string milliseconds(std::chrono::steady_clock::duration elapsed)
+{
+    const double ms = std::chrono::duration<double, std::milli>(elapsed).count();
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3f", ms);
+    return text;
+}
+
+std::string isoTime(const Poco::Timestamp& now)
+{
+    return Poco::DateTimeFormatter::format(now, "%Y-%m-%dT%H:%M:%S.%iZ");
+}
+
+void write(const std::string& line)
+{
+    static Poco::Logger& logger = Poco::Logger::get(AccessLog::LoggerName);
+    // The logger's channel, not logger.information(): server.log_level sets every logger's
+    // level and must not switch the access log off. The channel may be the redaction wrapper.
+    Poco::Channel::Ptr channel = logger.getChannel();
+    if (!channel)
+        return;
+    try
+    {
+        channel->log(Poco::Message(AccessLog::LoggerName, line, Poco::Message::PRIO_INFORMATION));
+    }
+    catch (const Poco::Exception& e)
+    {
+        // A full disk must not fail requests; say so on the server's log, at most once a minute.
+        static std::atomic<std::int64_t> lastComplaint{0};
+        const std::int64_t now = Poco::Timestamp().epochMicroseconds();
+        std::int64_t last = lastComplaint.load();
+        if (now - last > 60 * 1000000LL && lastComplaint.compare_exchange_strong(last, now))
+            Poco::Logger::get("portico.core").error("access log write failed: " + e.displayText());
+    }
+}
+
+} // namespace
+
+void AccessLog::install()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        switchChannel()->setTarget(new StderrLineChannel);
+        Poco::Logger::get(LoggerName).setChannel(switchChannel());
+    });
+}
+
+void AccessLog::configure(const AccessLogSettings& settings)
+{
+    install();
+    Poco::Channel::Ptr target;
+    switch (settings.target)
+    {
+    case AccessLogSettings::Target::Off:
+        enabled = false;
+        switchChannel()->setTarget(nullptr);
+        return;
+    case AccessLogSettings::Target::Stderr:
+        target = new StderrLineChannel;
+        break;
+    case AccessLogSettings::Target::File:
+    {
+        Poco::AutoPtr<Poco::FileChannel> file(new Poco::FileChannel);
+        try
+        {
+            file->setProperty(Poco::FileChannel::PROP_PATH, settings.file);
+            file->setProperty(Poco::FileChannel::PROP_ROTATION, settings.rotation);
+            file->setProperty(Poco::FileChannel::PROP_ARCHIVE, settings.archive);
+            file->setProperty(Poco::FileChannel::PROP_TIMES, "utc");
+            file->setProperty(Poco::FileChannel::PROP_COMPRESS, settings.compress ? "true" : "false");
+            file->setProperty(Poco::FileChannel::PROP_FLUSH, settings.flush ? "true" : "false");
+            if (settings.purgeCount > 0)
+                file->setProperty(Poco::FileChannel::PROP_PURGECOUNT, std::to_string(settings.purgeCount));
+            file->open(); // now, so that a bad path is a config error and not a lost line later
+        }
+        catch (const Poco::Exception& e)
+        {
+            throw ConfigError(settings.source + ": [log] access_file: cannot open " + settings.file + ": " +
+                              e.displayText());
+        }
+        target = file;
+        break;
+    }
+    }
+    switchChannel()->setTarget(target);
+    enabled = true;
+}
+
+std::string AccessLog::format(const Exchange& exchange, Outcome outcome, const Poco::Timestamp& now)
+{
+    const Response& response = exchange.response();
+    std::string line;
+    line.reserve(320);
+    line += "{\"time\":\"" + isoTime(now) + "\"";
+    line += ",\"trace_id\":" + stringOrNull(exchange.find(attr::TraceId));
+    line += ",\"principal\":" + stringOrNull(exchange.find(attr::Principal));
+    line += ",\"method\":" + jsonString(exchange.method());
+    line += ",\"path\":" + jsonString(exchange.path());
+    line += ",\"status\":" + std::to_string(response.status);
+    line += ",\"bytes_out\":" + std::to_string(response.bytesSent);
+    line += ",\"duration_ms\":" + milliseconds(Exchange::Clock::now() - exchange.startedAt());
+    line += ",\"upstream_ms\":" + numberOrNull(exchange.find(attr::UpstreamMs));
+    line += ",\"model\":" + stringOrNull(exchange.find(attr::Model));
+    line += ",\"client\":" + jsonString(exchange.clientAddress());
+    line += ",\"outcome\":\"";
+    line += outcomeName(outcome);
+    line += "\"}";
+    return line;
+}
+
+void AccessLog::record(const Exchange& exchange, Outcome outcome)
+{
+    if (enabled)
+        write(format(exchange, outcome, Poco::Timestamp()));
+}
+
+void AccessLog::recordUnread(const std::string& method, const std::string& target, const std::string& client,
+                             int status, std::uint64_t bytesOut, std::chrono::steady_clock::time_point startedAt)
+{
+    if (!enabled)
+        return;
+    std::string line = "{\"time\":\"" + isoTime(Poco::Timestamp()) + "\",\"trace_id\":null,\"principal\":null";
+    line += ",\"method\":" + jsonString(method);
+    line += ",\"path\":" + jsonString(target.substr(0, target.find('?')));
+    line += ",\"status\":" + std::to_string(status);
+    line += ",\"bytes_out\":" + std::to_string(bytesOut);
+    line += ",\"duration_ms\":" + milliseconds(std::chrono::steady_clock::now() - startedAt);
+    line += ",\"upstream_ms\":null,\"model\":null,\"client\":" + jsonString(client) + ",\"outcome\":\"error\"}";
+    write(line);
+}
+
+} // namespace portico
