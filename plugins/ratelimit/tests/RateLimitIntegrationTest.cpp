@@ -22,6 +22,8 @@ using portico::ratelimit::test::simultaneously;
 using portico::test::HttpResult;
 using portico::test::httpRequest;
 using portico::test::PorticodProcess;
+using portico::test::runPorticod;
+using portico::test::TempDir;
 namespace metrics = portico::metrics::test;
 
 namespace {
@@ -56,6 +58,8 @@ class RateLimitIntegrationTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testBurstOf60On40AdmitsExactly40);
     CPPUNIT_TEST(testRemainingCountsDownToZero);
     CPPUNIT_TEST(testBucketsSurviveSighup);
+    CPPUNIT_TEST(testXmlOverrides);
+    CPPUNIT_TEST(testConfigErrorsNameFileAndKey);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -165,6 +169,57 @@ public:
         const HttpResult exposition = httpRequest(porticod.port(), "GET", "/metrics");
         CPPUNIT_ASSERT_EQUAL(31.0, metrics::sampleValue(exposition.body, "portico_http_requests_total{method=\"GET\","
                                                                          "route=\"/probe_b/slow\",status=\"200\"}"));
+    }
+
+    void testXmlOverrides()
+    {
+        PorticodProcess::Options options;
+        options.extension = "xml";
+        options.config = R"(<portico>
+  <server><listen>127.0.0.1:{port}</listen></server>
+  <plugins path="{plugins}">
+    <plugin name="test_principal"/><plugin name="ratelimit"/><plugin name="probe_b"/>
+  </plugins>
+  <probe_b><routes>true</routes></probe_b>
+  <ratelimit>
+    <burst>40</burst>
+    <override><echo><route>/probe_b/echo</route><burst>2</burst></echo></override>
+    <override><vip principal="vip" burst="100"/></override>
+  </ratelimit>
+</portico>)";
+        PorticodProcess porticod(options);
+        auto limitOf = [&](const std::string& method, const std::string& path, const std::string& principal) {
+            return httpRequest(porticod.port(), method, path, method == "POST" ? "{}" : "",
+                               {{"X-Test-Principal", principal}})
+                .header("x-ratelimit-limit-requests");
+        };
+        CPPUNIT_ASSERT_EQUAL(std::string("2"), limitOf("POST", "/probe_b/echo", "alice"));
+        CPPUNIT_ASSERT_EQUAL(std::string("40"), limitOf("GET", "/probe_b/slow?ms=0", "alice"));
+        // Principal over route: vip's burst wins on the echo route too.
+        CPPUNIT_ASSERT_EQUAL(std::string("100"), limitOf("POST", "/probe_b/echo", "vip"));
+    }
+
+    void testConfigErrorsNameFileAndKey()
+    {
+        TempDir dir;
+        auto check = [&](const std::string& name, const std::string& section) {
+            const std::string file = dir.write(name, "[plugins]\norder = ratelimit\n[ratelimit]\n" + section);
+            return runPorticod({"--config=" + file, "--check-config"});
+        };
+        const auto typo = check("typo.ini", "burts = 4\n");
+        CPPUNIT_ASSERT(typo.exitCode != 0);
+        PORTICO_ASSERT_CONTAINS(typo.output, "typo.ini");
+        PORTICO_ASSERT_CONTAINS(typo.output, "burts");
+        const auto noLimit = check("nolimit.ini", "override.chat.route = /v1/chat/completions\n");
+        CPPUNIT_ASSERT(noLimit.exitCode != 0);
+        PORTICO_ASSERT_CONTAINS(noLimit.output, "nolimit.ini");
+        PORTICO_ASSERT_CONTAINS(noLimit.output, "override.chat");
+        const auto keying = check("keying.ini", "keying = everyone\n");
+        CPPUNIT_ASSERT(keying.exitCode != 0);
+        PORTICO_ASSERT_CONTAINS(keying.output, "keying");
+        const auto good = check("good.ini", "burst = 10\noverride.chat.route = /v1/chat/completions\n"
+                                            "override.chat.burst = 2\n");
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(good.output, 0, good.exitCode);
     }
 };
 
