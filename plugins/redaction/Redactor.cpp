@@ -45,18 +45,15 @@ const std::vector<Builtin>& builtins()
          "(?:\"((?:[^\"\\\\]|\\\\.)*)\"|\\\\\"((?:[^\"\\\\]|\\\\[^\"])*)\\\\\"|'([^']*)'|([^\\s\"'&,;\\\\]+))",
          Poco::RegularExpression::RE_CASELESS,
          {2, 3, 4, 5},
-         {"key", "token", "secret", "passw", "pwd"}},
+         {"apikey", "api_key", "api-key", "token", "secret", "passw", "pwd"}},
     };
     return all;
 }
 
-std::string lowercase(const std::string& text)
+unsigned char lower(char c)
 {
-    std::string lower(text);
-    for (char& c : lower)
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    return lower;
+    const auto byte = static_cast<unsigned char>(c);
+    return byte >= 'A' && byte <= 'Z' ? static_cast<unsigned char>(byte - 'A' + 'a') : byte;
 }
 
 } // namespace
@@ -105,6 +102,21 @@ Redactor::Redactor(const RedactionRules& rules)
         rule->valueGroups = {1};
         rules_.push_back(std::move(rule));
     }
+    // Index the triggers by first byte, so one pass over a line finds every one of them.
+    for (std::size_t index = 0; index < rules_.size(); ++index)
+    {
+        if (rules_[index]->triggers.empty())
+            continue;
+        if (index >= 64)
+            throw std::invalid_argument("too many patterns with triggers");
+        triggeredRules_ |= std::uint64_t(1) << index;
+        for (const auto& literal : rules_[index]->triggers)
+        {
+            triggersByFirstByte_[static_cast<unsigned char>(literal.front())].push_back(
+                static_cast<std::uint16_t>(triggers_.size()));
+            triggers_.push_back({literal, std::uint64_t(1) << index});
+        }
+    }
     for (const auto& secret : rules.secrets)
         if (!secret.empty() && std::find(secrets_.begin(), secrets_.end(), secret) == secrets_.end())
             secrets_.push_back(secret);
@@ -152,6 +164,32 @@ bool Redactor::applyRule(const Rule& rule, const std::string& text, std::string&
     return changed;
 }
 
+std::uint64_t Redactor::triggered(const std::string& text) const
+{
+    std::uint64_t found = 0;
+    const std::size_t size = text.size();
+    for (std::size_t i = 0; i < size; ++i)
+    {
+        const auto& candidates = triggersByFirstByte_[lower(text[i])];
+        for (const std::uint16_t index : candidates)
+        {
+            const Trigger& trigger = triggers_[index];
+            if ((found & trigger.rules) == trigger.rules || size - i < trigger.literal.size())
+                continue;
+            std::size_t k = 1;
+            while (k < trigger.literal.size() && lower(text[i + k]) == static_cast<unsigned char>(trigger.literal[k]))
+                ++k;
+            if (k == trigger.literal.size())
+            {
+                found |= trigger.rules;
+                if (found == triggeredRules_)
+                    return found;
+            }
+        }
+    }
+    return found;
+}
+
 bool Redactor::redact(const std::string& text, std::string& out) const
 {
     // Two buffers used in turn: each step reads `*current` and writes the other one.
@@ -182,25 +220,15 @@ bool Redactor::redact(const std::string& text, std::string& out) const
 
     // Triggers are looked up in the line as it came in: a replacement only puts "[REDACTED]"
     // in place of text, which can remove a trigger but never form a new one.
-    std::string lowered;
-    bool loweredReady = false;
+    const std::uint64_t worthRunning = triggeredRules_ ? triggered(text) : 0;
     try
     {
-        for (const auto& rule : rules_)
+        for (std::size_t index = 0; index < rules_.size(); ++index)
         {
-            if (!rule->triggers.empty())
-            {
-                if (!loweredReady)
-                {
-                    lowered = lowercase(text);
-                    loweredReady = true;
-                }
-                const bool worthRunning = std::any_of(rule->triggers.begin(), rule->triggers.end(),
-                                                      [&](const std::string& t) { return lowered.find(t) != std::string::npos; });
-                if (!worthRunning)
-                    continue;
-            }
-            if (applyRule(*rule, *current, buffers[next]))
+            // Only the built-in rules (the first few) have triggers; the rest always run.
+            if (index < 64 && (triggeredRules_ >> index & 1) && !(worthRunning >> index & 1))
+                continue;
+            if (applyRule(*rules_[index], *current, buffers[next]))
             {
                 current = &buffers[next];
                 next ^= 1;

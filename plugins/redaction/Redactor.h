@@ -12,6 +12,8 @@
 // README.md for why PCRE and what it costs per line.
 
 #include "Poco/RegularExpression.h"
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -58,10 +60,25 @@ public:
 
 private:
     struct Rule;
+    /// A lowercase literal; when it occurs in a line (ignoring case), the rules in `rules`
+    /// (bits: index into rules_) are worth running.
+    struct Trigger
+    {
+        std::string literal;
+        std::uint64_t rules;
+    };
+
     bool applyRule(const Rule& rule, const std::string& text, std::string& out) const;
+    /// The rules_ bits whose triggers occur in `text`: one pass, no copy.
+    std::uint64_t triggered(const std::string& text) const;
 
     std::vector<std::string> secrets_;
     std::vector<std::unique_ptr<Rule>> rules_;
+    std::vector<Trigger> triggers_;
+    /// Per lowercase first byte, the triggers starting with it.
+    std::array<std::vector<std::uint16_t>, 256> triggersByFirstByte_;
+    /// Rules that only run when triggered.
+    std::uint64_t triggeredRules_ = 0;
 };
 
 } // namespace portico::redaction

@@ -1,0 +1,85 @@
+#pragma once
+// A stand-in OpenAI upstream on 127.0.0.1 for the redaction integration test: answers
+// POST <base>/chat/completions with a fixed completion and remembers the Authorization header
+// it was sent (the upstream key porticod proxies with).
+
+#include "Poco/Net/HTTPRequestHandler.h"
+#include "Poco/Net/HTTPRequestHandlerFactory.h"
+#include "Poco/Net/HTTPServer.h"
+#include "Poco/Net/HTTPServerRequest.h"
+#include "Poco/Net/HTTPServerResponse.h"
+#include "Poco/Net/ServerSocket.h"
+#include "Poco/StreamCopier.h"
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace portico::redaction::test {
+
+class FakeUpstream
+{
+public:
+    FakeUpstream()
+    {
+        Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+        port_ = socket.address().port();
+        auto* params = new Poco::Net::HTTPServerParams;
+        params->setMaxThreads(4);
+        server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
+        server_->start();
+    }
+    ~FakeUpstream() { server_->stopAll(true); }
+
+    unsigned short port() const { return port_; }
+    std::string lastAuthorization() const
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return authorization_;
+    }
+
+private:
+    class Handler : public Poco::Net::HTTPRequestHandler
+    {
+    public:
+        explicit Handler(FakeUpstream& owner) : owner_(owner) {}
+        void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override
+        {
+            std::string body;
+            Poco::StreamCopier::copyToString(request.stream(), body);
+            {
+                std::lock_guard<std::mutex> lock(owner_.mutex_);
+                owner_.authorization_ = request.get("Authorization", "");
+            }
+            const std::string answer =
+                "{\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion\",\"created\":1700000000,"
+                "\"model\":\"upstream-model\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                "\"content\":\"hello from upstream\"},\"finish_reason\":\"stop\"}],"
+                "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":3,\"total_tokens\":6}}";
+            response.setContentType("application/json");
+            response.sendBuffer(answer.data(), answer.size());
+        }
+
+    private:
+        FakeUpstream& owner_;
+    };
+
+    class Factory : public Poco::Net::HTTPRequestHandlerFactory
+    {
+    public:
+        explicit Factory(FakeUpstream& owner) : owner_(owner) {}
+        Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override
+        {
+            return new Handler(owner_);
+        }
+
+    private:
+        FakeUpstream& owner_;
+    };
+
+    unsigned short port_ = 0;
+    std::unique_ptr<Poco::Net::HTTPServer> server_;
+    mutable std::mutex mutex_;
+    std::string authorization_;
+};
+
+} // namespace portico::redaction::test
