@@ -16,6 +16,8 @@ VERSION="$3"
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=assert.sh
 source "$HERE/assert.sh"
+# shellcheck source=syscalls.sh
+source "$HERE/syscalls.sh"
 
 if [[ "$(id -u)" -ne 0 ]]; then
     echo "package_deb_rpm installs a package system-wide and needs root: skipped"
@@ -136,8 +138,26 @@ ok "the installed portico.ini listens on 127.0.0.1:8000"
 PORT="$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')"
 printf '[server]\nlisten = 127.0.0.1:%s\n' "$PORT" >"$TEST_OVERRIDE"
 chmod 0644 "$TEST_OVERRIDE"
-"${AS_SERVICE[@]}" "${MDWE[@]}" /usr/sbin/porticod --config=/etc/portico/portico.ini >"$WORK/porticod.log" 2>&1 &
-PORTICOD_PID=$!
+# strace (where ptrace works) records the system calls for the SystemCallFilter check below.
+TRACE=()
+if strace_usable; then
+    TRACE=(strace -f -qq -o "$WORK/strace.txt")
+else
+    echo "  strace unusable here: the SystemCallFilter check is skipped"
+fi
+"${TRACE[@]}" "${AS_SERVICE[@]}" "${MDWE[@]}" /usr/sbin/porticod --config=/etc/portico/portico.ini \
+    >"$WORK/porticod.log" 2>&1 &
+LAUNCHED=$!
+PORTICOD_PID=$LAUNCHED
+if ((${#TRACE[@]})); then
+    # setpriv and perl exec in place: porticod is strace's only child.
+    for _ in $(seq 1 50); do
+        PORTICOD_PID="$(pgrep -P "$LAUNCHED" || true)"
+        [[ -n "$PORTICOD_PID" ]] && break
+        sleep 0.1
+    done
+    [[ -n "$PORTICOD_PID" ]] || fail "strace started no porticod"
+fi
 for _ in $(seq 1 100); do
     kill -0 "$PORTICOD_PID" 2>/dev/null || fail "porticod exited during start-up"
     curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz" && break
@@ -168,10 +188,13 @@ ok "/healthz still answers after the reload"
 
 kill -TERM "$PORTICOD_PID"
 EXIT=0
-wait "$PORTICOD_PID" || EXIT=$?
+wait "$LAUNCHED" || EXIT=$? # strace exits with its tracee's status
 PORTICOD_PID=""
 [[ $EXIT -eq 0 ]] || fail "porticod exited with $EXIT on SIGTERM"
 ok "SIGTERM: porticod drained and exited 0"
+if ((${#TRACE[@]})); then
+    assert_syscalls_allowed "$WORK/strace.txt" /usr/sbin/porticod /lib/systemd/system/portico.service
+fi
 rm -f "$TEST_OVERRIDE"
 
 step "dpkg -i again over a locally edited config (the upgrade path keeps conffiles and keys)"
