@@ -30,7 +30,7 @@ PACKAGES=(
   libpoco-dev libcppunit-dev prometheus-cpp-dev libsystemd-dev
   nodejs npm openssl
   wrk nginx-light redis-server prometheus
-  dpkg-dev file rpm systemd
+  dpkg-dev file rpm systemd strace
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
