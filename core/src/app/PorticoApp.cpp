@@ -138,15 +138,15 @@ int PorticoApp::main(const std::vector<std::string>& args)
                   << PORTICO_ABI_MINOR << ", " << PORTICO_BUILD_SIGNATURE << ")" << std::endl;
         return EXIT_OK;
     }
-    if (config().hasProperty("portico.keytool.new_key"))
-        return KeyTool::newKey(config().getRawString("portico.keytool.new_key"), std::cout, std::cerr);
-    if (config().hasProperty("portico.keytool.hash_key"))
-        return KeyTool::hashKey(config().getRawString("portico.keytool.hash_key"), std::cin, std::cout, std::cerr);
     if (!args.empty())
     {
         std::cerr << "porticod: unexpected argument '" << args.front() << "' (see --help)" << std::endl;
         return EXIT_USAGE;
     }
+    if (config().hasProperty("portico.keytool.new_key"))
+        return KeyTool::newKey(config().getRawString("portico.keytool.new_key"), std::cout, std::cerr);
+    if (config().hasProperty("portico.keytool.hash_key"))
+        return KeyTool::hashKey(config().getRawString("portico.keytool.hash_key"), std::cin, std::cout, std::cerr);
     if (configFile_.empty())
         configFile_ = PORTICO_DEFAULT_CONFIG;
 

@@ -104,6 +104,11 @@ public:
 
         const CommandResult spaced = runPorticod({"--hash-key=alice"}, 20, "two words\n");
         CPPUNIT_ASSERT_EQUAL(65, spaced.exitCode);
+
+        // "--hash-key alice" would hash for "unnamed" and drop the name: refused instead.
+        const CommandResult separated = runPorticod({"--hash-key", "alice"}, 20, "sk-portico-x\n");
+        CPPUNIT_ASSERT_EQUAL(64, separated.exitCode);
+        CPPUNIT_ASSERT(separated.output.find("unexpected argument 'alice'") != std::string::npos);
     }
 };
 
