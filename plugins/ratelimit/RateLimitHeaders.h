@@ -10,7 +10,9 @@
 
 namespace portico::ratelimit {
 
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
+/// Header names are constants; values are short (small-string optimised): one allocation for
+/// the list, not one per name, on every request of a limited route.
+using HeaderList = std::vector<std::pair<const char*, std::string>>;
 
 /// A duration the way OpenAI (and Go's time.Duration) writes it, rounded up to the
 /// millisecond so that a client waiting that long is never early: 0 -> "0s", 0.25 -> "250ms",

@@ -10,15 +10,20 @@ namespace portico::ratelimit {
 namespace {
 
 // Per-request state, kept in the Exchange: the plugin object is shared by all requests.
-constexpr const char* HeadersAttr = "ratelimit.headers";     // "name: value\n" lines
-constexpr const char* PrincipalAttr = "ratelimit.principal"; // who the request was limited as
-constexpr const char* ReservedAttr = "ratelimit.reserved";   // tokens reserved, to settle
+// "name: value\n" lines of the decision's headers.
+constexpr const char* HeadersAttr = "ratelimit.headers";
+// "<tokens reserved>\n<principal>", when a token limit applies: what to settle, and for whom.
+constexpr const char* ReservedAttr = "ratelimit.reserved";
 
 const std::string UnmatchedRoute = "unmatched";
 
 std::string tokensKey(const std::string& principal)
 {
-    return "tok\n" + principal;
+    std::string key;
+    key.reserve(principal.size() + 4);
+    key += "tok\n";
+    key += principal;
+    return key;
 }
 
 std::string whole(double value)
@@ -29,9 +34,28 @@ std::string whole(double value)
 std::string serialize(const HeaderList& headers)
 {
     std::string out;
+    out.reserve(320);
     for (const auto& [name, value] : headers)
-        out += name + ": " + value + "\n";
+    {
+        out += name;
+        out += ": ";
+        out += value;
+        out += '\n';
+    }
     return out;
+}
+
+/// "<prefix>\n<middle>\n<last>" with one allocation.
+std::string joinKey(const char* prefix, const std::string& middle, const std::string& last)
+{
+    std::string key;
+    key.reserve(std::char_traits<char>::length(prefix) + middle.size() + last.size() + 2);
+    key += prefix;
+    key += '\n';
+    key += middle;
+    key += '\n';
+    key += last;
+    return key;
 }
 
 RateLimitConfig readConfig(PluginContext& context)
@@ -97,7 +121,7 @@ void RateLimitPlugin::onRequest(Exchange& exchange)
     case Keying::Ip: bucketSubject = "ip:" + addressOnly(exchange.clientAddress()); break;
     }
     AcquireRequest request;
-    request.requests = {"req\n" + bucketRoute + "\n" + bucketSubject, policy.requests, 1};
+    request.requests = {joinKey("req", bucketRoute, bucketSubject), policy.requests, 1};
     double tokenCost = 0;
     if (policy.tokens)
     {
@@ -108,14 +132,13 @@ void RateLimitPlugin::onRequest(Exchange& exchange)
     const Decision decision = store_->acquire(request);
     metrics_.sample(bucketRoute, bucketSubject, decision.requests);
     exchange.set(HeadersAttr, serialize(rateLimitHeaders(decision, config_.ietfHeaders)));
-    exchange.set(PrincipalAttr, principal);
     if (!decision.allowed)
     {
         refuse(exchange, route, principal, decision, tokenCost);
         return;
     }
     if (policy.tokens)
-        exchange.set(ReservedAttr, whole(tokenCost));
+        exchange.set(ReservedAttr, whole(tokenCost) + "\n" + principal);
 }
 
 void RateLimitPlugin::refuse(Exchange& exchange, const std::string& route, const std::string& principal,
@@ -145,6 +168,8 @@ void RateLimitPlugin::onResponseHead(Exchange& exchange)
     if (!lines)
         return;
     auto& headers = exchange.response().headers;
+    std::string name;
+    std::string value;
     std::size_t start = 0;
     while (start < lines->size())
     {
@@ -152,17 +177,24 @@ void RateLimitPlugin::onResponseHead(Exchange& exchange)
         const auto colon = lines->find(": ", start);
         if (end == std::string::npos || colon == std::string::npos || colon > end)
             break;
-        headers.set(lines->substr(start, colon - start), lines->substr(colon + 2, end - colon - 2));
+        name.assign(*lines, start, colon - start);
+        value.assign(*lines, colon + 2, end - colon - 2);
+        headers.set(name, value);
         start = end + 1;
     }
 }
 
 void RateLimitPlugin::onComplete(Exchange& exchange, Outcome)
 {
-    const long long reserved = parseCount(exchange.find(ReservedAttr));
-    if (reserved < 0)
+    const std::string* state = exchange.find(ReservedAttr);
+    if (!state)
         return;
-    const std::string principal = exchange.get(PrincipalAttr);
+    const auto newline = state->find('\n');
+    const std::string count = state->substr(0, newline);
+    const long long reserved = parseCount(&count);
+    if (reserved < 0 || newline == std::string::npos)
+        return;
+    const std::string principal = state->substr(newline + 1);
     const std::string& route = exchange.route().empty() ? UnmatchedRoute : exchange.route();
     const Policy policy = config_.policyFor(route, principal);
     if (!policy.tokens)
