@@ -65,6 +65,17 @@ Poco::Net::Context::Ptr tlsContext(const ServerSettings& settings)
     return context;
 }
 
+// Binds and listens like ServerSocket(address, backlog) but without SO_REUSEPORT, which that
+// constructor sets: with it a second porticod on the same address starts without an error and the
+// kernel splits the connections between the two. SO_REUSEADDR stays (restart right after a stop).
+template <typename Socket>
+Socket listening(Socket socket, const Poco::Net::SocketAddress& address)
+{
+    socket.bind(address, true, false);
+    socket.listen(1024);
+    return socket;
+}
+
 } // namespace
 
 HttpServer::HttpServer(const ServerSettings& settings, ServerState& state)
@@ -92,20 +103,20 @@ HttpServer::HttpServer(const ServerSettings& settings, ServerState& state)
     if (settings.tls())
     {
         servers_.push_back(std::make_unique<Poco::Net::TCPServer>(
-            factory(), *pool_, Poco::Net::SecureServerSocket(address, 1024, tlsContext(settings)), params));
+            factory(), *pool_, listening(Poco::Net::SecureServerSocket(tlsContext(settings)), address), params));
         description_ = "https://" + settings.host + ":" + std::to_string(servers_.back()->port());
         if (settings.plainPort != 0)
         {
             const Poco::Net::SocketAddress plain(settings.plainHost, settings.plainPort);
-            servers_.push_back(std::make_unique<Poco::Net::TCPServer>(factory(), *pool_,
-                                                                      Poco::Net::ServerSocket(plain, 1024), params));
+            servers_.push_back(std::make_unique<Poco::Net::TCPServer>(
+                factory(), *pool_, listening(Poco::Net::ServerSocket(), plain), params));
             description_ += ", http://" + settings.plainHost + ":" + std::to_string(servers_.back()->port());
         }
     }
     else
     {
-        servers_.push_back(std::make_unique<Poco::Net::TCPServer>(factory(), *pool_,
-                                                                  Poco::Net::ServerSocket(address, 1024), params));
+        servers_.push_back(std::make_unique<Poco::Net::TCPServer>(
+            factory(), *pool_, listening(Poco::Net::ServerSocket(), address), params));
         description_ = "http://" + settings.host + ":" + std::to_string(servers_.back()->port());
     }
 }
@@ -115,6 +126,18 @@ HttpServer::~HttpServer()
     for (auto& server : servers_)
         server->stop();
     registry_.stopAll(true);
+    // A cut stream's next write fails and its handler returns at once: give those a moment.
+    const auto grace = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    while (state_.inFlight() > 0 && std::chrono::steady_clock::now() < grace)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (state_.inFlight() > 0)
+    {
+        // Handlers that cannot be interrupted (a sleep, a blocking upstream read) may run on
+        // long after the drain deadline; joining their threads would hold the exit for as long
+        // as they run. The process is ending: leave them to its exit.
+        static_cast<void>(pool_.release());
+        return;
+    }
     pool_->joinAll();
 }
 
