@@ -99,6 +99,8 @@ fi
 
 STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 COMMIT=$(git -C "$BENCH_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)
+# The stage was built from the working tree: say so when it differs from the commit.
+[[ -z $(git -C "$BENCH_DIR" status --porcelain 2>/dev/null) ]] || COMMIT="$COMMIT-dirty"
 CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
