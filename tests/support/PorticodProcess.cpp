@@ -44,7 +44,10 @@ int spawn(const std::vector<std::string>& argv, const std::string& outputPath, c
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, nullptr);
-        std::signal(SIGPIPE, SIG_DFL);
+        // Dispositions survive exec: a runner started with SIGHUP ignored (nohup) would make
+        // porticod deaf to reloads.
+        for (int handled : {SIGPIPE, SIGHUP, SIGTERM, SIGINT, SIGQUIT})
+            std::signal(handled, SIG_DFL);
         const int out = open(outputPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         const int in = open(inputPath.empty() ? "/dev/null" : inputPath.c_str(), O_RDONLY);
         if (out < 0 || in < 0)
@@ -155,33 +158,43 @@ PorticodProcess::PorticodProcess(const std::string& config) : PorticodProcess(wi
 
 PorticodProcess::PorticodProcess(Options options)
 {
-    port_ = freePort();
     if (options.config.find("{plugins}") != std::string::npos)
         pluginDir_ = mixedPluginDir(dir_);
-    configPath_ = dir_.write("portico." + options.extension, expand(options.config));
     outputPath_ = dir_.file("porticod.log");
-    std::vector<std::string> argv{porticodPath(), "--config=" + configPath_};
-    argv.insert(argv.end(), options.extraArgs.begin(), options.extraArgs.end());
-    pid_ = spawn(argv, outputPath_, "", options.env);
-    if (!options.waitUntilHealthy)
-        return;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.startTimeoutSeconds);
-    while (std::chrono::steady_clock::now() < deadline)
+    // freePort() only knows the port was free a moment ago; another test on the machine may
+    // take it first. porticod then exits with EX_UNAVAILABLE ("cannot listen"): try another.
+    constexpr int cannotListen = 69;
+    for (int attempt = 1;; ++attempt)
     {
-        if (!running())
-            throw std::runtime_error("porticod exited with " + std::to_string(exitCode_) +
-                                     " during start-up:\n" + output());
-        try
+        port_ = freePort();
+        exitCode_ = -1;
+        configPath_ = dir_.write("portico." + options.extension, expand(options.config));
+        dir_.write("porticod.log", "");
+        std::vector<std::string> argv{porticodPath(), "--config=" + configPath_};
+        argv.insert(argv.end(), options.extraArgs.begin(), options.extraArgs.end());
+        pid_ = spawn(argv, outputPath_, "", options.env);
+        if (!options.waitUntilHealthy)
+            return;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.startTimeoutSeconds);
+        while (running() && std::chrono::steady_clock::now() < deadline)
         {
-            if (httpRequest(port_, "GET", "/healthz", "", {}, 2).status == 200)
-                return;
+            try
+            {
+                if (httpRequest(port_, "GET", "/healthz", "", {}, 2).status == 200)
+                    return;
+            }
+            catch (...)
+            {
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(25));
         }
-        catch (...)
-        {
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+        if (running())
+            throw std::runtime_error("porticod did not become healthy in time:\n" + output());
+        const bool portTaken = exitCode_ == cannotListen && output().find("cannot listen") != std::string::npos;
+        if (!portTaken || attempt == 3 || options.config.find("{port}") == std::string::npos)
+            throw std::runtime_error("porticod exited with " + std::to_string(exitCode_) + " during start-up:\n" +
+                                     output());
     }
-    throw std::runtime_error("porticod did not become healthy in time:\n" + output());
 }
 
 PorticodProcess::~PorticodProcess()
