@@ -157,7 +157,10 @@ int PorticoApp::main(const std::vector<std::string>& args)
         // Logging comes from the config, but plugins may log while loading: start at "warning".
         configureLogging("warning");
         chain = buildChain(false, settings);
-        AccessLog::configure(settings.accessLog);
+        if (checkOnly_)
+            AccessLog::check(settings.accessLog);
+        else
+            AccessLog::configure(settings.accessLog);
         configureLogging(settings.logLevel);
     }
     catch (const std::exception& e)

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <unistd.h>
 
@@ -203,6 +204,21 @@ void AccessLog::configure(const AccessLogSettings& settings)
     }
     switchChannel()->setTarget(target);
     enabled = true;
+}
+
+void AccessLog::check(const AccessLogSettings& settings)
+{
+    if (settings.target != AccessLogSettings::Target::File)
+        return;
+    // The file if it exists, else the directory it would be created in.
+    const bool exists = ::access(settings.file.c_str(), F_OK) == 0;
+    const auto slash = settings.file.rfind('/');
+    const std::string directory =
+        slash == std::string::npos ? "." : (slash == 0 ? "/" : settings.file.substr(0, slash));
+    const std::string& target = exists ? settings.file : directory;
+    if (::access(target.c_str(), W_OK) != 0)
+        throw ConfigError(settings.source + ": [log] access_file: cannot open " + settings.file + ": " +
+                          (exists ? "" : "directory " + directory + ": ") + std::strerror(errno));
 }
 
 std::string AccessLog::format(const Exchange& exchange, Outcome outcome, const Poco::Timestamp& now)

@@ -35,6 +35,10 @@ public:
     /// previous destination stays in use.
     static void configure(const AccessLogSettings& settings);
 
+    /// What configure() would refuse, checked without creating or opening anything (for
+    /// --check-config, which may run as another user than the service). Throws ConfigError.
+    static void check(const AccessLogSettings& settings);
+
     /// Writes the line for a finished exchange (nothing when log.access = off).
     static void record(const Exchange& exchange, Outcome outcome);
 

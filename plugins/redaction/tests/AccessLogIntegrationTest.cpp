@@ -214,6 +214,16 @@ public:
         assertContains(checkError("access = file\naccess_file = /nonexistent-portico-dir/access.log\n"),
                        "[log] access_file: cannot open /nonexistent-portico-dir/access.log");
         assertContains(checkError("acces = off\n"), "[log] acces: unknown key");
+
+        // --check-config checks the access file without creating it (it may run as root, the
+        // service as its own user).
+        TempDir dir;
+        const std::string file = dir.write("portico.ini", "[server]\nlisten = 127.0.0.1:" + std::to_string(freePort()) +
+                                                              "\n[plugins]\norder =\n[log]\naccess = file\naccess_file = " +
+                                                              dir.file("access.log") + "\n");
+        const CommandResult ok = runPorticod({"--config=" + file, "--check-config"});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(ok.output, 0, ok.exitCode);
+        CPPUNIT_ASSERT(!Poco::File(dir.file("access.log")).exists());
     }
 };
 
