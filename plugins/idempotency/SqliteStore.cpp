@@ -112,13 +112,6 @@ void SqliteStore::setSynchronous(bool full)
     execute(full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
 }
 
-long long SqliteStore::changes()
-{
-    Poco::Int64 count = 0;
-    *session_ << "SELECT changes()", kw::into(count), kw::now;
-    return count;
-}
-
 std::string SqliteStore::newToken()
 {
     // Process-wide, so that two store objects on one file never hand out the same token.
@@ -139,53 +132,85 @@ bool SqliteStore::ownerIsGone(const std::string& token) const
     return kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
 }
 
+std::optional<SqliteStore::Row> SqliteStore::readRow(const std::string& key)
+{
+    Row row;
+    Poco::Data::BLOB body;
+    Poco::Data::Statement select(*session_);
+    select << "SELECT fingerprint, state, token, expires_at, status, content_type, body"
+              " FROM idempotency_entries WHERE id = ?",
+        kw::bind(key), kw::into(row.fingerprint), kw::into(row.state), kw::into(row.token), kw::into(row.expiresAt),
+        kw::into(row.answer.status), kw::into(row.answer.contentType), kw::into(body);
+    if (select.execute() == 0)
+        return std::nullopt;
+    row.answer.body = fromBlob(body);
+    return row;
+}
+
+bool SqliteStore::isLive(const Row& row, long long nowMillis) const
+{
+    return row.expiresAt > nowMillis && !(row.state == StateInFlight && ownerIsGone(row.token));
+}
+
+BeginResult SqliteStore::describe(Row row)
+{
+    BeginResult result;
+    result.fingerprint = std::move(row.fingerprint);
+    if (row.state == StateCompleted)
+    {
+        result.state = BeginResult::State::Completed;
+        result.answer = std::move(row.answer);
+    }
+    else
+        result.state = BeginResult::State::InFlight;
+    return result;
+}
+
+BeginResult SqliteStore::reserve(const std::string& key, const std::string& fingerprint, Poco::Int64 expiresAt,
+                                 bool replace)
+{
+    BeginResult result;
+    result.state = BeginResult::State::Reserved;
+    result.fingerprint = fingerprint;
+    result.token = newToken();
+    Poco::Data::Statement insert(*session_);
+    insert << std::string(replace ? "INSERT OR REPLACE" : "INSERT OR IGNORE") +
+                  " INTO idempotency_entries (id, fingerprint, state, token, expires_at, status, content_type, body)"
+                  " VALUES (?, ?, 0, ?, ?, NULL, NULL, NULL)",
+        kw::bind(key), kw::bind(fingerprint), kw::bind(result.token), kw::bind(expiresAt);
+    if (insert.execute() == 0)
+        result.token.clear(); // INSERT OR IGNORE met a row
+    return result;
+}
+
 BeginResult SqliteStore::begin(const std::string& key, const std::string& fingerprint, Duration inFlightTtl)
 {
     std::lock_guard<std::mutex> lock(mutex_);
     const long long nowMillis = nowMs();
+    const Poco::Int64 expires = nowMillis + inFlightTtl.count();
+
+    // Fast paths without a write transaction: a live row is the answer (a replay, a 409, a 422);
+    // no row at all is reserved by one INSERT OR IGNORE, which another connection cannot win too.
+    if (auto row = readRow(key))
+    {
+        if (isLive(*row, nowMillis))
+            return describe(std::move(*row));
+    }
+    else
+    {
+        BeginResult reserved = reserve(key, fingerprint, expires, false);
+        if (!reserved.token.empty())
+            return reserved;
+    }
+
+    // A row that is expired, or held by a dead owner, or that another connection inserted a
+    // moment ago: decide under the write lock, so that only one connection takes it over.
     execute("BEGIN IMMEDIATE");
     try
     {
-        std::string storedFingerprint;
-        std::string token;
-        int state = StateInFlight;
-        Poco::Int64 expiresAt = 0;
-        int status = 0;
-        std::string contentType;
-        Poco::Data::BLOB body;
-        Poco::Data::Statement select(*session_);
-        select << "SELECT fingerprint, state, token, expires_at, status, content_type, body"
-                  " FROM idempotency_entries WHERE id = ?",
-            kw::bind(key), kw::into(storedFingerprint), kw::into(state), kw::into(token), kw::into(expiresAt), kw::into(status),
-            kw::into(contentType), kw::into(body);
-        const bool found = select.execute() > 0;
-        const bool live =
-            found && expiresAt > nowMillis && !(state == StateInFlight && ownerIsGone(token));
-        BeginResult result;
-        if (live)
-        {
-            result.fingerprint = storedFingerprint;
-            if (state == StateCompleted)
-            {
-                result.state = BeginResult::State::Completed;
-                result.answer.status = status;
-                result.answer.contentType = contentType;
-                result.answer.body = fromBlob(body);
-            }
-            else
-                result.state = BeginResult::State::InFlight;
-        }
-        else
-        {
-            result.state = BeginResult::State::Reserved;
-            result.fingerprint = fingerprint;
-            result.token = newToken();
-            const Poco::Int64 expires = nowMillis + inFlightTtl.count();
-            *session_ << "INSERT OR REPLACE INTO idempotency_entries"
-                         " (id, fingerprint, state, token, expires_at, status, content_type, body)"
-                         " VALUES (?, ?, 0, ?, ?, NULL, NULL, NULL)",
-                kw::bind(key), kw::bind(fingerprint), kw::bind(result.token), kw::bind(expires), kw::now;
-        }
+        auto row = readRow(key);
+        BeginResult result =
+            row && isLive(*row, nowMillis) ? describe(std::move(*row)) : reserve(key, fingerprint, expires, true);
         execute("COMMIT");
         return result;
     }
@@ -210,11 +235,12 @@ CompleteResult SqliteStore::complete(const std::string& key, const std::string& 
     const Poco::Int64 expires = nowMillis + ttl.count();
     const Poco::Int64 notExpired = nowMillis;
     Poco::Data::BLOB body = toBlob(answer.body);
-    *session_ << "UPDATE idempotency_entries SET state = 1, token = '', expires_at = ?, status = ?,"
-                 " content_type = ?, body = ? WHERE id = ? AND state = 0 AND token = ? AND expires_at > ?",
-        kw::bind(expires), kw::bind(answer.status), kw::bind(answer.contentType), kw::use(body), kw::bind(key), kw::bind(token),
-        kw::bind(notExpired), kw::now;
-    return changes() == 1 ? CompleteResult::Stored : CompleteResult::Lost;
+    Poco::Data::Statement update(*session_);
+    update << "UPDATE idempotency_entries SET state = 1, token = '', expires_at = ?, status = ?,"
+              " content_type = ?, body = ? WHERE id = ? AND state = 0 AND token = ? AND expires_at > ?",
+        kw::bind(expires), kw::bind(answer.status), kw::bind(answer.contentType), kw::use(body), kw::bind(key),
+        kw::bind(token), kw::bind(notExpired);
+    return update.execute() == 1 ? CompleteResult::Stored : CompleteResult::Lost;
 }
 
 void SqliteStore::release(const std::string& key, const std::string& token)
@@ -255,8 +281,9 @@ std::size_t SqliteStore::purge()
 {
     std::lock_guard<std::mutex> lock(mutex_);
     const Poco::Int64 nowMillis = nowMs();
-    *session_ << "DELETE FROM idempotency_entries WHERE expires_at <= ?", kw::bind(nowMillis), kw::now;
-    return static_cast<std::size_t>(changes());
+    Poco::Data::Statement purge(*session_);
+    purge << "DELETE FROM idempotency_entries WHERE expires_at <= ?", kw::bind(nowMillis);
+    return purge.execute();
 }
 
 } // namespace portico::idempotency

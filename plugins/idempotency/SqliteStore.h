@@ -3,8 +3,10 @@
 /// that stored answers survive a restart and a kill -9 (with synchronous = NORMAL a committed
 /// transaction is lost only by a power failure; FULL makes it survive that too).
 ///
-/// Atomicity: begin() runs in a BEGIN IMMEDIATE transaction, so two processes sharing the file
-/// cannot both reserve one key; within the process one mutex serialises the single connection.
+/// Atomicity: begin() reserves a free key with one INSERT OR IGNORE and takes over an expired or
+/// abandoned row inside a BEGIN IMMEDIATE transaction, so two processes sharing the file cannot
+/// both reserve one key; within the process one mutex serialises the single connection. A key
+/// that has a live row (a replay, a 409) costs one SELECT and no write.
 ///
 /// In-flight markers left by a crashed process: every reservation token names its owner
 /// (host, pid and a per-process nonce). When begin() meets a live marker whose owner is known to
@@ -13,6 +15,7 @@
 /// that exists) the marker's expiry (in_flight_ttl_seconds) is what frees it.
 
 #include "IdempotencyStore.h"
+#include "Poco/Types.h"
 #include <memory>
 #include <mutex>
 
@@ -58,8 +61,21 @@ private:
     std::string newToken();
     /// True when the token's owner is known to be gone (see the class comment).
     bool ownerIsGone(const std::string& token) const;
-    /// Rows changed by the last statement on the connection. Caller holds the mutex.
-    long long changes();
+    /// One row of the table, as read. Caller holds the mutex (for all the helpers below).
+    struct Row
+    {
+        std::string fingerprint;
+        int state = 0;
+        std::string token;
+        Poco::Int64 expiresAt = 0;
+        StoredAnswer answer;
+    };
+    std::optional<Row> readRow(const std::string& key);
+    bool isLive(const Row& row, long long nowMillis) const;
+    static BeginResult describe(Row row);
+    /// Inserts an in-flight marker (OR REPLACE, or OR IGNORE: then an empty token when a row
+    /// was already there).
+    BeginResult reserve(const std::string& key, const std::string& fingerprint, Poco::Int64 expiresAt, bool replace);
     void execute(const std::string& sql);
 
     std::string path_;
