@@ -1,7 +1,7 @@
 # Assertions for package_test.sh (sourced). Each one prints what it checked, or what it found
 # instead, and fails the test (set -e) on a mismatch.
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== [%ss] %s\n' "$SECONDS" "$*"; }
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 ok() { printf '  ok: %s\n' "$*"; }
 
