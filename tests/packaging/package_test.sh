@@ -65,8 +65,14 @@ fi
 ok "no portico package installed"
 
 step "cpack: build both packages from $BUILD_DIR"
-"$CPACK" --config "$BUILD_DIR/CPackConfig.cmake" -B "$WORK/packages" >"$WORK/cpack.log" 2>&1 \
-    || { cat "$WORK/cpack.log"; fail "cpack failed"; }
+if ! "$CPACK" --config "$BUILD_DIR/CPackConfig.cmake" -B "$WORK/packages" >"$WORK/cpack.log" 2>&1; then
+    cat "$WORK/cpack.log"
+    # cpack first brings the build up to date ("preinstall"); show why that failed, if it did.
+    for log in "$WORK"/packages/_CPack_Packages/*/*/PreinstallOutput.log; do
+        [[ -f "$log" ]] && grep -E -m 20 'error|Error' "$log"
+    done
+    fail "cpack failed"
+fi
 DEB="$WORK/packages/portico_${VERSION}_$(dpkg --print-architecture).deb"
 RPM="$WORK/packages/portico-${VERSION}.$(uname -m).rpm"
 assert_exists "$DEB" "$RPM"
