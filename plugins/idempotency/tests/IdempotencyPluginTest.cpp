@@ -4,7 +4,10 @@
 #include "PluginHarness.h"
 #include "IdempotencyKey.h"
 #include "TempDir.h"
+#include <atomic>
 #include <cppunit/extensions/HelperMacros.h>
+#include <thread>
+#include <vector>
 
 namespace portico::idempotency::test {
 
@@ -48,6 +51,8 @@ class IdempotencyPluginTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testReloadKeepsTheMemoryStore);
     CPPUNIT_TEST(testSqliteStoreThroughThePlugin);
     CPPUNIT_TEST(testMetricsCount);
+    CPPUNIT_TEST(testConcurrentRequestsWithOneKeyExecuteOnce);
+    CPPUNIT_TEST(testConcurrentStreamsWithManyKeys);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -368,6 +373,59 @@ public:
         CPPUNIT_ASSERT_EQUAL(1.0, harness.counter("portico_idempotency_in_flight_rejections_total"));
         CPPUNIT_ASSERT_EQUAL(1.0, harness.counter("portico_idempotency_invalid_keys_total"));
         CPPUNIT_ASSERT_EQUAL(0.0, harness.counter("portico_idempotency_store_errors_total"));
+    }
+
+    void testConcurrentRequestsWithOneKeyExecuteOnce()
+    {
+        Harness harness;
+        const std::string key = uniqueKey();
+        constexpr int Threads = 16;
+        std::vector<RunResult> results(Threads);
+        std::atomic<int> ready{0};
+        std::vector<std::thread> threads;
+        for (int i = 0; i < Threads; ++i)
+            threads.emplace_back([&, i] {
+                ++ready;
+                while (ready.load() < Threads)
+                    std::this_thread::yield();
+                results[i] = harness.run("/v1/work", "{}", keyed(key, {{"X-Sleep-Ms", "300"}}));
+            });
+        for (auto& thread : threads)
+            thread.join();
+        CPPUNIT_ASSERT_EQUAL(1, harness.executions());
+        int originals = 0;
+        for (const auto& result : results)
+        {
+            CPPUNIT_ASSERT(result.status == 409 || result.status == 200);
+            if (result.status == 200 && !result.headers.has("Idempotent-Replayed"))
+                ++originals;
+        }
+        CPPUNIT_ASSERT_EQUAL(1, originals);
+    }
+
+    void testConcurrentStreamsWithManyKeys()
+    {
+        Harness harness;
+        const std::string prefix = uniqueKey("streams");
+        constexpr int Threads = 8;
+        constexpr int PerThread = 20;
+        std::atomic<int> mismatches{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < Threads; ++t)
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < PerThread; ++i)
+                {
+                    const auto headers = keyed(prefix + std::to_string(t) + "-" + std::to_string(i), {{"X-Events", "4"}});
+                    const RunResult first = harness.run("/v1/stream", "{}", headers);
+                    const RunResult replay = harness.run("/v1/stream", "{}", headers);
+                    if (first.body != replay.body || replay.header("Idempotent-Replayed") != "true")
+                        ++mismatches;
+                }
+            });
+        for (auto& thread : threads)
+            thread.join();
+        CPPUNIT_ASSERT_EQUAL(0, mismatches.load());
+        CPPUNIT_ASSERT_EQUAL(Threads * PerThread, harness.executions());
     }
 };
 

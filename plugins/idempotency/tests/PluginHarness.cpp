@@ -7,7 +7,9 @@
 #include "Poco/Logger.h"
 #include "Poco/NumberParser.h"
 #include "Poco/Util/MapConfiguration.h"
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 #include <unistd.h>
 
 namespace portico::idempotency::test {
@@ -96,6 +98,7 @@ Harness::Harness(Settings values)
 
     auto work = [this](Exchange& exchange) {
         const int n = ++executions_;
+        std::this_thread::sleep_for(std::chrono::milliseconds(headerInt(exchange, "X-Sleep-Ms", 0)));
         exchange.respond(headerInt(exchange, "X-Status", 200),
                          "{\"n\":" + std::to_string(n) + ",\"body\":" + jsonString(exchange.body()) + "}");
     };

@@ -52,7 +52,7 @@ struct RunResult
 
 /// A chain with the idempotency plugin and counting test routes:
 ///   POST /v1/work        answers {"n":<execution number>,"body":<request body>} (200, or the
-///                        status in header X-Status)
+///                        status in header X-Status) after X-Sleep-Ms milliseconds
 ///   POST /v1/stream      streams X-Events SSE events (default 3) of X-Event-Bytes bytes each
 ///   POST /v1/throw       throws
 ///   POST /v1/nested      runs the request given in X-Nested-Key (POST /v1/work with the same
