@@ -120,7 +120,7 @@ void HttpConnection::answerProtocolError(Poco::Net::HTTPServerSession& session, 
         response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
         response.setKeepAlive(false);
         session.setKeepAlive(false);
-        PocoResponseSink sink(response);
+        PocoResponseSink sink(response, false);
         const std::shared_ptr<const Chain> chain = state_.chain();
         // No request could be parsed: an Exchange with what we know, answered by the core.
         Exchange exchange("-", "/", {}, {}, socket().peerAddress().toString());

@@ -13,6 +13,16 @@ void PocoResponseSink::applyHead(const Response& response)
 void PocoResponseSink::sendWhole(const Response& response)
 {
     applyHead(response);
+    if (!hasRequest_)
+    {
+        // sendBuffer() writes the body only when a request is attached (it leaves it out for
+        // HEAD), so without one it would send Content-Length and no body. send() does not.
+        response_.setContentLength64(static_cast<Poco::Int64>(response.body.size()));
+        std::ostream& out = response_.send();
+        out.write(response.body.data(), static_cast<std::streamsize>(response.body.size()));
+        out.flush();
+        return;
+    }
     // sendBuffer sets Content-Length and leaves the body out for HEAD requests.
     response_.sendBuffer(response.body.data(), response.body.size());
 }

@@ -10,7 +10,12 @@ namespace portico {
 class PocoResponseSink : public ResponseSink
 {
 public:
-    explicit PocoResponseSink(Poco::Net::HTTPServerResponse& response) : response_(response) {}
+    /// `hasRequest` false: `response` has no parsed request attached (a protocol error answered
+    /// before a request could be read).
+    explicit PocoResponseSink(Poco::Net::HTTPServerResponse& response, bool hasRequest = true)
+        : response_(response), hasRequest_(hasRequest)
+    {
+    }
 
     void sendWhole(const Response& response) override;
     bool beginStream(const Response& response) override;
@@ -21,6 +26,7 @@ private:
     void applyHead(const Response& response);
 
     Poco::Net::HTTPServerResponse& response_;
+    bool hasRequest_;
     std::ostream* stream_ = nullptr;
 };
 
