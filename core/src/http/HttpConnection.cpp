@@ -78,6 +78,10 @@ void HttpConnection::run()
                 break;
             Poco::Net::HTTPServerResponseImpl response(session);
             Poco::Net::HTTPServerRequestImpl request(response, session, params_);
+            // The deadline shuts the read side, and Poco takes that end of input for the end of
+            // the header block: a head cut mid-way parses as a (truncated) request. Not served.
+            if (deadline->expired())
+                throw Poco::Net::MessageException("request head cut at the deadline"); // 408 below
             deadline->release(); // the head is in; the body has its own read timeout
 
             response.setDate(Poco::Timestamp());
