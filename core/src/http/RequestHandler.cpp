@@ -6,6 +6,7 @@
 #include "Poco/Logger.h"
 #include "Poco/Net/HTTPServerRequest.h"
 #include "Poco/Net/HTTPServerResponse.h"
+#include <algorithm>
 #include <chrono>
 #include <istream>
 
@@ -44,7 +45,10 @@ BodyRead readBody(Poco::Net::HTTPServerRequest& request, long long limit, std::s
     char buffer[16384];
     while (in)
     {
-        in.read(buffer, sizeof buffer);
+        // istream::read blocks until it has all it asked for: never ask for more than one byte
+        // past the limit, or a client that sent just over the limit and waits gets no 413.
+        const long long room = limit - static_cast<long long>(body.size()) + 1;
+        in.read(buffer, static_cast<std::streamsize>(std::min<long long>(sizeof buffer, room)));
         const auto got = in.gcount();
         if (got <= 0)
             break;
