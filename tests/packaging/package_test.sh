@@ -151,19 +151,18 @@ if strace_usable; then
 else
     echo "  strace unusable here: the SystemCallFilter check is skipped"
 fi
-"${TRACE[@]}" "${AS_SERVICE[@]}" "${MDWE[@]}" /usr/sbin/porticod --config=/etc/portico/portico.ini \
+# The launcher writes its pid, then setpriv, perl and porticod exec in place: that pid is
+# porticod's, traced or not.
+"${TRACE[@]}" bash -c 'echo $$ >"$0"; exec "$@"' "$WORK/porticod.pid" \
+    "${AS_SERVICE[@]}" "${MDWE[@]}" /usr/sbin/porticod --config=/etc/portico/portico.ini \
     >"$WORK/porticod.log" 2>&1 &
 LAUNCHED=$!
-PORTICOD_PID=$LAUNCHED
-if ((${#TRACE[@]})); then
-    # setpriv and perl exec in place: porticod is strace's only child.
-    for _ in $(seq 1 50); do
-        PORTICOD_PID="$(pgrep -P "$LAUNCHED" || true)"
-        [[ -n "$PORTICOD_PID" ]] && break
-        sleep 0.1
-    done
-    [[ -n "$PORTICOD_PID" ]] || fail "strace started no porticod"
-fi
+for _ in $(seq 1 50); do
+    [[ -s "$WORK/porticod.pid" ]] && break
+    sleep 0.1
+done
+PORTICOD_PID="$(cat "$WORK/porticod.pid")"
+[[ -n "$PORTICOD_PID" ]] || fail "porticod's launcher did not start"
 for _ in $(seq 1 100); do
     kill -0 "$PORTICOD_PID" 2>/dev/null || fail "porticod exited during start-up"
     curl -s -o /dev/null "http://127.0.0.1:$PORT/healthz" && break
@@ -194,7 +193,7 @@ ok "/healthz still answers after the reload"
 
 kill -TERM "$PORTICOD_PID"
 EXIT=0
-wait "$LAUNCHED" || EXIT=$? # strace exits with its tracee's status
+wait "$LAUNCHED" || EXIT=$? # porticod itself, or strace, which exits with its status
 PORTICOD_PID=""
 [[ $EXIT -eq 0 ]] || fail "porticod exited with $EXIT on SIGTERM"
 ok "SIGTERM: porticod drained and exited 0"
