@@ -93,6 +93,7 @@ assert_lacks "conffiles" "$(dpkg-deb --ctrl-tarfile "$DEB" | tar -xO ./conffiles
 step "dpkg -i (fresh install)"
 dpkg -i "$DEB" </dev/null >"$WORK/install.log" 2>&1 || { cat "$WORK/install.log"; fail "dpkg -i failed"; }
 [[ "$(package_state)" == "installed" ]] || fail "portico is '$(package_state)' after dpkg -i"
+assert_lacks "dpkg -i output" "$(cat "$WORK/install.log")" '[Ww]arning|[Ee]rror'
 ok "portico installed"
 assert_exists /usr/sbin/porticod /usr/lib/portico/plugins/security.so /usr/lib/portico/plugins/tracing.so \
     /etc/portico/portico.ini /etc/portico/portico.xml /etc/portico/conf.d/README \
@@ -206,6 +207,7 @@ step "dpkg -i again over a locally edited config (the upgrade path keeps conffil
 echo "; local edit kept across upgrades" >>/etc/portico/portico.ini
 echo "alice sha256:$(printf 'sk-test' | sha256sum | cut -d' ' -f1)" >>/etc/portico/keys
 dpkg -i "$DEB" </dev/null >"$WORK/reinstall.log" 2>&1 || { cat "$WORK/reinstall.log"; fail "dpkg -i (again) failed"; }
+assert_lacks "dpkg -i (again) output" "$(cat "$WORK/reinstall.log")" '[Ww]arning|[Ee]rror'
 assert_contains "/etc/portico/portico.ini" "$(cat /etc/portico/portico.ini)" "; local edit kept across upgrades"
 assert_contains "/etc/portico/keys" "$(cat /etc/portico/keys)" "alice sha256:"
 assert_stat /etc/portico/keys 640 root portico
@@ -214,6 +216,7 @@ assert_stat /var/lib/portico 750 portico portico
 step "dpkg --purge"
 touch /var/lib/portico/state.db # state the service would have written
 dpkg --purge portico </dev/null >"$WORK/purge.log" 2>&1 || { cat "$WORK/purge.log"; fail "dpkg --purge failed"; }
+assert_lacks "dpkg --purge output" "$(cat "$WORK/purge.log")" '[Ww]arning|[Ee]rror'
 [[ "$(package_state)" == "not-installed" || -z "$(package_state)" ]] || fail "portico is '$(package_state)' after purge"
 assert_absent /usr/sbin/porticod /usr/lib/portico /etc/portico /lib/systemd/system/portico.service \
     /var/lib/portico /usr/share/doc/portico /etc/systemd/system/portico.service \
