@@ -1,5 +1,6 @@
 #include "config/ServerSettings.h"
 #include "portico/PluginConfig.h"
+#include "portico/RedisPool.h"
 #include "Poco/FileChannel.h"
 #include "Poco/Logger.h"
 #include <set>
@@ -145,6 +146,13 @@ ServerSettings ServerSettings::from(const LoadedConfig& config, const std::strin
     rejectUnread(server);
 
     settings.accessLog = readAccessLog(config, values);
+
+    // [redis] is read by the plugins that use it (portico/RedisPool.h); checking it here too
+    // makes a typo an error even while no plugin uses Redis, naming the file that set it.
+    Poco::Util::AbstractConfiguration::Keys redisKeys;
+    values->keys("redis", redisKeys);
+    if (!redisKeys.empty())
+        RedisSettings::from(PluginConfig(values, "redis", config.file, config.origins));
 
     PluginConfig plugins(values, "plugins", config.file, config.origins);
     settings.pluginPath = plugins.getString("path", defaultPluginPath);
