@@ -153,8 +153,9 @@ RateLimitConfig RateLimitConfig::from(const PluginConfig& config)
     result.ietfHeaders = config.getBool("ietf_headers", result.ietfHeaders);
 
     result.store = config.getString("store", result.store);
-    if (result.store != "memory")
-        throw config.error("store", "unknown store '" + result.store + "' (supported: memory)");
+    if (result.store != "memory" && result.store != "redis")
+        throw config.error("store", "unknown store '" + result.store + "' (supported: memory, redis)");
+    result.redisFailure = readRedisFailurePolicy(config, "redis_failure", result.redisFailure);
     result.eviction.idleNanos = config.getInt("idle_seconds", 3600, 0, 365LL * 86400) * NanosPerSecond;
     result.eviction.maxBuckets = static_cast<std::size_t>(config.getInt("max_buckets", 1'000'000, 64, 1LL << 32));
     result.eviction.sweepIntervalNanos = config.getInt("sweep_interval_seconds", 10, 1, 86400) * NanosPerSecond;

@@ -13,6 +13,7 @@
 #include "MemoryBucketStore.h"
 #include "TokenBucket.h"
 #include "portico/PluginConfig.h"
+#include "portico/RedisPool.h"
 #include <optional>
 #include <set>
 #include <string>
@@ -61,7 +62,10 @@ struct RateLimitConfig
     Anonymous anonymous = Anonymous::ClientAddress;
     std::set<std::string> exemptRoutes{"/healthz", "/readyz", "/metrics"};
     bool ietfHeaders = false;
+    /// "memory" or "redis" (buckets shared through [redis], see RedisBucketStore).
     std::string store = "memory";
+    /// store = redis: what a request gets while Redis is unavailable.
+    RedisFailurePolicy redisFailure = RedisFailurePolicy::FailOpen;
     EvictionPolicy eviction;
     bool gauges = true;
     long long gaugeSampleEvery = 1;

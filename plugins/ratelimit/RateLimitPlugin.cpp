@@ -1,6 +1,7 @@
 #include "RateLimitPlugin.h"
 #include "ProcessState.h"
 #include "RateLimitHeaders.h"
+#include "RedisBucketStore.h"
 #include "TokenEstimate.h"
 #include "portico/Attributes.h"
 #include <cmath>
@@ -63,6 +64,18 @@ RateLimitConfig readConfig(PluginContext& context)
     return RateLimitConfig::from(context.config());
 }
 
+/// The store ratelimit.store names: the process-wide memory store of this section (kept across
+/// reloads), or buckets in Redis under "portico:<section>:".
+std::shared_ptr<BucketStore> openStore(PluginContext& context, const RateLimitConfig& config)
+{
+    const std::string& section = context.config().section();
+    if (config.store == "redis")
+        return std::make_shared<RedisBucketStore>(
+            redisPool(context.config()), "portico:" + section + ":",
+            std::chrono::milliseconds(config.eviction.idleNanos / 1'000'000));
+    return ProcessState::memoryStore(section, config.eviction);
+}
+
 } // namespace
 
 std::string addressOnly(const std::string& clientAddress)
@@ -85,11 +98,15 @@ RateLimitPlugin::RateLimitPlugin(PluginContext& context, std::shared_ptr<BucketS
 
 RateLimitPlugin::RateLimitPlugin(PluginContext& context, RateLimitConfig config, std::shared_ptr<BucketStore> store)
     : config_(std::move(config)),
-      store_(store ? std::move(store) : ProcessState::memoryStore(context.config().section(), config_.eviction)),
+      store_(store ? std::move(store) : openStore(context, config_)),
       metrics_(context.metrics(),
                ProcessState::principalLabels(context.config().section(),
                                              static_cast<std::size_t>(config_.maxPrincipalLabels)),
-               MetricsSettings{config_.gauges, config_.gaugeSampleEvery})
+               MetricsSettings{config_.gauges, config_.gaugeSampleEvery}),
+      redisFailures_(config_.store == "redis"
+                         ? std::make_unique<RedisFailureReporter>(context.metrics(), context.logger(),
+                                                                  context.config().section(), config_.redisFailure)
+                         : nullptr)
 {
 }
 
@@ -129,7 +146,16 @@ void RateLimitPlugin::onRequest(Exchange& exchange)
         request.tokens = BucketCharge{tokensKey(principal), *policy.tokens, tokenCost};
     }
 
-    const Decision decision = store_->acquire(request);
+    Decision decision;
+    try
+    {
+        decision = store_->acquire(request);
+    }
+    catch (const RedisUnavailable& error)
+    {
+        storeUnavailable(exchange, error);
+        return;
+    }
     metrics_.sample(bucketRoute, bucketSubject, decision.requests);
     exchange.set(HeadersAttr, serialize(rateLimitHeaders(decision, config_.ietfHeaders)));
     if (!decision.allowed)
@@ -160,6 +186,22 @@ void RateLimitPlugin::refuse(Exchange& exchange, const std::string& route, const
                   ". Please try again in " + wait + ".";
     exchange.respondError(429, message, decision.refusedBy == LimitKind::Tokens ? "tokens" : "requests",
                           "rate_limit_exceeded");
+}
+
+void RateLimitPlugin::storeUnavailable(Exchange& exchange, const RedisUnavailable& error)
+{
+    if (!redisFailures_)
+        throw error; // not a Redis store: the core answers 500, as for any other failure
+    const bool open = redisFailures_->policy() == RedisFailurePolicy::FailOpen;
+    redisFailures_->report(error, open ? "requests pass without rate limits until Redis answers"
+                                       : "requests are refused with 503 until Redis answers");
+    if (open)
+        return; // no x-ratelimit-* headers: there are no real values to give
+    exchange.set(HeadersAttr, "Retry-After: 1\n");
+    exchange.respondError(503,
+                          "Rate limiting is temporarily unavailable (its shared store cannot be reached), so "
+                          "the request was not served. Please try again shortly.",
+                          "server_error", "service_unavailable");
 }
 
 void RateLimitPlugin::onResponseHead(Exchange& exchange)
@@ -209,8 +251,18 @@ void RateLimitPlugin::onComplete(Exchange& exchange, Outcome)
         actual = 0; // refused, failed or replayed: nothing was generated for it
     else
         return; // no usage reported: the estimate stands
-    if (actual != reserved)
+    if (actual == reserved)
+        return;
+    try
+    {
         store_->settle({tokensKey(principal), *policy.tokens, static_cast<double>(reserved - actual)});
+    }
+    catch (const RedisUnavailable& error)
+    {
+        if (!redisFailures_)
+            throw;
+        redisFailures_->report(error, "token usage is not settled (the reservation stands)");
+    }
 }
 
 std::string RateLimitPlugin::notReadyReason() const

@@ -42,10 +42,15 @@ private:
 
     void refuse(Exchange& exchange, const std::string& route, const std::string& principal,
                 const Decision& decision, double tokenCost);
+    /// The store could not decide (Redis unavailable): ratelimit.redis_failure says whether the
+    /// request passes unlimited or gets a 503.
+    void storeUnavailable(Exchange& exchange, const RedisUnavailable& error);
 
     const RateLimitConfig config_;
     std::shared_ptr<BucketStore> store_;
     RateLimitMetrics metrics_;
+    /// store = redis only: counts and logs Redis failures.
+    std::unique_ptr<RedisFailureReporter> redisFailures_;
 };
 
 /// The address part of "host:port" / "[v6]:port" (what Exchange::clientAddress() holds).
