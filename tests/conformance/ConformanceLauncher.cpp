@@ -1,0 +1,126 @@
+// Runs the conformance suite (the official openai npm package) against the installed porticod.
+//
+//   portico_conformance --source <dir> --work <dir> --config <file> [--config <file> ...]
+//
+// 1. Copies package.json, package-lock.json and conformance.test.mjs from --source into
+//    --work and runs `npm ci` there when node_modules is missing or the lock file changed
+//    (so the pinned SDK is installed once per build tree, never into the source tree).
+// 2. Starts one porticod per --config, in the order given (PorticodProcess: free port, waits
+//    for /healthz). A config may use "{port1}", "{port2}", ... for the ports of the porticods
+//    started before it, e.g. a proxy whose upstream.url points at a backend started first.
+// 3. Runs `node --test conformance.test.mjs` with PORTICO_BASE_URL=http://127.0.0.1:<port>/v1
+//    of the LAST porticod, and exits with node's exit code (porticod's output is printed on
+//    failure).
+
+#include "PorticodProcess.h"
+#include "TempDir.h"
+#include "Poco/File.h"
+#include "Poco/Process.h"
+#include "Poco/String.h"
+#include <csignal>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+using portico::test::PorticodProcess;
+using portico::test::readFile;
+
+namespace {
+
+const char* const suiteFiles[] = {"package.json", "package-lock.json", "conformance.test.mjs"};
+
+struct Arguments
+{
+    std::string source;
+    std::string work;
+    std::vector<std::string> configs;
+};
+
+Arguments parse(int argc, char** argv)
+{
+    Arguments args;
+    for (int i = 1; i + 1 < argc; i += 2)
+    {
+        const std::string flag = argv[i];
+        if (flag == "--source")
+            args.source = argv[i + 1];
+        else if (flag == "--work")
+            args.work = argv[i + 1];
+        else if (flag == "--config")
+            args.configs.push_back(argv[i + 1]);
+        else
+            throw std::runtime_error("unknown argument " + flag);
+    }
+    if (args.source.empty() || args.work.empty() || args.configs.empty())
+        throw std::runtime_error("usage: portico_conformance --source DIR --work DIR --config FILE [--config FILE ...]");
+    return args;
+}
+
+int run(const std::string& command, const std::vector<std::string>& arguments, const std::string& directory,
+        const Poco::Process::Env& env = {})
+{
+    std::cout << "conformance: running " << command;
+    for (const auto& argument : arguments)
+        std::cout << ' ' << argument;
+    std::cout << " (in " << directory << ")" << std::endl;
+    Poco::ProcessHandle handle = Poco::Process::launch(command, arguments, directory, nullptr, nullptr, nullptr, env);
+    return handle.wait();
+}
+
+/// Copies the suite into the work directory; installs the pinned packages when needed.
+void prepare(const Arguments& args)
+{
+    Poco::File(args.work).createDirectories();
+    const std::string lock = readFile(args.source + "/package-lock.json");
+    if (lock.empty())
+        throw std::runtime_error(args.source + "/package-lock.json is missing or empty");
+    const bool lockChanged = readFile(args.work + "/node_modules/.portico-lock") != lock;
+    for (const char* name : suiteFiles)
+        Poco::File(args.source + "/" + name).copyTo(args.work + "/" + name);
+    if (!Poco::File(args.work + "/node_modules/openai/package.json").exists() || lockChanged)
+    {
+        if (run("npm", {"ci", "--no-audit", "--no-fund"}, args.work) != 0)
+            throw std::runtime_error("npm ci failed in " + args.work);
+        portico::test::TempDir scratch;
+        Poco::File(scratch.write("lock", lock)).copyTo(args.work + "/node_modules/.portico-lock");
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    std::signal(SIGPIPE, SIG_IGN);
+    std::vector<std::unique_ptr<PorticodProcess>> servers;
+    try
+    {
+        const Arguments args = parse(argc, argv);
+        prepare(args);
+        for (const auto& path : args.configs)
+        {
+            std::string text = readFile(path);
+            if (text.empty())
+                throw std::runtime_error("cannot read config " + path);
+            for (std::size_t i = 0; i < servers.size(); ++i)
+                text = Poco::replace(text, "{port" + std::to_string(i + 1) + "}", std::to_string(servers[i]->port()));
+            servers.push_back(std::make_unique<PorticodProcess>(text));
+            std::cout << "conformance: porticod " << servers.size() << " (" << path << ") on port "
+                      << servers.back()->port() << std::endl;
+        }
+        Poco::Process::Env env;
+        env["PORTICO_BASE_URL"] = "http://127.0.0.1:" + std::to_string(servers.back()->port()) + "/v1";
+        const int status = run("node", {"--test", "--test-reporter=spec", "conformance.test.mjs"}, args.work, env);
+        if (status != 0)
+            for (std::size_t i = 0; i < servers.size(); ++i)
+                std::cout << "---- porticod " << i + 1 << " output ----\n" << servers[i]->output() << std::endl;
+        return status;
+    }
+    catch (const std::exception& e)
+    {
+        std::cerr << "conformance: " << e.what() << std::endl;
+        for (std::size_t i = 0; i < servers.size(); ++i)
+            std::cerr << "---- porticod " << i + 1 << " output ----\n" << servers[i]->output() << std::endl;
+        return 2;
+    }
+}
