@@ -45,8 +45,10 @@ IdempotencyConfig IdempotencyConfig::from(const PluginConfig& config)
         result.store = StoreKind::Memory;
     else if (store == "sqlite")
         result.store = StoreKind::Sqlite;
+    else if (store == "redis")
+        result.store = StoreKind::Redis;
     else
-        throw config.error("store", "unknown store '" + store + "' (expected memory or sqlite)");
+        throw config.error("store", "unknown store '" + store + "' (expected memory, sqlite or redis)");
 
     // Every key is read whatever the store, so that none is reported as unknown.
     result.maxEntries = static_cast<std::size_t>(
@@ -60,6 +62,7 @@ IdempotencyConfig IdempotencyConfig::from(const PluginConfig& config)
     if (synchronous != "normal" && synchronous != "full")
         throw config.error("sqlite_synchronous", "expected normal or full, got '" + synchronous + "'");
     result.sqliteSynchronousFull = synchronous == "full";
+    result.redisFailure = readRedisFailurePolicy(config, "redis_failure", result.redisFailure);
     return result;
 }
 

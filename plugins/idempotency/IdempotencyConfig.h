@@ -3,6 +3,7 @@
 /// [idempotency] section. README.md lists every key with its default.
 
 #include "portico/PluginConfig.h"
+#include "portico/RedisPool.h"
 #include <chrono>
 #include <cstdint>
 #include <set>
@@ -13,7 +14,8 @@ namespace portico::idempotency {
 enum class StoreKind
 {
     Memory,
-    Sqlite
+    Sqlite,
+    Redis ///< shared by every porticod using the same [redis] (see RedisStore)
 };
 
 struct IdempotencyConfig
@@ -39,6 +41,8 @@ struct IdempotencyConfig
     /// SQLite store: the database file and its PRAGMA synchronous (NORMAL or FULL).
     std::string sqlitePath = "/var/lib/portico/idempotency.db";
     bool sqliteSynchronousFull = false;
+    /// store = redis: what a covered request gets while Redis is unavailable.
+    RedisFailurePolicy redisFailure = RedisFailurePolicy::FailClosed;
 
     /// Reads and validates every key; throws ConfigError naming the key.
     static IdempotencyConfig from(const PluginConfig& config);

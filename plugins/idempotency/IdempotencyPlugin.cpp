@@ -22,7 +22,11 @@ IdempotencyPlugin::IdempotencyPlugin(PluginContext& context)
     : config_(IdempotencyConfig::from(context.config())),
       logger_(context.logger()),
       metrics_(context.metrics()),
-      store_(openStore(config_, context.config()))
+      store_(openStore(config_, context.config())),
+      redisFailures_(config_.store == StoreKind::Redis
+                         ? std::make_unique<RedisFailureReporter>(context.metrics(), context.logger(),
+                                                                  context.config().section(), config_.redisFailure)
+                         : nullptr)
 {
 }
 
@@ -125,6 +129,13 @@ void IdempotencyPlugin::onRequest(Exchange& exchange)
     {
         begun = store_->begin(state->storeKey, fingerprint, config_.inFlightTtl);
     }
+    catch (const RedisUnavailable& error)
+    {
+        if (!redisFailures_)
+            throw;
+        storeUnavailable(exchange, error);
+        return;
+    }
     catch (...)
     {
         metrics_.storeErrors.Increment();
@@ -166,6 +177,21 @@ void IdempotencyPlugin::onRequest(Exchange& exchange)
         exchange.respond(begun.answer.status, std::move(begun.answer.body), std::move(begun.answer.contentType));
     }
     track(exchange, std::move(state));
+}
+
+void IdempotencyPlugin::storeUnavailable(Exchange& exchange, const RedisUnavailable& error)
+{
+    if (redisFailures_->policy() == RedisFailurePolicy::FailOpen)
+    {
+        // Untracked: no verdict, no Idempotency-Key echo, nothing stored; a retry runs again.
+        redisFailures_->report(error, "requests run without idempotency (no replay, no 409) until Redis answers");
+        return;
+    }
+    redisFailures_->report(error, "requests with an Idempotency-Key are refused with 503 until Redis answers");
+    exchange.respondError(503,
+                          "Idempotency-Key requests are temporarily unavailable (the idempotency store cannot be "
+                          "reached), so the request was not run. Retry it with the same key shortly.",
+                          "server_error", "service_unavailable", KeyHeader);
 }
 
 void IdempotencyPlugin::onResponseHead(Exchange& exchange)
@@ -217,6 +243,22 @@ void IdempotencyPlugin::onComplete(Exchange& exchange, Outcome outcome)
     try
     {
         settle(exchange, outcome, *state);
+    }
+    catch (const RedisUnavailable& error)
+    {
+        if (!redisFailures_)
+            throw;
+        // As for any store failure: the answer is not stored and the key is freed when Redis
+        // lets us (else the marker's in_flight_ttl_seconds frees it), so that a retry runs.
+        redisFailures_->report(error, "an answer was not stored for replay");
+        try
+        {
+            store_->release(state->storeKey, state->token);
+        }
+        catch (...)
+        {
+            // Redis is unavailable: the in-flight marker's expiry frees the key.
+        }
     }
     catch (const std::exception& e)
     {

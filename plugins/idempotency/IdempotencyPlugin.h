@@ -43,6 +43,8 @@ public:
     /// Starts the background purge of expired entries; stop() ends it.
     void start() override;
     void stop() override;
+    /// The store's: the redis store is not ready while Redis cannot be reached.
+    std::string notReadyReason() const override { return store_->notReadyReason(); }
 
     const IdempotencyConfig& config() const { return config_; }
     IdempotencyStore& store() { return *store_; }
@@ -76,11 +78,16 @@ private:
     /// Stores the answer or releases the reservation.
     void settle(Exchange& exchange, Outcome outcome, RequestState& state);
     void purgeLoop();
+    /// begin() could not reach Redis: idempotency.redis_failure says whether the request runs
+    /// untracked or gets a 503.
+    void storeUnavailable(Exchange& exchange, const RedisUnavailable& error);
 
     const IdempotencyConfig config_;
     Poco::Logger& logger_;
     IdempotencyMetrics metrics_;
     std::shared_ptr<IdempotencyStore> store_;
+    /// store = redis only: counts and logs Redis failures.
+    std::unique_ptr<RedisFailureReporter> redisFailures_;
 
     std::mutex requestsMutex_;
     std::unordered_map<const Exchange*, std::unique_ptr<RequestState>> requests_;

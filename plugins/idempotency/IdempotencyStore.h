@@ -98,6 +98,10 @@ public:
 
     /// Removes every expired entry (answers and in-flight markers); returns how many went.
     virtual std::size_t purge() = 0;
+
+    /// Empty when the store can serve; otherwise why not (for /readyz). The redis store reports
+    /// an unreachable server here.
+    virtual std::string notReadyReason() const { return {}; }
 };
 
 } // namespace portico::idempotency

@@ -1,5 +1,6 @@
 #include "StoreRegistry.h"
 #include "MemoryStore.h"
+#include "RedisStore.h"
 #include "SqliteStore.h"
 #include "Poco/Path.h"
 #include <map>
@@ -26,6 +27,10 @@ Registry& registry()
 
 std::shared_ptr<IdempotencyStore> openStore(const IdempotencyConfig& config, const PluginConfig& section)
 {
+    // The redis store keeps nothing in the process (its state is in Redis; the pool is the
+    // core's, shared per [redis] settings), so it is not registered: each plugin gets its own.
+    if (config.store == StoreKind::Redis)
+        return std::make_shared<RedisStore>(redisPool(section), "portico:" + section.section() + ":");
     Registry& reg = registry();
     std::lock_guard<std::mutex> lock(reg.mutex);
     if (config.store == StoreKind::Memory)
