@@ -82,7 +82,8 @@ public:
         for (std::size_t i = 1; i < at.size(); ++i)
         {
             const double gap = at[i] - at[i - 1];
-            CPPUNIT_ASSERT_MESSAGE(describe(at), gap >= delayMs * 0.5 && gap <= delayMs * 3);
+            // Loose bounds: a busy machine delays single events, but never bunches them all.
+            CPPUNIT_ASSERT_MESSAGE(describe(at), gap >= delayMs * 0.25 && gap <= delayMs * 5);
         }
     }
 
