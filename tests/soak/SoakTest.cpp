@@ -60,6 +60,15 @@ double meanRss(const std::vector<Sample>& samples, double from, double to)
     return count ? sum / count : 0;
 }
 
+// Under a sanitizer (this test is built with the same flags as the porticod it runs), RSS is
+// mostly the sanitizer's: ASan keeps freed memory in quarantine, TSan grows its shadow and
+// history. There the RSS figure is reported but not judged; everything else still is.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool judgeRss = false;
+#else
+constexpr bool judgeRss = true;
+#endif
+
 constexpr int workers = 8;
 const std::string apiKey = "sk-soak-0123456789abcdef0123456789abcdef";
 
@@ -150,7 +159,11 @@ public:
         CPPUNIT_ASSERT_EQUAL_MESSAGE("transport errors", std::uint64_t(0), tally.transportErrors);
         CPPUNIT_ASSERT_MESSAGE("too few requests: " + std::to_string(tally.requests),
                                tally.requests >= static_cast<std::uint64_t>(duration * 10));
-        CPPUNIT_ASSERT_MESSAGE("RSS grew " + std::to_string(growth) + " % after the warm-up", growth <= rssGrowthPercent);
+        if (judgeRss)
+            CPPUNIT_ASSERT_MESSAGE("RSS grew " + std::to_string(growth) + " % after the warm-up",
+                                   growth <= rssGrowthPercent);
+        else
+            std::cerr << "  (sanitizer build: RSS growth reported, not judged)\n";
         // Under load: the baseline plus at most a few sockets per worker (a leak grows without bound).
         CPPUNIT_ASSERT_MESSAGE("max fds " + std::to_string(maxFds), maxFds <= baseline.openFds + 4 * workers);
         CPPUNIT_ASSERT_MESSAGE("idle fds " + std::to_string(idle.openFds) + " vs baseline " +
