@@ -2,9 +2,6 @@
 /// The openai plugin's only door to the upstream proxy (upstream/): which models go upstream,
 /// forwarding a request there, and the upstream models for /v1/models. Everything else in the
 /// plugin talks to this class, never to upstream/ directly.
-///
-/// When the build has no upstream proxy, an implementation that refuses every upstream.* key
-/// at start-up stands in (UpstreamRoutingUnavailable.cpp).
 
 #include "portico/Exchange.h"
 #include "portico/PluginConfig.h"
