@@ -1,5 +1,6 @@
 #include "http/HttpConnection.h"
 #include "http/ChainRunner.h"
+#include "http/LingeringClose.h"
 #include "http/PocoResponseSink.h"
 #include "Poco/Logger.h"
 #include "Poco/Net/HTTPRequestHandler.h"
@@ -113,6 +114,8 @@ void HttpConnection::run()
             break;
         }
     }
+    if (takeLingeringCloseRequest())
+        lingeringClose(socket());
 }
 
 void HttpConnection::answerProtocolError(Poco::Net::HTTPServerSession& session, int status,

@@ -1,6 +1,7 @@
 #include "http/RequestHandler.h"
 #include "http/AccessLog.h"
 #include "http/ChainRunner.h"
+#include "http/LingeringClose.h"
 #include "http/PocoResponseSink.h"
 #include "portico/Json.h"
 #include "Poco/Logger.h"
@@ -106,7 +107,10 @@ void RequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
                       static_cast<const Poco::Net::NameValueCollection&>(request), std::move(body),
                       request.clientAddress().toString());
     if (read == BodyRead::TooLarge)
+    {
         exchange.markBodyTooLarge();
+        requestLingeringClose();
+    }
     PocoResponseSink sink(response);
     const Outcome outcome = ChainRunner(*chain, logger).run(exchange, sink);
     AccessLog::record(exchange, outcome);
