@@ -72,12 +72,15 @@ class RedisUnavailable : public std::runtime_error
 public:
     /// `outage` numbers the outage this failure belongs to (1, 2, ... as Redis goes away and
     /// comes back); 0 for a failure while Redis is otherwise reachable (a refused command, a
-    /// busy pool).
-    RedisUnavailable(const std::string& what, std::uint64_t outage);
+    /// busy pool). `mayHaveRun`: the command was sent and no answer came (a timeout, a
+    /// connection lost mid-call), so Redis may still have run it, or run it later.
+    RedisUnavailable(const std::string& what, std::uint64_t outage, bool mayHaveRun = false);
     std::uint64_t outage() const { return outage_; }
+    bool mayHaveRun() const { return mayHaveRun_; }
 
 private:
     std::uint64_t outage_;
+    bool mayHaveRun_;
 };
 
 using RedisReply = Poco::Redis::RedisType::Ptr;

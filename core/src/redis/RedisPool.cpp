@@ -50,8 +50,8 @@ Poco::Redis::Array command(std::initializer_list<std::string> words)
 
 } // namespace
 
-RedisUnavailable::RedisUnavailable(const std::string& what, std::uint64_t outage)
-    : std::runtime_error(what), outage_(outage)
+RedisUnavailable::RedisUnavailable(const std::string& what, std::uint64_t outage, bool mayHaveRun)
+    : std::runtime_error(what), outage_(outage), mayHaveRun_(mayHaveRun)
 {
 }
 
@@ -93,6 +93,7 @@ public:
         } giveBack{pool, connection};
 
         RedisReply reply;
+        bool sent = false;
         try
         {
             const std::uint64_t generation = health.generation();
@@ -100,11 +101,12 @@ public:
                 connection->close();
             if (!connection->isOpen())
                 connection->open(generation);
+            sent = true;
             reply = exchange(*connection);
         }
         catch (const RedisConnectionError& e)
         {
-            throw RedisUnavailable(e.what(), health.failed(probe, e.what()));
+            throw RedisUnavailable(e.what(), health.failed(probe, e.what()), sent);
         }
         catch (...)
         {
