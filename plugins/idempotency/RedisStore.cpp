@@ -108,12 +108,73 @@ std::string RedisStore::newToken()
     return nonce_ + "." + std::to_string(++sequence_);
 }
 
+std::size_t RedisStore::orphans() const
+{
+    std::lock_guard<std::mutex> lock(orphansMutex_);
+    return orphans_.size();
+}
+
+void RedisStore::releaseOrphans()
+{
+    // A few per call, so that no request pays for a long backlog at once.
+    for (int released = 0; released < 16; ++released)
+    {
+        std::pair<std::string, std::string> orphan;
+        {
+            std::lock_guard<std::mutex> lock(orphansMutex_);
+            if (orphans_.empty())
+            {
+                haveOrphans_.store(false);
+                return;
+            }
+            orphan = orphans_.front();
+        }
+        release(orphan.first, orphan.second); // throws while Redis is away: kept for later
+        std::lock_guard<std::mutex> lock(orphansMutex_);
+        if (!orphans_.empty() && orphans_.front() == orphan)
+            orphans_.pop_front();
+    }
+}
+
+void RedisStore::releaseOrphansQuietly()
+{
+    if (!haveOrphans_.load(std::memory_order_relaxed))
+        return;
+    try
+    {
+        releaseOrphans();
+    }
+    catch (const RedisUnavailable&)
+    {
+        // Kept for a later begin().
+    }
+}
+
 BeginResult RedisStore::begin(const std::string& key, const std::string& fingerprint, Duration inFlightTtl)
 {
+    if (pool_->up())
+        releaseOrphansQuietly();
     BeginResult result;
     const std::string token = newToken();
-    const RedisReply reply =
-        pool_->run(beginScript(), {redisKey(key)}, {"F" + fingerprint + "\n" + token, millis(inFlightTtl)});
+    RedisReply reply;
+    try
+    {
+        reply = pool_->run(beginScript(), {redisKey(key)}, {"F" + fingerprint + "\n" + token, millis(inFlightTtl)});
+    }
+    catch (const RedisUnavailable& error)
+    {
+        if (!error.mayHaveRun())
+            throw;
+        std::lock_guard<std::mutex> lock(orphansMutex_);
+        orphans_.emplace_back(key, token);
+        if (orphans_.size() > MaxOrphans)
+            orphans_.pop_front();
+        haveOrphans_.store(true);
+        throw;
+    }
+    // Redis answers again: free what failed begin() calls may have left (after this call, and
+    // before the next ones while Redis is up, so that a retry of that very key finds it free).
+    releaseOrphansQuietly();
     const std::optional<std::string> value = replyText(reply);
     if (!reply.isNull() && reply->isInteger())
     {

@@ -22,9 +22,9 @@ const milliseconds Long{60000};
 const std::string Fingerprint = bodyFingerprint("body");
 const std::string Prefix = "portico:idempotency:";
 
-std::shared_ptr<RedisPool> poolFor(const portico::test::RedisServer& server)
+std::shared_ptr<RedisPool> poolFor(const portico::test::RedisServer& server, const std::string& extra = "")
 {
-    portico::test::TestPluginContext context("[redis]\nurl = " + server.url() + "\n", "redis");
+    portico::test::TestPluginContext context("[redis]\nurl = " + server.url() + "\n" + extra, "redis");
     return std::make_shared<RedisPool>(RedisSettings::from(context.config()));
 }
 
@@ -67,6 +67,7 @@ class RedisStoreTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testTwoStoresOnOneRedisShareEntries);
     CPPUNIT_TEST(testScriptsRunAfterScriptFlush);
     CPPUNIT_TEST(testUnreachableRedisThrowsAndIsNotReady);
+    CPPUNIT_TEST(testMarkerOfATimedOutBeginIsReleasedWhenRedisReturns);
     CPPUNIT_TEST(testConfigAndRegistry);
     CPPUNIT_TEST_SUITE_END();
 
@@ -131,6 +132,36 @@ public:
         std::this_thread::sleep_for(milliseconds(300));
         CPPUNIT_ASSERT(store_->begin("k", Fingerprint, Long).state == State::Reserved);
         CPPUNIT_ASSERT_EQUAL(std::string(), store_->notReadyReason());
+    }
+
+    void testMarkerOfATimedOutBeginIsReleasedWhenRedisReturns()
+    {
+        RedisStore store(poolFor(server_, "command_timeout_ms = 200\n"), Prefix);
+        CPPUNIT_ASSERT(store.begin("warm-up", Fingerprint, Long).state == State::Reserved);
+        server_.pause(); // a hung server: it queues the command and runs it when it resumes
+        try
+        {
+            store.begin("late", Fingerprint, Long);
+            CPPUNIT_FAIL("a paused server answered");
+        }
+        catch (const RedisUnavailable& e)
+        {
+            CPPUNIT_ASSERT(e.mayHaveRun());
+        }
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), store.orphans());
+        server_.resume();
+        std::this_thread::sleep_for(milliseconds(300));
+        // The queued SET NX ran: a marker nobody owns, which would answer 409 for a minute...
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), server_.command({"EXISTS", Prefix + "late"}));
+        // ...until the next begin() releases it.
+        CPPUNIT_ASSERT(store.begin("other", Fingerprint, Long).state == State::Reserved);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), store.orphans());
+        CPPUNIT_ASSERT(store.begin("late", Fingerprint, Long).state == State::Reserved);
+        // A call refused before it was sent leaves nothing to release.
+        server_.stop();
+        CPPUNIT_ASSERT_THROW(store.begin("never-sent", Fingerprint, Long), RedisUnavailable);
+        CPPUNIT_ASSERT_THROW(store.begin("never-sent", Fingerprint, Long), RedisUnavailable);
+        CPPUNIT_ASSERT(store.orphans() <= 1); // the first may have been cut mid-call
     }
 
     void testConfigAndRegistry()
