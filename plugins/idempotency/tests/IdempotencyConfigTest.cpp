@@ -124,7 +124,8 @@ public:
         expect({{"in_flight_ttl_seconds", "0"}}, "in_flight_ttl_seconds");
         expect({{"max_stream_bytes", "-1"}}, "max_stream_bytes");
         expect({{"require_key", "perhaps"}}, "require_key");
-        expect({{"store", "redis"}}, "store: unknown store 'redis' (expected memory or sqlite)");
+        expect({{"store", "memcached"}}, "store: unknown store 'memcached' (expected memory, sqlite or redis)");
+        expect({{"redis_failure", "sometimes"}}, "redis_failure: expected fail_open or fail_closed");
         expect({{"max_entries", "0"}}, "max_entries");
         expect({{"max_bytes", "10"}}, "max_bytes");
         expect({{"store", "sqlite"}, {"sqlite_path", ""}}, "sqlite_path: must name the database file");

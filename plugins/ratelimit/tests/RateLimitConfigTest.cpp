@@ -132,7 +132,7 @@ public:
         PORTICO_ASSERT_CONTAINS(keying, "[ratelimit] keying");
         PORTICO_ASSERT_CONTAINS(keying, "route_principal");
         PORTICO_ASSERT_CONTAINS(errorOf("anonymous = nobody"), "[ratelimit] anonymous");
-        const std::string store = errorOf("store = redis");
+        const std::string store = errorOf("store = memcached");
         PORTICO_ASSERT_CONTAINS(store, "[ratelimit] store");
         PORTICO_ASSERT_CONTAINS(store, "test.ini");
         PORTICO_ASSERT_CONTAINS(errorOf("max_buckets = 10"), "[ratelimit] max_buckets");
