@@ -13,7 +13,7 @@
 #include <string>
 
 #define PORTICO_ABI_MAJOR 1
-#define PORTICO_ABI_MINOR 0
+#define PORTICO_ABI_MINOR 1
 
 #define PORTICO_STRINGIFY_(x) #x
 #define PORTICO_STRINGIFY(x) PORTICO_STRINGIFY_(x)

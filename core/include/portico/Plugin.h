@@ -6,6 +6,7 @@
 /// One plugin object serves all requests of one chain, concurrently: hooks must be thread-safe
 /// and keep per-request state in the Exchange, not in the plugin.
 
+#include "portico/ApiDescription.h"
 #include "portico/Exchange.h"
 #include <string>
 #include <string_view>
@@ -52,6 +53,12 @@ public:
     /// stop() when the chain is retired (reload, shutdown), in reverse order.
     virtual void start() {}
     virtual void stop() {}
+
+    /// Describes the routes this plugin registers and what it adds to other answers (headers,
+    /// responses, security), for the OpenAPI document the core assembles from the chain. Called
+    /// after the constructor, from one thread, never while requests run through this object.
+    /// (Added in ABI 1.1, last in the class so that the earlier vtable slots keep their place.)
+    virtual void describeApi(ApiDescription&) const {}
 };
 
 } // namespace portico

@@ -6,6 +6,8 @@
 #include "http/ChainBuilder.h"
 #include "http/HttpServer.h"
 #include "http/ServerMetrics.h"
+#include "openapi/OpenApiDiff.h"
+#include "openapi/OpenApiDocument.h"
 #include "portico/Abi.h"
 #include "portico/Errors.h"
 #include "portico/Version.h"
@@ -71,6 +73,8 @@ void PorticoApp::defineOptions(Poco::Util::OptionSet& options)
                           .repeatable(false)
                           .argument("NAME", false)
                           .binding("portico.keytool.hash_key"));
+    options.addOption(Poco::Util::Option("openapi", "", "load the config, print the OpenAPI 3.1 document of its chain, exit"));
+    options.addOption(Poco::Util::Option("openapi-diff", "", "BASE CANDIDATE: list the breaking changes from one OpenAPI document to the other; exit 1 if any"));
     options.addOption(Poco::Util::Option("help", "h", "print this help and exit"));
 }
 
@@ -81,6 +85,10 @@ void PorticoApp::handleOption(const std::string& name, const std::string& value)
         configFile_ = value;
     else if (name == "check-config")
         checkOnly_ = true;
+    else if (name == "openapi")
+        printOpenApi_ = true;
+    else if (name == "openapi-diff")
+        openApiDiff_ = true;
     else if (name == "version")
         showVersion_ = true;
     else if (name == "help")
@@ -127,7 +135,8 @@ int PorticoApp::main(const std::vector<std::string>& args)
     {
         Poco::Util::HelpFormatter help(options());
         help.setCommand(commandName());
-        help.setUsage("[--config=FILE] [--check-config] [--version] | --new-key=NAME | --hash-key[=NAME] < KEY");
+        help.setUsage("[--config=FILE] [--check-config | --openapi] [--version] | --new-key=NAME | --hash-key[=NAME] < KEY"
+                      " | --openapi-diff BASE CANDIDATE");
         help.setHeader("Portico: an OpenAI-compatible API gateway.");
         help.format(std::cout);
         return EXIT_OK;
@@ -137,6 +146,15 @@ int PorticoApp::main(const std::vector<std::string>& args)
         std::cout << "porticod " << PORTICO_VERSION << " (plugin ABI " << PORTICO_ABI_MAJOR << "."
                   << PORTICO_ABI_MINOR << ", " << PORTICO_BUILD_SIGNATURE << ")" << std::endl;
         return EXIT_OK;
+    }
+    if (openApiDiff_)
+    {
+        if (args.size() != 2)
+        {
+            std::cerr << "porticod: --openapi-diff takes two files: BASE CANDIDATE" << std::endl;
+            return EXIT_USAGE;
+        }
+        return OpenApiDiff::run(args[0], args[1], std::cout, std::cerr);
     }
     if (!args.empty())
     {
@@ -167,6 +185,19 @@ int PorticoApp::main(const std::vector<std::string>& args)
     {
         std::cerr << "porticod: " << describeException(e) << std::endl;
         return ExitConfig;
+    }
+    if (printOpenApi_)
+    {
+        try
+        {
+            std::cout << OpenApiDocument::build(*chain) << std::flush;
+        }
+        catch (const std::exception& e)
+        {
+            std::cerr << "porticod: cannot build the OpenAPI document: " << e.what() << std::endl;
+            return EXIT_SOFTWARE;
+        }
+        return EXIT_OK;
     }
     if (checkOnly_)
     {

@@ -35,6 +35,10 @@ private:
     /// The files the last load read ("main.ini + conf.d/50-prod.ini").
     std::string configFiles_;
     bool checkOnly_ = false;
+    /// --openapi: print the chain's OpenAPI document instead of serving.
+    bool printOpenApi_ = false;
+    /// --openapi-diff BASE CANDIDATE (the two files come as arguments).
+    bool openApiDiff_ = false;
     bool showVersion_ = false;
     bool showHelp_ = false;
     ServerSettings running_;

@@ -127,6 +127,7 @@ ServerSettings ServerSettings::from(const LoadedConfig& config, const std::strin
         throw server.error("log_level", "unknown level '" + settings.logLevel +
                                             "' (use fatal, critical, error, warning, notice, information, debug, trace)");
     }
+    settings.openapi = server.getBool("openapi", settings.openapi);
     settings.tlsCertificate = server.getString("tls.certificate", "");
     settings.tlsPrivateKey = server.getString("tls.private_key", "");
     settings.tlsCiphers = server.getString("tls.ciphers", "");

@@ -48,6 +48,8 @@ struct ServerSettings
     /// Worker thread stack size in KiB (0: the system default).
     int threadStackKiB = 256;
     std::string logLevel = "information";
+    /// server.openapi: serve GET /openapi.json (the document of the running chain).
+    bool openapi = true;
 
     /// TLS: with a certificate and key, `listen` serves HTTPS (TLS 1.2 minimum).
     std::string tlsCertificate;

@@ -4,6 +4,7 @@
 
 #include "http/RouteTable.h"
 #include "portico/Plugin.h"
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,9 @@ struct ChainLink
     std::string version;
     std::string file;
     std::unique_ptr<Plugin> plugin;
+    /// The library's PORTICO_ABI_MINOR: hooks added in a later minor (describeApi, 1.1) are
+    /// only called on plugins built with it.
+    std::uint32_t abiMinor = 0;
 };
 
 class Chain

@@ -43,7 +43,7 @@ std::shared_ptr<Chain> ChainBuilder::build(const LoadedConfig& config, const Ser
 {
     Poco::AutoPtr<Poco::Util::AbstractConfiguration> values(config.values);
     auto chain = std::make_shared<Chain>();
-    registerCoreRoutes(*chain);
+    registerCoreRoutes(*chain, settings.openapi);
 
     std::set<std::string> listed(settings.order.begin(), settings.order.end());
     for (const auto& name : settings.order)
@@ -60,6 +60,7 @@ std::shared_ptr<Chain> ChainBuilder::build(const LoadedConfig& config, const Ser
         if (!plugin)
             throw ConfigError("plugin " + name + " (" + file + "): " + (error.empty() ? "factory failed" : error));
         ChainLink link{name, descriptor.version ? descriptor.version : "", file, std::unique_ptr<Plugin>(plugin)};
+        link.abiMinor = descriptor.abiMinor;
         const auto unread = context.config().unreadKeys();
         if (!unread.empty())
             throw context.config().error(unread.front(), "unknown key for plugin " + name);

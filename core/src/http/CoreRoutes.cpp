@@ -1,10 +1,25 @@
 #include "http/CoreRoutes.h"
 #include "http/Chain.h"
+#include "openapi/OpenApiDocument.h"
 #include "portico/Json.h"
+#include <memory>
+#include <mutex>
 
 namespace portico {
 
-void registerCoreRoutes(Chain& chain)
+namespace {
+
+/// The chain's document, built once: the chain is immutable, so is its description.
+struct CachedDocument
+{
+    std::once_flag once;
+    std::string text;
+    std::string error;
+};
+
+} // namespace
+
+void registerCoreRoutes(Chain& chain, bool serveOpenApi)
 {
     chain.routes().add({"GET", "/healthz", [](Exchange& exchange) { exchange.respond(200, "{\"status\":\"ok\"}"); }},
                        "core");
@@ -17,6 +32,28 @@ void registerCoreRoutes(Chain& chain)
                                 exchange.respond(200, "{\"status\":\"ready\"}");
                             else
                                 exchange.respondError(503, "Not ready: " + why, "server_error", "not_ready");
+                        }},
+                       "core");
+    if (!serveOpenApi)
+        return;
+    auto cached = std::make_shared<CachedDocument>();
+    chain.routes().add({"GET", "/openapi.json",
+                        [self, cached](Exchange& exchange) {
+                            std::call_once(cached->once, [&] {
+                                try
+                                {
+                                    cached->text = OpenApiDocument::build(*self);
+                                }
+                                catch (const std::exception& e)
+                                {
+                                    cached->error = e.what();
+                                }
+                            });
+                            if (!cached->error.empty())
+                                exchange.respondError(500, "The OpenAPI document cannot be built: " + cached->error,
+                                                      "server_error", "openapi_unavailable");
+                            else
+                                exchange.respond(200, cached->text);
                         }},
                        "core");
 }
