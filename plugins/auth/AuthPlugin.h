@@ -26,6 +26,7 @@ public:
 
     void onRequest(Exchange& exchange) override;
     std::string notReadyReason() const override;
+    void describeApi(ApiDescription& api) const override;
 
     /// The message of a 401 for a request without a Bearer key.
     static const char* const MissingKeyMessage;

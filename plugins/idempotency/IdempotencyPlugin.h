@@ -40,6 +40,7 @@ public:
     void onResponseHead(Exchange& exchange) override;
     void onResponseBody(Exchange& exchange, std::string_view chunk) override;
     void onComplete(Exchange& exchange, Outcome outcome) override;
+    void describeApi(ApiDescription& api) const override;
     /// Starts the background purge of expired entries; stop() ends it.
     void start() override;
     void stop() override;

@@ -19,6 +19,7 @@ public:
 
     void onRequest(Exchange& exchange) override;
     void onComplete(Exchange& exchange, Outcome outcome) override;
+    void describeApi(ApiDescription& api) const override;
 
 private:
     const MetricsConfig config_;

@@ -30,6 +30,7 @@ public:
     void onResponseBody(Exchange& exchange, std::string_view chunk) override;
     /// Adds the exchange's usage to portico_tokens_total.
     void onComplete(Exchange& exchange, Outcome outcome) override;
+    void describeApi(ApiDescription& api) const override;
 
 private:
     enum class Endpoint

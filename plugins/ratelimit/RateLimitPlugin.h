@@ -32,6 +32,7 @@ public:
     void onResponseHead(Exchange& exchange) override;
     void onComplete(Exchange& exchange, Outcome outcome) override;
     std::string notReadyReason() const override;
+    void describeApi(ApiDescription& api) const override;
 
     /// The principal a request is limited as: attr::Principal, else "ip:<client address>" or
     /// "anonymous" (ratelimit.anonymous).

@@ -13,6 +13,7 @@ class SecurityPlugin : public Plugin
 public:
     explicit SecurityPlugin(PluginContext& context);
     void onResponseHead(Exchange& exchange) override;
+    void describeApi(ApiDescription& api) const override;
 
 private:
     const SecurityConfig config_;

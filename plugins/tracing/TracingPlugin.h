@@ -23,6 +23,7 @@ public:
     explicit TracingPlugin(PluginContext& context);
     void onRequest(Exchange& exchange) override;
     void onResponseHead(Exchange& exchange) override;
+    void describeApi(ApiDescription& api) const override;
 
 private:
     const TracingConfig config_;
