@@ -1,6 +1,6 @@
 // Runs the conformance suite (the official openai npm package) against the installed porticod.
 //
-//   portico_conformance --source <dir> --work <dir> --config <file> [--config <file> ...]
+//   portico_conformance --source <dir> --work <dir> [--with-key] --config <file> [--config <file> ...]
 //
 // 1. Copies package.json, package-lock.json and conformance.test.mjs from --source into
 //    --work and runs `npm ci` there when node_modules is missing or the lock file changed
@@ -11,6 +11,10 @@
 // 3. Runs `node --test conformance.test.mjs` with PORTICO_BASE_URL=http://127.0.0.1:<port>/v1
 //    of the LAST porticod, and exits with node's exit code (porticod's output is printed on
 //    failure).
+// With --with-key, a real API key is made first with the installed `porticod --new-key`, its
+// keys-file line written to a temp file that configs name as "{keys_file}", and the key given to
+// the suite as PORTICO_API_KEY (which also turns on the suite's authentication checks). After the
+// run, porticod's output must not contain the key.
 
 #include "PorticodProcess.h"
 #include "TempDir.h"
@@ -20,6 +24,7 @@
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -35,14 +40,23 @@ struct Arguments
     std::string source;
     std::string work;
     std::vector<std::string> configs;
+    bool withKey = false;
 };
 
 Arguments parse(int argc, char** argv)
 {
     Arguments args;
-    for (int i = 1; i + 1 < argc; i += 2)
+    for (int i = 1; i < argc; i += 2)
     {
         const std::string flag = argv[i];
+        if (flag == "--with-key")
+        {
+            args.withKey = true;
+            --i; // a flag without a value
+            continue;
+        }
+        if (i + 1 >= argc)
+            throw std::runtime_error("missing value for " + flag);
         if (flag == "--source")
             args.source = argv[i + 1];
         else if (flag == "--work")
@@ -87,6 +101,24 @@ void prepare(const Arguments& args)
     }
 }
 
+/// A new key from the installed `porticod --new-key`: {key, keys-file line}.
+std::pair<std::string, std::string> newKey(const std::string& principal)
+{
+    const auto result = portico::test::runPorticod({"--new-key=" + principal});
+    std::istringstream lines(result.output);
+    std::string key, line, text;
+    while (std::getline(lines, text))
+    {
+        if (Poco::startsWith(text, std::string("sk-portico-")))
+            key = Poco::trim(text);
+        else if (Poco::startsWith(text, principal + " sha256:"))
+            line = Poco::trim(text);
+    }
+    if (result.exitCode != 0 || key.empty() || line.empty())
+        throw std::runtime_error("porticod --new-key failed:\n" + result.output);
+    return {key, line};
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -97,6 +129,14 @@ int main(int argc, char** argv)
     {
         const Arguments args = parse(argc, argv);
         prepare(args);
+        portico::test::TempDir keysDir;
+        std::string apiKey;
+        if (args.withKey)
+        {
+            const auto [key, line] = newKey("conformance");
+            apiKey = key;
+            keysDir.write("keys", "# made by porticod --new-key for the conformance run\n" + line + "\n");
+        }
         for (const auto& path : args.configs)
         {
             std::string text = readFile(path);
@@ -104,13 +144,23 @@ int main(int argc, char** argv)
                 throw std::runtime_error("cannot read config " + path);
             for (std::size_t i = 0; i < servers.size(); ++i)
                 text = Poco::replace(text, "{port" + std::to_string(i + 1) + "}", std::to_string(servers[i]->port()));
+            text = Poco::replace(text, std::string("{keys_file}"), keysDir.file("keys"));
             servers.push_back(std::make_unique<PorticodProcess>(text));
             std::cout << "conformance: porticod " << servers.size() << " (" << path << ") on port "
                       << servers.back()->port() << std::endl;
         }
         Poco::Process::Env env;
         env["PORTICO_BASE_URL"] = "http://127.0.0.1:" + std::to_string(servers.back()->port()) + "/v1";
-        const int status = run("node", {"--test", "--test-reporter=spec", "conformance.test.mjs"}, args.work, env);
+        if (!apiKey.empty())
+            env["PORTICO_API_KEY"] = apiKey;
+        int status = run("node", {"--test", "--test-reporter=spec", "conformance.test.mjs"}, args.work, env);
+        if (!apiKey.empty())
+            for (const auto& server : servers)
+                if (server->output().find(apiKey) != std::string::npos)
+                {
+                    std::cout << "conformance: the API key appears in porticod's output" << std::endl;
+                    status = 1;
+                }
         if (status != 0)
             for (std::size_t i = 0; i < servers.size(); ++i)
                 std::cout << "---- porticod " << i + 1 << " output ----\n" << servers[i]->output() << std::endl;

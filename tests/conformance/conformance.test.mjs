@@ -10,7 +10,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import OpenAI, { BadRequestError, NotFoundError } from 'openai';
+import OpenAI, { AuthenticationError, BadRequestError, NotFoundError } from 'openai';
 
 const baseURL = process.env.PORTICO_BASE_URL;
 if (!baseURL) {
@@ -217,4 +217,36 @@ test('a bad request raises BadRequestError naming the field', async () => {
   }
   await assert.rejects(client.chat.completions.create({ model: 'portico-no-such-model', messages: [{ role: 'user', content: 'x' }] }),
     (error) => error instanceof NotFoundError && error.code === 'model_not_found');
+});
+
+// With a real key (conformance_auth), the auth plugin is on: everything above passed with it,
+// and a wrong or missing key is refused the way the SDK expects.
+const KEY = process.env.PORTICO_API_KEY;
+
+test('auth: a wrong key raises AuthenticationError with code invalid_api_key', { skip: !KEY }, async () => {
+  const wrong = new OpenAI({ baseURL, apiKey: 'sk-portico-wrong0000000000000000000', maxRetries: 0 });
+  await assert.rejects(wrong.models.list(), (error) => {
+    assert.ok(error instanceof AuthenticationError, `got ${error?.constructor?.name}`);
+    assert.equal(error.status, 401);
+    assert.equal(error.code, 'invalid_api_key');
+    assert.equal(error.type, 'invalid_request_error');
+    assert.equal(error.headers.get('www-authenticate'), 'Bearer');
+    assert.match(error.headers.get('x-trace-id') ?? '', /^[0-9a-f]{32}$/);
+    return true;
+  });
+  // A streaming call fails the same way, before any event.
+  await assert.rejects(
+    wrong.chat.completions.create({ model: TEXT, messages: [{ role: 'user', content: 'hi' }], stream: true }),
+    AuthenticationError,
+  );
+});
+
+test('auth: no key at all is a 401 that says so; /healthz needs none', { skip: !KEY }, async () => {
+  const answer = await fetch(`${baseURL}/models`);
+  assert.equal(answer.status, 401);
+  const body = await answer.json();
+  assert.equal(body.error.code, 'invalid_api_key');
+  assert.match(body.error.message, /didn't provide an API key/i);
+  const health = await fetch(new URL('/healthz', baseURL));
+  assert.equal(health.status, 200);
 });
