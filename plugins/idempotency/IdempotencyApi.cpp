@@ -23,6 +23,9 @@ void IdempotencyPlugin::describeApi(ApiDescription& api) const
     })", covered);
     api.addResponse("422", R"({"description": "The Idempotency-Key was used with a different request body (idempotency_key_reused)."})",
                     covered);
+    if (config.store == StoreKind::Redis && config.redisFailure == RedisFailurePolicy::FailClosed)
+        api.addResponse("503", R"({"description": "The shared idempotency store (Redis) cannot be reached and redis_failure = fail_closed: a request with an Idempotency-Key is not run (service_unavailable)."})",
+                        covered);
     api.addResponseHeader("Idempotency-Key", R"({"description": "The request's Idempotency-Key, echoed.", "schema": {"type": "string"}})",
                           "*", covered);
     api.addResponseHeader("Idempotent-Replayed", R"({"description": "true when this answer is a replay of the stored one.", "schema": {"type": "string", "const": "true"}})",

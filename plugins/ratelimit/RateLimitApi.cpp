@@ -39,6 +39,11 @@ void RateLimitPlugin::describeApi(ApiDescription& api) const
         "headers": {"Retry-After": {"description": "Seconds until a retry can succeed (at least 1).",
                                     "schema": {"type": "integer", "minimum": 1}}}
     })", limited);
+    if (config.store == "redis" && config.redisFailure == RedisFailurePolicy::FailClosed)
+        api.addResponse("503", R"({
+        "description": "The shared rate-limit store (Redis) cannot be reached and redis_failure = fail_closed (service_unavailable).",
+        "headers": {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 1}}}
+    })", limited);
     header(api, "x-ratelimit-limit-requests", "Requests the bucket holds when full.", "integer", limited);
     header(api, "x-ratelimit-remaining-requests", "Requests left in the bucket.", "integer", limited);
     header(api, "x-ratelimit-reset-requests", "Time until the bucket is full again, e.g. 1s or 6m0s.", "string",

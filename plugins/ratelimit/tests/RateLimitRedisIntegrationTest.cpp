@@ -84,6 +84,7 @@ class RateLimitRedisIntegrationTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testFailClosedAnswers503AndRecovers);
     CPPUNIT_TEST(testHungRedisCostsAtMostTheCommandTimeout);
     CPPUNIT_TEST(testRedisConfigErrorsNameTheKey);
+    CPPUNIT_TEST(testOpenApiDocumentsThe503OfFailClosed);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -250,6 +251,25 @@ public:
                                                          "[ratelimit]\nstore = redis\n[redis]\nurl = redis://127.0.0.1:1/3\n");
         result = portico::test::runPorticod({"--check-config", "--config=" + valid});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(result.output, 0, result.exitCode);
+    }
+
+    void testOpenApiDocumentsThe503OfFailClosed()
+    {
+        portico::test::TempDir dir;
+        const std::string base = "[server]\nlisten = 127.0.0.1:1\n[plugins]\norder = ratelimit, idempotency, probe_b\n"
+                                 "path = " + portico::test::mixedPluginDir(dir) + "\n[probe_b]\nroutes = true\n"
+                                 "[idempotency]\nroutes = GET /probe_b/slow\n";
+        const std::string closed = dir.write("closed.ini", base + "store = redis\n[ratelimit]\nstore = redis\n"
+                                                                  "redis_failure = fail_closed\n");
+        auto result = portico::test::runPorticod({"--openapi", "--config=" + closed});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(result.output, 0, result.exitCode);
+        PORTICO_ASSERT_CONTAINS(result.output, "The shared rate-limit store (Redis) cannot be reached");
+        const std::string open = dir.write("open.ini", base + "store = redis\nredis_failure = fail_closed\n"
+                                                              "[ratelimit]\nstore = redis\n");
+        result = portico::test::runPorticod({"--openapi", "--config=" + open});
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(result.output, 0, result.exitCode);
+        PORTICO_ASSERT_NOT_CONTAINS(result.output, "The shared rate-limit store (Redis)"); // fail_open: no 503
+        PORTICO_ASSERT_CONTAINS(result.output, "The shared idempotency store (Redis) cannot be reached");
     }
 };
 
