@@ -9,10 +9,16 @@
 #   scripts/dev.sh bench     build, then run the benchmarks (tests/bench/run.sh)
 #   scripts/dev.sh package   build, then make the .deb and the .rpm (CPack) in <build>/packages
 #   scripts/dev.sh openapi   build, then regenerate docs/openapi/portico.json from config/portico.ini
+#   scripts/dev.sh sanitize  ASan+UBSan build running the whole suite, then a TSan build running
+#                            the concurrency tests (ctest -L concurrency); prints each one's time
+#   scripts/dev.sh fuzz      clang libFuzzer build (tests/fuzz), each harness FUZZ_SECONDS (300)
+#   scripts/dev.sh soak      build, then the soak for SOAK_SECONDS (300) (tests/soak/README.md)
 #
 # Environment: BUILD_DIR (default build), BUILD_TYPE (default RelWithDebInfo),
 # PORTICO_SANITIZE (e.g. address,undefined or thread: a sanitizer build in build-<name>),
-# CTEST_ARGS (extra ctest arguments, e.g. "-R conformance" or "-L unit").
+# CTEST_ARGS (extra ctest arguments, e.g. "-R conformance" or "-L unit"),
+# ASAN_BUILD_DIR / TSAN_BUILD_DIR (sanitize; default build-address-undefined, build-thread),
+# FUZZ_SECONDS (fuzz, per harness), SOAK_SECONDS (soak).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,6 +38,7 @@ PACKAGES=(
   nodejs npm openssl
   wrk nginx-light redis-server prometheus
   dpkg-dev file rpm systemd strace
+  clang libclang-rt-14-dev
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -107,6 +114,60 @@ cmd_package() {
   ls -l "$BUILD_DIR"/packages/*.deb "$BUILD_DIR"/packages/*.rpm
 }
 
+# Sanitizer reports of every process (tests and the porticod they start) go to files in
+# <build>/sanitizer-logs, so that a report from a child process is never lost in a temp dir;
+# any report there fails the run.
+sanitized_ctest() {
+  local build="$1" kind="$2"
+  shift 2
+  local logs="$build/sanitizer-logs"
+  rm -rf "$logs" && mkdir -p "$logs"
+  local status=0
+  (
+    cd "$build"
+    # Leaks: porticod never unloads plugins and leaves stuck handlers to the process exit by
+    # design; LeakSanitizer runs on the test executables and on porticod exiting normally.
+    export ASAN_OPTIONS="log_path=$logs/asan:detect_leaks=1:abort_on_error=0:halt_on_error=1"
+    export UBSAN_OPTIONS="log_path=$logs/ubsan:print_stacktrace=1:halt_on_error=1"
+    export TSAN_OPTIONS="log_path=$logs/tsan:halt_on_error=0:second_deadlock_stack=1"
+    # shellcheck disable=SC2086
+    ctest --output-on-failure --timeout 900 "$@" ${CTEST_ARGS:-}
+  ) || status=$?
+  if compgen -G "$logs/*" >/dev/null; then
+    log "$kind: sanitizer reports in $logs:"
+    head -n 60 "$logs"/* >&2
+    status=1
+  fi
+  return "$status"
+}
+
+cmd_sanitize() {
+  local started asan_seconds tsan_seconds status=0
+  started=$(date +%s)
+  BUILD_DIR="${ASAN_BUILD_DIR:-$ROOT/build-address-undefined}" SANITIZE=address,undefined cmd_build
+  # Left out: the fuzz entries (they build their own ASan+UBSan clang project) and the benches
+  # (their figures, RSS per bucket and the like, mean nothing under ASan's quarantine).
+  sanitized_ctest "${ASAN_BUILD_DIR:-$ROOT/build-address-undefined}" "ASan+UBSan" -LE 'fuzz|bench' || status=1
+  asan_seconds=$(($(date +%s) - started))
+  started=$(date +%s)
+  BUILD_DIR="${TSAN_BUILD_DIR:-$ROOT/build-thread}" SANITIZE=thread cmd_build
+  sanitized_ctest "${TSAN_BUILD_DIR:-$ROOT/build-thread}" "TSan" -L concurrency || status=1
+  tsan_seconds=$(($(date +%s) - started))
+  log "ASan+UBSan build + whole suite: ${asan_seconds}s; TSan build + concurrency tests: ${tsan_seconds}s"
+  return "$status"
+}
+
+cmd_fuzz() {
+  cmd_deps
+  "$ROOT/tests/fuzz/run.sh" all "${FUZZ_BUILD_DIR:-$BUILD_DIR/fuzz-clang}" "${FUZZ_SECONDS:-300}"
+}
+
+cmd_soak() {
+  cmd_build
+  cd "$BUILD_DIR"
+  PORTICO_SOAK_SECONDS="${SOAK_SECONDS:-300}" ctest --output-on-failure --verbose -R '^soak_mixed_load$'
+}
+
 # The checked-in OpenAPI document is the one porticod generates for config/portico.ini; the
 # ctest openapi_document_current fails until this is re-run after an API change.
 cmd_openapi() {
@@ -119,7 +180,7 @@ cmd_openapi() {
 }
 
 usage() {
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
@@ -131,6 +192,9 @@ case "${1:-}" in
   bench) cmd_bench ;;
   package) cmd_package ;;
   openapi) cmd_openapi ;;
+  sanitize) cmd_sanitize ;;
+  fuzz) cmd_fuzz ;;
+  soak) cmd_soak ;;
   -h|--help|help) usage 0 ;;
   *) usage 2 ;;
 esac
