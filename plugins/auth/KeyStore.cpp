@@ -1,4 +1,5 @@
 #include "KeyStore.h"
+#include "portico/Principal.h"
 #include "ConstantTime.h"
 #include "Poco/SHA2Engine.h"
 #include <cerrno>
@@ -72,16 +73,7 @@ ConfigError lineError(const std::string& source, std::size_t line, const std::st
 
 bool KeyStore::validPrincipal(std::string_view principal)
 {
-    if (principal.empty() || principal.size() > 128)
-        return false;
-    for (char c : principal)
-    {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                        c == '_' || c == ':' || c == '@' || c == '+' || c == '-';
-        if (!ok)
-            return false;
-    }
-    return true;
+    return validPrincipalName(principal);
 }
 
 KeyStore KeyStore::parse(const std::string& text, const std::string& source)

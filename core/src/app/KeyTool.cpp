@@ -1,4 +1,5 @@
 #include "app/KeyTool.h"
+#include "portico/Principal.h"
 #include "Poco/DigestEngine.h"
 #include "Poco/SHA2Engine.h"
 #include <cerrno>
@@ -76,16 +77,7 @@ std::string KeyTool::keysFileLine(const std::string& principal, const std::strin
 
 bool KeyTool::validPrincipal(const std::string& principal)
 {
-    if (principal.empty() || principal.size() > 128)
-        return false;
-    for (char c : principal)
-    {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                        c == '_' || c == ':' || c == '@' || c == '+' || c == '-';
-        if (!ok)
-            return false;
-    }
-    return true;
+    return validPrincipalName(principal);
 }
 
 int KeyTool::newKey(const std::string& principal, std::ostream& out, std::ostream& err)
