@@ -1,10 +1,11 @@
 // The bench's baseline: the smallest Poco HTTPServer that answers GET /healthz with
-// {"status":"ok"}, set up exactly like porticod's server (core/src/http/HttpServer.cpp): the same
+// {"status":"ok"} (and, given --models-file, GET /v1/models with that file's bytes), set up exactly like porticod's server (core/src/http/HttpServer.cpp): the same
 // thread pool (2..threads+1 workers, 60 s idle, 256 KiB stacks), queue, listen backlog,
 // keep-alive and timeouts, and TCP_NODELAY on every accepted connection. Whatever porticod is
 // slower than this costs the chain, not Poco; keep the two in step when porticod's defaults move.
 //
-// Usage: portico_bare_poco --port=N [--threads=256] [--queue=1024]   (listens on 127.0.0.1)
+// Usage: portico_bare_poco --port=N [--threads=256] [--queue=1024] [--models-file=FILE]
+// (listens on 127.0.0.1). FILE is read once at start: the answer costs no file access.
 
 #include "Poco/Net/HTTPRequestHandler.h"
 #include "Poco/Net/HTTPRequestHandlerFactory.h"
@@ -19,24 +20,32 @@
 #include "Poco/ThreadPool.h"
 #include <csignal>
 #include <cstring>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 
 namespace {
 
-class HealthHandler : public Poco::Net::HTTPRequestHandler
+// The models list of GET /v1/models (empty: no such route), set once before the server starts.
+std::string modelsList;
+
+class FixedAnswerHandler : public Poco::Net::HTTPRequestHandler
 {
 public:
     void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override
     {
         static const std::string ok = "{\"status\":\"ok\"}";
         static const std::string notFound = "{\"error\":{\"message\":\"not found\"}}";
-        const bool health = request.getMethod() == "GET" && request.getURI() == "/healthz";
-        if (!health)
+        const std::string* body = &notFound;
+        if (request.getMethod() == "GET" && request.getURI() == "/healthz")
+            body = &ok;
+        else if (request.getMethod() == "GET" && request.getURI() == "/v1/models" && !modelsList.empty())
+            body = &modelsList;
+        else
             response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
         response.setContentType("application/json");
-        const std::string& body = health ? ok : notFound;
-        response.sendBuffer(body.data(), body.size());
+        response.sendBuffer(body->data(), body->size());
     }
 };
 
@@ -45,7 +54,7 @@ class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory
 public:
     Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override
     {
-        return new HealthHandler;
+        return new FixedAnswerHandler;
     }
 };
 
@@ -70,14 +79,40 @@ private:
     Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
 };
 
-bool readOption(const char* arg, const char* name, int& value)
+bool readOption(const char* arg, const char* name, std::string& value)
 {
     const std::size_t length = std::strlen(name);
     if (std::strncmp(arg, name, length) != 0 || arg[length] != '=')
         return false;
-    value = std::stoi(arg + length + 1);
+    value = arg + length + 1;
     return true;
 }
+
+bool readOption(const char* arg, const char* name, int& value)
+{
+    std::string text;
+    if (!readOption(arg, name, text))
+        return false;
+    value = std::stoi(text);
+    return true;
+}
+
+// The file's bytes without a trailing newline (the answer is the JSON document only).
+bool readModelsFile(const std::string& path)
+{
+    std::ifstream file(path, std::ios::binary);
+    std::ostringstream content;
+    content << file.rdbuf();
+    if (!file)
+        return false;
+    modelsList = content.str();
+    while (!modelsList.empty() && (modelsList.back() == '\n' || modelsList.back() == '\r'))
+        modelsList.pop_back();
+    return !modelsList.empty();
+}
+
+const char* const usage =
+    "usage: portico_bare_poco --port=N [--threads=256] [--queue=1024] [--models-file=FILE]\n";
 
 } // namespace
 
@@ -86,19 +121,24 @@ int main(int argc, char** argv)
     int port = -1;
     int threads = 256; // porticod's server.threads default
     int queue = 1024;  // porticod's server.queue default
+    std::string modelsFile;
     for (int i = 1; i < argc; ++i)
     {
         if (!readOption(argv[i], "--port", port) && !readOption(argv[i], "--threads", threads) &&
-            !readOption(argv[i], "--queue", queue))
+            !readOption(argv[i], "--queue", queue) && !readOption(argv[i], "--models-file", modelsFile))
         {
-            std::cerr << "unknown argument '" << argv[i] << "'\n"
-                      << "usage: portico_bare_poco --port=N [--threads=256] [--queue=1024]\n";
+            std::cerr << "unknown argument '" << argv[i] << "'\n" << usage;
             return 2;
         }
     }
     if (port < 0 || port > 65535 || threads < 1 || queue < 1)
     {
-        std::cerr << "usage: portico_bare_poco --port=N [--threads=256] [--queue=1024]\n";
+        std::cerr << usage;
+        return 2;
+    }
+    if (!modelsFile.empty() && !readModelsFile(modelsFile))
+    {
+        std::cerr << "cannot read a models list from '" << modelsFile << "'\n";
         return 2;
     }
 

@@ -5,7 +5,7 @@
 #
 # <build-dir>: a configured and built Portico build tree. The harness installs it into
 # <build-dir>/stage (cmake --install) and runs the staged porticod and plugins, plus
-# <build-dir>/tests/bench/portico_bare_poco. Scenarios (default: all, in this order): healthz proxy.
+# <build-dir>/tests/bench/portico_bare_poco. Scenarios (default: all, in this order): healthz models proxy.
 # Knobs (environment): BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONNECTIONS,
 # BENCH_WRK_THREADS, BENCH_PIN, BENCH_SERVER_CPUS, BENCH_CLIENT_CPUS, BENCH_QUICK, BENCH_STRICT,
 # BENCH_RESULTS_DIR, BENCH_SKIP_INSTALL, BENCH_KEEP_WORK, BENCH_ACCESS_LOG, BENCH_QUIET_WAIT.
@@ -24,7 +24,7 @@ BUILD=$(cd "$1" && pwd)
 shift
 STAGE=$BUILD/stage
 SCENARIOS=("$@")
-((${#SCENARIOS[@]})) || SCENARIOS=(healthz proxy)
+((${#SCENARIOS[@]})) || SCENARIOS=(healthz models proxy)
 
 # Quick mode (CI smoke, ctest bench_smoke): proves every server answers, measures nothing.
 if [[ ${BENCH_QUICK-0} == 1 ]]; then

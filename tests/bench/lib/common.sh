@@ -8,15 +8,33 @@ die() {
     exit 1
 }
 
-# http_request PORT METHOD PATH [BODY]: prints the raw answer (status line, headers, body).
-# HTTP/1.0, so the server closes the connection once it has answered.
+# http_request PORT METHOD PATH [BODY [HEADERS]]: prints the raw answer (status line, headers,
+# body). HEADERS: extra header lines ("Name: value", one per line). HTTP/1.0 and "Connection:
+# close", so the server closes the connection once it has answered; an answer with a
+# Content-Length is read to its end without waiting for that (Portkey passes its upstream's
+# "connection: keep-alive" on and keeps the connection open).
 http_request() {
-    local port=$1 method=$2 path=$3 body=${4-}
+    local port=$1 method=$2 path=$3 body=${4-} headers=${5-}
+    [[ -z $headers ]] || headers="${headers//$'\n'/$'\r\n'}"$'\r\n'
     (
         exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
-        printf '%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
-            "$method" "$path" "${#body}" "$body" >&3
-        timeout 5 cat <&3
+        printf '%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n%sContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+            "$method" "$path" "$headers" "${#body}" "$body" >&3
+        local answer='' line length=''
+        while IFS= read -r -t 5 line <&3; do
+            answer+=$line$'\n'
+            line=${line%$'\r'}
+            [[ -n $line ]] || break
+            [[ ${line,,} != content-length:* ]] || length=${line//[!0-9]/}
+        done
+        # "x" keeps the body's trailing newlines from $( ).
+        if [[ -n $length ]]; then
+            answer+=$(timeout 5 head -c "$length" <&3; printf x)
+        else
+            answer+=$(timeout 5 cat <&3; printf x)
+        fi
+        # One write: a reader that stops early (| head -n 1) must not cost a SIGPIPE here.
+        printf '%s' "${answer%x}"
     ) 2>/dev/null
 }
 

@@ -2,13 +2,25 @@
 # generated nginx.conf (127.0.0.1 only; pid, logs and temp files inside the dir), one worker
 # process (the server gets one CPU, like porticod), run as `nginx -p DIR -c CONF -g 'daemon off;'`.
 
-# The five headers of porticod's security plugin, with its default values.
-NGINX_SECURITY_HEADERS='
+# The headers porticod's security and tracing plugins put on every answer: the security plugin's
+# five with its default values, and a request id of 32 hex ($request_id has that shape).
+NGINX_ANSWER_HEADERS='
         add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;
         add_header X-Content-Type-Options "nosniff" always;
         add_header X-Frame-Options "DENY" always;
         add_header Referrer-Policy "no-referrer" always;
-        add_header Content-Security-Policy "default-src '"'none'; frame-ancestors 'none'"'" always;'
+        add_header Content-Security-Policy "default-src '"'none'; frame-ancestors 'none'"'" always;
+        add_header X-Request-Id $request_id always;'
+# limit_req as porticod-all's ratelimit plugin is set up (lib/servers.sh,
+# porticod_section_ratelimit): one bucket per client and route (porticod: per principal and
+# route), a rate and a burst far above what the bench can send, so it costs what a rate-limit
+# check costs and never rejects (a 429 would count as an error and fail the run).
+# NGINX_LIMIT_REQ_ZONE goes in the http {} context, NGINX_LIMIT_REQ in a location.
+NGINX_LIMIT_REQ_ZONE='
+    limit_req_zone $binary_remote_addr$uri zone=bench:1m rate=1000000r/s;
+    limit_req_status 429;'
+NGINX_LIMIT_REQ='
+            limit_req zone=bench burst=1000000 nodelay;'
 
 # start_nginx NAME HTTP_FUNCTION PROBE_PATH [client]: HTTP_FUNCTION PORT prints the server blocks
 # of the http {} context. "client" pins it beside wrk instead of on the server CPUs.
@@ -54,14 +66,31 @@ CONF
 }
 
 # The /healthz peer: the same body as porticod, the five security headers and a request id
-# (32 hex, as porticod's tracing plugin) on the answer.
+# (32 hex, as porticod's tracing plugin) on the answer, behind limit_req.
 nginx_http_healthz() {
+    printf '%s\n' "$NGINX_LIMIT_REQ_ZONE"
     cat <<CONF
     server {
         listen 127.0.0.1:$1;
-        location = /healthz {$NGINX_SECURITY_HEADERS
-            add_header X-Request-Id \$request_id always;
+        location = /healthz {$NGINX_ANSWER_HEADERS$NGINX_LIMIT_REQ
             return 200 '{"status":"ok"}';
+        }
+    }
+CONF
+}
+
+# The /v1/models peer: porticod's models list (models_list.json, the same bytes), with the same
+# headers and limit_req as nginx-healthz.
+nginx_http_models() {
+    local models
+    models=$(tr -d '\n' <"$BENCH_DIR/models_list.json")
+    [[ $models != *[\'\$\\]* ]] || die "models_list.json must not contain ' \$ or \\ (nginx string)"
+    printf '%s\n' "$NGINX_LIMIT_REQ_ZONE"
+    cat <<CONF
+    server {
+        listen 127.0.0.1:$1;
+        location = /v1/models {$NGINX_ANSWER_HEADERS$NGINX_LIMIT_REQ
+            return 200 '$models';
         }
     }
 CONF
@@ -82,10 +111,12 @@ nginx_http_upstream() {
 CONF
 }
 
-# nginx proxy_pass to the static upstream, with a keep-alive pool as porticod's proxy has one.
+# nginx proxy_pass to the static upstream, with a keep-alive pool as porticod's proxy has one,
+# and the same headers and limit_req as nginx-healthz.
 nginx_http_proxy() {
     local upstream=${SERVER_PORT[nginx-upstream]-}
     [[ -n $upstream ]] || die "nginx-proxy needs nginx-upstream started first"
+    printf '%s\n' "$NGINX_LIMIT_REQ_ZONE"
     cat <<CONF
     upstream chat_upstream {
         server 127.0.0.1:$upstream;
@@ -93,7 +124,7 @@ nginx_http_proxy() {
     }
     server {
         listen 127.0.0.1:$1;
-        location / {
+        location / {$NGINX_ANSWER_HEADERS$NGINX_LIMIT_REQ
             proxy_pass http://chat_upstream;
             proxy_http_version 1.1;
             proxy_set_header Connection "";

@@ -6,14 +6,26 @@
 declare -A SERVERS=(
     [porticod-none]="start_porticod"
     [porticod-security-tracing]="start_porticod tracing security"
-    [porticod-openai]="start_porticod openai"
+    # The shipped chain (config/portico.ini's order), every plugin on: auth with a real key,
+    # ratelimit and idempotency in memory, redaction. Local models only (no upstream).
+    [porticod-all]="start_porticod tracing security metrics auth ratelimit idempotency redaction openai"
+    # Only the openai plugin: the local models (GET /v1/models) ...
+    [porticod-openai-only]="start_porticod openai"
+    # ... or every model proxied to the static upstream (POST /v1/chat/completions).
+    [porticod-openai]="start_porticod openai:upstream"
     [bare-poco]="start_bare_poco"
     [nginx-healthz]="start_nginx nginx_http_healthz /healthz"
+    [nginx-models]="start_nginx nginx_http_models /v1/models"
     [nginx-proxy]="start_nginx nginx_http_proxy /v1/chat/completions"
     # The fast static upstream shares the client's CPU so the server CPU measures the proxy only.
     [nginx-upstream]="start_nginx nginx_http_upstream /v1/chat/completions client"
+    [portkey]="start_portkey"
 )
 declare -A SERVER_PORT=() SERVER_PID=()
+# SERVER_HEADERS[NAME]: header lines ("Name: value", one per line) that every request to NAME
+# carries, from the readiness probe and expect_answer to wrk (lib/wrk.sh): porticod-all's API key,
+# Portkey's routing headers.
+declare -A SERVER_HEADERS=()
 CLIENT_PID=
 
 need_server() {
@@ -43,7 +55,7 @@ wait_ready() {
     for _ in {1..100}; do
         kill -0 "${SERVER_PID[$name]}" 2>/dev/null ||
             die "$name exited at start-up; its log ($WORK/$name.log):"$'\n'"$(tail -n 20 "$WORK/$name.log")"
-        if http_request "$port" GET "$path" | head -n 1 | grep -q ' 200 '; then
+        if http_request "$port" GET "$path" '' "${SERVER_HEADERS[$name]-}" | head -n 1 | grep -q ' 200 '; then
             SERVER_PORT[$name]=$port
             return 0
         fi
@@ -52,12 +64,13 @@ wait_ready() {
     die "$name did not answer GET $path with 200 within 10 s; log: $WORK/$name.log"
 }
 
-# start_porticod NAME [PLUGIN...]: the staged porticod with these plugins in this order and their
-# default settings; a plugin that needs settings gets them from porticod_section_<plugin>.
+# start_porticod NAME [PLUGIN[:VARIANT]...]: the staged porticod with these plugins in this order
+# and their default settings; a plugin that needs settings gets them from
+# `porticod_section_<plugin> NAME DIR VARIANT`, which prints its INI section.
 start_porticod() {
-    local name=$1 dir=$WORK/$1 plugin port order
+    local name=$1 dir=$WORK/$1 spec port order=''
     shift
-    order=$(printf '%s, ' "$@")
+    for spec in "$@"; do order+="${spec%%:*}, "; done
     mkdir -p "$dir"
     free_port
     port=$REPLY
@@ -71,41 +84,128 @@ start_porticod() {
         else
             printf '\n[log]\naccess = off\n'
         fi
-        for plugin in "$@"; do
-            if declare -F "porticod_section_$plugin" >/dev/null; then "porticod_section_$plugin"; fi
+        for spec in "$@"; do
+            local plugin=${spec%%:*} variant=''
+            [[ $spec == *:* ]] && variant=${spec#*:}
+            if declare -F "porticod_section_$plugin" >/dev/null; then
+                "porticod_section_$plugin" "$name" "$dir" "$variant"
+            fi
         done
     } >"$dir/portico.ini"
     launch "$name" "$SERVER_CPUS" "$STAGE/sbin/porticod" --config="$dir/portico.ini"
     wait_ready "$name" "$port" /healthz
 }
 
-# The openai plugin proxies every model to the static nginx upstream (start that one first).
+# openai: the local models (the plugin's defaults); with VARIANT "upstream", every model is
+# proxied to the static nginx upstream (start that one first).
 porticod_section_openai() {
+    [[ $3 == upstream ]] || return 0
     local upstream=${SERVER_PORT[nginx-upstream]-}
-    [[ -n $upstream ]] || die "porticod-openai needs nginx-upstream started first"
+    [[ -n $upstream ]] || die "$1 needs nginx-upstream started first"
     printf '\n[openai]\nupstream.url = http://127.0.0.1:%s/v1\nupstream.models = *\n' "$upstream"
 }
 
+# auth: a real key from `porticod --new-key` (the principal "bench"), its hash in a keys file in
+# the server's dir, and the key in SERVER_HEADERS so that the probes and wrk send it. The
+# shipped exemptions (/healthz, /readyz): /healthz passes auth by, as in production.
+porticod_section_auth() {
+    local name=$1 dir=$2 key
+    local -a lines=()
+    mapfile -t lines < <("$STAGE/sbin/porticod" --new-key=bench 2>/dev/null)
+    key=${lines[0]-}
+    [[ $key == sk-portico-* && ${lines[1]-} == 'bench sha256:'* ]] ||
+        die "porticod --new-key=bench did not print a key and its keys-file line"
+    printf '%s\n' "${lines[1]}" >"$dir/keys"
+    SERVER_HEADERS[$name]="Authorization: Bearer $key"
+    printf '\n[auth]\nenabled = true\nkeys_file = %s/keys\nexempt = /healthz, /readyz\n' "$dir"
+}
+
+# ratelimit: in memory, keyed per principal and route (the default), with a rate and a burst far
+# above what the bench can send: every request pays for its decision and its x-ratelimit-*
+# headers, none is refused (a 429 would fail the run). nginx's limit_req is set up the same way
+# (lib/nginx.sh). The shipped exemptions (/healthz, /readyz, /metrics).
+porticod_section_ratelimit() {
+    printf '\n[ratelimit]\nenabled = true\nstore = memory\nrequests_per_second = 1000000\nburst = 1000000\n'
+    printf 'keying = route_principal\nexempt_routes = /healthz, /readyz, /metrics\n'
+}
+
+porticod_section_idempotency() {
+    printf '\n[idempotency]\nenabled = true\nstore = memory\n'
+}
+
+porticod_section_redaction() {
+    printf '\n[redaction]\nenabled = true\nbuiltins = openai_key, bearer, assignment\n'
+}
+
+# The bare Poco server answers /healthz and, with the same bytes as porticod's, /v1/models.
 start_bare_poco() {
     local name=$1 binary=$BUILD/tests/bench/portico_bare_poco
     [[ -x $binary ]] || die "$binary is missing: cmake --build $BUILD --target portico_bare_poco"
     free_port
-    launch "$name" "$SERVER_CPUS" "$binary" --port="$REPLY"
+    launch "$name" "$SERVER_CPUS" "$binary" --port="$REPLY" --models-file="$BENCH_DIR/models_list.json"
     wait_ready "$name" "$REPLY" /healthz
+}
+
+# The Portkey AI gateway (@portkey-ai/gateway, pinned in portkey/package-lock.json) on node, one
+# process (node is single-threaded), pinned to the server CPUs like every server. Its
+# start-server.js takes --port and listens on every interface; portkey/localhost-only.mjs,
+# preloaded, keeps it on 127.0.0.1. It proxies each request to the provider its headers name:
+# "openai" at the custom host = the static upstream (127.0.0.1 is on its trusted custom-host
+# list), with the Authorization it is given passed on (the upstream ignores it).
+PORTKEY_DIR=$BENCH_DIR/portkey
+PORTKEY_GATEWAY=$PORTKEY_DIR/node_modules/@portkey-ai/gateway/build/start-server.js
+
+# portkey_available: true when Portkey can run, after `npm ci` in portkey/ if node_modules is
+# missing (that needs the npm registry once); else false with the reason in REPLY.
+portkey_available() {
+    command -v node >/dev/null || { REPLY="node is not installed (apt-get install nodejs npm)"; return 1; }
+    [[ -f $PORTKEY_GATEWAY ]] && return 0
+    command -v npm >/dev/null || { REPLY="npm is not installed (apt-get install npm)"; return 1; }
+    note "portkey: npm ci in $PORTKEY_DIR"
+    if ! (cd "$PORTKEY_DIR" && npm ci --ignore-scripts --no-audit --no-fund) >"$WORK/portkey-npm-ci.log" 2>&1; then
+        REPLY="npm ci in $PORTKEY_DIR failed: $(tail -n 3 "$WORK/portkey-npm-ci.log" | tr '\n' ' ')"
+        return 1
+    fi
+    [[ -f $PORTKEY_GATEWAY ]] || { REPLY="npm ci did not install $PORTKEY_GATEWAY"; return 1; }
+}
+
+start_portkey() {
+    local name=$1 upstream=${SERVER_PORT[nginx-upstream]-}
+    [[ -n $upstream ]] || die "$name needs nginx-upstream started first"
+    [[ -f $PORTKEY_GATEWAY ]] || die "$PORTKEY_GATEWAY is missing (portkey_available runs npm ci)"
+    free_port
+    SERVER_HEADERS[$name]="x-portkey-provider: openai
+x-portkey-custom-host: http://127.0.0.1:$upstream/v1
+Authorization: Bearer sk-bench-upstream-key"
+    launch "$name" "$SERVER_CPUS" env NODE_ENV=production \
+        node --import="$PORTKEY_DIR/localhost-only.mjs" "$PORTKEY_GATEWAY" --port="$REPLY" --headless
+    wait_ready "$name" "$REPLY" /
 }
 
 # expect_answer NAME METHOD PATH BODY PATTERN...: the server answers 200 and every
 # (case-insensitive, extended) PATTERN is in the answer. Guards the figures: a plugin that is
-# silently off or a proxy that answers 502 would make a ratio meaningless.
+# silently off or a proxy that answers 502 would make a ratio meaningless. The request carries
+# SERVER_HEADERS[NAME], as wrk's do.
 expect_answer() {
     local name=$1 method=$2 path=$3 body=$4 answer pattern
     shift 4
-    answer=$(http_request "${SERVER_PORT[$name]}" "$method" "$path" "$body")
+    answer=$(http_request "${SERVER_PORT[$name]}" "$method" "$path" "$body" "${SERVER_HEADERS[$name]-}") || true
     head -n 1 <<<"$answer" | grep -q ' 200 ' ||
         die "$name: $method $path did not answer 200:"$'\n'"$answer"
     for pattern in "$@"; do
         grep -qiE "$pattern" <<<"$answer" || die "$name: $method $path lacks '$pattern':"$'\n'"$answer"
     done
+}
+
+# expect_body NAME PATH FILE: GET PATH answers 200 with exactly FILE's bytes (less a trailing
+# newline) as its body: the peers of a scenario answer the same thing.
+expect_body() {
+    local name=$1 path=$2 answer expected
+    answer=$(http_request "${SERVER_PORT[$name]}" GET "$path" '' "${SERVER_HEADERS[$name]-}") || true
+    expected=$(<"$3")
+    head -n 1 <<<"$answer" | grep -q ' 200 ' || die "$name: GET $path did not answer 200:"$'\n'"$answer"
+    [[ ${answer#*$'\r\n\r\n'} == "$expected" ]] ||
+        die "$name: GET $path does not answer $(basename "$3")'s body:"$'\n'"$answer"
 }
 
 # stop_all: TERM to every server and to a running wrk, KILL after 5 s, reap them all.

@@ -32,13 +32,19 @@ run_rounds() {
     done
 }
 
-# run_wrk SCENARIO TARGET ROUND SECONDS: one wrk run, pinned to the client CPUs; the sample is
-# recorded unless ROUND is "warmup". Runs in the background so that a signal reaches the traps.
+# run_wrk SCENARIO TARGET ROUND SECONDS: one wrk run, pinned to the client CPUs, with the
+# server's SERVER_HEADERS (lib/servers.sh) as -H options; the sample is recorded unless ROUND is
+# "warmup". Runs in the background so that a signal reaches the traps.
 run_wrk() {
     local scenario=$1 target=$2 round=$3 key=$1/$2 out=$WORK/wrk/$1.$2.$3.txt before other
     local -a cmd=(wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$4s" --timeout 5s --latency)
     [[ -n ${TARGET_URL[$key]-} ]] || die "no target '$target' in scenario '$scenario' (add_target first)"
     [[ -n ${TARGET_SCRIPT[$key]} ]] && cmd+=(-s "${TARGET_SCRIPT[$key]}")
+    # The server's own headers (an API key, Portkey's routing), as the probes sent them.
+    local header
+    while IFS= read -r header; do
+        [[ -z $header ]] || cmd+=(-H "$header")
+    done <<<"${SERVER_HEADERS[${TARGET_SERVER[$key]}]-}"
     cmd+=("${TARGET_URL[$key]}")
     [[ -n $CLIENT_CPUS ]] && cmd=(taskset -c "$CLIENT_CPUS" "${cmd[@]}")
     mkdir -p "$WORK/wrk"
