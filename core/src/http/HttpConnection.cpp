@@ -1,9 +1,8 @@
 #include "http/HttpConnection.h"
 #include "http/ChainRunner.h"
 #include "http/LingeringClose.h"
-#include "http/PocoResponseSink.h"
+#include "http/SocketResponseSink.h"
 #include "Poco/Logger.h"
-#include "Poco/Net/HTTPRequestHandler.h"
 #include "Poco/Net/HTTPServerRequestImpl.h"
 #include "Poco/Net/HTTPServerResponseImpl.h"
 #include "Poco/Net/HTTPServerSession.h"
@@ -40,12 +39,11 @@ ProtocolError classify(const Poco::Net::MessageException& e)
 } // namespace
 
 HttpConnection::HttpConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
-                               Poco::Net::HTTPRequestHandlerFactory::Ptr factory, ServerState& state,
-                               HeaderDeadlines& deadlines, ConnectionRegistry& registry)
+                               ServerState& state, HeaderDeadlines& deadlines, ConnectionRegistry& registry)
     : TCPServerConnection(socket),
       params_(std::move(params)),
-      factory_(std::move(factory)),
       state_(state),
+      handler_(state),
       deadlines_(deadlines),
       registry_(registry)
 {
@@ -85,13 +83,12 @@ void HttpConnection::run()
                 throw Poco::Net::MessageException("request head cut at the deadline"); // 408 below
             deadline->release(); // the head is in; the body has its own read timeout
 
-            response.setDate(Poco::Timestamp());
+            // No Date here: SocketResponseSink writes the head itself, with a cached Date.
             response.setVersion(request.getVersion());
             response.setKeepAlive(params_->getKeepAlive() && request.getKeepAlive() && session.canKeepAlive());
-            std::unique_ptr<Poco::Net::HTTPRequestHandler> handler(factory_->createRequestHandler(request));
-            if (request.getExpectContinue() && response.getStatus() == Poco::Net::HTTPResponse::HTTP_OK)
+            if (request.getExpectContinue())
                 response.sendContinue();
-            handler->handleRequest(request, response);
+            handler_.handleRequest(request, response, socket(), clientAddress());
             session.setKeepAlive(params_->getKeepAlive() && response.getKeepAlive() && session.canKeepAlive());
             if (!session.getKeepAlive())
                 break;
@@ -127,16 +124,33 @@ void HttpConnection::answerProtocolError(Poco::Net::HTTPServerSession& session, 
         response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
         response.setKeepAlive(false);
         session.setKeepAlive(false);
-        PocoResponseSink sink(response, false);
+        SocketResponseSink sink(socket(), response, false);
         const std::shared_ptr<const Chain> chain = state_.chain();
         // No request could be parsed: an Exchange with what we know, answered by the core.
-        Exchange exchange("-", "/", {}, {}, socket().peerAddress().toString());
+        Exchange exchange("-", "/", {}, {}, clientAddress());
         ChainRunner(*chain, Poco::Logger::get("portico.core")).answerWithoutRequest(exchange, sink, status, message, code);
+        sink.flush();
     }
     catch (const Poco::Exception& e)
     {
         Poco::Logger::get("portico.core").debug("could not answer a protocol error: " + e.displayText());
     }
+}
+
+const std::string& HttpConnection::clientAddress()
+{
+    if (clientAddress_.empty())
+    {
+        try
+        {
+            clientAddress_ = socket().peerAddress().toString();
+        }
+        catch (const Poco::Exception&)
+        {
+            clientAddress_ = "-"; // the peer is already gone
+        }
+    }
+    return clientAddress_;
 }
 
 void HttpConnection::stop(bool abortCurrent)

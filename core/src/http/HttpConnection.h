@@ -6,9 +6,9 @@
 // a stop that the server can broadcast (drain, shutdown).
 
 #include "http/HeaderDeadlines.h"
+#include "http/RequestHandler.h"
 #include "http/ServerState.h"
 #include "Poco/Mutex.h"
-#include "Poco/Net/HTTPRequestHandlerFactory.h"
 #include "Poco/Net/HTTPServerParams.h"
 #include "Poco/Net/TCPServerConnection.h"
 #include <atomic>
@@ -27,8 +27,7 @@ class HttpConnection : public Poco::Net::TCPServerConnection
 {
 public:
     HttpConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
-                   Poco::Net::HTTPRequestHandlerFactory::Ptr factory, ServerState& state,
-                   HeaderDeadlines& deadlines, ConnectionRegistry& registry);
+                   ServerState& state, HeaderDeadlines& deadlines, ConnectionRegistry& registry);
     ~HttpConnection() override;
 
     void run() override;
@@ -39,9 +38,13 @@ private:
     void answerProtocolError(Poco::Net::HTTPServerSession& session, int status, const std::string& message,
                              const std::string& code);
 
+    /// The peer as "host:port", formatted at the first request (it cannot change).
+    const std::string& clientAddress();
+
     Poco::Net::HTTPServerParams::Ptr params_;
-    Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
     ServerState& state_;
+    RequestHandler handler_;
+    std::string clientAddress_;
     HeaderDeadlines& deadlines_;
     ConnectionRegistry& registry_;
     std::atomic<bool> stopped_{false};

@@ -18,10 +18,9 @@ namespace {
 class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory
 {
 public:
-    ConnectionFactory(Poco::Net::HTTPServerParams::Ptr params, Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
-                      ServerState& state, HeaderDeadlines& deadlines, ConnectionRegistry& registry)
-        : params_(std::move(params)), factory_(std::move(factory)), state_(state), deadlines_(deadlines),
-          registry_(registry)
+    ConnectionFactory(Poco::Net::HTTPServerParams::Ptr params, ServerState& state, HeaderDeadlines& deadlines,
+                      ConnectionRegistry& registry)
+        : params_(std::move(params)), state_(state), deadlines_(deadlines), registry_(registry)
     {
     }
 
@@ -36,12 +35,11 @@ public:
         {
             // Not fatal: the connection works, only slower.
         }
-        return new HttpConnection(connection, params_, factory_, state_, deadlines_, registry_);
+        return new HttpConnection(connection, params_, state_, deadlines_, registry_);
     }
 
 private:
     Poco::Net::HTTPServerParams::Ptr params_;
-    Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
     ServerState& state_;
     HeaderDeadlines& deadlines_;
     ConnectionRegistry& registry_;
@@ -80,7 +78,6 @@ Socket listening(Socket socket, const Poco::Net::SocketAddress& address)
 
 HttpServer::HttpServer(const ServerSettings& settings, ServerState& state)
     : state_(state),
-      handlerFactory_(new RequestHandlerFactory(state)),
       deadlines_(std::make_unique<HeaderDeadlines>(std::chrono::seconds(settings.headerTimeoutSeconds)))
 {
     Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
@@ -97,7 +94,7 @@ HttpServer::HttpServer(const ServerSettings& settings, ServerState& state)
     const int listeners = settings.tls() && settings.plainPort != 0 ? 2 : 1;
     // One extra thread per listener: each TCPServer's dispatcher runs on the same pool.
     pool_ = std::make_unique<Poco::ThreadPool>(2, settings.threads + listeners, 60, settings.threadStackKiB * 1024);
-    auto factory = [&] { return new ConnectionFactory(params, handlerFactory_, state_, *deadlines_, registry_); };
+    auto factory = [&] { return new ConnectionFactory(params, state_, *deadlines_, registry_); };
 
     const Poco::Net::SocketAddress address(settings.host, settings.port);
     if (settings.tls())

@@ -1,13 +1,12 @@
 #pragma once
 // The listening server: one Poco TCPServer per listener (server.listen, HTTPS when TLS is
 // configured, and the optional plain listener beside it), all sharing one thread pool; a
-// connection factory that turns on TCP_NODELAY (each answer is two writes, head and body; Nagle
-// would hold the second for a delayed ACK); and a graceful stop.
+// connection factory that turns on TCP_NODELAY (a stream's events and a large body's second
+// write must not wait for a delayed ACK); and a graceful stop.
 
 #include "config/ServerSettings.h"
 #include "http/HeaderDeadlines.h"
 #include "http/HttpConnection.h"
-#include "http/RequestHandler.h"
 #include "Poco/Net/TCPServer.h"
 #include "Poco/ThreadPool.h"
 #include <memory>
@@ -39,7 +38,6 @@ public:
 
 private:
     ServerState& state_;
-    Poco::Net::HTTPRequestHandlerFactory::Ptr handlerFactory_;
     std::unique_ptr<HeaderDeadlines> deadlines_;
     ConnectionRegistry registry_;
     std::unique_ptr<Poco::ThreadPool> pool_;

@@ -2,7 +2,8 @@
 #include "http/AccessLog.h"
 #include "http/ChainRunner.h"
 #include "http/LingeringClose.h"
-#include "http/PocoResponseSink.h"
+#include "http/HttpDate.h"
+#include "http/SocketResponseSink.h"
 #include "portico/Json.h"
 #include "Poco/Logger.h"
 #include "Poco/Net/HTTPServerRequest.h"
@@ -60,9 +61,35 @@ BodyRead readBody(Poco::Net::HTTPServerRequest& request, long long limit, std::s
     return in.bad() ? BodyRead::Failed : BodyRead::Complete;
 }
 
+/// Lends the connection thread's spare header collection to an answer for its lifetime. A
+/// NameValueCollection is a vector: the spare keeps the capacity its earlier answers grew it to,
+/// so the response-head hooks add their headers without reallocating it from empty each time.
+class RecycledHeaders
+{
+public:
+    explicit RecycledHeaders(Poco::Net::NameValueCollection& headers) : headers_(headers) { headers_.swap(spare()); }
+    ~RecycledHeaders()
+    {
+        headers_.swap(spare());
+        spare().clear(); // keeps the capacity
+    }
+    RecycledHeaders(const RecycledHeaders&) = delete;
+    RecycledHeaders& operator=(const RecycledHeaders&) = delete;
+
+private:
+    static Poco::Net::NameValueCollection& spare()
+    {
+        thread_local Poco::Net::NameValueCollection headers;
+        return headers;
+    }
+
+    Poco::Net::NameValueCollection& headers_;
+};
+
 } // namespace
 
-void RequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response)
+void RequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+                                   Poco::Net::StreamSocket& socket, const std::string& clientAddress)
 {
     ServerState::InFlight inFlight(state_);
     const auto startedAt = std::chrono::steady_clock::now();
@@ -86,6 +113,7 @@ void RequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
         response.setKeepAlive(false);
         response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_BAD_REQUEST);
         response.setContentType("application/json");
+        response.set("Date", httpDateNow());
         const std::string error = openAiErrorBody("Could not read the request body.", "invalid_request_error",
                                                   "invalid_body");
         try
@@ -95,7 +123,7 @@ void RequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
         catch (...)
         {
         }
-        AccessLog::recordUnread(request.getMethod(), request.getURI(), request.clientAddress().toString(), 400,
+        AccessLog::recordUnread(request.getMethod(), request.getURI(), clientAddress, 400,
                                 error.size(), startedAt);
         return;
     }
@@ -103,17 +131,19 @@ void RequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
     if (state_.draining() || read == BodyRead::TooLarge)
         response.setKeepAlive(false); // an unread body poisons the connection; drain closes it
 
+    // The headers are moved, not copied: nothing reads them from the Poco request after this.
     Exchange exchange(request.getMethod(), request.getURI(),
-                      static_cast<const Poco::Net::NameValueCollection&>(request), std::move(body),
-                      request.clientAddress().toString());
+                      std::move(static_cast<Poco::Net::NameValueCollection&>(request)), std::move(body), clientAddress);
     if (read == BodyRead::TooLarge)
     {
         exchange.markBodyTooLarge();
         requestLingeringClose();
     }
-    PocoResponseSink sink(response);
+    const RecycledHeaders recycled(exchange.response().headers);
+    SocketResponseSink sink(socket, response, exchange.method() == Poco::Net::HTTPRequest::HTTP_HEAD);
     const Outcome outcome = ChainRunner(*chain, logger).run(exchange, sink);
     AccessLog::record(exchange, outcome);
+    sink.flush(); // the answer's last bytes, now that the completion hooks have run
 }
 
 } // namespace portico

@@ -1,30 +1,26 @@
 #pragma once
-// The Poco request handler: reads the body (bounded), builds the Exchange and runs the chain.
+// Serves one parsed request: reads the body (bounded), builds the Exchange and runs the chain.
+// Called by HttpConnection on the connection's thread for every request on it.
 
 #include "http/ServerState.h"
-#include "Poco/Net/HTTPRequestHandler.h"
-#include "Poco/Net/HTTPRequestHandlerFactory.h"
+#include "Poco/Net/HTTPServerRequest.h"
+#include "Poco/Net/HTTPServerResponse.h"
+#include "Poco/Net/StreamSocket.h"
+#include <string>
 
 namespace portico {
 
-class RequestHandler : public Poco::Net::HTTPRequestHandler
+class RequestHandler
 {
 public:
     explicit RequestHandler(ServerState& state) : state_(state) {}
-    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override;
 
-private:
-    ServerState& state_;
-};
-
-class RequestHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory
-{
-public:
-    explicit RequestHandlerFactory(ServerState& state) : state_(state) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override
-    {
-        return new RequestHandler(state_);
-    }
+    /// `socket` is the connection's: the answer is written to it directly (SocketResponseSink);
+    /// `response` carries the version and the keep-alive decision back to the connection.
+    /// `clientAddress` is the peer as "host:port", formatted once per connection. The request's
+    /// headers are moved into the Exchange: `request` has none left afterwards.
+    void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+                       Poco::Net::StreamSocket& socket, const std::string& clientAddress);
 
 private:
     ServerState& state_;
