@@ -2,15 +2,35 @@
 
 namespace portico::security {
 
-SecurityPlugin::SecurityPlugin(PluginContext& context) : config_(SecurityConfig::from(context.config())) {}
+namespace {
+
+Poco::Net::NameValueCollection collect(const SecurityConfig& config)
+{
+    Poco::Net::NameValueCollection headers;
+    for (const auto& header : config.headers)
+        headers.add(header.name, header.value);
+    return headers;
+}
+
+} // namespace
+
+SecurityPlugin::SecurityPlugin(PluginContext& context)
+    : config_(SecurityConfig::from(context.config())), prebuilt_(collect(config_))
+{
+}
 
 void SecurityPlugin::onResponseHead(Exchange& exchange)
 {
     auto& headers = exchange.response().headers;
+    if (headers.empty())
+    {
+        headers = prebuilt_;
+        return;
+    }
+    // add(), not set(): the header is known to be absent, and set() would search for it again.
     for (const auto& header : config_.headers)
         if (!headers.has(header.name))
-            headers.set(header.name, header.value);
+            headers.add(header.name, header.value);
 }
 
 } // namespace portico::security
-

@@ -30,11 +30,12 @@ std::uint64_t random64()
     return generator();
 }
 
-void appendHex(std::string& out, std::uint64_t value)
+/// Writes `value` as 16 lowercase hex digits at `out` (no terminator).
+void writeHex(char* out, std::uint64_t value)
 {
-    static const char* hex = "0123456789abcdef";
-    for (int shift = 60; shift >= 0; shift -= 4)
-        out += hex[(value >> shift) & 0xF];
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; --i, value >>= 4)
+        out[i] = hex[value & 0xF];
 }
 
 } // namespace
@@ -66,22 +67,28 @@ std::optional<Traceparent> Traceparent::parse(const std::string& header)
 
 std::string Traceparent::format() const
 {
-    return "00-" + traceId + "-" + parentId + (sampled ? "-01" : "-00");
+    std::string out;
+    out.reserve(3 + traceId.size() + 1 + parentId.size() + 3);
+    out += "00-";
+    out += traceId;
+    out += '-';
+    out += parentId;
+    out += sampled ? "-01" : "-00";
+    return out;
 }
 
 std::string newTraceId()
 {
-    std::string id;
-    id.reserve(32);
     std::uint64_t high = 0, low = 0;
     while (high == 0 && low == 0)
     {
         high = random64();
         low = random64();
     }
-    appendHex(id, high);
-    appendHex(id, low);
-    return id;
+    char id[32];
+    writeHex(id, high);
+    writeHex(id + 16, low);
+    return std::string(id, sizeof id);
 }
 
 std::string newSpanId()
@@ -89,10 +96,9 @@ std::string newSpanId()
     std::uint64_t value = 0;
     while (value == 0)
         value = random64();
-    std::string id;
-    id.reserve(16);
-    appendHex(id, value);
-    return id;
+    char id[16];
+    writeHex(id, value);
+    return std::string(id, sizeof id);
 }
 
 } // namespace portico
