@@ -26,6 +26,20 @@ std::string jsonString(std::string_view text)
     out += '"';
     for (std::size_t i = 0; i < text.size();)
     {
+        // Copy the run of characters that need no escaping in one append (ids, paths, names:
+        // usually the whole value).
+        std::size_t plain = i;
+        while (plain < text.size())
+        {
+            const auto c = static_cast<unsigned char>(text[plain]);
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+                break;
+            ++plain;
+        }
+        out.append(text.data() + i, plain - i);
+        i = plain;
+        if (i == text.size())
+            break;
         const auto c = static_cast<unsigned char>(text[i]);
         if (c < 0x80)
         {
@@ -37,14 +51,9 @@ std::string jsonString(std::string_view text)
             case '\r': out += "\\r"; break;
             case '\t': out += "\\t"; break;
             default:
-                if (c < 0x20)
-                {
-                    out += "\\u00";
-                    out += hex[c >> 4];
-                    out += hex[c & 0xF];
-                }
-                else
-                    out += static_cast<char>(c);
+                out += "\\u00";
+                out += hex[c >> 4];
+                out += hex[c & 0xF];
             }
             ++i;
             continue;
