@@ -14,49 +14,60 @@ HeaderDeadlines::~HeaderDeadlines()
     thread_.join();
 }
 
-HeaderDeadlines::Guard::Guard(HeaderDeadlines& owner, const Poco::Net::StreamSocket& socket) : owner_(owner)
+std::int64_t HeaderDeadlines::nowNs()
 {
-    std::lock_guard<std::mutex> lock(owner_.mutex_);
-    id_ = owner_.nextId_++;
-    owner_.entries_.emplace(id_, Entry{Clock::now() + owner_.timeout_, socket});
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
 
-void HeaderDeadlines::Guard::release()
+HeaderDeadlines::Slot::Slot(HeaderDeadlines& owner, const Poco::Net::StreamSocket& socket)
+    : owner_(owner), socket_(socket)
 {
-    if (!active_)
-        return;
-    active_ = false;
     std::lock_guard<std::mutex> lock(owner_.mutex_);
-    owner_.entries_.erase(id_);
+    owner_.slots_.insert(this);
 }
 
-bool HeaderDeadlines::Guard::expired() const
+HeaderDeadlines::Slot::~Slot()
 {
-    std::lock_guard<std::mutex> lock(owner_.mutex_);
-    const auto it = owner_.entries_.find(id_);
-    return it != owner_.entries_.end() && it->second.expired;
+    std::lock_guard<std::mutex> lock(owner_.mutex_); // the sweeper is not using this slot now
+    owner_.slots_.erase(this);
+}
+
+void HeaderDeadlines::Slot::arm()
+{
+    const std::int64_t deadline =
+        nowNs() + std::chrono::duration_cast<std::chrono::nanoseconds>(owner_.timeout_).count();
+    state_.store(deadline > 0 ? deadline : 1);
+}
+
+bool HeaderDeadlines::Slot::release()
+{
+    return state_.exchange(idle) == expired;
 }
 
 void HeaderDeadlines::run()
 {
-    // Entries are checked a few times per second: the deadline is seconds long, so a quarter
-    // second of slack costs nothing, and one sweep per tick keeps the hot path a map insert.
+    // Slots are checked a few times per second: the deadline is seconds long, so a quarter
+    // second of slack costs nothing.
     const auto tick = std::chrono::milliseconds(250);
     std::unique_lock<std::mutex> lock(mutex_);
     while (!stopping_)
     {
         wake_.wait_for(lock, tick, [this] { return stopping_; });
-        const auto now = Clock::now();
-        for (auto& [id, entry] : entries_)
+        const std::int64_t now = nowNs();
+        for (Slot* slot : slots_)
         {
-            if (entry.expired || entry.deadline > now)
+            std::int64_t deadline = slot->state_.load();
+            if (deadline <= Slot::idle || deadline > now)
                 continue;
-            entry.expired = true;
+            // Only if the connection has not released it in the meantime: then the head is in
+            // and the socket must stay whole.
+            if (!slot->state_.compare_exchange_strong(deadline, Slot::expired))
+                continue;
             expiredCount_++;
             try
             {
                 // Only the read side: the connection can still answer 408 before it closes.
-                entry.socket.shutdownReceive();
+                slot->socket_.shutdownReceive();
             }
             catch (...)
             {

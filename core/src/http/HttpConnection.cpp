@@ -9,7 +9,6 @@
 #include "Poco/Net/NetException.h"
 #include "Poco/String.h"
 #include <memory>
-#include <optional>
 
 namespace portico {
 
@@ -58,18 +57,19 @@ HttpConnection::~HttpConnection()
 void HttpConnection::run()
 {
     Poco::Net::HTTPServerSession session(socket(), params_);
+    HeaderDeadlines::Slot deadline(deadlines_, socket());
     for (bool first = true; !stopped_; first = false)
     {
         // The head deadline starts at accept for the first request (a client that connects and
         // sends nothing is as slow as one that sends a byte a second), and at the first byte of
         // each later request (the keep-alive gap before it has its own timeout).
-        std::optional<HeaderDeadlines::Guard> deadline;
         if (first)
-            deadline.emplace(deadlines_, socket());
+            deadline.arm();
         if (!session.hasMoreRequests())
             break;
-        if (!deadline)
-            deadline.emplace(deadlines_, socket());
+        if (!first)
+            deadline.arm();
+        bool headTimedOut = false;
         try
         {
             Poco::FastMutex::ScopedLock lock(mutex_);
@@ -77,11 +77,12 @@ void HttpConnection::run()
                 break;
             Poco::Net::HTTPServerResponseImpl response(session);
             Poco::Net::HTTPServerRequestImpl request(response, session, params_);
-            // The deadline shuts the read side, and Poco takes that end of input for the end of
-            // the header block: a head cut mid-way parses as a (truncated) request. Not served.
-            if (deadline->expired())
+            // The head is in; the body has its own read timeout. But the deadline shuts the read
+            // side, and Poco takes that end of input for the end of the header block: a head
+            // cut mid-way parses as a (truncated) request. Not served.
+            headTimedOut = deadline.release();
+            if (headTimedOut)
                 throw Poco::Net::MessageException("request head cut at the deadline"); // 408 below
-            deadline->release(); // the head is in; the body has its own read timeout
 
             // No Date here: SocketResponseSink writes the head itself, with a cached Date.
             response.setVersion(request.getVersion());
@@ -95,7 +96,10 @@ void HttpConnection::run()
         }
         catch (const Poco::Net::MessageException& e) // NoMessageException included
         {
-            if (deadline->expired())
+            // A head that failed to parse: was it cut by the deadline?
+            if (!headTimedOut)
+                headTimedOut = deadline.release();
+            if (headTimedOut)
                 answerProtocolError(session, 408, "Timed out reading the request head.", "request_timeout");
             else if (!dynamic_cast<const Poco::Net::NoMessageException*>(&e))
             {
@@ -111,6 +115,7 @@ void HttpConnection::run()
             break;
         }
     }
+    deadline.release(); // a lingering close below must not be cut by a deadline
     if (takeLingeringCloseRequest())
         lingeringClose(socket());
 }
