@@ -19,11 +19,12 @@ TracingPlugin::TracingPlugin(PluginContext& context) : config_(TracingConfig::fr
 
 void TracingPlugin::onRequest(Exchange& exchange)
 {
+    static const std::string traceparentHeader = "traceparent";
     std::string traceId;
     bool sampled = true;
     if (config_.acceptTraceparent)
     {
-        const std::string& incoming = exchange.requestHeader("traceparent");
+        const std::string& incoming = exchange.requestHeader(traceparentHeader);
         if (!incoming.empty())
         {
             if (auto parent = Traceparent::parse(incoming))
@@ -52,8 +53,9 @@ void TracingPlugin::onResponseHead(Exchange& exchange)
     }
     auto& headers = exchange.response().headers;
     headers.set(config_.traceHeader, *traceId);
+    // add(), not set(): it is known to be absent, and set() would search for it again.
     if (!config_.requestIdHeader.empty() && !headers.has(config_.requestIdHeader))
-        headers.set(config_.requestIdHeader, *traceId);
+        headers.add(config_.requestIdHeader, *traceId);
 }
 
 } // namespace portico::tracing
