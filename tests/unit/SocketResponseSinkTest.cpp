@@ -7,9 +7,6 @@
 #include "http/ChainRunner.h"
 #include "http/SocketResponseSink.h"
 #include "Poco/Logger.h"
-#include "Poco/Net/HTTPServerParams.h"
-#include "Poco/Net/HTTPServerResponseImpl.h"
-#include "Poco/Net/HTTPServerSession.h"
 #include "Poco/Net/ServerSocket.h"
 #include "Poco/Net/SocketAddress.h"
 #include "Poco/Net/StreamSocket.h"
@@ -23,7 +20,7 @@ using portico::test::ChainHarness;
 
 namespace {
 
-/// A connected pair of sockets on 127.0.0.1 and the server side's Poco session and response.
+/// A connected pair of sockets on 127.0.0.1, and the server side's version and keep-alive decision.
 struct Connection
 {
     Connection()
@@ -33,14 +30,12 @@ struct Connection
         client.connect(Poco::Net::SocketAddress("127.0.0.1", listener.address().port()));
         server = listener.acceptConnection();
         client.setReceiveTimeout(Poco::Timespan(5, 0));
-        session = std::make_unique<Poco::Net::HTTPServerSession>(server, new Poco::Net::HTTPServerParams);
-        response = std::make_unique<Poco::Net::HTTPServerResponseImpl>(*session);
     }
 
-    void setVersion(const std::string& version, bool keepAlive)
+    void setVersion(const std::string& httpVersion, bool keepAliveNow)
     {
-        response->setVersion(version);
-        response->setKeepAlive(keepAlive);
+        version = httpVersion;
+        keepAlive = keepAliveNow;
     }
 
     /// Reads until `size` bytes arrived or the server side closed.
@@ -68,8 +63,8 @@ struct Connection
     Poco::Net::ServerSocket listener;
     Poco::Net::StreamSocket client;
     Poco::Net::StreamSocket server;
-    std::unique_ptr<Poco::Net::HTTPServerSession> session;
-    std::unique_ptr<Poco::Net::HTTPServerResponseImpl> response;
+    std::string version = "HTTP/1.1";
+    bool keepAlive = true;
 };
 
 std::string headOf(const std::string& wire)
@@ -126,7 +121,7 @@ public:
     portico::Outcome run(Connection& connection, const std::string& method, const std::string& path)
     {
         auto exchange = portico::test::makeExchange(method, path);
-        SocketResponseSink sink(connection.server, *connection.response, method == "HEAD");
+        SocketResponseSink sink(connection.server, connection.version, connection.keepAlive, method == "HEAD");
         return portico::ChainRunner(harness_->chain(), Poco::Logger::get("portico.test")).run(*exchange, sink);
     }
 
@@ -148,7 +143,7 @@ public:
         CPPUNIT_ASSERT(head.find("\r\nX-Answer: yes\r\n") != std::string::npos);
         CPPUNIT_ASSERT(head.find("\r\nContent-Length: 11\r\n") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(std::string("{\"ok\":true}"), wire.substr(head.size()));
-        CPPUNIT_ASSERT(connection.response->getKeepAlive());
+        CPPUNIT_ASSERT(connection.keepAlive);
     }
 
     void testAnswerIsHeldUntilFlush()
@@ -156,7 +151,7 @@ public:
         Connection connection;
         connection.setVersion("HTTP/1.1", true);
         auto exchange = portico::test::makeExchange("GET", "/ok");
-        SocketResponseSink sink(connection.server, *connection.response, false);
+        SocketResponseSink sink(connection.server, connection.version, connection.keepAlive, false);
         portico::ChainRunner(harness_->chain(), Poco::Logger::get("portico.test")).run(*exchange, sink);
         // The completion hooks have run; the request handler flushes after them.
         CPPUNIT_ASSERT(nothingArrives(connection));
@@ -170,7 +165,7 @@ public:
         Connection connection;
         connection.setVersion("HTTP/1.1", true);
         auto exchange = portico::test::makeExchange("GET", "/events");
-        SocketResponseSink sink(connection.server, *connection.response, false);
+        SocketResponseSink sink(connection.server, connection.version, connection.keepAlive, false);
         portico::ChainRunner(harness_->chain(), Poco::Logger::get("portico.test")).run(*exchange, sink);
         std::string wire = connection.read(1);
         while (wire.find("data: 22\n\n\r\n") == std::string::npos)
@@ -219,7 +214,7 @@ public:
         CPPUNIT_ASSERT(head.find("Content-Length") == std::string::npos);
         // The empty write sent nothing (it would have ended the body); one terminator.
         CPPUNIT_ASSERT_EQUAL(std::string("9\r\ndata: 1\n\n\r\na\r\ndata: 22\n\n\r\n0\r\n\r\n"), wire.substr(head.size()));
-        CPPUNIT_ASSERT(connection.response->getKeepAlive());
+        CPPUNIT_ASSERT(connection.keepAlive);
     }
 
     void testStreamThatNeverWrites()
@@ -240,7 +235,7 @@ public:
         const std::string wire = connection.readToEnd();
         CPPUNIT_ASSERT(wire.find("\r\nTransfer-Encoding: chunked\r\n") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(headOf(wire).size(), wire.size()); // no chunks, no terminator
-        CPPUNIT_ASSERT(connection.response->getKeepAlive());
+        CPPUNIT_ASSERT(connection.keepAlive);
     }
 
     void testHttp10StreamClosesTheConnection()
@@ -254,7 +249,7 @@ public:
         CPPUNIT_ASSERT(head.find("\r\nConnection: Close\r\n") != std::string::npos);
         CPPUNIT_ASSERT(head.find("Transfer-Encoding") == std::string::npos);
         CPPUNIT_ASSERT_EQUAL(std::string("data: 1\n\ndata: 22\n\n"), wire.substr(head.size()));
-        CPPUNIT_ASSERT(!connection.response->getKeepAlive());
+        CPPUNIT_ASSERT(!connection.keepAlive);
     }
 
     void testClientGoneMidStream()
@@ -264,7 +259,7 @@ public:
         connection.client.close();
         CPPUNIT_ASSERT(run(connection, "GET", "/endless") == portico::Outcome::ClientGone);
         CPPUNIT_ASSERT_MESSAGE(std::to_string(writes_), writes_ < 10000);
-        CPPUNIT_ASSERT(!connection.response->getKeepAlive());
+        CPPUNIT_ASSERT(!connection.keepAlive);
     }
 
 private:

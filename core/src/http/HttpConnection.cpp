@@ -84,13 +84,14 @@ void HttpConnection::run()
             if (headTimedOut)
                 throw Poco::Net::MessageException("request head cut at the deadline"); // 408 below
 
-            // No Date here: SocketResponseSink writes the head itself, with a cached Date.
+            // The keep-alive decision is a plain bool, not Poco's Connection header: the answer's
+            // head is written by SocketResponseSink, which reads and updates it.
             response.setVersion(request.getVersion());
-            response.setKeepAlive(params_->getKeepAlive() && request.getKeepAlive() && session.canKeepAlive());
+            bool keepAlive = params_->getKeepAlive() && request.getKeepAlive() && session.canKeepAlive();
             if (request.getExpectContinue())
                 response.sendContinue();
-            handler_.handleRequest(request, response, socket(), clientAddress());
-            session.setKeepAlive(params_->getKeepAlive() && response.getKeepAlive() && session.canKeepAlive());
+            handler_.handleRequest(request, response, socket(), clientAddress(), keepAlive);
+            session.setKeepAlive(keepAlive && session.canKeepAlive());
             if (!session.getKeepAlive())
                 break;
         }
@@ -125,11 +126,9 @@ void HttpConnection::answerProtocolError(Poco::Net::HTTPServerSession& session, 
 {
     try
     {
-        Poco::Net::HTTPServerResponseImpl response(session);
-        response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
-        response.setKeepAlive(false);
+        bool keepAlive = false;
         session.setKeepAlive(false);
-        SocketResponseSink sink(socket(), response, false);
+        SocketResponseSink sink(socket(), Poco::Net::HTTPMessage::HTTP_1_1, keepAlive, false);
         const std::shared_ptr<const Chain> chain = state_.chain();
         // No request could be parsed: an Exchange with what we know, answered by the core.
         Exchange exchange("-", "/", {}, {}, clientAddress());

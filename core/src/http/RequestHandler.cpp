@@ -89,7 +89,8 @@ private:
 } // namespace
 
 void RequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-                                   Poco::Net::StreamSocket& socket, const std::string& clientAddress)
+                                   Poco::Net::StreamSocket& socket, const std::string& clientAddress,
+                                   bool& keepAlive)
 {
     ServerState::InFlight inFlight(state_);
     const auto startedAt = std::chrono::steady_clock::now();
@@ -110,6 +111,7 @@ void RequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
     if (read == BodyRead::Failed)
     {
         // The client stopped sending mid-body (or timed out): the connection cannot be reused.
+        keepAlive = false;
         response.setKeepAlive(false);
         response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_BAD_REQUEST);
         response.setContentType("application/json");
@@ -129,7 +131,7 @@ void RequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
     }
 
     if (state_.draining() || read == BodyRead::TooLarge)
-        response.setKeepAlive(false); // an unread body poisons the connection; drain closes it
+        keepAlive = false; // an unread body poisons the connection; drain closes it
 
     // The headers are moved, not copied: nothing reads them from the Poco request after this.
     Exchange exchange(request.getMethod(), request.getURI(),
@@ -140,7 +142,8 @@ void RequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
         requestLingeringClose();
     }
     const RecycledHeaders recycled(exchange.response().headers);
-    SocketResponseSink sink(socket, response, exchange.method() == Poco::Net::HTTPRequest::HTTP_HEAD);
+    SocketResponseSink sink(socket, request.getVersion(), keepAlive,
+                            exchange.method() == Poco::Net::HTTPRequest::HTTP_HEAD);
     const Outcome outcome = ChainRunner(*chain, logger).run(exchange, sink);
     AccessLog::record(exchange, outcome);
     sink.flush(); // the answer's last bytes, now that the completion hooks have run

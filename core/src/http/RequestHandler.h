@@ -15,12 +15,13 @@ class RequestHandler
 public:
     explicit RequestHandler(ServerState& state) : state_(state) {}
 
-    /// `socket` is the connection's: the answer is written to it directly (SocketResponseSink);
-    /// `response` carries the version and the keep-alive decision back to the connection.
+    /// `socket` is the connection's: the answer is written to it directly (SocketResponseSink).
+    /// `response` is only used to answer a body that could not be read. `keepAlive` is the
+    /// connection's decision, set to false here when the connection must close after this answer.
     /// `clientAddress` is the peer as "host:port", formatted once per connection. The request's
     /// headers are moved into the Exchange: `request` has none left afterwards.
     void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-                       Poco::Net::StreamSocket& socket, const std::string& clientAddress);
+                       Poco::Net::StreamSocket& socket, const std::string& clientAddress, bool& keepAlive);
 
 private:
     ServerState& state_;

@@ -1,6 +1,7 @@
 #include "http/SocketResponseSink.h"
 #include "http/HttpDate.h"
 #include "http/ResponseHead.h"
+#include "Poco/Net/HTTPMessage.h"
 #include "Poco/Net/NetException.h"
 #include <algorithm>
 
@@ -32,7 +33,7 @@ void SocketResponseSink::send(const char* data, std::size_t size)
     }
     catch (...)
     {
-        response_.setKeepAlive(false);
+        keepAlive_ = false;
         throw;
     }
 }
@@ -44,7 +45,7 @@ void SocketResponseSink::sendWhole(const Response& response)
     pending_.clear();
     pending_.reserve(512 + (whole ? body.size() : heldTail));
     appendResponseHead(pending_, response,
-                       {response_.getVersion(), response_.getKeepAlive(), BodyFraming::ContentLength,
+                       {version_, keepAlive_, BodyFraming::ContentLength,
                         response.body.size(), httpDateNow()});
     if (whole)
     {
@@ -61,16 +62,16 @@ bool SocketResponseSink::beginStream(const Response& response)
     BodyFraming framing = BodyFraming::Chunked;
     if (headRequest_)
         mode_ = StreamMode::HeadOnly;
-    else if (response_.getVersion() == Poco::Net::HTTPMessage::HTTP_1_0)
+    else if (version_ == Poco::Net::HTTPMessage::HTTP_1_0)
     {
         mode_ = StreamMode::UntilClose;
         framing = BodyFraming::UntilClose;
-        response_.setKeepAlive(false); // the end of the body is the end of the connection
+        keepAlive_ = false; // the end of the body is the end of the connection
     }
     else
         mode_ = StreamMode::Chunked;
     buffer_.clear();
-    ResponseHeadSpec spec{response_.getVersion(), response_.getKeepAlive(), framing, 0, httpDateNow()};
+    ResponseHeadSpec spec{version_, keepAlive_, framing, 0, httpDateNow()};
     spec.stream = true;
     appendResponseHead(buffer_, response, spec);
     try

@@ -1,9 +1,9 @@
 #pragma once
 // Puts an Exchange's answer on the wire: the head is serialised by appendResponseHead() and
 // written straight to the connection's socket, together with the body when it is small, so a
-// buffered answer is one send. Poco's HTTPServerResponse is not used to send (it would copy every
-// header into its own collection and format it through an ostream); it only carries what the
-// connection loop reads back after the request: the HTTP version and the keep-alive decision.
+// buffered answer is one send. Poco's HTTPServerResponse is not used (it would copy every header
+// into its own collection and format it through an ostream). The keep-alive decision is a plain
+// bool that the connection loop owns and reads back after the request.
 //
 // The last bytes of an answer (a buffered answer's tail, a stream's terminating chunk) are held
 // back until flush(), which the request handler calls after the completion hooks have run: a
@@ -17,7 +17,6 @@
 // closes after it.
 
 #include "portico/Exchange.h"
-#include "Poco/Net/HTTPServerResponse.h"
 #include "Poco/Net/StreamSocket.h"
 #include <string>
 
@@ -26,10 +25,13 @@ namespace portico {
 class SocketResponseSink : public ResponseSink
 {
 public:
-    /// `headRequest`: the request was HEAD, so no body is sent. `response` supplies the version
-    /// and keep-alive decision and is told when the connection must close.
-    SocketResponseSink(Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerResponse& response, bool headRequest)
-        : socket_(socket), response_(response), headRequest_(headRequest)
+    /// `version` is the request's ("HTTP/1.1", "HTTP/1.0"; it must outlive the sink).
+    /// `keepAlive` is the connection's decision: it is announced in the head, and set to false
+    /// when the connection must close (a failed send, an HTTP/1.0 stream).
+    /// `headRequest`: the request was HEAD, so no body is sent.
+    SocketResponseSink(Poco::Net::StreamSocket& socket, const std::string& version, bool& keepAlive,
+                       bool headRequest)
+        : socket_(socket), version_(version), keepAlive_(keepAlive), headRequest_(headRequest)
     {
     }
     /// Flushes what is still held back; never throws.
@@ -58,7 +60,8 @@ private:
     void send(const char* data, std::size_t size);
 
     Poco::Net::StreamSocket& socket_;
-    Poco::Net::HTTPServerResponse& response_;
+    const std::string& version_;
+    bool& keepAlive_;
     const bool headRequest_;
     StreamMode mode_ = StreamMode::None;
     std::string buffer_;  ///< the bytes being put together for one send
