@@ -1,18 +1,14 @@
 #include "http/ResponseHead.h"
+#include "Poco/Bugcheck.h"
 #include "Poco/Net/HTTPResponse.h"
 #include <charconv>
+#include <cstring>
+#include <string_view>
 #include <strings.h>
 
 namespace portico {
 
 namespace {
-
-void appendNumber(std::string& out, std::uint64_t value)
-{
-    char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-    out.append(digits, static_cast<std::size_t>(end - digits));
-}
 
 bool equalsIgnoringCase(const std::string& name, const char* literal, std::size_t length)
 {
@@ -37,53 +33,98 @@ bool isFramingHeader(const std::string& name)
     }
 }
 
-void appendHeader(std::string& out, const std::string& name, const std::string& value)
+/// Writes into a buffer that was sized beforehand: the head is measured first, then copied in
+/// with memcpy, instead of growing the string by a few bytes a dozen times.
+class HeadWriter
 {
-    out += name;
-    out += ": ";
-    out += value;
-    out += "\r\n";
-}
+public:
+    explicit HeadWriter(char* at) : at_(at) {}
+    void put(std::string_view text)
+    {
+        std::memcpy(at_, text.data(), text.size());
+        at_ += text.size();
+    }
+    void header(std::string_view name, std::string_view value)
+    {
+        put(name);
+        put(": ");
+        put(value);
+        put("\r\n");
+    }
+    char* position() const { return at_; }
+
+private:
+    char* at_;
+};
+
+constexpr std::string_view keepAliveLine = "\r\nConnection: Keep-Alive\r\n";
+constexpr std::string_view closeLine = "\r\nConnection: Close\r\n";
+constexpr std::string_view noCacheLine = "Cache-Control: no-cache\r\n";
+constexpr std::string_view noBufferingLine = "X-Accel-Buffering: no\r\n";
+constexpr std::string_view chunkedLine = "Transfer-Encoding: chunked\r\n";
 
 } // namespace
 
 void appendResponseHead(std::string& out, const Response& response, const ResponseHeadSpec& spec)
 {
     const auto status = static_cast<Poco::Net::HTTPResponse::HTTPStatus>(response.status);
-    out += spec.version;
-    out += ' ';
-    appendNumber(out, static_cast<std::uint64_t>(response.status));
-    out += ' ';
-    out += Poco::Net::HTTPResponse::getReasonForStatus(status);
-    out += "\r\nDate: ";
-    out += spec.date;
-    out += spec.keepAlive ? "\r\nConnection: Keep-Alive\r\n" : "\r\nConnection: Close\r\n";
+    const std::string& reason = Poco::Net::HTTPResponse::getReasonForStatus(status);
+    char statusDigits[24];
+    const std::size_t statusLength = static_cast<std::size_t>(
+        std::to_chars(statusDigits, statusDigits + sizeof statusDigits, response.status).ptr - statusDigits);
+    char lengthDigits[24];
+    const std::size_t lengthLength = static_cast<std::size_t>(
+        std::to_chars(lengthDigits, lengthDigits + sizeof lengthDigits, spec.contentLength).ptr - lengthDigits);
+    const bool noCache = spec.stream && !response.headers.has("Cache-Control");
+    const bool noBuffering = spec.stream && !response.headers.has("X-Accel-Buffering");
+    const std::string_view connection = spec.keepAlive ? keepAliveLine : closeLine;
+
+    // Measure.
+    std::size_t size = spec.version.size() + 1 + statusLength + 1 + reason.size() + 8 /* "\r\nDate: " */ +
+                       spec.date.size() + connection.size();
     if (!response.contentType.empty())
-        appendHeader(out, "Content-Type", response.contentType);
+        size += 14 /* "Content-Type: " */ + response.contentType.size() + 2;
     for (const auto& [name, value] : response.headers)
         if (!isFramingHeader(name))
-            appendHeader(out, name, value);
-    if (spec.stream)
+            size += name.size() + 2 + value.size() + 2;
+    size += (noCache ? noCacheLine.size() : 0) + (noBuffering ? noBufferingLine.size() : 0);
+    if (spec.framing == BodyFraming::ContentLength)
+        size += 16 /* "Content-Length: " */ + lengthLength + 2;
+    else if (spec.framing == BodyFraming::Chunked)
+        size += chunkedLine.size();
+    size += 2;
+
+    // Copy.
+    const std::size_t start = out.size();
+    out.resize(start + size);
+    HeadWriter writer(out.data() + start);
+    writer.put(spec.version);
+    writer.put(" ");
+    writer.put({statusDigits, statusLength});
+    writer.put(" ");
+    writer.put(reason);
+    writer.put("\r\nDate: ");
+    writer.put(spec.date);
+    writer.put(connection);
+    if (!response.contentType.empty())
+        writer.header("Content-Type", response.contentType);
+    for (const auto& [name, value] : response.headers)
+        if (!isFramingHeader(name))
+            writer.header(name, value);
+    if (noCache)
+        writer.put(noCacheLine);
+    if (noBuffering)
+        writer.put(noBufferingLine);
+    if (spec.framing == BodyFraming::ContentLength)
     {
-        if (!response.headers.has("Cache-Control"))
-            out += "Cache-Control: no-cache\r\n";
-        if (!response.headers.has("X-Accel-Buffering"))
-            out += "X-Accel-Buffering: no\r\n";
+        writer.put("Content-Length: ");
+        writer.put({lengthDigits, lengthLength});
+        writer.put("\r\n");
     }
-    switch (spec.framing)
-    {
-    case BodyFraming::ContentLength:
-        out += "Content-Length: ";
-        appendNumber(out, spec.contentLength);
-        out += "\r\n";
-        break;
-    case BodyFraming::Chunked:
-        out += "Transfer-Encoding: chunked\r\n";
-        break;
-    case BodyFraming::UntilClose:
-        break;
-    }
-    out += "\r\n";
+    else if (spec.framing == BodyFraming::Chunked)
+        writer.put(chunkedLine);
+    writer.put("\r\n");
+    poco_assert(writer.position() == out.data() + out.size());
 }
 
 void appendChunkSize(std::string& out, std::size_t size)
