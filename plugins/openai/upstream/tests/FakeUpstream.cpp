@@ -6,25 +6,94 @@
 #include "Poco/Net/NetException.h"
 #include "Poco/StreamCopier.h"
 #include <chrono>
+#include <condition_variable>
 
 namespace portico::openai::test {
+
+class FakeUpstream::Gate
+{
+public:
+    /// False once closed: the FakeUpstream is going away, the handler must not touch it.
+    bool enter()
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (closed_)
+            return false;
+        ++inside_;
+        return true;
+    }
+
+    void leave()
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        --inside_;
+        changed_.notify_all();
+    }
+
+    /// Turns every later handler away and wakes those sleeping in sleepFor().
+    void close()
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        closed_ = true;
+        changed_.notify_all();
+    }
+
+    void waitUntilEmpty()
+    {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [this] { return inside_ == 0; });
+    }
+
+    /// Sleeps `ms`; false (early) when closed meanwhile.
+    bool sleepFor(int ms)
+    {
+        std::unique_lock<std::mutex> lock(mutex_);
+        return !changed_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return closed_; });
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool closed_ = false;
+    int inside_ = 0;
+};
 
 class FakeUpstream::Factory : public Poco::Net::HTTPRequestHandlerFactory
 {
 public:
-    explicit Factory(FakeUpstream& owner) : owner_(owner) {}
+    explicit Factory(FakeUpstream& owner) : owner_(owner), gate_(owner.gate_) {}
 
     Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override
     {
-        return new Handler(owner_);
+        return new Handler(owner_, gate_);
     }
 
 private:
     class Handler : public Poco::Net::HTTPRequestHandler
     {
     public:
-        explicit Handler(FakeUpstream& owner) : owner_(owner) {}
+        Handler(FakeUpstream& owner, std::shared_ptr<Gate> gate) : owner_(owner), gate_(std::move(gate)) {}
         void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override
+        {
+            // owner_ may be destroyed already (this connection raced the destructor): only the
+            // gate, which this handler co-owns, says whether it is still there.
+            if (!gate_->enter())
+            {
+                response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE);
+                response.setKeepAlive(false);
+                response.send();
+                return;
+            }
+            struct Leave
+            {
+                Gate& gate;
+                ~Leave() { gate.leave(); }
+            } leave{*gate_};
+            serve(request, response);
+        }
+
+    private:
+        void serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response)
         {
             SeenRequest seen;
             seen.method = request.getMethod();
@@ -37,14 +106,16 @@ private:
             owner_.handler_(seen, response);
         }
 
-    private:
         FakeUpstream& owner_;
+        std::shared_ptr<Gate> gate_;
     };
 
     FakeUpstream& owner_;
+    std::shared_ptr<Gate> gate_;
 };
 
-FakeUpstream::FakeUpstream(Handler handler, unsigned short port, int keepAliveMs) : handler_(std::move(handler))
+FakeUpstream::FakeUpstream(Handler handler, unsigned short port, int keepAliveMs)
+    : handler_(std::move(handler)), gate_(std::make_shared<Gate>())
 {
     Poco::Net::ServerSocket socket;
     socket.bind(Poco::Net::SocketAddress("127.0.0.1", port), true);
@@ -52,7 +123,8 @@ FakeUpstream::FakeUpstream(Handler handler, unsigned short port, int keepAliveMs
     start(socket, keepAliveMs);
 }
 
-FakeUpstream::FakeUpstream(Handler handler, const Poco::Net::ServerSocket& socket) : handler_(std::move(handler))
+FakeUpstream::FakeUpstream(Handler handler, const Poco::Net::ServerSocket& socket)
+    : handler_(std::move(handler)), gate_(std::make_shared<Gate>())
 {
     start(socket, 10000);
 }
@@ -72,7 +144,12 @@ void FakeUpstream::start(const Poco::Net::ServerSocket& socket, int keepAliveMs)
 
 FakeUpstream::~FakeUpstream()
 {
+    // Close the gate first (no new handler gets in; sendEvents() stops sleeping), then abort
+    // the connections (a handler blocked on its socket returns), then wait for the handlers
+    // inside: only then may the handler, the recorded requests and the test's locals go.
+    gate_->close();
     server_->stopAll(true);
+    gate_->waitUntilEmpty();
 }
 
 std::string FakeUpstream::url() const
@@ -117,8 +194,8 @@ void FakeUpstream::sendEvents(Poco::Net::HTTPServerResponse& response, const std
     out.flush();
     for (std::size_t i = 0; i < events.size(); ++i)
     {
-        if (i > 0 && delayMs > 0)
-            std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
+        if (i > 0 && delayMs > 0 && !gate_->sleepFor(delayMs))
+            return; // the FakeUpstream is being destroyed
         out << events[i];
         out.flush();
         if (!out.good())

@@ -1,7 +1,11 @@
 #pragma once
 // In-process upstreams for the proxy's tests, on 127.0.0.1:
 // - FakeUpstream: a Poco HTTPServer whose answers a test scripts with a lambda; it records every
-//   request (headers, body, the client's address so connection reuse is visible).
+//   request (headers, body, the client's address so connection reuse is visible). Its destructor
+//   returns only when no handler runs any more: Poco's HTTPServer::stopAll() aborts the
+//   connections but does not wait for their threads, and a handler (or the test's lambda, which
+//   captures the test's locals) still running after the FakeUpstream is gone would write to
+//   freed memory.
 // - ScriptedServer: a raw TCP server whose every connection a test scripts byte by byte (for
 //   what a well-behaved HTTP server never does, such as closing a keep-alive connection right
 //   after a request came in).
@@ -57,7 +61,8 @@ public:
     std::vector<std::chrono::steady_clock::time_point> sentAt() const;
 
     /// Streams `events` (each a whole SSE event) as a chunked text/event-stream, `delayMs`
-    /// apart; stops and records it when the reader went away.
+    /// apart; stops and records it when the reader went away. Stops early, without waiting out
+    /// the delay, when the FakeUpstream is being destroyed.
     void sendEvents(Poco::Net::HTTPServerResponse& response, const std::vector<std::string>& events, int delayMs);
     /// Answers a JSON body with `status`.
     static void sendJson(Poco::Net::HTTPServerResponse& response, int status, const std::string& body);
@@ -67,10 +72,14 @@ public:
 
 private:
     class Factory;
+    class Gate;
     void record(SeenRequest request);
     void start(const Poco::Net::ServerSocket& socket, int keepAliveMs);
 
     Handler handler_;
+    /// Admits handlers while the FakeUpstream lives and counts those inside; shared with them,
+    /// so that a handler Poco starts after the destructor can still ask it (and be turned away).
+    std::shared_ptr<Gate> gate_;
     unsigned short port_ = 0;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
     mutable std::mutex mutex_;
