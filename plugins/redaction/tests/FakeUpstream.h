@@ -1,7 +1,9 @@
 #pragma once
 // A stand-in OpenAI upstream on 127.0.0.1 for the redaction integration test: answers
 // POST <base>/chat/completions with a fixed completion and remembers the Authorization header
-// it was sent (the upstream key porticod proxies with).
+// it was sent (the upstream key porticod proxies with). What the handlers write lives in a
+// shared Seen they co-own: Poco's HTTPServer::stopAll() does not wait for handler threads, so
+// one still running after the FakeUpstream is gone must not write into it.
 
 #include "Poco/Net/HTTPRequestHandler.h"
 #include "Poco/Net/HTTPRequestHandlerFactory.h"
@@ -25,7 +27,7 @@ public:
         port_ = socket.address().port();
         auto* params = new Poco::Net::HTTPServerParams;
         params->setMaxThreads(4);
-        server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
+        server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(seen_), socket, params);
         server_->start();
     }
     ~FakeUpstream() { server_->stopAll(true); }
@@ -33,22 +35,28 @@ public:
     unsigned short port() const { return port_; }
     std::string lastAuthorization() const
     {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return authorization_;
+        std::lock_guard<std::mutex> lock(seen_->mutex);
+        return seen_->authorization;
     }
 
 private:
+    struct Seen
+    {
+        std::mutex mutex;
+        std::string authorization;
+    };
+
     class Handler : public Poco::Net::HTTPRequestHandler
     {
     public:
-        explicit Handler(FakeUpstream& owner) : owner_(owner) {}
+        explicit Handler(std::shared_ptr<Seen> seen) : seen_(std::move(seen)) {}
         void handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) override
         {
             std::string body;
             Poco::StreamCopier::copyToString(request.stream(), body);
             {
-                std::lock_guard<std::mutex> lock(owner_.mutex_);
-                owner_.authorization_ = request.get("Authorization", "");
+                std::lock_guard<std::mutex> lock(seen_->mutex);
+                seen_->authorization = request.get("Authorization", "");
             }
             const std::string answer =
                 "{\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion\",\"created\":1700000000,"
@@ -60,26 +68,25 @@ private:
         }
 
     private:
-        FakeUpstream& owner_;
+        std::shared_ptr<Seen> seen_;
     };
 
     class Factory : public Poco::Net::HTTPRequestHandlerFactory
     {
     public:
-        explicit Factory(FakeUpstream& owner) : owner_(owner) {}
+        explicit Factory(std::shared_ptr<Seen> seen) : seen_(std::move(seen)) {}
         Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override
         {
-            return new Handler(owner_);
+            return new Handler(seen_);
         }
 
     private:
-        FakeUpstream& owner_;
+        std::shared_ptr<Seen> seen_;
     };
 
+    std::shared_ptr<Seen> seen_ = std::make_shared<Seen>();
     unsigned short port_ = 0;
     std::unique_ptr<Poco::Net::HTTPServer> server_;
-    mutable std::mutex mutex_;
-    std::string authorization_;
 };
 
 } // namespace portico::redaction::test
