@@ -9,8 +9,11 @@
 #   scripts/dev.sh bench     build, then run the benchmarks (tests/bench/run.sh)
 #   scripts/dev.sh package   build, then make the .deb and the .rpm (CPack) in <build>/packages
 #   scripts/dev.sh openapi   build, then regenerate docs/openapi/portico.json from config/portico.ini
-#   scripts/dev.sh sanitize  ASan+UBSan build running the whole suite, then a TSan build running
-#                            the concurrency tests (ctest -L concurrency); prints each one's time
+#   scripts/dev.sh sanitize  ASan+UBSan build running the whole suite (but the fuzz and bench
+#                            labels), then a TSan build running the concurrency tests (ctest -L
+#                            concurrency); any sanitizer report fails it; prints each one's time
+#   scripts/dev.sh ci        what CI runs (.ci/run): test (fuzz entries included; skipping them
+#                            fails CI), then sanitize; both always run, either failing fails CI
 #   scripts/dev.sh fuzz      clang libFuzzer build (tests/fuzz), each harness FUZZ_SECONDS (300)
 #   scripts/dev.sh soak      build, then the soak for SOAK_SECONDS (300) (tests/soak/README.md)
 #
@@ -161,6 +164,28 @@ cmd_sanitize() {
   return "$status"
 }
 
+# CI: each part in a process of its own (so that set -e holds inside it), the second run even
+# when the first failed, so that one CI run reports both. The normal suite holds the short
+# libFuzzer runs (ctest label fuzz); they skip (exit 77) without clang, which CI must not
+# accept, so a skipped fuzz entry fails it.
+cmd_ci() {
+  local started test_seconds sanitize_seconds status=0
+  local test_log="$BUILD_DIR/ci-test.log"
+  mkdir -p "$BUILD_DIR"
+  started=$(date +%s)
+  "$ROOT/scripts/dev.sh" test 2>&1 | tee "$test_log" || status=1
+  if grep -E '^[[:space:]]*[0-9]+ - fuzz_[a-z_]+ \(Skipped\)' "$test_log" >&2; then
+    log "ci: fuzz entries were skipped (clang or libFuzzer missing): CI requires them"
+    status=1
+  fi
+  test_seconds=$(($(date +%s) - started))
+  started=$(date +%s)
+  "$ROOT/scripts/dev.sh" sanitize || status=1
+  sanitize_seconds=$(($(date +%s) - started))
+  log "ci: test (build + whole suite with fuzz): ${test_seconds}s; sanitize: ${sanitize_seconds}s; $([[ $status -eq 0 ]] && echo passed || echo FAILED)"
+  return "$status"
+}
+
 cmd_fuzz() {
   cmd_deps
   "$ROOT/tests/fuzz/run.sh" all "${FUZZ_BUILD_DIR:-$BUILD_DIR/fuzz-clang}" "${FUZZ_SECONDS:-300}"
@@ -184,7 +209,7 @@ cmd_openapi() {
 }
 
 usage() {
-  sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
   exit "${1:-0}"
 }
 
@@ -197,6 +222,7 @@ case "${1:-}" in
   package) cmd_package ;;
   openapi) cmd_openapi ;;
   sanitize) cmd_sanitize ;;
+  ci) cmd_ci ;;
   fuzz) cmd_fuzz ;;
   soak) cmd_soak ;;
   -h|--help|help) usage 0 ;;
