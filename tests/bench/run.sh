@@ -5,10 +5,12 @@
 #
 # <build-dir>: a configured and built Portico build tree. The harness installs it into
 # <build-dir>/stage (cmake --install) and runs the staged porticod and plugins, plus
-# <build-dir>/tests/bench/portico_bare_poco. Scenarios (default: all, in this order): healthz models proxy.
+# <build-dir>/tests/bench/portico_bare_poco and portico_loadgen. Scenarios (default: all, in this
+# order): healthz models proxy latency streams.
 # Knobs (environment): BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONNECTIONS,
 # BENCH_WRK_THREADS, BENCH_PIN, BENCH_SERVER_CPUS, BENCH_CLIENT_CPUS, BENCH_QUICK, BENCH_STRICT,
-# BENCH_RESULTS_DIR, BENCH_SKIP_INSTALL, BENCH_KEEP_WORK, BENCH_ACCESS_LOG, BENCH_QUIET_WAIT.
+# BENCH_RESULTS_DIR, BENCH_SKIP_INSTALL, BENCH_KEEP_WORK, BENCH_ACCESS_LOG, BENCH_QUIET_WAIT,
+# BENCH_LATENCY_*, BENCH_STREAM* (README.md).
 # The table goes to stdout, progress to stderr, the JSON to $BENCH_RESULTS_DIR/<timestamp>.json.
 # Exit: 0; 1 when a server failed or answered errors (BENCH_STRICT=1: or missed a target); 2 usage.
 set -euo pipefail
@@ -16,7 +18,7 @@ export LC_ALL=C
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
-    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 [[ -d $1 ]] || { echo "bench: build directory '$1' does not exist" >&2; exit 2; }
@@ -24,7 +26,7 @@ BUILD=$(cd "$1" && pwd)
 shift
 STAGE=$BUILD/stage
 SCENARIOS=("$@")
-((${#SCENARIOS[@]})) || SCENARIOS=(healthz models proxy)
+((${#SCENARIOS[@]})) || SCENARIOS=(healthz models proxy latency streams)
 
 # Quick mode (CI smoke, ctest bench_smoke): proves every server answers, measures nothing.
 if [[ ${BENCH_QUICK-0} == 1 ]]; then
@@ -59,6 +61,8 @@ source "$BENCH_DIR/lib/servers.sh"
 source "$BENCH_DIR/lib/nginx.sh"
 # shellcheck source=lib/wrk.sh
 source "$BENCH_DIR/lib/wrk.sh"
+# shellcheck source=lib/loadgen.sh
+source "$BENCH_DIR/lib/loadgen.sh"
 # shellcheck source=lib/report.sh
 source "$BENCH_DIR/lib/report.sh"
 # Every scenarios/<name>.sh defines scenario_<name>.
@@ -73,6 +77,13 @@ command -v wrk >/dev/null || die "wrk is not installed (apt-get install wrk)"
 for scenario in "${SCENARIOS[@]}"; do
     declare -F "scenario_$scenario" >/dev/null || die "unknown scenario '$scenario' (have: $(declare -F | sed -n 's/.*scenario_//p' | tr '\n' ' '))"
 done
+
+# Thousands of held streams need thousands of descriptors in porticod and in the load generator
+# (which inherit this shell's limit): as porticod's systemd unit does (LimitNOFILE=65536), raise
+# the soft limit, up to the hard one.
+NOFILE_HARD=$(ulimit -Hn)
+if [[ $NOFILE_HARD == unlimited ]] || ((NOFILE_HARD > 65536)); then NOFILE_HARD=65536; fi
+(($(ulimit -n) >= NOFILE_HARD)) || ulimit -n "$NOFILE_HARD"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/portico-bench.XXXXXX")
 chmod 755 "$WORK" # nginx workers may run as another user
@@ -109,6 +120,7 @@ for scenario in "${SCENARIOS[@]}"; do
 done
 
 summarise
+summarise_latency
 evaluate
 mkdir -p "$RESULTS_DIR"
 JSON=$RESULTS_DIR/$(date -u +%Y%m%dT%H%M%SZ).json

@@ -58,7 +58,9 @@ bool HeldStream::onReady(int modes, Clock::time_point now)
         socket_.setNoDelay(true);
         phase_ = Phase::Sending;
     }
-    if (phase_ == Phase::Sending && (modes & Poco::Net::PollSet::POLL_WRITE))
+    // An error on the socket makes send() or receive() fail and end the stream; waiting for
+    // another mode would spin, the poll set reporting the error again and again.
+    if (phase_ == Phase::Sending && (modes & (Poco::Net::PollSet::POLL_WRITE | Poco::Net::PollSet::POLL_ERROR)))
         send();
     else if (phase_ == Phase::Receiving)
         receive();
