@@ -6,7 +6,7 @@
 # server.threads must exceed the stream count; the stack size is BENCH_STREAM_STACK_KIB
 # (server.thread_stack_kib; README.md says why 256).
 
-SERVERS[porticod-streams]="start_porticod_streams"
+SERVERS["porticod-streams"]="start_porticod_streams"
 
 if [[ ${BENCH_QUICK-0} == 1 ]]; then
     STREAMS_COUNT=${BENCH_STREAMS:-50} STREAMS_HOLD=${BENCH_STREAM_HOLD:-2}
