@@ -1,6 +1,7 @@
 #include "OpenAiPlugin.h"
 #include "JsonBody.h"
 #include "RequestError.h"
+#include "RequestPeek.h"
 #include "portico/Attributes.h"
 #include "Poco/NumberParser.h"
 
@@ -59,21 +60,18 @@ void OpenAiPlugin::handlePost(Exchange& exchange, Endpoint endpoint)
 {
     try
     {
-        const auto body = parseJsonObject(exchange.body(), static_cast<std::size_t>(config_.maxJsonDepth));
+        const auto maxDepth = static_cast<std::size_t>(config_.maxJsonDepth);
+        // Bound for an upstream, the body is relayed unchanged and the upstream validates the
+        // rest: "model" and "stream" are all we need, read without building a JSON tree.
+        if (auto peek = peekRequest(exchange.body(), maxDepth); peek && catalog_.upstream(peek->model))
+            return forwardUpstream(exchange, endpoint, peek->model, peek->stream);
+        const auto body = parseJsonObject(exchange.body(), maxDepth);
         const std::string model = FieldReader(*body).requiredString("model");
         if (catalog_.upstream(model))
         {
-            exchange.set(attr::Model, model);
-            // The upstream validates the rest; only the stream flag matters here.
             const bool stream = body->has("stream") && body->get("stream").isBoolean() &&
                                 body->get("stream").extract<bool>();
-            if (stream)
-                exchange.set(awaitingFirstToken, "1");
-            const char* apiPath = endpoint == Endpoint::Embeddings ? "/embeddings"
-                                  : endpoint == Endpoint::Responses ? "/responses"
-                                                                    : "/chat/completions";
-            upstreams_.forward(exchange, model, apiPath, stream);
-            return;
+            return forwardUpstream(exchange, endpoint, model, stream);
         }
         handleLocally(exchange, endpoint, model, *body);
     }
@@ -86,6 +84,17 @@ void OpenAiPlugin::handlePost(Exchange& exchange, Endpoint endpoint)
             exchange.resetAnswer();
         error.respond(exchange);
     }
+}
+
+void OpenAiPlugin::forwardUpstream(Exchange& exchange, Endpoint endpoint, const std::string& model, bool stream)
+{
+    exchange.set(attr::Model, model);
+    if (stream)
+        exchange.set(awaitingFirstToken, "1");
+    const char* apiPath = endpoint == Endpoint::Embeddings  ? "/embeddings"
+                          : endpoint == Endpoint::Responses ? "/responses"
+                                                            : "/chat/completions";
+    upstreams_.forward(exchange, model, apiPath, stream);
 }
 
 void OpenAiPlugin::handleLocally(Exchange& exchange, Endpoint endpoint, const std::string& model,

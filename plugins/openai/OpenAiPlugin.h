@@ -41,6 +41,7 @@ private:
     };
 
     void handlePost(Exchange& exchange, Endpoint endpoint);
+    void forwardUpstream(Exchange& exchange, Endpoint endpoint, const std::string& model, bool stream);
     void handleLocally(Exchange& exchange, Endpoint endpoint, const std::string& model,
                        const Poco::JSON::Object& body);
 

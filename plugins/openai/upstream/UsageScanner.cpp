@@ -1,4 +1,5 @@
 #include "UsageScanner.h"
+#include "JsonObjectScanner.h"
 #include "Poco/JSON/Object.h"
 #include "Poco/JSON/Parser.h"
 #include <string>
@@ -49,8 +50,68 @@ std::optional<long long> integer(const Poco::JSON::Object& object, const char* n
     return value.convert<long long>();
 }
 
+/// What the scanner can tell of one count: a plain integer, certainly no number (a string,
+/// null, an object or array: `integer` above says "absent" to these), or something only Poco's
+/// conversion can settle (a fraction, an exponent, a long literal, and true/false, which a
+/// Dynamic::Var calls numeric).
+enum class Count
+{
+    Integer,
+    Absent,
+    Unsure
+};
+
+Count classify(std::string_view value, long long& number)
+{
+    if (JsonObjectScanner::integer(value, number))
+        return Count::Integer;
+    const char first = value.empty() ? '\0' : value.front();
+    return first == '"' || first == 'n' || first == '{' || first == '[' ? Count::Absent : Count::Unsure;
+}
+
+/// parseUsageObject without a JSON tree, for a usage object the scanner accepts whole; nothing
+/// in `unsure` when only the full parse can decide.
+std::optional<Usage> scanUsageObject(std::string_view text, bool& unsure)
+{
+    JsonObjectScanner scanner(text, 64);
+    JsonMember member;
+    std::string_view found[4]; // input_tokens, output_tokens, prompt_tokens, completion_tokens
+    static constexpr std::string_view names[4] = {"input_tokens", "output_tokens", "prompt_tokens",
+                                                  "completion_tokens"};
+    while (scanner.next(member))
+    {
+        if (member.keyEscaped)
+            return unsure = true, std::nullopt;
+        for (int i = 0; i < 4; ++i)
+            if (member.key == names[i])
+            {
+                if (!found[i].empty())
+                    return unsure = true, std::nullopt; // twice: the full parser picks
+                found[i] = member.value;
+            }
+    }
+    if (!scanner.ok())
+        return unsure = true, std::nullopt;
+    long long counts[4] = {};
+    Count kinds[4];
+    for (int i = 0; i < 4; ++i)
+    {
+        kinds[i] = found[i].empty() ? Count::Absent : classify(found[i], counts[i]);
+        if (kinds[i] == Count::Unsure)
+            return unsure = true, std::nullopt;
+    }
+    if (kinds[0] == Count::Integer)
+        return Usage{counts[0], kinds[1] == Count::Integer ? counts[1] : 0};
+    if (kinds[2] == Count::Integer)
+        return Usage{counts[2], kinds[3] == Count::Integer ? counts[3] : 0};
+    return std::nullopt;
+}
+
 std::optional<Usage> parseUsageObject(std::string_view text)
 {
+    bool unsure = false;
+    if (auto usage = scanUsageObject(text, unsure); usage || !unsure)
+        return usage;
     try
     {
         Poco::JSON::Parser parser;

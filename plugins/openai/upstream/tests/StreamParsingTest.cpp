@@ -4,6 +4,7 @@
 #include "SseFramer.h"
 #include "UsageScanner.h"
 #include <cppunit/extensions/HelperMacros.h>
+#include <string>
 
 using namespace portico::openai;
 
@@ -15,6 +16,7 @@ class StreamParsingTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testEmbeddingsUsage);
     CPPUNIT_TEST(testNoUsage);
     CPPUNIT_TEST(testUsageWordInContentIsIgnored);
+    CPPUNIT_TEST(testUsageValuesAsPocoReadsThem);
     CPPUNIT_TEST(testFramingAnySplit);
     CPPUNIT_TEST(testFramingCrLf);
     CPPUNIT_TEST(testChatStreamEnd);
@@ -23,6 +25,24 @@ class StreamParsingTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE_END();
 
 public:
+    void testUsageValuesAsPocoReadsThem()
+    {
+        // Plain integers are read by the scanner; what only Poco's conversion settles goes to it.
+        const auto read = [](const std::string& usage) { return scanUsage(R"({"id":"c","usage":)" + usage + "}"); };
+        auto usage = read(R"({"prompt_tokens":5,"prompt_tokens_details":{"cached_tokens":1},"completion_tokens":-2})");
+        CPPUNIT_ASSERT(usage && usage->inputTokens == 5 && usage->outputTokens == -2);
+        usage = read(R"({"prompt_tokens":"5","completion_tokens":3})");
+        CPPUNIT_ASSERT(!usage); // a string is no count
+        usage = read(R"({"prompt_tokens":9.0,"completion_tokens":true})");
+        CPPUNIT_ASSERT(usage && usage->inputTokens == 9 && usage->outputTokens == 1);
+        usage = read(R"({"prompt_tokens":4,"completion_tokens":null})");
+        CPPUNIT_ASSERT(usage && usage->inputTokens == 4 && usage->outputTokens == 0);
+        usage = read(R"({"input_tokens":2,"output_tokens":{"n":1},"prompt_tokens":8})");
+        CPPUNIT_ASSERT(usage && usage->inputTokens == 2 && usage->outputTokens == 0);
+        usage = read(R"({"prompt_tokens":1,"prompt_tokens":2})");
+        CPPUNIT_ASSERT(usage && usage->inputTokens == 2); // a repeated key: the last one, as Poco keeps it
+    }
+
     void testChatUsage()
     {
         const auto usage = scanUsage(R"({"id":"c","choices":[{"message":{"content":"hi"}}],)"
