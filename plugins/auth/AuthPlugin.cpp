@@ -12,6 +12,8 @@ namespace {
 /// anonymous client can ask for.
 constexpr std::size_t MaxKeyLength = 4096;
 
+const std::string AuthorizationHeader = "Authorization";
+
 } // namespace
 
 // OpenAI's own wording, so that SDKs and users see what they know.
@@ -35,6 +37,7 @@ AuthPlugin::AuthPlugin(PluginContext& context)
         logger_.error(unreadable_ + ": not ready, requests that need a key get 503");
         return;
     }
+    verified_ = std::make_unique<VerifiedKeyCache>(keys_->size());
     if (keys_->size() == 0)
         logger_.warning("keys file " + config_.keysFile + " lists no keys: every request outside auth.exempt gets 401");
     else
@@ -57,24 +60,33 @@ void AuthPlugin::onRequest(Exchange& exchange)
         return;
     }
     const auto& headers = exchange.requestHeaders();
-    if (!headers.has("Authorization"))
+    const auto first = headers.find(AuthorizationHeader);
+    if (first == headers.end())
         return reject(exchange, Rejection::Missing, "no Authorization header");
     // Two Authorization headers are ambiguous: a proxy may have added one. Accept neither.
-    int count = 0;
-    for (auto it = headers.find("Authorization"); it != headers.end() && Poco::icompare(it->first, "Authorization") == 0;
-         ++it)
-        ++count;
-    if (count > 1)
+    if (auto next = std::next(first); next != headers.end() && Poco::icompare(next->first, AuthorizationHeader) == 0)
         return reject(exchange, Rejection::Wrong, "more than one Authorization header");
-    const auto token = bearerToken(headers.get("Authorization"));
+    const auto token = bearerToken(first->second);
     if (!token)
         return reject(exchange, Rejection::Missing, "the Authorization header holds no Bearer credential");
     if (token->size() > MaxKeyLength)
         return reject(exchange, Rejection::Wrong, "the key is too long");
-    const std::string* principal = keys_->principalFor(*token);
+    const std::string* principal = principalFor(*token);
     if (!principal)
         return reject(exchange, Rejection::Wrong, "the key is not in the keys file");
     exchange.set(attr::Principal, *principal);
+}
+
+const std::string* AuthPlugin::principalFor(std::string_view key) const
+{
+    const auto& entries = keys_->entries();
+    if (const std::size_t cached = verified_->find(key); cached != VerifiedKeyCache::NotFound)
+        return &entries[cached].principal;
+    const std::size_t index = keys_->indexFor(key);
+    if (index == KeyStore::NotFound)
+        return nullptr; // wrong keys are never cached
+    verified_->remember(key, index);
+    return &entries[index].principal;
 }
 
 void AuthPlugin::reject(Exchange& exchange, Rejection why, const char* detail) const

@@ -7,11 +7,15 @@
 // The keys file is read when the plugin is created, so a SIGHUP (which rebuilds the chain)
 // re-reads it; a malformed file refuses the start or the reload, and the old keys stay in force.
 // The offered key is never stored, answered or logged: only its SHA-256 digest is compared.
+// A key that has verified is remembered (as a keyed 128-bit tag, see VerifiedKeyCache.h) so
+// that its next requests skip the digest.
 
 #include "AuthConfig.h"
 #include "KeyStore.h"
+#include "VerifiedKeyCache.h"
 #include "portico/Plugin.h"
 #include "portico/PluginContext.h"
+#include <memory>
 #include <optional>
 
 namespace portico::auth {
@@ -40,10 +44,14 @@ private:
         Wrong
     };
     void reject(Exchange& exchange, Rejection why, const char* detail) const;
+    /// The principal `key` belongs to, or nullptr: from the cache, else by its digest.
+    const std::string* principalFor(std::string_view key) const;
 
     const AuthConfig config_;
     Poco::Logger& logger_;
     std::optional<KeyStore> keys_;
+    /// Created with keys_; sized to the keys file (capped).
+    std::unique_ptr<VerifiedKeyCache> verified_;
     std::string unreadable_;
 };
 

@@ -150,6 +150,12 @@ KeyStore::Digest KeyStore::digestOf(std::string_view key)
 
 const std::string* KeyStore::principalFor(std::string_view key) const
 {
+    const std::size_t index = indexFor(key);
+    return index == NotFound ? nullptr : &entries_[index].principal;
+}
+
+std::size_t KeyStore::indexFor(std::string_view key) const
+{
     const Digest offered = digestOf(key);
     // Visit every entry and select the match with arithmetic, not a branch, so that the time
     // does not depend on whether or where a key matched.
@@ -162,7 +168,7 @@ const std::string* KeyStore::principalFor(std::string_view key) const
         found = (i & mask) | (found & ~mask);
         matched |= equal;
     }
-    return matched ? &entries_[found].principal : nullptr;
+    return matched ? found : NotFound;
 }
 
 } // namespace portico::auth

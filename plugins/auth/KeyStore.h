@@ -40,6 +40,9 @@ public:
     /// The principal `key` belongs to, or nullptr. The key's digest is compared with every
     /// stored digest in constant time (no early exit), so timing tells nothing about the keys.
     const std::string* principalFor(std::string_view key) const;
+    /// As principalFor, but the index of the matching entry in entries(), or NotFound.
+    std::size_t indexFor(std::string_view key) const;
+    static constexpr std::size_t NotFound = static_cast<std::size_t>(-1);
 
     std::size_t size() const { return entries_.size(); }
     const std::vector<Entry>& entries() const { return entries_; }

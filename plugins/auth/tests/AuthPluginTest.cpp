@@ -58,6 +58,8 @@ class AuthPluginTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testUnreadableKeysFileMakesItNotReady);
     CPPUNIT_TEST(testUnreadableKeysFileRefusesAReload);
     CPPUNIT_TEST(testOfferedKeyIsNeverLogged);
+    CPPUNIT_TEST(testAVerifiedKeyIsRecognisedAgainAndWrongKeysStayWrong);
+    CPPUNIT_TEST(testAReloadForgetsVerifiedKeys);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -303,6 +305,50 @@ public:
     }
 
 private:
+    // The second request with a key is answered from the verified-key cache: same principal,
+    // and keys near a cached one (a prefix, one more character, one changed) are still wrong.
+    void testAVerifiedKeyIsRecognisedAgainAndWrongKeysStayWrong()
+    {
+        AuthPlugin plugin(context());
+        for (int round = 0; round < 3; ++round)
+            for (const auto& [key, principal] : {std::pair{AliceKey, "alice"}, std::pair{BobKey, "bob"}})
+            {
+                auto exchange = request("GET", "/v1/models", {{"Authorization", "Bearer " + key}});
+                plugin.onRequest(*exchange);
+                CPPUNIT_ASSERT(!exchange->answered());
+                CPPUNIT_ASSERT_EQUAL(std::string(principal), exchange->get(portico::attr::Principal));
+            }
+        std::string changed = AliceKey;
+        changed[12] = changed[12] == 'x' ? 'y' : 'x';
+        for (const std::string& key : {AliceKey.substr(0, AliceKey.size() - 1), AliceKey + "0", changed, WrongKey})
+        {
+            auto exchange = request("GET", "/v1/models", {{"Authorization", "Bearer " + key}});
+            plugin.onRequest(*exchange);
+            assert401(*exchange);
+            CPPUNIT_ASSERT_EQUAL(WrongKeyBody, exchange->response().body);
+        }
+    }
+
+    // A key verified before a reload that removed it is refused after it: the new plugin
+    // starts with an empty cache.
+    void testAReloadForgetsVerifiedKeys()
+    {
+        AuthPlugin before(context());
+        auto first = request("GET", "/v1/models", {{"Authorization", "Bearer " + AliceKey}});
+        before.onRequest(*first);
+        CPPUNIT_ASSERT_EQUAL(std::string("alice"), first->get(portico::attr::Principal));
+
+        dir_->write("keys", line("bob", BobKey) + "\n");
+        Context reloading("[auth]\nkeys_file = " + keysFile_ + "\n", "auth", true);
+        AuthPlugin after(reloading);
+        auto again = request("GET", "/v1/models", {{"Authorization", "Bearer " + AliceKey}});
+        after.onRequest(*again);
+        assert401(*again);
+        auto bob = request("GET", "/v1/models", {{"Authorization", "Bearer " + BobKey}});
+        after.onRequest(*bob);
+        CPPUNIT_ASSERT_EQUAL(std::string("bob"), bob->get(portico::attr::Principal));
+    }
+
     Context& context(const std::string& extra = "")
     {
         context_ = std::make_unique<Context>("[auth]\nkeys_file = " + keysFile_ + "\n" + extra, "auth");
