@@ -1,5 +1,6 @@
 #include "RateLimitHeaders.h"
 #include <algorithm>
+#include <string_view>
 #include <cmath>
 
 namespace portico::ratelimit {
@@ -11,6 +12,20 @@ std::string whole(double value)
 {
     return std::to_string(static_cast<long long>(std::floor(value)));
 }
+
+// The names, built once: a header name is copied into the response as a std::string anyway.
+const std::string LimitRequests = "x-ratelimit-limit-requests";
+const std::string RemainingRequests = "x-ratelimit-remaining-requests";
+const std::string ResetRequests = "x-ratelimit-reset-requests";
+const std::string LimitTokens = "x-ratelimit-limit-tokens";
+const std::string RemainingTokens = "x-ratelimit-remaining-tokens";
+const std::string ResetTokens = "x-ratelimit-reset-tokens";
+const std::string RetryAfter = "Retry-After";
+const std::string PolicyHeader = "RateLimit-Policy";
+const std::string StateHeader = "RateLimit";
+
+/// Receives each header of a decision; the names are the constants above.
+using Emit = void (*)(void* target, const std::string& name, std::string value);
 
 /// Seconds rounded up; the tiny slack keeps 0.1 * 10 from becoming 2.
 long long ceilSeconds(double seconds)
@@ -57,21 +72,23 @@ long long retryAfterSeconds(double seconds)
     return whole < 1 ? 1 : whole;
 }
 
-HeaderList rateLimitHeaders(const Decision& decision, bool ietf)
+namespace {
+
+/// Every header of one decision, in order, through `emit`: the single definition behind both
+/// rateLimitHeaders() and applyRateLimitHeaders().
+void emitHeaders(const Decision& decision, bool ietf, Emit emit, void* target)
 {
-    HeaderList headers;
-    headers.reserve(10);
-    headers.emplace_back("x-ratelimit-limit-requests", whole(decision.requests.limit));
-    headers.emplace_back("x-ratelimit-remaining-requests", whole(decision.requests.remaining));
-    headers.emplace_back("x-ratelimit-reset-requests", formatResetDuration(decision.requests.resetSeconds));
+    emit(target, LimitRequests, whole(decision.requests.limit));
+    emit(target, RemainingRequests, whole(decision.requests.remaining));
+    emit(target, ResetRequests, formatResetDuration(decision.requests.resetSeconds));
     if (decision.tokens)
     {
-        headers.emplace_back("x-ratelimit-limit-tokens", whole(decision.tokens->limit));
-        headers.emplace_back("x-ratelimit-remaining-tokens", whole(decision.tokens->remaining));
-        headers.emplace_back("x-ratelimit-reset-tokens", formatResetDuration(decision.tokens->resetSeconds));
+        emit(target, LimitTokens, whole(decision.tokens->limit));
+        emit(target, RemainingTokens, whole(decision.tokens->remaining));
+        emit(target, ResetTokens, formatResetDuration(decision.tokens->resetSeconds));
     }
     if (!decision.allowed)
-        headers.emplace_back("Retry-After", std::to_string(retryAfterSeconds(decision.retryAfterSeconds)));
+        emit(target, RetryAfter, std::to_string(retryAfterSeconds(decision.retryAfterSeconds)));
     if (ietf)
     {
         auto policy = [](const char* name, const BucketView& view) {
@@ -89,10 +106,77 @@ HeaderList rateLimitHeaders(const Decision& decision, bool ietf)
             policies += ", " + policy("tokens", *decision.tokens);
             states += ", " + state("tokens", *decision.tokens);
         }
-        headers.emplace_back("RateLimit-Policy", policies);
-        headers.emplace_back("RateLimit", states);
+        emit(target, PolicyHeader, std::move(policies));
+        emit(target, StateHeader, std::move(states));
     }
+}
+
+bool equalsIgnoringCase(std::string_view text, std::string_view lower)
+{
+    if (text.size() != lower.size())
+        return false;
+    for (std::size_t i = 0; i < text.size(); ++i)
+    {
+        char c = text[i];
+        if (c >= 'A' && c <= 'Z')
+            c = static_cast<char>(c - 'A' + 'a');
+        if (c != lower[i])
+            return false;
+    }
+    return true;
+}
+
+/// True when `headers` may already hold one of ours: a name starting with x-ratelimit- or
+/// ratelimit, or Retry-After (any case). One pass, no allocation.
+bool holdsAnyOfOurs(const Poco::Net::NameValueCollection& headers)
+{
+    for (const auto& [name, value] : headers)
+    {
+        const std::string_view view(name);
+        if ((view.size() >= 12 && equalsIgnoringCase(view.substr(0, 12), "x-ratelimit-")) ||
+            (view.size() >= 9 && equalsIgnoringCase(view.substr(0, 9), "ratelimit")) ||
+            equalsIgnoringCase(view, "retry-after"))
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+HeaderList rateLimitHeaders(const Decision& decision, bool ietf)
+{
+    HeaderList headers;
+    headers.reserve(10);
+    emitHeaders(
+        decision, ietf,
+        [](void* target, const std::string& name, std::string value) {
+            static_cast<HeaderList*>(target)->emplace_back(name.c_str(), std::move(value));
+        },
+        &headers);
     return headers;
+}
+
+void applyRateLimitHeaders(const Decision& decision, bool ietf, Poco::Net::NameValueCollection& headers)
+{
+    if (holdsAnyOfOurs(headers))
+        emitHeaders(
+            decision, ietf,
+            [](void* target, const std::string& name, std::string value) {
+                static_cast<Poco::Net::NameValueCollection*>(target)->set(name, value);
+            },
+            &headers);
+    else
+        emitHeaders(
+            decision, ietf,
+            [](void* target, const std::string& name, std::string value) {
+                static_cast<Poco::Net::NameValueCollection*>(target)->add(name, value);
+            },
+            &headers);
+}
+
+void applyRetryAfterOnly(Poco::Net::NameValueCollection& headers)
+{
+    headers.set(RetryAfter, "1");
 }
 
 } // namespace portico::ratelimit

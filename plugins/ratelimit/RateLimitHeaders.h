@@ -4,6 +4,7 @@
 // RateLimit-Policy / RateLimit pair (draft-ietf-httpapi-ratelimit-headers).
 
 #include "BucketStore.h"
+#include "Poco/Net/NameValueCollection.h"
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,5 +26,13 @@ long long retryAfterSeconds(double seconds);
 /// Every header for one decision: the three -requests headers, the three -tokens headers when
 /// a token limit applies, Retry-After when refused, RateLimit-Policy and RateLimit when `ietf`.
 HeaderList rateLimitHeaders(const Decision& decision, bool ietf);
+
+/// Puts the headers of rateLimitHeaders() straight into `headers`, replacing any of the same
+/// name (a second ratelimit section, a Retry-After from further in). When none is there yet,
+/// as on nearly every answer, they are appended without the search a replace costs.
+void applyRateLimitHeaders(const Decision& decision, bool ietf, Poco::Net::NameValueCollection& headers);
+
+/// The header list of a refusal the store could not decide (Redis unavailable, fail closed).
+void applyRetryAfterOnly(Poco::Net::NameValueCollection& headers);
 
 } // namespace portico::ratelimit

@@ -48,15 +48,34 @@ RateLimitMetrics::Gauges& RateLimitMetrics::gaugesFor(const std::string& route, 
     return it->second;
 }
 
-void RateLimitMetrics::sample(const std::string& route, const std::string& principal, const BucketView& requests)
+void RateLimitMetrics::sample(const std::string& bucketKey, const std::string& route, const std::string& principal,
+                              const BucketView& requests)
 {
     if (!settings_.gauges)
         return;
     const auto n = decisions_.fetch_add(1, std::memory_order_relaxed);
     if (n % static_cast<unsigned long long>(settings_.sampleEvery) != 0)
         return;
-    const std::string principalLabel = principal.empty() ? "all" : labels_->labelFor(principal);
-    Gauges& gauges = gaugesFor(route.empty() ? "all" : route, principalLabel);
+    Gauges gauges{};
+    bool known = false;
+    {
+        std::lock_guard<std::mutex> lock(gaugesMutex_);
+        if (const auto it = byBucket_.find(bucketKey); it != byBucket_.end())
+        {
+            gauges = it->second;
+            known = true;
+        }
+    }
+    if (!known)
+    {
+        const std::string principalLabel = principal.empty() ? "all" : labels_->labelFor(principal);
+        gauges = gaugesFor(route.empty() ? "all" : route, principalLabel);
+        if (principalLabel != "other")
+        {
+            std::lock_guard<std::mutex> lock(gaugesMutex_);
+            byBucket_.emplace(bucketKey, gauges);
+        }
+    }
     gauges.limit->Set(requests.limit);
     gauges.remaining->Set(requests.remaining);
     gauges.reset->Set(requests.resetSeconds);

@@ -43,9 +43,11 @@ public:
 
     /// Counts one refusal.
     void exceeded(const std::string& route, const std::string& principal, LimitKind kind);
-    /// Updates the request gauges of one bucket, when this decision is sampled. `route` or
-    /// `principal` empty means the bucket is shared ("all").
-    void sample(const std::string& route, const std::string& principal, const BucketView& requests);
+    /// Updates the request gauges of one bucket, when this decision is sampled. `bucketKey` is
+    /// the bucket's store key (one per route and principal); `route` or `principal` empty means
+    /// the bucket is shared ("all").
+    void sample(const std::string& bucketKey, const std::string& route, const std::string& principal,
+                const BucketView& requests);
 
 private:
     struct Gauges
@@ -67,6 +69,10 @@ private:
     /// Gauge pointers by route + '\n' + label; bounded by routes x max principals.
     std::mutex gaugesMutex_;
     std::unordered_map<std::string, Gauges> gauges_;
+    /// The same gauges by bucket key, so that a sampled decision costs one lookup and no label
+    /// work. Only buckets whose principal has its own label go in (not "other"), so this is
+    /// bounded like gauges_.
+    std::unordered_map<std::string, Gauges> byBucket_;
 };
 
 } // namespace portico::ratelimit

@@ -5,16 +5,33 @@
 #include "TokenEstimate.h"
 #include "portico/Attributes.h"
 #include <cmath>
+#include <cstring>
+#include <type_traits>
 
 namespace portico::ratelimit {
 
 namespace {
 
 // Per-request state, kept in the Exchange: the plugin object is shared by all requests.
-// "name: value\n" lines of the decision's headers.
-constexpr const char* HeadersAttr = "ratelimit.headers";
+// The decision, as bytes (PendingHead), for the response-head hook to write its headers.
+// (14 characters: the attribute map copies its name without allocating.)
+const std::string HeadersAttr = "ratelimit.head";
 // "<tokens reserved>\n<principal>", when a token limit applies: what to settle, and for whom.
-constexpr const char* ReservedAttr = "ratelimit.reserved";
+const std::string ReservedAttr = "ratelimit.reserved";
+
+/// What the response-head hook writes: the decision's headers, or only Retry-After when the
+/// store could not decide and the request is refused (fail closed).
+struct PendingHead
+{
+    bool retryOnly = false;
+    Decision decision;
+};
+static_assert(std::is_trivially_copyable_v<PendingHead>, "PendingHead travels as raw bytes");
+
+std::string encode(const PendingHead& head)
+{
+    return std::string(reinterpret_cast<const char*>(&head), sizeof head);
+}
 
 const std::string UnmatchedRoute = "unmatched";
 
@@ -30,20 +47,6 @@ std::string tokensKey(const std::string& principal)
 std::string whole(double value)
 {
     return std::to_string(static_cast<long long>(std::floor(value)));
-}
-
-std::string serialize(const HeaderList& headers)
-{
-    std::string out;
-    out.reserve(320);
-    for (const auto& [name, value] : headers)
-    {
-        out += name;
-        out += ": ";
-        out += value;
-        out += '\n';
-    }
-    return out;
 }
 
 /// "<prefix>\n<middle>\n<last>" with one allocation.
@@ -156,8 +159,8 @@ void RateLimitPlugin::onRequest(Exchange& exchange)
         storeUnavailable(exchange, error);
         return;
     }
-    metrics_.sample(bucketRoute, bucketSubject, decision.requests);
-    exchange.set(HeadersAttr, serialize(rateLimitHeaders(decision, config_.ietfHeaders)));
+    metrics_.sample(request.requests.key, bucketRoute, bucketSubject, decision.requests);
+    exchange.set(HeadersAttr, encode(PendingHead{false, decision}));
     if (!decision.allowed)
     {
         refuse(exchange, route, principal, decision, tokenCost);
@@ -197,7 +200,7 @@ void RateLimitPlugin::storeUnavailable(Exchange& exchange, const RedisUnavailabl
                                        : "requests are refused with 503 until Redis answers");
     if (open)
         return; // no x-ratelimit-* headers: there are no real values to give
-    exchange.set(HeadersAttr, "Retry-After: 1\n");
+    exchange.set(HeadersAttr, encode(PendingHead{true, {}}));
     exchange.respondError(503,
                           "Rate limiting is temporarily unavailable (its shared store cannot be reached), so "
                           "the request was not served. Please try again shortly.",
@@ -206,24 +209,16 @@ void RateLimitPlugin::storeUnavailable(Exchange& exchange, const RedisUnavailabl
 
 void RateLimitPlugin::onResponseHead(Exchange& exchange)
 {
-    const std::string* lines = exchange.find(HeadersAttr);
-    if (!lines)
+    const std::string* bytes = exchange.find(HeadersAttr);
+    if (!bytes || bytes->size() != sizeof(PendingHead))
         return;
+    PendingHead head;
+    std::memcpy(&head, bytes->data(), sizeof head);
     auto& headers = exchange.response().headers;
-    std::string name;
-    std::string value;
-    std::size_t start = 0;
-    while (start < lines->size())
-    {
-        const auto end = lines->find('\n', start);
-        const auto colon = lines->find(": ", start);
-        if (end == std::string::npos || colon == std::string::npos || colon > end)
-            break;
-        name.assign(*lines, start, colon - start);
-        value.assign(*lines, colon + 2, end - colon - 2);
-        headers.set(name, value);
-        start = end + 1;
-    }
+    if (head.retryOnly)
+        applyRetryAfterOnly(headers);
+    else
+        applyRateLimitHeaders(head.decision, config_.ietfHeaders, headers);
 }
 
 void RateLimitPlugin::onComplete(Exchange& exchange, Outcome)

@@ -1,8 +1,10 @@
 // The client-facing numbers: OpenAI's duration form, Retry-After, the header set.
 
 #include "RateLimitHeaders.h"
+#include "portico/Exchange.h"
 #include <cppunit/extensions/HelperMacros.h>
 #include <map>
+#include "Poco/String.h"
 
 using namespace portico::ratelimit;
 
@@ -39,6 +41,8 @@ class RateLimitHeadersTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testTokenHeadersWhenATokenLimitApplies);
     CPPUNIT_TEST(testRefusalAddsRetryAfter);
     CPPUNIT_TEST(testIetfHeaders);
+    CPPUNIT_TEST(testAppliedHeadersAreTheList);
+    CPPUNIT_TEST(testAppliedHeadersReplaceEarlierOnes);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -105,6 +109,60 @@ public:
                              headers.at("RateLimit-Policy"));
         CPPUNIT_ASSERT_EQUAL(std::string("\"requests\";r=17;t=2, \"tokens\";r=2500;t=45"), headers.at("RateLimit"));
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), asMap(rateLimitHeaders(decision(true, true), false)).count("RateLimit"));
+    }
+
+    // applyRateLimitHeaders writes exactly rateLimitHeaders' list into an answer's headers.
+    void testAppliedHeadersAreTheList()
+    {
+        for (const bool allowed : {true, false})
+            for (const bool tokens : {true, false})
+                for (const bool ietf : {true, false})
+                {
+                    portico::Exchange exchange("GET", "/v1/models", {}, "", "127.0.0.1:1");
+                    auto& headers = exchange.response().headers;
+                    headers.set("Content-Language", "en");
+                    applyRateLimitHeaders(decision(allowed, tokens), ietf, headers);
+                    std::map<std::string, std::string> applied;
+                    for (const auto& [name, value] : headers)
+                    {
+                        CPPUNIT_ASSERT_MESSAGE(name + " twice", applied.count(name) == 0);
+                        applied[name] = value;
+                    }
+                    CPPUNIT_ASSERT_EQUAL(std::string("en"), applied["Content-Language"]);
+                    applied.erase("Content-Language");
+                    CPPUNIT_ASSERT(asMap(rateLimitHeaders(decision(allowed, tokens), ietf)) == applied);
+                }
+    }
+
+    // Headers of the same names already on the answer (a second ratelimit section, a
+    // Retry-After from further in) are replaced, whatever their case, never doubled.
+    void testAppliedHeadersReplaceEarlierOnes()
+    {
+        portico::Exchange exchange("GET", "/v1/models", {}, "", "127.0.0.1:1");
+        auto& headers = exchange.response().headers;
+        headers.add("X-RateLimit-Limit-Requests", "5");
+        headers.add("retry-after", "9");
+        headers.add("X-Request-Id", "abc");
+        applyRateLimitHeaders(decision(false, false), false, headers);
+        std::size_t limits = 0;
+        std::size_t retries = 0;
+        for (const auto& [name, value] : headers)
+        {
+            if (Poco::icompare(name, "x-ratelimit-limit-requests") == 0)
+            {
+                ++limits;
+                CPPUNIT_ASSERT_EQUAL(std::string("40"), value);
+            }
+            if (Poco::icompare(name, "retry-after") == 0)
+            {
+                ++retries;
+                CPPUNIT_ASSERT_EQUAL(std::string("1"), value);
+            }
+        }
+        CPPUNIT_ASSERT_EQUAL(std::size_t{1}, limits);
+        CPPUNIT_ASSERT_EQUAL(std::size_t{1}, retries);
+        CPPUNIT_ASSERT_EQUAL(std::string("abc"), headers.get("X-Request-Id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("17"), headers.get("x-ratelimit-remaining-requests"));
     }
 };
 

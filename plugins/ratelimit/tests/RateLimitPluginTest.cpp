@@ -28,6 +28,7 @@ class RateLimitPluginTest : public RateLimitChainFixture
     CPPUNIT_TEST(testIetfHeaders);
     CPPUNIT_TEST(testMetricsUseHashedPrincipals);
     CPPUNIT_TEST(testMetricsFamiliesSurviveReregistration);
+    CPPUNIT_TEST(testGaugesOfPrincipalsBeyondTheLabelBoundShareOther);
     CPPUNIT_TEST(testBucketsSurviveAReload);
     CPPUNIT_TEST_SUITE_END();
 
@@ -209,6 +210,26 @@ public:
                                           "\",route=\"/v1/other\"} 1");
         PORTICO_ASSERT_CONTAINS(text, "portico_ratelimit_reset_requests_seconds{principal=\"" + hash);
         PORTICO_ASSERT_NOT_CONTAINS(text, "alice");
+    }
+
+    // Past metrics.max_principals, principals share the label "other": its gauges show the
+    // latest sampled decision of any of them, however often each is seen again.
+    void testGaugesOfPrincipalsBeyondTheLabelBoundShareOther()
+    {
+        build("burst = 5\nrequests_per_second = 0.000001\nmetrics.max_principals = 1\n");
+        get("/v1/other", "alice");
+        for (int i = 0; i < 3; ++i)
+            get("/v1/other", "gauge-test-bob");
+        get("/v1/other", "gauge-test-carol");
+        const std::string other = "portico_ratelimit_remaining_requests{principal=\"other\",route=\"/v1/other\"} ";
+        PORTICO_ASSERT_CONTAINS(metricsText(context_->metrics()), other + "4");
+        get("/v1/other", "gauge-test-bob");
+        PORTICO_ASSERT_CONTAINS(metricsText(context_->metrics()), other + "1");
+        get("/v1/other", "gauge-test-carol");
+        PORTICO_ASSERT_CONTAINS(metricsText(context_->metrics()), other + "3");
+        PORTICO_ASSERT_CONTAINS(metricsText(context_->metrics()),
+                                "portico_ratelimit_remaining_requests{principal=\"" + PrincipalLabels::hash8("alice") +
+                                    "\",route=\"/v1/other\"} 4");
     }
 
     void testMetricsFamiliesSurviveReregistration()
