@@ -59,14 +59,21 @@ void AuthPlugin::onRequest(Exchange& exchange)
                               "server_error", "keys_unavailable");
         return;
     }
-    const auto& headers = exchange.requestHeaders();
-    const auto first = headers.find(AuthorizationHeader);
-    if (first == headers.end())
+    // One pass over the request headers, the length compared before the letters.
+    const std::string* authorization = nullptr;
+    int count = 0;
+    for (const auto& [name, value] : exchange.requestHeaders())
+        if (name.size() == AuthorizationHeader.size() && Poco::icompare(name, AuthorizationHeader) == 0)
+        {
+            authorization = &value;
+            ++count;
+        }
+    if (count == 0)
         return reject(exchange, Rejection::Missing, "no Authorization header");
     // Two Authorization headers are ambiguous: a proxy may have added one. Accept neither.
-    if (auto next = std::next(first); next != headers.end() && Poco::icompare(next->first, AuthorizationHeader) == 0)
+    if (count > 1)
         return reject(exchange, Rejection::Wrong, "more than one Authorization header");
-    const auto token = bearerToken(first->second);
+    const auto token = bearerToken(*authorization);
     if (!token)
         return reject(exchange, Rejection::Missing, "the Authorization header holds no Bearer credential");
     if (token->size() > MaxKeyLength)

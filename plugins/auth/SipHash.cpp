@@ -1,4 +1,5 @@
 #include "SipHash.h"
+#include <cstring>
 
 namespace portico::auth {
 
@@ -30,9 +31,11 @@ inline void sipRound(std::uint64_t& v0, std::uint64_t& v1, std::uint64_t& v2, st
 /// Eight bytes, little-endian whatever the host's byte order.
 inline std::uint64_t load64(const unsigned char* p)
 {
-    std::uint64_t value = 0;
-    for (int i = 7; i >= 0; --i)
-        value = (value << 8) | p[i];
+    std::uint64_t value;
+    std::memcpy(&value, p, sizeof value);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    value = __builtin_bswap64(value);
+#endif
     return value;
 }
 
