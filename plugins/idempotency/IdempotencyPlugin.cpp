@@ -13,6 +13,8 @@ namespace portico::idempotency {
 namespace {
 
 const std::string KeyHeader = "Idempotency-Key";
+/// VerdictAttribute as a std::string, built once: the hooks look it up on every request.
+const std::string VerdictName = VerdictAttribute;
 /// The principal of a request that no auth plugin identified.
 const std::string AnonymousPrincipal = "anonymous";
 
@@ -196,7 +198,7 @@ void IdempotencyPlugin::storeUnavailable(Exchange& exchange, const RedisUnavaila
 
 void IdempotencyPlugin::onResponseHead(Exchange& exchange)
 {
-    if (!exchange.find(VerdictAttribute))
+    if (!exchange.find(VerdictName))
         return;
     RequestState* state = find(exchange);
     if (!state)
@@ -218,7 +220,7 @@ void IdempotencyPlugin::onResponseHead(Exchange& exchange)
 
 void IdempotencyPlugin::onResponseBody(Exchange& exchange, std::string_view chunk)
 {
-    if (!exchange.response().streamed || !exchange.find(VerdictAttribute))
+    if (!exchange.response().streamed || !exchange.find(VerdictName))
         return;
     RequestState* state = find(exchange);
     // Only this exchange's thread touches its state; the map's mutex guards the map alone.
@@ -235,7 +237,7 @@ void IdempotencyPlugin::onResponseBody(Exchange& exchange, std::string_view chun
 
 void IdempotencyPlugin::onComplete(Exchange& exchange, Outcome outcome)
 {
-    if (!exchange.find(VerdictAttribute))
+    if (!exchange.find(VerdictName))
         return;
     std::unique_ptr<RequestState> state = untrack(exchange);
     if (!state || state->token.empty())

@@ -75,6 +75,10 @@ public:
         CPPUNIT_ASSERT(config.covers("POST", "/v1/a"));
         CPPUNIT_ASSERT(config.covers("PUT", "/v1/b/{id}"));
         CPPUNIT_ASSERT(!config.covers("POST", "/v1/embeddings"));
+        // The method must match whole: no covered route has GET, and "PU" is not "PUT".
+        CPPUNIT_ASSERT(!config.covers("GET", "/v1/a"));
+        CPPUNIT_ASSERT(!config.covers("PU", "/v1/b/{id}"));
+        CPPUNIT_ASSERT(!config.covers("PUT", "/v1/a"));
         CPPUNIT_ASSERT_EQUAL(60LL, static_cast<long long>(config.ttl.count()));
         CPPUNIT_ASSERT_EQUAL(30LL, static_cast<long long>(config.inFlightTtl.count()));
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), config.maxStreamBytes);
