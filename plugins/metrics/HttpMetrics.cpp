@@ -40,46 +40,44 @@ const std::string& HttpMetrics::methodLabel(const std::string& method)
     return other;
 }
 
-prometheus::Counter& HttpMetrics::counterFor(const std::string& route, const std::string& method, int status)
+std::pair<prometheus::Counter*, prometheus::Histogram*> HttpMetrics::metricsFor(const std::string& route,
+                                                                               const std::string& method, int status)
 {
-    const std::string statusText = std::to_string(status);
-    std::string key = route;
-    key += '\n';
-    key += method;
-    key += '\n';
-    key += statusText;
+    // `method` is one of methodLabel()'s strings, so its address identifies it.
+    auto lookup = [&](const RouteMetrics& metrics) -> prometheus::Counter* {
+        for (const auto& count : metrics.counts)
+            if (count.method == &method && count.status == status)
+                return count.counter;
+        return nullptr;
+    };
     {
         std::shared_lock<std::shared_mutex> lock(cacheMutex_);
-        const auto it = counters_.find(key);
-        if (it != counters_.end())
-            return *it->second;
+        const auto it = routes_.find(route);
+        if (it != routes_.end())
+            if (prometheus::Counter* counter = lookup(*it->second))
+                return {counter, it->second->duration};
     }
     std::unique_lock<std::shared_mutex> lock(cacheMutex_);
-    auto& counter = counters_[key];
+    auto& metrics = routes_[route];
+    if (!metrics)
+    {
+        metrics = std::make_unique<RouteMetrics>();
+        metrics->duration = &duration_.Add({{"route", route}}, buckets_);
+    }
+    prometheus::Counter* counter = lookup(*metrics);
     if (!counter)
-        counter = &requests_.Add({{"route", route}, {"method", method}, {"status", statusText}});
-    return *counter;
-}
-
-prometheus::Histogram& HttpMetrics::histogramFor(const std::string& route)
-{
     {
-        std::shared_lock<std::shared_mutex> lock(cacheMutex_);
-        const auto it = histograms_.find(route);
-        if (it != histograms_.end())
-            return *it->second;
+        counter = &requests_.Add({{"route", route}, {"method", method}, {"status", std::to_string(status)}});
+        metrics->counts.push_back({&method, status, counter});
     }
-    std::unique_lock<std::shared_mutex> lock(cacheMutex_);
-    auto& histogram = histograms_[route];
-    if (!histogram)
-        histogram = &duration_.Add({{"route", route}}, buckets_);
-    return *histogram;
+    return {counter, metrics->duration};
 }
 
 void HttpMetrics::finished(const std::string& route, const std::string& method, int status, double seconds)
 {
-    counterFor(route, methodLabel(method), status).Increment();
-    histogramFor(route).Observe(seconds);
+    const auto [counter, duration] = metricsFor(route, methodLabel(method), status);
+    counter->Increment();
+    duration->Observe(seconds);
     inFlight_.Decrement();
 }
 

@@ -12,9 +12,11 @@
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+#include <memory>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace portico::metrics {
@@ -34,19 +36,34 @@ public:
     static const std::string& methodLabel(const std::string& method);
 
 private:
-    prometheus::Counter& counterFor(const std::string& route, const std::string& method, int status);
-    prometheus::Histogram& histogramFor(const std::string& route);
+    /// One route's metrics: its histogram, and its counters by method label and status (a
+    /// route sees a handful of those, so a short list beats a map).
+    struct RouteMetrics
+    {
+        prometheus::Histogram* duration = nullptr;
+        struct Count
+        {
+            const std::string* method; ///< one of methodLabel()'s static strings
+            int status;
+            prometheus::Counter* counter;
+        };
+        std::vector<Count> counts;
+    };
+
+    /// The counter and histogram of (route, method, status), from the cache or registered.
+    std::pair<prometheus::Counter*, prometheus::Histogram*> metricsFor(const std::string& route,
+                                                                      const std::string& method, int status);
 
     prometheus::Family<prometheus::Counter>& requests_;
     prometheus::Family<prometheus::Histogram>& duration_;
     prometheus::Gauge& inFlight_;
     const prometheus::Histogram::BucketBoundaries buckets_;
 
-    // Metric pointers by label values; Family::Add would find them too, but under one
-    // exclusive lock per family that every request thread would queue on.
+    // Metric pointers by route; Family::Add would find them too, but it builds label maps and
+    // takes one exclusive lock per family that every request thread would queue on. A request
+    // costs one shared lock and one lookup keyed by the route it already has, no string built.
     std::shared_mutex cacheMutex_;
-    std::unordered_map<std::string, prometheus::Counter*> counters_;
-    std::unordered_map<std::string, prometheus::Histogram*> histograms_;
+    std::unordered_map<std::string, std::unique_ptr<RouteMetrics>> routes_;
 };
 
 } // namespace portico::metrics

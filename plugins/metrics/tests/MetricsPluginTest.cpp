@@ -33,6 +33,7 @@ class MetricsPluginTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testServesTheExposition);
     CPPUNIT_TEST(testCountsRequestsByRouteMethodStatus);
     CPPUNIT_TEST(testUnmatchedAndUnknownMethodsKeepLabelsBounded);
+    CPPUNIT_TEST(testOneRouteManyMethodsAndStatuses);
     CPPUNIT_TEST(testDurationHistogram);
     CPPUNIT_TEST(testInFlight);
     CPPUNIT_TEST(testReloadKeepsCounting);
@@ -114,6 +115,28 @@ public:
         CPPUNIT_ASSERT_EQUAL(1.0, mt::sampleValue(text, "portico_http_requests_total{method=\"other\",route=\"unmatched\",status=\"405\"}"));
         PORTICO_ASSERT_NOT_CONTAINS(text, "BREW");
         PORTICO_ASSERT_NOT_CONTAINS(text, "/no/such");
+    }
+
+    // The per-route cache keeps each (method, status) of a route apart, and its histogram
+    // counts them all.
+    void testOneRouteManyMethodsAndStatuses()
+    {
+        build();
+        harness_->route("GET", "/v1/mixed/{status}", [](Exchange& e) {
+            e.respond(std::stoi(e.pathParam("status")), "{}");
+        });
+        harness_->route("DELETE", "/v1/mixed/{status}", [](Exchange& e) { e.respond(204, ""); });
+        for (const char* status : {"200", "201", "200", "503", "200"})
+            harness_->request("GET", std::string("/v1/mixed/") + status);
+        harness_->request("DELETE", "/v1/mixed/1");
+        harness_->request("DELETE", "/v1/mixed/2");
+        const std::string text = scrape();
+        const std::string route = "route=\"/v1/mixed/{status}\"";
+        CPPUNIT_ASSERT_EQUAL(3.0, mt::sampleValue(text, "portico_http_requests_total{method=\"GET\"," + route + ",status=\"200\"}"));
+        CPPUNIT_ASSERT_EQUAL(1.0, mt::sampleValue(text, "portico_http_requests_total{method=\"GET\"," + route + ",status=\"201\"}"));
+        CPPUNIT_ASSERT_EQUAL(1.0, mt::sampleValue(text, "portico_http_requests_total{method=\"GET\"," + route + ",status=\"503\"}"));
+        CPPUNIT_ASSERT_EQUAL(2.0, mt::sampleValue(text, "portico_http_requests_total{method=\"DELETE\"," + route + ",status=\"204\"}"));
+        CPPUNIT_ASSERT_EQUAL(7.0, mt::sampleValue(text, "portico_http_request_duration_seconds_count{" + route + "}"));
     }
 
     void testDurationHistogram()
