@@ -8,6 +8,9 @@ namespace portico::openai {
 
 namespace {
 
+/// Models whose counters are remembered (the family itself holds every model's series).
+constexpr std::size_t maxCachedModels = 1024;
+
 const prometheus::Histogram::BucketBoundaries& firstTokenBuckets()
 {
     static const prometheus::Histogram::BucketBoundaries buckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
@@ -31,9 +34,23 @@ OpenAiMetrics::OpenAiMetrics(prometheus::Registry& registry)
 
 void OpenAiMetrics::countTokens(const std::string& model, std::uint64_t input, std::uint64_t output)
 {
-    // Both series are touched even at zero so that a model's pair appears together.
-    tokens_.Add({{"model", model}, {"kind", "input"}}).Increment(static_cast<double>(input));
-    tokens_.Add({{"model", model}, {"kind", "output"}}).Increment(static_cast<double>(output));
+    TokenSeries series{};
+    {
+        std::lock_guard<std::mutex> lock(seriesMutex_);
+        if (const auto found = tokenSeries_.find(model); found != tokenSeries_.end())
+            series = found->second;
+    }
+    if (!series.input)
+    {
+        // Both series are created together (even at zero) so that a model's pair appears together.
+        series.input = &tokens_.Add({{"model", model}, {"kind", "input"}});
+        series.output = &tokens_.Add({{"model", model}, {"kind", "output"}});
+        std::lock_guard<std::mutex> lock(seriesMutex_);
+        if (tokenSeries_.size() < maxCachedModels)
+            tokenSeries_.emplace(model, series);
+    }
+    series.input->Increment(static_cast<double>(input));
+    series.output->Increment(static_cast<double>(output));
 }
 
 void OpenAiMetrics::observeTimeToFirstToken(const std::string& model, double seconds)

@@ -6,7 +6,9 @@
 /// The upstream proxy registers its own (portico_upstream_request_duration_seconds).
 
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 namespace prometheus {
 class Registry;
@@ -29,8 +31,19 @@ public:
     void observeTimeToFirstToken(const std::string& model, double seconds);
 
 private:
+    struct TokenSeries
+    {
+        prometheus::Counter* input;
+        prometheus::Counter* output;
+    };
+
     prometheus::Family<prometheus::Counter>& tokens_;
     prometheus::Family<prometheus::Histogram>& firstToken_;
+    /// The counters of each model seen, so that a request does not build two label maps and
+    /// search the family for them (Family::Add costs several µs). Bounded: past the cap, models
+    /// go through Family::Add as before.
+    std::mutex seriesMutex_;
+    std::unordered_map<std::string, TokenSeries> tokenSeries_;
 };
 
 } // namespace portico::openai
