@@ -56,7 +56,10 @@ UpstreamProxy::UpstreamProxy(std::vector<UpstreamConfig> upstreams, Poco::Logger
                     .Register(metrics))
 {
     for (const auto& upstream : upstreams_)
+    {
+        hostHeaders_.push_back(hostHeader(upstream));
         pools_.push_back(std::make_unique<ConnectionPool>(upstream));
+    }
     if (!upstreams_.empty())
         reaper_ = std::thread([this] { reap(); });
 }
@@ -112,7 +115,15 @@ ConnectionPool& UpstreamProxy::pool(const UpstreamConfig& upstream)
 
 void UpstreamProxy::observe(std::size_t index, const std::string& status, double seconds)
 {
-    duration_.Add({{"upstream", upstreams_[index].name}, {"status", status}}, durationBuckets()).Observe(seconds);
+    prometheus::Histogram* histogram = nullptr;
+    {
+        std::lock_guard<std::mutex> lock(durationMutex_);
+        auto& slot = durationSeries_[{index, status}];
+        if (!slot)
+            slot = &duration_.Add({{"upstream", upstreams_[index].name}, {"status", status}}, durationBuckets());
+        histogram = slot;
+    }
+    histogram->Observe(seconds);
 }
 
 bool UpstreamProxy::open(std::size_t index, Poco::Net::HTTPRequest& request, const std::string& body,
@@ -212,22 +223,124 @@ bool UpstreamProxy::readAll(std::size_t index, Opened& opened, std::string& cont
     return true;
 }
 
+bool UpstreamProxy::call(std::size_t index, const std::string& head, const std::string& body, WireAnswer& answer,
+                         UpstreamFailure& failure)
+{
+    const UpstreamConfig& upstream = upstreams_[index];
+    ConnectionPool& pool = *pools_[index];
+    int attempt = 0;
+    bool staleRetried = false;
+    bool wantFresh = false;
+    for (;;)
+    {
+        ConnectionPool::Lease lease;
+        try
+        {
+            lease = wantFresh ? pool.connectNew() : pool.acquire();
+        }
+        catch (const std::exception& error)
+        {
+            failure = connectFailure(upstream, error);
+            if (!failure.retryable || attempt >= upstream.retries)
+                return false;
+            const auto delay = backoffDelay(attempt++, upstream.retryBackoffMs);
+            logger_.information(failure.message + " Retry " + std::to_string(attempt) + " of " +
+                                std::to_string(upstream.retries) + " in " + std::to_string(delay.count()) + " ms.");
+            std::this_thread::sleep_for(delay);
+            continue;
+        }
+        wantFresh = false;
+        try
+        {
+            Poco::Net::StreamSocket& socket = lease.session->socket();
+            sendRequest(socket, head, body);
+            receiveAnswer(socket, answer);
+        }
+        catch (const std::exception& error)
+        {
+            const bool timeout = dynamic_cast<const Poco::TimeoutException*>(&error) != nullptr;
+            if (lease.reused && !staleRetried && !timeout && answer.received == 0)
+            {
+                // The upstream closed this idle connection as we picked it: nothing came back,
+                // so the request goes again on a new connection.
+                logger_.debug("pooled connection to upstream '" + upstream.name +
+                              "' was stale; retrying on a new one");
+                staleRetried = true;
+                wantFresh = true;
+                continue;
+            }
+            failure = exchangeFailure(upstream, error);
+            return false;
+        }
+        pool.release(std::move(lease.session), answer.keepAlive);
+        const int status = answer.status;
+        if ((status == 502 || status == 503) && attempt < upstream.retries)
+        {
+            const auto delay = backoffDelay(attempt++, upstream.retryBackoffMs);
+            logger_.information("upstream '" + upstream.name + "' answered " + std::to_string(status) + "; retry " +
+                                std::to_string(attempt) + " of " + std::to_string(upstream.retries) + " in " +
+                                std::to_string(delay.count()) + " ms.");
+            std::this_thread::sleep_for(delay);
+            continue;
+        }
+        return true;
+    }
+}
+
+void UpstreamProxy::finish(Exchange& exchange, std::size_t index, const std::string& label, Clock::time_point started)
+{
+    const double seconds = secondsSince(started);
+    exchange.set(attr::UpstreamMs, std::to_string(static_cast<long long>(seconds * 1000)));
+    observe(index, label, seconds);
+}
+
+void UpstreamProxy::fail(Exchange& exchange, std::size_t index, const UpstreamFailure& failure,
+                         Clock::time_point started)
+{
+    logger_.warning(failure.message);
+    exchange.respondError(failure.status, failure.message, errorTypeForStatus(failure.status), failure.code);
+    finish(exchange, index, failure.label, started);
+}
+
+void UpstreamProxy::forwardBuffered(Exchange& exchange, std::size_t index, const std::string& method,
+                                    const std::string& apiPath)
+{
+    const UpstreamConfig& upstream = upstreams_[index];
+    const auto started = Clock::now();
+    std::string head;
+    head.reserve(512);
+    writeRequestHead(head, method, upstreamTarget(upstream, apiPath), hostHeaders_[index], exchange, upstream, false,
+                     upstream.poolSize > 0);
+    WireAnswer answer;
+    UpstreamFailure failure;
+    if (!call(index, head, exchange.body(), answer, failure))
+        return fail(exchange, index, failure, started);
+    if (!answer.requestId.empty())
+        exchange.response().headers.set(UpstreamRequestIdHeader, answer.requestId);
+    std::optional<Usage> usage;
+    if (answer.status >= 200 && answer.status < 300)
+        usage = scanUsage(answer.body);
+    const int status = answer.status;
+    exchange.respond(status, std::move(answer.body),
+                     answer.contentType.empty() ? std::string("application/json") : answer.contentType);
+    finish(exchange, index, std::to_string(status), started);
+    if (usage)
+    {
+        exchange.set(attr::UsageInputTokens, std::to_string(usage->inputTokens));
+        exchange.set(attr::UsageOutputTokens, std::to_string(usage->outputTokens));
+    }
+}
+
 void UpstreamProxy::forward(Exchange& exchange, const UpstreamConfig& upstreamArg, const std::string& method,
                             const std::string& apiPath, bool stream)
 {
     const std::size_t index = indexOf(upstreamArg);
+    if (!stream)
+        return forwardBuffered(exchange, index, method, apiPath);
     const UpstreamConfig& upstream = upstreams_[index];
     const auto started = Clock::now();
-    const auto finish = [&](const std::string& label) {
-        const double seconds = secondsSince(started);
-        exchange.set(attr::UpstreamMs, std::to_string(static_cast<long long>(seconds * 1000)));
-        observe(index, label, seconds);
-    };
-    const auto fail = [&](const UpstreamFailure& failure) {
-        logger_.warning(failure.message);
-        exchange.respondError(failure.status, failure.message, errorTypeForStatus(failure.status), failure.code);
-        finish(failure.label);
-    };
+    const auto finish = [&](const std::string& label) { this->finish(exchange, index, label, started); };
+    const auto fail = [&](const UpstreamFailure& failure) { this->fail(exchange, index, failure, started); };
 
     Poco::Net::HTTPRequest request(method, upstreamTarget(upstream, apiPath), Poco::Net::HTTPMessage::HTTP_1_1);
     prepareRequest(request, exchange, upstream, stream);

@@ -18,15 +18,19 @@
 #include "ConnectionPool.h"
 #include "UpstreamConfig.h"
 #include "UpstreamFailure.h"
+#include "WireExchange.h"
 #include "portico/Exchange.h"
 #include "Poco/Logger.h"
 #include "Poco/Net/HTTPRequest.h"
 #include "Poco/Net/HTTPResponse.h"
+#include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace prometheus {
@@ -66,6 +70,8 @@ public:
     ConnectionPool& pool(const UpstreamConfig& upstream);
 
 private:
+    using Clock = std::chrono::steady_clock;
+
     /// A request on the wire whose answer's head has arrived.
     struct Opened
     {
@@ -80,13 +86,28 @@ private:
               Opened& opened, UpstreamFailure& failure);
     /// Reads a whole answer body; false (and `failure`) when reading failed.
     bool readAll(std::size_t index, Opened& opened, std::string& content, UpstreamFailure& failure);
+    /// open() + readAll() for a buffered answer, on the pooled connection's socket directly
+    /// (WireExchange): the same retry policy, the connection given back after the answer.
+    bool call(std::size_t index, const std::string& head, const std::string& body, WireAnswer& answer,
+              UpstreamFailure& failure);
+    /// forward() for a non-streaming request.
+    void forwardBuffered(Exchange& exchange, std::size_t index, const std::string& method, const std::string& apiPath);
+    void finish(Exchange& exchange, std::size_t index, const std::string& label, Clock::time_point started);
+    void fail(Exchange& exchange, std::size_t index, const UpstreamFailure& failure, Clock::time_point started);
     void observe(std::size_t index, const std::string& status, double seconds);
     void reap();
 
     std::vector<UpstreamConfig> upstreams_;
+    /// Each upstream's Host header, written once.
+    std::vector<std::string> hostHeaders_;
     std::vector<std::unique_ptr<ConnectionPool>> pools_;
     Poco::Logger& logger_;
     prometheus::Family<prometheus::Histogram>& duration_;
+    /// The histogram of each (upstream index, status label) seen: Family::Add builds a label map
+    /// and searches the family, several µs per request. Status labels are few (HTTP codes and
+    /// three failure words), so this stays small.
+    std::mutex durationMutex_;
+    std::map<std::pair<std::size_t, std::string>, prometheus::Histogram*> durationSeries_;
 
     std::mutex reaperMutex_;
     std::condition_variable reaperWake_;

@@ -26,6 +26,15 @@ std::string upstreamTarget(const UpstreamConfig& upstream, const std::string& ap
 void prepareRequest(Poco::Net::HTTPRequest& request, const Exchange& exchange, const UpstreamConfig& upstream,
                     bool stream);
 
+/// The Host header for `upstream`, as Poco writes it.
+std::string hostHeader(const UpstreamConfig& upstream);
+
+/// Appends to `out` the same request as prepareRequest fills, as bytes: request line, `host`,
+/// the headers, "Connection: close" unless `keepAlive`, and the blank line (not the body).
+void writeRequestHead(std::string& out, const std::string& method, const std::string& target,
+                      const std::string& host, const Exchange& exchange, const UpstreamConfig& upstream, bool stream,
+                      bool keepAlive);
+
 /// Adds the headers of the upstream's answer that the client gets to `exchange`'s response.
 void copyResponseHeaders(const Poco::Net::HTTPResponse& response, Exchange& exchange);
 
