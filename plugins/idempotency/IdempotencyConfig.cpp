@@ -72,16 +72,17 @@ bool IdempotencyConfig::covers(const std::string& method, const std::string& rou
         return false;
     // Most requests (every GET, as shipped) use a method no covered route has: answer that
     // without building the "<method> <route>" key.
-    bool methodCovered = false;
-    for (const auto& entry : routes)
-        if (entry.size() > method.size() && entry[method.size()] == ' ' && entry.compare(0, method.size(), method) == 0)
-        {
-            methodCovered = true;
-            break;
-        }
-    if (!methodCovered)
+    if (!coversMethod(method))
         return false;
     return routes.count(method + " " + route) > 0;
+}
+
+bool IdempotencyConfig::coversMethod(const std::string& method) const
+{
+    for (const auto& entry : routes)
+        if (entry.size() > method.size() && entry[method.size()] == ' ' && entry.compare(0, method.size(), method) == 0)
+            return true;
+    return false;
 }
 
 } // namespace portico::idempotency

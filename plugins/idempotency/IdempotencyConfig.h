@@ -49,6 +49,9 @@ struct IdempotencyConfig
 
     /// True when requests with this method and route pattern are covered.
     bool covers(const std::string& method, const std::string& route) const;
+    /// True when some covered route has this method (cheap: no key is built). A request whose
+    /// method is not covered has nothing for the plugin to do in any hook.
+    bool coversMethod(const std::string& method) const;
 };
 
 } // namespace portico::idempotency

@@ -198,7 +198,8 @@ void IdempotencyPlugin::storeUnavailable(Exchange& exchange, const RedisUnavaila
 
 void IdempotencyPlugin::onResponseHead(Exchange& exchange)
 {
-    if (!exchange.find(VerdictName))
+    // Only a covered method can have a verdict: skip the attribute lookup for the rest.
+    if (!config_.coversMethod(exchange.method()) || !exchange.find(VerdictName))
         return;
     RequestState* state = find(exchange);
     if (!state)
@@ -220,7 +221,7 @@ void IdempotencyPlugin::onResponseHead(Exchange& exchange)
 
 void IdempotencyPlugin::onResponseBody(Exchange& exchange, std::string_view chunk)
 {
-    if (!exchange.response().streamed || !exchange.find(VerdictName))
+    if (!exchange.response().streamed || !config_.coversMethod(exchange.method()) || !exchange.find(VerdictName))
         return;
     RequestState* state = find(exchange);
     // Only this exchange's thread touches its state; the map's mutex guards the map alone.
@@ -237,7 +238,7 @@ void IdempotencyPlugin::onResponseBody(Exchange& exchange, std::string_view chun
 
 void IdempotencyPlugin::onComplete(Exchange& exchange, Outcome outcome)
 {
-    if (!exchange.find(VerdictName))
+    if (!config_.coversMethod(exchange.method()) || !exchange.find(VerdictName))
         return;
     std::unique_ptr<RequestState> state = untrack(exchange);
     if (!state || state->token.empty())

@@ -79,6 +79,11 @@ public:
         CPPUNIT_ASSERT(!config.covers("GET", "/v1/a"));
         CPPUNIT_ASSERT(!config.covers("PU", "/v1/b/{id}"));
         CPPUNIT_ASSERT(!config.covers("PUT", "/v1/a"));
+        CPPUNIT_ASSERT(config.coversMethod("POST"));
+        CPPUNIT_ASSERT(config.coversMethod("PUT"));
+        CPPUNIT_ASSERT(!config.coversMethod("GET"));
+        CPPUNIT_ASSERT(!config.coversMethod("PU"));
+        CPPUNIT_ASSERT(!config.coversMethod("POSTX"));
         CPPUNIT_ASSERT_EQUAL(60LL, static_cast<long long>(config.ttl.count()));
         CPPUNIT_ASSERT_EQUAL(30LL, static_cast<long long>(config.inFlightTtl.count()));
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), config.maxStreamBytes);
