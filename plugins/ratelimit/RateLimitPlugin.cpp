@@ -34,6 +34,8 @@ std::string encode(const PendingHead& head)
 }
 
 const std::string UnmatchedRoute = "unmatched";
+/// attr::Principal as a std::string, built once (find() takes a std::string).
+const std::string PrincipalAttr = attr::Principal;
 
 std::string tokensKey(const std::string& principal)
 {
@@ -115,7 +117,7 @@ RateLimitPlugin::RateLimitPlugin(PluginContext& context, RateLimitConfig config,
 
 std::string RateLimitPlugin::principalOf(const Exchange& exchange) const
 {
-    if (const std::string* principal = exchange.find(attr::Principal); principal && !principal->empty())
+    if (const std::string* principal = exchange.find(PrincipalAttr); principal && !principal->empty())
         return *principal;
     if (config_.anonymous == Anonymous::Shared)
         return "anonymous";
