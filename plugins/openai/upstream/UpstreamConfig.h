@@ -44,8 +44,9 @@ struct UpstreamConfig
     int retries = 2;
     /// Base of the jittered exponential backoff between attempts.
     int retryBackoffMs = 100;
-    /// The most idle keep-alive connections kept for reuse (nginx's `keepalive`).
-    int poolSize = 16;
+    /// The most idle keep-alive connections kept for reuse (nginx's `keepalive`). Below the usual
+    /// number of requests in flight, connections churn (closed on release, opened on acquire).
+    int poolSize = 64;
     /// An idle connection older than this is closed rather than reused.
     int idleTimeoutMs = 4000;
     /// PEM file with the CAs that sign an https upstream's certificate; empty: the system CAs.

@@ -86,7 +86,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(600000, u.readTimeoutMs);
         CPPUNIT_ASSERT_EQUAL(2, u.retries);
         CPPUNIT_ASSERT_EQUAL(100, u.retryBackoffMs);
-        CPPUNIT_ASSERT_EQUAL(16, u.poolSize);
+        CPPUNIT_ASSERT_EQUAL(64, u.poolSize);
         CPPUNIT_ASSERT_EQUAL(4000, u.idleTimeoutMs);
         CPPUNIT_ASSERT(config.unreadKeys().empty());
     }
