@@ -185,4 +185,15 @@ Policy RateLimitConfig::policyFor(const std::string& route, const std::string& p
     return policy;
 }
 
+bool RateLimitConfig::anyTokenLimit() const
+{
+    if (tokensPerMinute > 0)
+        return true;
+    for (const auto* overrides : {&byPrincipal, &byPair})
+        for (const auto& [name, limits] : *overrides)
+            if (limits.tokensPerMinute && *limits.tokensPerMinute > 0)
+                return true;
+    return false;
+}
+
 } // namespace portico::ratelimit

@@ -81,6 +81,9 @@ struct RateLimitConfig
 
     bool exempt(const std::string& route) const { return exemptRoutes.count(route) != 0; }
     Policy policyFor(const std::string& route, const std::string& principal) const;
+    /// True when some request can get a token limit (tokens_per_minute > 0 in the section or
+    /// in a principal or pair override); when false, no request ever reserves tokens.
+    bool anyTokenLimit() const;
 };
 
 const char* keyingName(Keying keying);

@@ -102,7 +102,7 @@ RateLimitPlugin::RateLimitPlugin(PluginContext& context, std::shared_ptr<BucketS
 }
 
 RateLimitPlugin::RateLimitPlugin(PluginContext& context, RateLimitConfig config, std::shared_ptr<BucketStore> store)
-    : config_(std::move(config)),
+    : config_(std::move(config)), tokenLimits_(config_.anyTokenLimit()),
       store_(store ? std::move(store) : openStore(context, config_)),
       metrics_(context.metrics(),
                ProcessState::principalLabels(context.config().section(),
@@ -225,6 +225,8 @@ void RateLimitPlugin::onResponseHead(Exchange& exchange)
 
 void RateLimitPlugin::onComplete(Exchange& exchange, Outcome)
 {
+    if (!tokenLimits_)
+        return; // nothing was reserved
     const std::string* state = exchange.find(ReservedAttr);
     if (!state)
         return;

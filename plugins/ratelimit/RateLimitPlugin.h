@@ -48,6 +48,8 @@ private:
     void storeUnavailable(Exchange& exchange, const RedisUnavailable& error);
 
     const RateLimitConfig config_;
+    /// config_.anyTokenLimit(): without one, the completion hook has nothing to settle.
+    const bool tokenLimits_;
     std::shared_ptr<BucketStore> store_;
     RateLimitMetrics metrics_;
     /// store = redis only: counts and logs Redis failures.

@@ -48,6 +48,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(20.0, config.requestsPerSecond);
         CPPUNIT_ASSERT_EQUAL(40.0, config.burst);
         CPPUNIT_ASSERT_EQUAL(0.0, config.tokensPerMinute);
+        CPPUNIT_ASSERT(!config.anyTokenLimit());
         CPPUNIT_ASSERT(config.keying == Keying::RoutePrincipal);
         CPPUNIT_ASSERT(config.anonymous == Anonymous::ClientAddress);
         CPPUNIT_ASSERT(config.exempt("/healthz") && config.exempt("/readyz") && config.exempt("/metrics"));
@@ -117,6 +118,10 @@ public:
         CPPUNIT_ASSERT(*config.policyFor("/v1/responses", "alice").tokens == (BucketLimit{1000, 1000.0 / 60}));
         CPPUNIT_ASSERT(*config.policyFor("/v1/responses", "big").tokens == (BucketLimit{90000, 1500}));
         CPPUNIT_ASSERT(!config.policyFor("/v1/responses", "free").tokens);
+        CPPUNIT_ASSERT(config.anyTokenLimit());
+        // Only an override gives a token limit: it still counts; an override of 0 alone does not.
+        CPPUNIT_ASSERT(parse("override.big.principal = big\noverride.big.tokens_per_minute = 60\n").anyTokenLimit());
+        CPPUNIT_ASSERT(!parse("override.free.principal = free\noverride.free.tokens_per_minute = 0\n").anyTokenLimit());
         const std::string error = errorOf("override.x.route = /v1/responses\noverride.x.tokens_per_minute = 5\n");
         PORTICO_ASSERT_CONTAINS(error, "[ratelimit] override.x.tokens_per_minute");
         PORTICO_ASSERT_CONTAINS(error, "per principal");
