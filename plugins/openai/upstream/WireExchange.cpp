@@ -151,6 +151,10 @@ Head readHead(Reader& reader, WireAnswer& answer)
             throw Poco::Net::MessageException("the upstream's status line has no status code");
         head.status = head.status * 10 + (status[i] - '0');
     }
+    // RFC 9110 section 15: valid codes are 100..599. "HTTP/1.1 000" would otherwise be relayed
+    // to the client as status 0 (found by fuzz_upstream_answer).
+    if (head.status < 100 || head.status > 599)
+        throw Poco::Net::MessageException("the upstream's status code is outside 100..599");
     for (;;)
     {
         const std::string_view line = reader.line(headBytes);

@@ -140,6 +140,14 @@ public:
     void testMalformedHead()
     {
         CPPUNIT_ASSERT_THROW(exchange("SSH-2.0-OpenSSH\r\n\r\n", true), Poco::Net::MessageException);
+        // Status codes outside RFC 9110's 100..599 (a 0 would be relayed to the client).
+        CPPUNIT_ASSERT_THROW(exchange("HTTP/1.1 000 OK\r\nContent-Length: 0\r\n\r\n", true),
+                             Poco::Net::MessageException);
+        CPPUNIT_ASSERT_THROW(exchange("HTTP/1.1 099 OK\r\nContent-Length: 0\r\n\r\n", true),
+                             Poco::Net::MessageException);
+        CPPUNIT_ASSERT_THROW(exchange("HTTP/1.1 600 OK\r\nContent-Length: 0\r\n\r\n", true),
+                             Poco::Net::MessageException);
+        CPPUNIT_ASSERT_EQUAL(599, exchange("HTTP/1.1 599 X\r\nContent-Length: 0\r\n\r\n", true).status);
         CPPUNIT_ASSERT_THROW(exchange("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", true), Poco::Net::MessageException);
         CPPUNIT_ASSERT_THROW(exchange("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", true),
                              Poco::Net::MessageException);
