@@ -12,7 +12,8 @@
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-HARNESSES=(fuzz_config fuzz_traceparent_json fuzz_chat_request fuzz_responses_request fuzz_embeddings_request)
+HARNESSES=(fuzz_config fuzz_traceparent_json fuzz_chat_request fuzz_responses_request fuzz_embeddings_request
+           fuzz_request_peek fuzz_usage_scanner fuzz_upstream_answer fuzz_sse_framer)
 
 need_clang() {
   local cxx="${FUZZ_CXX:-clang++}"
@@ -47,7 +48,7 @@ run() {
   local corpus="$dir/corpus/$harness" artifacts="$dir/artifacts/$harness/"
   mkdir -p "$corpus" "$artifacts"
   local dict=() dictFile="$HERE/dict/$harness.dict"
-  [[ "$harness" == *_request ]] && dictFile="$HERE/dict/json.dict"
+  [[ "$harness" == *_request || "$harness" == fuzz_request_peek ]] && dictFile="$HERE/dict/json.dict"
   [[ -f "$dictFile" ]] && dict=(-dict="$dictFile")
   local seeds=("$HERE/corpus/$harness")
   # The example configs are seeds for the config readers too.
