@@ -52,10 +52,22 @@ std::optional<std::string_view> SseFramer::next()
         // A blank line with no event before it (stray separators) carries nothing: skip it.
         if (lineEnd == begin)
             continue;
+        refuseOversize(consumed_ - begin);
         return std::string_view(buffer_).substr(begin, consumed_ - begin);
     }
     scanned_ = buffer_.size();
+    // Checked after every feed, so an event without its blank line holds at most the cap plus
+    // one read's bytes.
+    refuseOversize(buffer_.size() - consumed_);
     return std::nullopt;
+}
+
+void SseFramer::refuseOversize(std::size_t eventBytes) const
+{
+    if (eventBytes > maxEventBytes_)
+        throw AnswerTooLarge("an event of the upstream's stream is larger than " + std::to_string(maxEventBytes_) +
+                                 " bytes",
+                             "max_event_bytes", maxEventBytes_);
 }
 
 void SseFramer::inspect(std::string_view event)

@@ -4,6 +4,7 @@
 /// were split across reads and chunks. It also notes what the proxy needs from the events:
 /// the usage of the final one and whether the stream ended properly.
 
+#include "AnswerLimits.h"
 #include "UsageScanner.h"
 #include <optional>
 #include <string>
@@ -15,10 +16,16 @@ namespace portico::openai {
 class SseFramer
 {
 public:
+    /// `maxEventBytes` caps one event, counted as next() hands it out (with its blank line):
+    /// an event that is, or is bound to become, longer is refused rather than buffered.
+    explicit SseFramer(std::size_t maxEventBytes = DefaultMaxEventBytes) : maxEventBytes_(maxEventBytes) {}
+
     /// Appends bytes; whole events (with their terminating blank line, as the upstream sent
     /// them) are then available from next().
     void feed(std::string_view bytes);
-    /// The next whole event, or nothing. The view stays valid until the next feed().
+    /// The next whole event, or nothing. The view stays valid until the next feed(). Throws
+    /// AnswerTooLarge for a whole event longer than the cap, and for an unterminated one whose
+    /// bytes so far already pass it (it will not fit once its blank line comes).
     std::optional<std::string_view> next();
     /// Bytes received after the last whole event (an unterminated tail).
     std::string_view pending() const { return std::string_view(buffer_).substr(consumed_); }
@@ -34,6 +41,9 @@ public:
     std::size_t events() const { return events_; }
 
 private:
+    void refuseOversize(std::size_t eventBytes) const;
+
+    std::size_t maxEventBytes_;
     std::string buffer_;
     /// Start of the first event not yet handed out.
     std::size_t consumed_ = 0;

@@ -11,6 +11,8 @@ namespace {
 /// Larger heads are refused (Poco's own limits are of the same order).
 constexpr std::size_t maxHeadBytes = 64 * 1024;
 constexpr std::size_t readBlock = 16 * 1024;
+/// More interim (1xx) answers before the real one are refused: no server sends that many.
+constexpr int maxInterimAnswers = 16;
 
 std::string_view trim(std::string_view text)
 {
@@ -37,6 +39,12 @@ bool equalsIgnoringCase(std::string_view text, const char* lower)
     return true;
 }
 
+AnswerTooLarge tooLarge(std::size_t limit)
+{
+    return AnswerTooLarge("the upstream's answer body is larger than " + std::to_string(limit) + " bytes",
+                          "max_body_bytes", limit);
+}
+
 /// Reads from the socket into a buffer; `at` is where parsing stands.
 class Reader
 {
@@ -49,6 +57,13 @@ public:
         if (at_ > 0 && at_ == buffer_.size())
         {
             buffer_.clear();
+            at_ = 0;
+        }
+        else if (at_ > 0 && at_ * 2 >= buffer_.size())
+        {
+            // Drop what was parsed: a head line split across reads would otherwise keep every
+            // earlier byte (endless interim answers grew the buffer without bound).
+            buffer_.erase(0, at_);
             at_ = 0;
         }
         // Into a block on the stack, then appended: resizing the string first would zero
@@ -107,11 +122,14 @@ public:
         return true;
     }
 
-    /// Appends everything up to the end of the connection.
-    void takeAll(std::string& out)
+    /// Appends everything up to the end of the connection; throws AnswerTooLarge as soon as
+    /// `out` would pass `limit` (so at most one read block is held past it).
+    void takeAll(std::string& out, std::size_t limit)
     {
         do
         {
+            if (buffer_.size() - at_ > limit - out.size())
+                throw tooLarge(limit);
             out.append(buffer_, at_, std::string::npos);
             at_ = buffer_.size();
         } while (fill());
@@ -192,7 +210,7 @@ Head readHead(Reader& reader, WireAnswer& answer)
     }
 }
 
-void readChunked(Reader& reader, std::string& body)
+void readChunked(Reader& reader, std::string& body, std::size_t limit)
 {
     for (;;)
     {
@@ -225,6 +243,9 @@ void readChunked(Reader& reader, std::string& body)
             }
             return;
         }
+        // Refused by its declared size, before the chunk is read.
+        if (size > limit - body.size())
+            throw tooLarge(limit);
         if (!reader.take(size, body))
             throw Poco::IOException("the connection closed inside a chunk of the answer");
         if (!reader.line(lineBytes).empty())
@@ -250,17 +271,26 @@ void sendRequest(Poco::Net::StreamSocket& socket, std::string_view head, std::st
     }
 }
 
-void receiveAnswer(Poco::Net::StreamSocket& socket, WireAnswer& answer)
+void receiveAnswer(Poco::Net::StreamSocket& socket, WireAnswer& answer, std::size_t maxBodyBytes)
 {
     answer.received = 0;
     Reader reader(socket, answer.received);
     Head head;
+    int interim = 0;
     do
     {
+        if (interim++ > maxInterimAnswers)
+            throw Poco::Net::MessageException("the upstream sent more than " + std::to_string(maxInterimAnswers) +
+                                              " interim (1xx) answers");
         answer.contentType.clear();
         answer.requestId.clear();
         head = readHead(reader, answer);
     } while (head.status >= 100 && head.status < 200 && head.status != 101); // interim answers
+    // A 101 is final (it switches protocols): relaying it, or reading what follows as its body,
+    // would be wrong for a request that asked for no upgrade.
+    if (head.status < 200)
+        throw Poco::Net::MessageException("the upstream answered " + std::to_string(head.status) +
+                                          " (switching protocols) to a request that asked for no upgrade");
     answer.status = head.status;
     answer.body.clear();
     // Poco's HTTPMessage::getKeepAlive: the Connection header decides, else the version does.
@@ -270,16 +300,21 @@ void receiveAnswer(Poco::Net::StreamSocket& socket, WireAnswer& answer)
         // No body, whatever the head says.
     }
     else if (head.chunked)
-        readChunked(reader, answer.body);
+        readChunked(reader, answer.body, maxBodyBytes);
     else if (head.contentLength >= 0)
     {
+        // Refused on the head alone: not one byte of an oversized body is read.
+        if (static_cast<unsigned long long>(head.contentLength) > maxBodyBytes)
+            throw AnswerTooLarge("the upstream's answer declares a body of " + std::to_string(head.contentLength) +
+                                     " bytes, more than " + std::to_string(maxBodyBytes),
+                                 "max_body_bytes", maxBodyBytes);
         if (!reader.take(static_cast<std::size_t>(head.contentLength), answer.body))
             throw Poco::IOException("the connection closed after " + std::to_string(answer.body.size()) + " of " +
                                     std::to_string(head.contentLength) + " bytes");
     }
     else
     {
-        reader.takeAll(answer.body); // no length: the answer ends with the connection
+        reader.takeAll(answer.body, maxBodyBytes); // no length: the answer ends with the connection
         keepAlive = false;
     }
     answer.keepAlive = keepAlive && !reader.leftover();

@@ -8,6 +8,7 @@
 /// Streams (SSE relays) and GET /models still go through HTTPClientSession: both ways share the
 /// connection pool, and after a whole answer a connection carries nothing over.
 
+#include "AnswerLimits.h"
 #include "Poco/Net/StreamSocket.h"
 #include <string>
 #include <string_view>
@@ -36,8 +37,13 @@ void sendRequest(Poco::Net::StreamSocket& socket, std::string_view head, std::st
 
 /// Reads one whole answer (skipping interim 1xx answers). Throws Poco::Net::NoMessageException
 /// when the connection closed before the first byte (a stale pooled connection),
-/// Poco::Net::MessageException for a malformed head, Poco::IOException when the body ends
-/// early, and what the socket throws (Poco::TimeoutException past the receive timeout).
-void receiveAnswer(Poco::Net::StreamSocket& socket, WireAnswer& answer);
+/// Poco::Net::MessageException for a malformed head or a final 1xx answer (101 Switching
+/// Protocols: no request sent here asks for an upgrade), Poco::IOException when the body ends
+/// early, AnswerTooLarge when the body is longer than `maxBodyBytes` (a Content-Length above it
+/// before any body byte is read; chunked and close-delimited bodies as soon as they pass it),
+/// and what the socket throws (Poco::TimeoutException past the receive timeout). After any
+/// throw the connection is out of step and must be closed.
+void receiveAnswer(Poco::Net::StreamSocket& socket, WireAnswer& answer,
+                   std::size_t maxBodyBytes = DefaultMaxBodyBytes);
 
 } // namespace portico::openai

@@ -5,6 +5,7 @@
 #include "UsageScanner.h"
 #include <cppunit/extensions/HelperMacros.h>
 #include <string>
+#include <vector>
 
 using namespace portico::openai;
 
@@ -22,6 +23,9 @@ class StreamParsingTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testChatStreamEnd);
     CPPUNIT_TEST(testResponsesStreamEnd);
     CPPUNIT_TEST(testErrorChunkEnds);
+    CPPUNIT_TEST(testEventAtCapPasses);
+    CPPUNIT_TEST(testWholeEventOverCapRefused);
+    CPPUNIT_TEST(testUnterminatedEventOverCapRefused);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -166,6 +170,79 @@ public:
         SseFramer named;
         named.inspect("event: error\ndata: {\"error\":{\"message\":\"x\"}}\n\n");
         CPPUNIT_ASSERT(named.finished());
+    }
+
+    void testEventAtCapPasses()
+    {
+        // The cap counts an event as next() hands it out: "data: " + 10 bytes + "\n\n" = 18.
+        const std::string event = "data: 0123456789\n\n";
+        SseFramer framer(event.size());
+        for (int i = 0; i < 3; ++i)
+        {
+            // Fed a byte at a time and asked after each: the growing event is never refused.
+            std::vector<std::string> events;
+            for (const char c : event)
+            {
+                framer.feed(std::string_view(&c, 1));
+                if (const auto next = framer.next())
+                    events.emplace_back(*next);
+            }
+            CPPUNIT_ASSERT_EQUAL(std::size_t(1), events.size());
+            CPPUNIT_ASSERT_EQUAL(event, events[0]);
+        }
+        // Stray blank lines between events are no part of either.
+        framer.feed("\n\n\n" + event);
+        CPPUNIT_ASSERT_EQUAL(event, std::string(*framer.next()));
+    }
+
+    void testWholeEventOverCapRefused()
+    {
+        const std::string event = "data: 0123456789\n\n";
+        SseFramer framer(event.size() - 1);
+        framer.feed("data: ok\n\n" + event);
+        CPPUNIT_ASSERT_EQUAL(std::string("data: ok\n\n"), std::string(*framer.next()));
+        try
+        {
+            framer.next();
+            CPPUNIT_FAIL("an event one byte over the cap was handed out");
+        }
+        catch (const AnswerTooLarge& error)
+        {
+            CPPUNIT_ASSERT_EQUAL(std::string("max_event_bytes"), std::string(error.field()));
+            CPPUNIT_ASSERT_EQUAL(event.size() - 1, error.limit());
+        }
+    }
+
+    void testUnterminatedEventOverCapRefused()
+    {
+        // An event that never ends: refused once its bytes pass the cap, not buffered on.
+        SseFramer framer(1000);
+        framer.feed("data: ");
+        CPPUNIT_ASSERT(!framer.next());
+        const std::string block(100, 'x');
+        std::size_t fed = 6;
+        bool refused = false;
+        while (!refused && fed < 100000)
+        {
+            framer.feed(block);
+            fed += block.size();
+            try
+            {
+                CPPUNIT_ASSERT(!framer.next());
+            }
+            catch (const AnswerTooLarge&)
+            {
+                refused = true;
+            }
+        }
+        CPPUNIT_ASSERT(refused);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1006), fed); // the first feed past 1000 bytes
+        // The default cap is 1 MiB.
+        SseFramer byDefault;
+        byDefault.feed(std::string(DefaultMaxEventBytes, 'y'));
+        CPPUNIT_ASSERT(!byDefault.next());
+        byDefault.feed("y");
+        CPPUNIT_ASSERT_THROW(byDefault.next(), AnswerTooLarge);
     }
 };
 
