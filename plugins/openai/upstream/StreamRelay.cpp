@@ -28,7 +28,7 @@ RelayResult relayEvents(std::istream& body, Poco::Net::HTTPClientSession& sessio
                         const UpstreamConfig& upstream, int status, const std::string& contentType)
 {
     RelayResult result;
-    SseFramer framer;
+    SseFramer framer(upstream.maxEventBytes);
     StreamWriter* out = nullptr;
     char buffer[16384];
     try

@@ -21,7 +21,8 @@ const std::set<std::string>& knownFields()
 {
     static const std::set<std::string> fields{
         "url",          "api_key_file",     "models",    "connect_timeout_ms", "read_timeout_ms",
-        "retries",      "retry_backoff_ms", "pool_size", "idle_timeout_ms",    "ca_file"};
+        "retries",      "retry_backoff_ms", "pool_size", "idle_timeout_ms",    "ca_file",
+        "max_body_bytes", "max_event_bytes"};
     return fields;
 }
 
@@ -108,6 +109,11 @@ UpstreamConfig readBlock(const PluginConfig& config, const std::string& prefix, 
     upstream.idleTimeoutMs =
         static_cast<int>(config.getInt(key("idle_timeout_ms"), upstream.idleTimeoutMs, 1, 3600000));
     upstream.caFile = config.getString(key("ca_file"), "");
+    // The same ceiling as server.max_body_bytes (16 GiB); at least one byte.
+    upstream.maxBodyBytes = static_cast<std::size_t>(
+        config.getInt(key("max_body_bytes"), static_cast<long long>(upstream.maxBodyBytes), 1, 1LL << 34));
+    upstream.maxEventBytes = static_cast<std::size_t>(
+        config.getInt(key("max_event_bytes"), static_cast<long long>(upstream.maxEventBytes), 1, 1LL << 30));
 
     if (upstream.url.empty())
         throw config.error(key("url"), "required: the upstream's API root, e.g. http://127.0.0.1:9000/v1");
@@ -143,7 +149,7 @@ void rejectUnknown(const PluginConfig& config, const std::vector<std::string>& k
         if (!knownFields().count(field))
             throw config.error(key, "unknown key (known: url, api_key_file, models, connect_timeout_ms, "
                                     "read_timeout_ms, retries, retry_backoff_ms, pool_size, idle_timeout_ms, "
-                                    "ca_file)");
+                                    "ca_file, max_body_bytes, max_event_bytes)");
     }
 }
 

@@ -5,9 +5,10 @@
 /// Keys (in the [openai] section; README.md beside this file has the full table):
 ///   upstream.url, upstream.api_key_file, upstream.models, upstream.connect_timeout_ms,
 ///   upstream.read_timeout_ms, upstream.retries, upstream.retry_backoff_ms, upstream.pool_size,
-///   upstream.idle_timeout_ms, upstream.ca_file
+///   upstream.idle_timeout_ms, upstream.ca_file, upstream.max_body_bytes, upstream.max_event_bytes
 /// and the same keys below upstreams.<name>. for further, named upstreams.
 
+#include "AnswerLimits.h"
 #include "portico/PluginConfig.h"
 #include <string>
 #include <vector>
@@ -49,6 +50,11 @@ struct UpstreamConfig
     int poolSize = 64;
     /// An idle connection older than this is closed rather than reused.
     int idleTimeoutMs = 4000;
+    /// The longest answer body read into memory (non-streaming answers, and answers to stream
+    /// requests that are not event streams); longer ones fail with 502 and drop the connection.
+    std::size_t maxBodyBytes = DefaultMaxBodyBytes;
+    /// The longest single event of a relayed stream; a longer one ends the stream with an error.
+    std::size_t maxEventBytes = DefaultMaxEventBytes;
     /// PEM file with the CAs that sign an https upstream's certificate; empty: the system CAs.
     std::string caFile;
 

@@ -1,4 +1,5 @@
 #include "UpstreamFailure.h"
+#include "AnswerLimits.h"
 #include "portico/Errors.h"
 #include "Poco/Exception.h"
 #include "Poco/Net/NetException.h"
@@ -57,6 +58,14 @@ UpstreamFailure exchangeFailure(const UpstreamConfig& upstream, const std::excep
     failure.status = 502;
     failure.code = "upstream_error";
     failure.label = "error";
+    if (const auto* tooLarge = dynamic_cast<const AnswerTooLarge*>(&error))
+    {
+        // Names the key that sets the cap, so the operator knows what to raise if it is wanted.
+        failure.message = where(upstream) + " sent too much: " + tooLarge->what() + " (" + upstream.keyPrefix + "." +
+                          tooLarge->field() + " = " + std::to_string(tooLarge->limit()) +
+                          "); the connection was dropped.";
+        return failure;
+    }
     failure.message = where(upstream) + " failed mid-answer: " + describeException(error) + ".";
     return failure;
 }

@@ -22,7 +22,8 @@ struct UpstreamFailure
 
 /// Failing to connect (refused, unresolvable, connect timeout, TLS handshake).
 UpstreamFailure connectFailure(const UpstreamConfig& upstream, const std::exception& error);
-/// Failing after the request was sent (read timeout, reset, a malformed answer).
+/// Failing after the request was sent (read timeout, reset, a malformed answer, an answer body
+/// or stream event past its cap: AnswerTooLarge, whose message names the key).
 UpstreamFailure exchangeFailure(const UpstreamConfig& upstream, const std::exception& error);
 
 } // namespace portico::openai

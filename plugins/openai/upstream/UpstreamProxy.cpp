@@ -6,6 +6,7 @@
 #include "portico/Attributes.h"
 #include "portico/Json.h"
 #include "Poco/Exception.h"
+#include "Poco/Net/NetException.h"
 #include "Poco/JSON/Array.h"
 #include "Poco/JSON/Object.h"
 #include "Poco/JSON/Parser.h"
@@ -180,6 +181,16 @@ bool UpstreamProxy::open(std::size_t index, Poco::Net::HTTPRequest& request, con
             return false;
         }
         const int status = opened.response.getStatus();
+        if (status < 200)
+        {
+            // Poco skips only 100 Continue; any other 1xx it returns (101 Switching Protocols,
+            // or 102/103 where its final answer would follow) cannot be relayed as the answer.
+            failure = exchangeFailure(
+                upstream, Poco::Net::MessageException("the upstream answered " + std::to_string(status) +
+                                                      " where a final answer was expected"));
+            opened.lease.session.reset();
+            return false;
+        }
         if (retryBusy && (status == 502 || status == 503) && attempt < upstream.retries)
         {
             std::string ignored;
@@ -199,15 +210,26 @@ bool UpstreamProxy::open(std::size_t index, Poco::Net::HTTPRequest& request, con
 bool UpstreamProxy::readAll(std::size_t index, Opened& opened, std::string& content, UpstreamFailure& failure)
 {
     Poco::Net::HTTPClientSession& session = *opened.lease.session;
+    const std::size_t limit = upstreams_[index].maxBodyBytes;
     try
     {
+        const auto declared = opened.response.getContentLength64();
+        if (declared != Poco::Net::HTTPMessage::UNKNOWN_CONTENT_LENGTH &&
+            static_cast<unsigned long long>(declared) > limit)
+            throw AnswerTooLarge("the upstream's answer declares a body of " + std::to_string(declared) +
+                                     " bytes, more than " + std::to_string(limit),
+                                 "max_body_bytes", limit);
         char buffer[16384];
         std::istream& body = *opened.body;
         while (body.read(buffer, sizeof buffer) || body.gcount() > 0)
+        {
+            if (static_cast<std::size_t>(body.gcount()) > limit - content.size())
+                throw AnswerTooLarge("the upstream's answer body is larger than " + std::to_string(limit) + " bytes",
+                                     "max_body_bytes", limit);
             content.append(buffer, static_cast<std::size_t>(body.gcount()));
+        }
         if (body.bad())
             throwStreamError(session, "reading the answer failed");
-        const auto declared = opened.response.getContentLength64();
         if (declared != Poco::Net::HTTPMessage::UNKNOWN_CONTENT_LENGTH &&
             static_cast<Poco::Int64>(content.size()) != declared)
             throw Poco::IOException("the connection closed after " + std::to_string(content.size()) + " of " +
@@ -254,7 +276,7 @@ bool UpstreamProxy::call(std::size_t index, const std::string& head, const std::
         {
             Poco::Net::StreamSocket& socket = lease.session->socket();
             sendRequest(socket, head, body);
-            receiveAnswer(socket, answer);
+            receiveAnswer(socket, answer, upstream.maxBodyBytes);
         }
         catch (const std::exception& error)
         {

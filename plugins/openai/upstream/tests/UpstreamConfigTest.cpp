@@ -56,6 +56,7 @@ class UpstreamConfigTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testBadUrls);
     CPPUNIT_TEST(testOverlaps);
     CPPUNIT_TEST(testRangeErrors);
+    CPPUNIT_TEST(testAnswerCapKeys);
     CPPUNIT_TEST(testTarget);
     CPPUNIT_TEST(testBackoff);
     CPPUNIT_TEST_SUITE_END();
@@ -88,6 +89,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(100, u.retryBackoffMs);
         CPPUNIT_ASSERT_EQUAL(64, u.poolSize);
         CPPUNIT_ASSERT_EQUAL(4000, u.idleTimeoutMs);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(64) * 1024 * 1024, u.maxBodyBytes);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1024) * 1024, u.maxEventBytes);
         CPPUNIT_ASSERT(config.unreadKeys().empty());
     }
 
@@ -103,6 +106,8 @@ public:
                                      {"upstream.retry_backoff_ms", "10"},
                                      {"upstream.pool_size", "4"},
                                      {"upstream.idle_timeout_ms", "90000"},
+                                     {"upstream.max_body_bytes", "1048576"},
+                                     {"upstream.max_event_bytes", "65536"},
                                      {"upstream.ca_file", ca}});
         const auto u = readUpstreamConfigs(config).at(0);
         CPPUNIT_ASSERT(u.secure());
@@ -116,6 +121,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(10, u.retryBackoffMs);
         CPPUNIT_ASSERT_EQUAL(4, u.poolSize);
         CPPUNIT_ASSERT_EQUAL(90000, u.idleTimeoutMs);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1048576), u.maxBodyBytes);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(65536), u.maxEventBytes);
         CPPUNIT_ASSERT_EQUAL(ca, u.caFile);
         CPPUNIT_ASSERT(config.unreadKeys().empty());
     }
@@ -212,6 +219,40 @@ public:
         CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstream.retries"));
         const std::string error2 = errorOf({{"upstream.url", "http://a/v1"}, {"upstream.read_timeout_ms", "soon"}});
         CPPUNIT_ASSERT_MESSAGE(error2, contains(error2, "upstream.read_timeout_ms"));
+    }
+
+    void testAnswerCapKeys()
+    {
+        // Each bad value is named by its key (and the file), for the unnamed and named blocks.
+        for (const char* field : {"max_body_bytes", "max_event_bytes"})
+        {
+            for (const char* value : {"0", "-1", "-1048576", "lots", "1MiB", "1.5", ""})
+            {
+                std::string error = errorOf({{"upstream.url", "http://a/v1"}, {std::string("upstream.") + field, value}});
+                CPPUNIT_ASSERT_MESSAGE(std::string(field) + "=" + value + " -> " + error,
+                                       contains(error, std::string("upstream.") + field + ":") &&
+                                           contains(error, "/etc/portico/portico.ini"));
+                error = errorOf({{"upstreams.b.url", "http://b/v1"}, {std::string("upstreams.b.") + field, value}});
+                CPPUNIT_ASSERT_MESSAGE(error, contains(error, std::string("upstreams.b.") + field));
+            }
+        }
+        // Past the ceilings: 16 GiB for a body (as server.max_body_bytes), 1 GiB for an event.
+        std::string error = errorOf({{"upstream.url", "http://a/v1"}, {"upstream.max_body_bytes", "17179869185"}});
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstream.max_body_bytes") && contains(error, "between 1 and"));
+        error = errorOf({{"upstream.url", "http://a/v1"}, {"upstream.max_event_bytes", "1073741825"}});
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstream.max_event_bytes") && contains(error, "between 1 and"));
+        // The smallest and largest values are taken, per block.
+        const auto upstreams = readUpstreamConfigs(section({{"upstream.url", "http://a/v1"},
+                                                            {"upstream.models", "a"},
+                                                            {"upstream.max_body_bytes", "1"},
+                                                            {"upstream.max_event_bytes", "1073741824"},
+                                                            {"upstreams.b.url", "http://b/v1"},
+                                                            {"upstreams.b.max_body_bytes", "17179869184"}}));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), upstreams.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), upstreams[0].maxBodyBytes);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1) << 30, upstreams[0].maxEventBytes);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1) << 34, upstreams[1].maxBodyBytes);
+        CPPUNIT_ASSERT_EQUAL(DefaultMaxEventBytes, upstreams[1].maxEventBytes);
     }
 
     void testTarget()
