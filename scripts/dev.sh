@@ -180,9 +180,15 @@ cmd_ci() {
   fi
   test_seconds=$(($(date +%s) - started))
   started=$(date +%s)
-  "$ROOT/scripts/dev.sh" sanitize || status=1
+  local sanitize_log="$BUILD_DIR/ci-sanitize.log"
+  "$ROOT/scripts/dev.sh" sanitize 2>&1 | tee "$sanitize_log" || status=1
   sanitize_seconds=$(($(date +%s) - started))
-  log "ci: test (build + whole suite with fuzz): ${test_seconds}s; sanitize: ${sanitize_seconds}s; $([[ $status -eq 0 ]] && echo passed || echo FAILED)"
+  # The closing lines: the verdict, then each ctest run's own summary line (its real count):
+  # ASan+UBSan, TSan, and last the whole suite's, as `scripts/dev.sh test` ends with it.
+  local summary='tests passed, [0-9]+ tests? failed out of [0-9]+'
+  log "ci: $([[ $status -eq 0 ]] && echo passed || echo FAILED); test (build + whole suite with fuzz): ${test_seconds}s; sanitize (ASan+UBSan suite, then TSan concurrency tests): ${sanitize_seconds}s"
+  grep -h -E "$summary" "$sanitize_log" | sed 's/^/sanitize: /' || true
+  grep -h -E "$summary" "$test_log" | tail -n 1 || true
   return "$status"
 }
 
