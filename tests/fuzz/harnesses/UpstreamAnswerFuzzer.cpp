@@ -6,11 +6,16 @@
 // closes its end; a seqpacket read returns one packet at most, so the packet sizes (chosen by
 // the first input byte) decide where the reader's blocks end, as TCP segments would.
 //
-// Contract: only Poco::Exception comes out (the documented MessageException, IOException...,
-// never a TimeoutException: the input is all sent, so a wait means the reader hangs); an
-// accepted answer has a status in 100..599 that is not interim, a body no longer than what was
-// sent, and `received` never exceeds what was sent.
+// The body cap (upstream.max_body_bytes) is 4 KiB here, not the 64 MiB default, so that inputs
+// within libFuzzer's length reach the refusal paths too.
+//
+// Contract: only Poco::Exception or AnswerTooLarge comes out (the documented MessageException,
+// IOException..., never a TimeoutException: the input is all sent, so a wait means the reader
+// hangs); an accepted answer has a final status in 200..599 (interim ones are skipped, a final
+// 1xx is refused), a body within the cap and no longer than what was sent, and `received`
+// never exceeds what was sent.
 
+#include "AnswerLimits.h"
 #include "FuzzCheck.h"
 #include "WireExchange.h"
 #include "Poco/Exception.h"
@@ -23,6 +28,10 @@
 
 using portico::fuzz::check;
 using namespace portico::openai;
+
+namespace {
+constexpr std::size_t bodyCap = 4096;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
@@ -54,7 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         socket.setReceiveTimeout(Poco::Timespan(5, 0));
         try
         {
-            receiveAnswer(socket, answer);
+            receiveAnswer(socket, answer, bodyCap);
             accepted = true;
         }
         catch (const Poco::TimeoutException&)
@@ -65,6 +74,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         {
             // A malformed or truncated answer: the proxy turns it into a 502.
         }
+        catch (const AnswerTooLarge&)
+        {
+            // Over the cap: the proxy turns it into a 502 and drops the connection.
+        }
         received = answer.received;
         socket.close(); // unblocks the writer if it still sends
     }
@@ -73,8 +86,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(received <= answerBytes.size(), "received counts no more than was sent");
     if (accepted)
     {
-        check(answer.status >= 100 && answer.status <= 599, "the status is in RFC 9110's 100..599");
-        check(answer.status >= 200 || answer.status == 101, "interim answers are skipped");
+        check(answer.status >= 200 && answer.status <= 599, "a final status in 200..599");
+        check(answer.body.size() <= bodyCap, "the body is within upstream.max_body_bytes");
         check(answer.body.size() <= received, "the body is no longer than what was read");
     }
     return 0;
