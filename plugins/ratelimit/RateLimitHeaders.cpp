@@ -128,7 +128,7 @@ bool equalsIgnoringCase(std::string_view text, std::string_view lower)
 
 /// True when `headers` may already hold one of ours: a name starting with x-ratelimit- or
 /// ratelimit, or Retry-After (any case). One pass, no allocation.
-bool holdsAnyOfOurs(const Poco::Net::NameValueCollection& headers)
+bool holdsAnyOfOurs(const portico::HeaderList& headers)
 {
     for (const auto& [name, value] : headers)
     {
@@ -156,25 +156,25 @@ HeaderList rateLimitHeaders(const Decision& decision, bool ietf)
     return headers;
 }
 
-void applyRateLimitHeaders(const Decision& decision, bool ietf, Poco::Net::NameValueCollection& headers)
+void applyRateLimitHeaders(const Decision& decision, bool ietf, portico::HeaderList& headers)
 {
     if (holdsAnyOfOurs(headers))
         emitHeaders(
             decision, ietf,
             [](void* target, const std::string& name, std::string value) {
-                static_cast<Poco::Net::NameValueCollection*>(target)->set(name, value);
+                static_cast<portico::HeaderList*>(target)->set(std::string(name), std::move(value));
             },
             &headers);
     else
         emitHeaders(
             decision, ietf,
             [](void* target, const std::string& name, std::string value) {
-                static_cast<Poco::Net::NameValueCollection*>(target)->add(name, value);
+                static_cast<portico::HeaderList*>(target)->add(std::string(name), std::move(value));
             },
             &headers);
 }
 
-void applyRetryAfterOnly(Poco::Net::NameValueCollection& headers)
+void applyRetryAfterOnly(portico::HeaderList& headers)
 {
     headers.set(RetryAfter, "1");
 }

@@ -4,7 +4,7 @@
 // RateLimit-Policy / RateLimit pair (draft-ietf-httpapi-ratelimit-headers).
 
 #include "BucketStore.h"
-#include "Poco/Net/NameValueCollection.h"
+#include "portico/HeaderList.h"
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,9 +30,9 @@ HeaderList rateLimitHeaders(const Decision& decision, bool ietf);
 /// Puts the headers of rateLimitHeaders() straight into `headers`, replacing any of the same
 /// name (a second ratelimit section, a Retry-After from further in). When none is there yet,
 /// as on nearly every answer, they are appended without the search a replace costs.
-void applyRateLimitHeaders(const Decision& decision, bool ietf, Poco::Net::NameValueCollection& headers);
+void applyRateLimitHeaders(const Decision& decision, bool ietf, portico::HeaderList& headers);
 
 /// The header list of a refusal the store could not decide (Redis unavailable, fail closed).
-void applyRetryAfterOnly(Poco::Net::NameValueCollection& headers);
+void applyRetryAfterOnly(portico::HeaderList& headers);
 
 } // namespace portico::ratelimit

@@ -4,9 +4,10 @@ namespace portico::security {
 
 namespace {
 
-Poco::Net::NameValueCollection collect(const SecurityConfig& config)
+HeaderList collect(const SecurityConfig& config)
 {
-    Poco::Net::NameValueCollection headers;
+    HeaderList headers;
+    headers.reserve(config.headers.size());
     for (const auto& header : config.headers)
         headers.add(header.name, header.value);
     return headers;

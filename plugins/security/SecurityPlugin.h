@@ -5,7 +5,7 @@
 #include "SecurityConfig.h"
 #include "portico/Plugin.h"
 #include "portico/PluginContext.h"
-#include "Poco/Net/NameValueCollection.h"
+#include "portico/HeaderList.h"
 
 namespace portico::security {
 
@@ -20,7 +20,7 @@ private:
     const SecurityConfig config_;
     /// config_.headers as a header collection, built once: an answer that has no headers yet
     /// (the common case) gets all of them in one copy, with no per-header lookups.
-    const Poco::Net::NameValueCollection prebuilt_;
+    const HeaderList prebuilt_;
 };
 
 } // namespace portico::security

@@ -42,6 +42,7 @@ class PluginLibraryTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testMissingFile);
     CPPUNIT_TEST(testNotASharedObject);
     CPPUNIT_TEST(testAbiMismatch);
+    CPPUNIT_TEST(testPluginBuiltForAbi1IsRefused);
     CPPUNIT_TEST(testSignatureMismatch);
     CPPUNIT_TEST(testNameMismatch);
     CPPUNIT_TEST(testNoEntryPoint);
@@ -120,6 +121,18 @@ public:
         PORTICO_ASSERT_CONTAINS(message, file);
         PORTICO_ASSERT_CONTAINS(message, "ABI major version " + std::to_string(PORTICO_ABI_MAJOR + 998));
         PORTICO_ASSERT_CONTAINS(message, "porticod's " + std::to_string(PORTICO_ABI_MAJOR));
+    }
+
+    void testPluginBuiltForAbi1IsRefused()
+    {
+        // ABI 2 changed Response::headers to portico::HeaderList: a 1.x plugin must not load.
+        CPPUNIT_ASSERT_EQUAL(2, PORTICO_ABI_MAJOR);
+        CPPUNIT_ASSERT_EQUAL(0, PORTICO_ABI_MINOR);
+        const std::string file = fixture("abi_v1");
+        const std::string message = refusal(file, "abi_v1");
+        PORTICO_ASSERT_CONTAINS(message, file);
+        PORTICO_ASSERT_CONTAINS(message, "ABI major version 1 ");
+        PORTICO_ASSERT_CONTAINS(message, "porticod's 2");
     }
 
     void testSignatureMismatch()

@@ -12,8 +12,10 @@
 #include <cstdint>
 #include <string>
 
-#define PORTICO_ABI_MAJOR 1
-#define PORTICO_ABI_MINOR 1
+/// Major 2: Response::headers became portico::HeaderList (was Poco::Net::NameValueCollection),
+/// which changes Response's layout; a plugin built for major 1 is refused.
+#define PORTICO_ABI_MAJOR 2
+#define PORTICO_ABI_MINOR 0
 
 #define PORTICO_STRINGIFY_(x) #x
 #define PORTICO_STRINGIFY(x) PORTICO_STRINGIFY_(x)

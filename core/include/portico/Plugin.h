@@ -57,7 +57,8 @@ public:
     /// Describes the routes this plugin registers and what it adds to other answers (headers,
     /// responses, security), for the OpenAPI document the core assembles from the chain. Called
     /// after the constructor, from one thread, never while requests run through this object.
-    /// (Added in ABI 1.1, last in the class so that the earlier vtable slots keep their place.)
+    /// (Added in ABI 1.1, last in the class so that the earlier vtable slots kept their place;
+    /// part of every ABI 2 plugin.)
     virtual void describeApi(ApiDescription&) const {}
 };
 

@@ -1,7 +1,7 @@
 #pragma once
 /// The response half of an Exchange: what will be (or has been) sent to the client.
 
-#include "Poco/Net/NameValueCollection.h"
+#include "HeaderList.h"
 #include <cstdint>
 #include <string>
 
@@ -20,9 +20,10 @@ struct Response
 {
     int status = 0;
     std::string contentType = "application/json";
-    /// Extra headers. Response-head hooks add to these; Content-Type and Content-Length are the
-    /// core's.
-    Poco::Net::NameValueCollection headers;
+    /// Extra headers, sent in the order they were added. Response-head hooks add to these;
+    /// Content-Type and the framing headers (Content-Length, Transfer-Encoding, Connection) are
+    /// the core's.
+    HeaderList headers;
     /// The whole body of a buffered answer; empty for a stream.
     std::string body;
     AnswerSource source = AnswerSource::None;

@@ -17,8 +17,8 @@ struct ChainLink
     std::string version;
     std::string file;
     std::unique_ptr<Plugin> plugin;
-    /// The library's PORTICO_ABI_MINOR: hooks added in a later minor (describeApi, 1.1) are
-    /// only called on plugins built with it.
+    /// The library's PORTICO_ABI_MINOR: a hook added in a later minor of the host's major must
+    /// only be called on plugins built with it (none yet in major 2).
     std::uint32_t abiMinor = 0;
 };
 

@@ -62,12 +62,12 @@ BodyRead readBody(Poco::Net::HTTPServerRequest& request, long long limit, std::s
 }
 
 /// Lends the connection thread's spare header collection to an answer for its lifetime. A
-/// NameValueCollection is a vector: the spare keeps the capacity its earlier answers grew it to,
+/// HeaderList is a vector: the spare keeps the capacity its earlier answers grew it to,
 /// so the response-head hooks add their headers without reallocating it from empty each time.
 class RecycledHeaders
 {
 public:
-    explicit RecycledHeaders(Poco::Net::NameValueCollection& headers) : headers_(headers) { headers_.swap(spare()); }
+    explicit RecycledHeaders(HeaderList& headers) : headers_(headers) { headers_.swap(spare()); }
     ~RecycledHeaders()
     {
         headers_.swap(spare());
@@ -77,13 +77,13 @@ public:
     RecycledHeaders& operator=(const RecycledHeaders&) = delete;
 
 private:
-    static Poco::Net::NameValueCollection& spare()
+    static HeaderList& spare()
     {
-        thread_local Poco::Net::NameValueCollection headers;
+        thread_local HeaderList headers;
         return headers;
     }
 
-    Poco::Net::NameValueCollection& headers_;
+    HeaderList& headers_;
 };
 
 } // namespace

@@ -175,9 +175,8 @@ private:
         describeCoreApi(description_);
         for (const auto& link : chain_.links())
         {
-            // describeApi is a 1.1 hook: a 1.0 library's vtable has no slot for it.
-            if (link.abiMinor < 1)
-                continue;
+            // Every loaded library is of the host's major (2), whose vtable has describeApi from
+            // 2.0 on; the 1.0/1.1 distinction went with major 1.
             description_.setOwner(link.name);
             try
             {

@@ -41,7 +41,7 @@ private:
 struct RunResult
 {
     int status = 0;
-    Poco::Net::NameValueCollection headers;
+    HeaderList headers;
     std::string contentType;
     std::string body; ///< the bytes the client received (all chunks of a stream)
     bool streamed = false;
