@@ -1,4 +1,5 @@
 #include "BearerToken.h"
+#include "portico/AsciiCase.h"
 
 namespace portico::auth {
 
@@ -7,21 +8,6 @@ namespace {
 bool blank(char c)
 {
     return c == ' ' || c == '\t';
-}
-
-bool equalsIgnoringCase(std::string_view text, std::string_view lower)
-{
-    if (text.size() != lower.size())
-        return false;
-    for (std::size_t i = 0; i < text.size(); ++i)
-    {
-        char c = text[i];
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-        if (c != lower[i])
-            return false;
-    }
-    return true;
 }
 
 } // namespace

@@ -1,4 +1,5 @@
 #include "RateLimitHeaders.h"
+#include "portico/AsciiCase.h"
 #include <algorithm>
 #include <string_view>
 #include <cmath>
@@ -109,21 +110,6 @@ void emitHeaders(const Decision& decision, bool ietf, Emit emit, void* target)
         emit(target, PolicyHeader, std::move(policies));
         emit(target, StateHeader, std::move(states));
     }
-}
-
-bool equalsIgnoringCase(std::string_view text, std::string_view lower)
-{
-    if (text.size() != lower.size())
-        return false;
-    for (std::size_t i = 0; i < text.size(); ++i)
-    {
-        char c = text[i];
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-        if (c != lower[i])
-            return false;
-    }
-    return true;
 }
 
 /// True when `headers` may already hold one of ours: a name starting with x-ratelimit- or

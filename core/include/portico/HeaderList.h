@@ -7,6 +7,7 @@
 /// wire order is simply the order the hooks added them. The member names and their meaning
 /// follow NameValueCollection's, so code written against it keeps working.
 
+#include "portico/AsciiCase.h"
 #include "Poco/Exception.h"
 #include <cstddef>
 #include <initializer_list>
@@ -34,15 +35,7 @@ public:
 
     /// True when `a` and `b` are the same header name: ASCII letters compared without case,
     /// the lengths first (most names differ in length, so most compares stop there).
-    static bool sameName(std::string_view a, std::string_view b) noexcept
-    {
-        if (a.size() != b.size())
-            return false;
-        for (std::size_t i = 0; i < a.size(); ++i)
-            if (a[i] != b[i] && lower(a[i]) != lower(b[i]))
-                return false;
-        return true;
-    }
+    static bool sameName(std::string_view a, std::string_view b) noexcept { return equalsIgnoringCase(a, b); }
 
     /// Appends a header, even when one of the same name is already there.
     void add(const std::string& name, const std::string& value) { headers_.emplace_back(name, value); }
@@ -133,8 +126,6 @@ public:
     bool operator!=(const HeaderList& other) const { return headers_ != other.headers_; }
 
 private:
-    static char lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
     /// Removes the headers called `name` after `first`.
     void eraseAfter(Iterator first, std::string_view name)
     {

@@ -1,19 +1,14 @@
 #include "http/ResponseHead.h"
+#include "portico/AsciiCase.h"
 #include "Poco/Bugcheck.h"
 #include "Poco/Net/HTTPResponse.h"
 #include <charconv>
 #include <cstring>
 #include <string_view>
-#include <strings.h>
 
 namespace portico {
 
 namespace {
-
-bool equalsIgnoringCase(const std::string& name, const char* literal, std::size_t length)
-{
-    return name.size() == length && ::strncasecmp(name.data(), literal, length) == 0;
-}
 
 /// Connection, Content-Length and Transfer-Encoding belong to the core (see the header).
 bool isFramingHeader(const std::string& name)
@@ -24,10 +19,10 @@ bool isFramingHeader(const std::string& name)
     {
     case 'c':
     case 'C':
-        return equalsIgnoringCase(name, "Connection", 10) || equalsIgnoringCase(name, "Content-Length", 14);
+        return equalsIgnoringCase(name, "Connection") || equalsIgnoringCase(name, "Content-Length");
     case 't':
     case 'T':
-        return equalsIgnoringCase(name, "Transfer-Encoding", 17);
+        return equalsIgnoringCase(name, "Transfer-Encoding");
     default:
         return false;
     }

@@ -1,8 +1,8 @@
 #include "WireExchange.h"
+#include "portico/AsciiCase.h"
 #include "Poco/Exception.h"
 #include "Poco/Net/NetException.h"
 #include "Poco/String.h"
-#include <cstring>
 
 namespace portico::openai {
 
@@ -21,22 +21,6 @@ std::string_view trim(std::string_view text)
     while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r'))
         text.remove_suffix(1);
     return text;
-}
-
-bool equalsIgnoringCase(std::string_view text, const char* lower)
-{
-    const std::size_t length = std::strlen(lower);
-    if (text.size() != length)
-        return false;
-    for (std::size_t i = 0; i < length; ++i)
-    {
-        char c = text[i];
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-        if (c != lower[i])
-            return false;
-    }
-    return true;
 }
 
 AnswerTooLarge tooLarge(std::size_t limit)
