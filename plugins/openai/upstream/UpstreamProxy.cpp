@@ -127,31 +127,60 @@ void UpstreamProxy::observe(std::size_t index, const std::string& status, double
     histogram->Observe(seconds);
 }
 
-bool UpstreamProxy::open(std::size_t index, Poco::Net::HTTPRequest& request, const std::string& body,
-                         bool retryBusy, Opened& opened, UpstreamFailure& failure)
+bool UpstreamProxy::acquire(std::size_t index, bool fresh, int& attempt, ConnectionPool::Lease& lease,
+                            UpstreamFailure& failure)
 {
     const UpstreamConfig& upstream = upstreams_[index];
     ConnectionPool& pool = *pools_[index];
-    int attempt = 0;
-    bool staleRetried = false;
-    bool wantFresh = false;
     for (;;)
     {
         try
         {
-            opened.lease = wantFresh ? pool.connectNew() : pool.acquire();
+            lease = fresh ? pool.connectNew() : pool.acquire();
+            return true;
         }
         catch (const std::exception& error)
         {
             failure = connectFailure(upstream, error);
             if (!failure.retryable || attempt >= upstream.retries)
                 return false;
-            const auto delay = backoffDelay(attempt++, upstream.retryBackoffMs);
-            logger_.information(failure.message + " Retry " + std::to_string(attempt) + " of " +
-                                std::to_string(upstream.retries) + " in " + std::to_string(delay.count()) + " ms.");
-            std::this_thread::sleep_for(delay);
-            continue;
+            backOff(upstream, attempt, failure.message + " Retry ");
         }
+    }
+}
+
+bool UpstreamProxy::retryOnStale(const UpstreamConfig& upstream, bool reused, bool nothingCameBack,
+                                 const std::exception& error, bool& staleRetried)
+{
+    const bool timeout = dynamic_cast<const Poco::TimeoutException*>(&error) != nullptr;
+    if (!reused || staleRetried || timeout || !nothingCameBack)
+        return false;
+    // The upstream closed this idle connection as we picked it: nothing was processed, so the
+    // request goes again (once) on a new connection.
+    logger_.debug("pooled connection to upstream '" + upstream.name + "' was stale; retrying on a new one");
+    staleRetried = true;
+    return true;
+}
+
+void UpstreamProxy::backOff(const UpstreamConfig& upstream, int& attempt, const std::string& why)
+{
+    const auto delay = backoffDelay(attempt++, upstream.retryBackoffMs);
+    logger_.information(why + std::to_string(attempt) + " of " + std::to_string(upstream.retries) + " in " +
+                        std::to_string(delay.count()) + " ms.");
+    std::this_thread::sleep_for(delay);
+}
+
+bool UpstreamProxy::open(std::size_t index, Poco::Net::HTTPRequest& request, const std::string& body,
+                         bool retryBusy, Opened& opened, UpstreamFailure& failure)
+{
+    const UpstreamConfig& upstream = upstreams_[index];
+    int attempt = 0;
+    bool staleRetried = false;
+    bool wantFresh = false;
+    for (;;)
+    {
+        if (!acquire(index, wantFresh, attempt, opened.lease, failure))
+            return false;
         wantFresh = false;
         Poco::Net::HTTPClientSession& session = *opened.lease.session;
         try
@@ -166,14 +195,8 @@ bool UpstreamProxy::open(std::size_t index, Poco::Net::HTTPRequest& request, con
         }
         catch (const std::exception& error)
         {
-            const bool timeout = dynamic_cast<const Poco::TimeoutException*>(&error) != nullptr;
-            if (opened.lease.reused && !staleRetried && !timeout)
+            if (retryOnStale(upstream, opened.lease.reused, true, error, staleRetried))
             {
-                // The upstream closed this idle connection as we picked it: nothing was
-                // processed, so the request goes again on a new connection.
-                logger_.debug("pooled connection to upstream '" + upstream.name +
-                              "' was stale; retrying on a new one");
-                staleRetried = true;
                 wantFresh = true;
                 continue;
             }
@@ -196,11 +219,7 @@ bool UpstreamProxy::open(std::size_t index, Poco::Net::HTTPRequest& request, con
             std::string ignored;
             UpstreamFailure drainFailure;
             readAll(index, opened, ignored, drainFailure);
-            const auto delay = backoffDelay(attempt++, upstream.retryBackoffMs);
-            logger_.information("upstream '" + upstream.name + "' answered " + std::to_string(status) + "; retry " +
-                                std::to_string(attempt) + " of " + std::to_string(upstream.retries) + " in " +
-                                std::to_string(delay.count()) + " ms.");
-            std::this_thread::sleep_for(delay);
+            backOff(upstream, attempt, "upstream '" + upstream.name + "' answered " + std::to_string(status) + "; retry ");
             continue;
         }
         return true;
@@ -256,21 +275,8 @@ bool UpstreamProxy::call(std::size_t index, const std::string& head, const std::
     for (;;)
     {
         ConnectionPool::Lease lease;
-        try
-        {
-            lease = wantFresh ? pool.connectNew() : pool.acquire();
-        }
-        catch (const std::exception& error)
-        {
-            failure = connectFailure(upstream, error);
-            if (!failure.retryable || attempt >= upstream.retries)
-                return false;
-            const auto delay = backoffDelay(attempt++, upstream.retryBackoffMs);
-            logger_.information(failure.message + " Retry " + std::to_string(attempt) + " of " +
-                                std::to_string(upstream.retries) + " in " + std::to_string(delay.count()) + " ms.");
-            std::this_thread::sleep_for(delay);
-            continue;
-        }
+        if (!acquire(index, wantFresh, attempt, lease, failure))
+            return false;
         wantFresh = false;
         try
         {
@@ -280,14 +286,8 @@ bool UpstreamProxy::call(std::size_t index, const std::string& head, const std::
         }
         catch (const std::exception& error)
         {
-            const bool timeout = dynamic_cast<const Poco::TimeoutException*>(&error) != nullptr;
-            if (lease.reused && !staleRetried && !timeout && answer.received == 0)
+            if (retryOnStale(upstream, lease.reused, answer.received == 0, error, staleRetried))
             {
-                // The upstream closed this idle connection as we picked it: nothing came back,
-                // so the request goes again on a new connection.
-                logger_.debug("pooled connection to upstream '" + upstream.name +
-                              "' was stale; retrying on a new one");
-                staleRetried = true;
                 wantFresh = true;
                 continue;
             }
@@ -298,11 +298,7 @@ bool UpstreamProxy::call(std::size_t index, const std::string& head, const std::
         const int status = answer.status;
         if ((status == 502 || status == 503) && attempt < upstream.retries)
         {
-            const auto delay = backoffDelay(attempt++, upstream.retryBackoffMs);
-            logger_.information("upstream '" + upstream.name + "' answered " + std::to_string(status) + "; retry " +
-                                std::to_string(attempt) + " of " + std::to_string(upstream.retries) + " in " +
-                                std::to_string(delay.count()) + " ms.");
-            std::this_thread::sleep_for(delay);
+            backOff(upstream, attempt, "upstream '" + upstream.name + "' answered " + std::to_string(status) + "; retry ");
             continue;
         }
         return true;

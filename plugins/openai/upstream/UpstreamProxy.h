@@ -81,6 +81,18 @@ private:
     };
 
     std::size_t indexOf(const UpstreamConfig& upstream) const;
+    // The retry policy's three steps, shared by open() (Poco's session: streams, GET) and
+    // call() (WireExchange: buffered answers); `attempt` counts every retry of one request.
+    /// A connection from the pool (or a new one when `fresh`), connect failures retried with
+    /// backoff; false (and `failure`) when they are not retryable or the retries are spent.
+    bool acquire(std::size_t index, bool fresh, int& attempt, ConnectionPool::Lease& lease, UpstreamFailure& failure);
+    /// True (once per request) when `error` on a reused connection means the upstream had
+    /// closed it while idle and nothing came back: the request may go again on a new one.
+    bool retryOnStale(const UpstreamConfig& upstream, bool reused, bool nothingCameBack, const std::exception& error,
+                      bool& staleRetried);
+    /// Sleeps the backoff before retry `attempt` + 1 and counts it; logs `why` followed by
+    /// "<attempt> of <retries> in <ms> ms.".
+    void backOff(const UpstreamConfig& upstream, int& attempt, const std::string& why);
     /// Sends the request with the retry policy. False (and `failure`) when no answer came.
     bool open(std::size_t index, Poco::Net::HTTPRequest& request, const std::string& body, bool retryBusy,
               Opened& opened, UpstreamFailure& failure);
