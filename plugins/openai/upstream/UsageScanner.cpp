@@ -112,16 +112,23 @@ std::optional<Usage> parseUsageObject(std::string_view text)
     bool unsure = false;
     if (auto usage = scanUsageObject(text, unsure); usage || !unsure)
         return usage;
+    return usageByPoco(text);
+}
+
+} // namespace
+
+std::optional<Usage> usageByPoco(std::string_view object)
+{
     try
     {
         Poco::JSON::Parser parser;
-        const auto object = parser.parse(std::string(text)).extract<Poco::JSON::Object::Ptr>();
-        if (!object)
+        const auto parsed = parser.parse(std::string(object)).extract<Poco::JSON::Object::Ptr>();
+        if (!parsed)
             return std::nullopt;
-        if (const auto input = integer(*object, "input_tokens"))
-            return Usage{*input, integer(*object, "output_tokens").value_or(0)};
-        if (const auto prompt = integer(*object, "prompt_tokens"))
-            return Usage{*prompt, integer(*object, "completion_tokens").value_or(0)};
+        if (const auto input = integer(*parsed, "input_tokens"))
+            return Usage{*input, integer(*parsed, "output_tokens").value_or(0)};
+        if (const auto prompt = integer(*parsed, "prompt_tokens"))
+            return Usage{*prompt, integer(*parsed, "completion_tokens").value_or(0)};
     }
     catch (...)
     {
@@ -130,9 +137,7 @@ std::optional<Usage> parseUsageObject(std::string_view text)
     return std::nullopt;
 }
 
-} // namespace
-
-std::optional<Usage> scanUsage(std::string_view json)
+std::optional<Usage> findUsage(std::string_view json, UsageObjectParser parse)
 {
     static constexpr std::string_view key = "\"usage\"";
     // The last occurrence first: the answer's own usage comes after any message content, and a
@@ -157,10 +162,15 @@ std::optional<Usage> scanUsage(std::string_view json)
         const std::size_t length = objectLength(json, i);
         if (length == 0)
             continue;
-        if (auto usage = parseUsageObject(json.substr(i, length)))
+        if (auto usage = parse(json.substr(i, length)))
             return usage;
     }
     return std::nullopt;
+}
+
+std::optional<Usage> scanUsage(std::string_view json)
+{
+    return findUsage(json, parseUsageObject);
 }
 
 } // namespace portico::openai

@@ -17,7 +17,19 @@ struct Usage
 };
 
 /// The last `"usage": {...}` object in `json` that carries token counts; nothing when there is
-/// none (or it is null, or malformed).
+/// none (or it is null, or malformed). Each object is read by JsonObjectScanner, and by
+/// usageByPoco when the scanner cannot be sure.
 std::optional<Usage> scanUsage(std::string_view json);
+
+/// Reads the counts of one usage object (the text of `{...}`).
+using UsageObjectParser = std::optional<Usage> (*)(std::string_view object);
+
+/// scanUsage's search with another reader of each usage object: the `"usage": {...}` objects
+/// of `json`, the last first, until `parse` finds counts in one. (The fuzz harness compares
+/// scanUsage with findUsage(json, usageByPoco).)
+std::optional<Usage> findUsage(std::string_view json, UsageObjectParser parse);
+
+/// One usage object read with a full Poco::JSON parse: the reference, and the fallback.
+std::optional<Usage> usageByPoco(std::string_view object);
 
 } // namespace portico::openai
