@@ -66,14 +66,10 @@ void OpenAiPlugin::handlePost(Exchange& exchange, Endpoint endpoint)
         if (auto peek = peekRequest(exchange.body(), maxDepth); peek && catalog_.upstream(peek->model))
             return forwardUpstream(exchange, endpoint, peek->model, peek->stream);
         const auto body = parseJsonObject(exchange.body(), maxDepth);
-        const std::string model = FieldReader(*body).requiredString("model");
-        if (catalog_.upstream(model))
-        {
-            const bool stream = body->has("stream") && body->get("stream").isBoolean() &&
-                                body->get("stream").extract<bool>();
-            return forwardUpstream(exchange, endpoint, model, stream);
-        }
-        handleLocally(exchange, endpoint, model, *body);
+        const RequestPeek fields = readRequestPeek(*body);
+        if (catalog_.upstream(fields.model))
+            return forwardUpstream(exchange, endpoint, fields.model, fields.stream);
+        handleLocally(exchange, endpoint, fields.model, *body);
     }
     catch (const RequestError& error)
     {

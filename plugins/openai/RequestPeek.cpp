@@ -1,5 +1,7 @@
 #include "RequestPeek.h"
+#include "JsonBody.h"
 #include "JsonObjectScanner.h"
+#include "Poco/JSON/Object.h"
 
 namespace portico::openai {
 
@@ -27,6 +29,14 @@ std::optional<RequestPeek> peekRequest(std::string_view body, std::size_t maxDep
     if (!scanner.ok() || !model || !JsonObjectScanner::plainString(*model, modelText))
         return std::nullopt;
     return RequestPeek{std::string(modelText), stream && *stream == "true"};
+}
+
+RequestPeek readRequestPeek(const Poco::JSON::Object& body)
+{
+    RequestPeek peek;
+    peek.model = FieldReader(body).requiredString("model");
+    peek.stream = body.has("stream") && body.get("stream").isBoolean() && body.get("stream").extract<bool>();
+    return peek;
 }
 
 } // namespace portico::openai

@@ -8,6 +8,10 @@
 #include <string>
 #include <string_view>
 
+namespace Poco::JSON {
+class Object;
+}
+
 namespace portico::openai {
 
 struct RequestPeek
@@ -23,5 +27,9 @@ struct RequestPeek
 /// escapes, or has either field twice: the caller then parses the body in full, which gives
 /// the same answer or the usual 400.
 std::optional<RequestPeek> peekRequest(std::string_view body, std::size_t maxDepth);
+
+/// The same two fields of a body parsed in full (parseJsonObject): the answer peekRequest must
+/// give whenever it gives one. Throws RequestError (400) when "model" is missing or no string.
+RequestPeek readRequestPeek(const Poco::JSON::Object& body);
 
 } // namespace portico::openai

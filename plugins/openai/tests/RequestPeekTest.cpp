@@ -18,12 +18,7 @@ std::optional<RequestPeek> fullParse(const std::string& body)
 {
     try
     {
-        const auto object = parseJsonObject(body, depth);
-        RequestPeek peek;
-        peek.model = FieldReader(*object).requiredString("model");
-        peek.stream = object->has("stream") && object->get("stream").isBoolean() &&
-                      object->get("stream").extract<bool>();
-        return peek;
+        return readRequestPeek(*parseJsonObject(body, depth));
     }
     catch (const RequestError&)
     {
