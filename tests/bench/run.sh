@@ -5,12 +5,14 @@
 #
 # <build-dir>: a configured and built Portico build tree. The harness installs it into
 # <build-dir>/stage (cmake --install) and runs the staged porticod and plugins, plus
-# <build-dir>/tests/bench/portico_bare_poco and portico_loadgen. Scenarios (default: all, in this
-# order): healthz models proxy latency streams.
+# <build-dir>/tests/bench/portico_bare_poco and portico_loadgen. BENCH_STAGE=DIR: run the porticod
+# installed in DIR instead (DIR/sbin/porticod, DIR/lib/portico/plugins), without installing.
+# Scenarios (default: all, in this order): healthz models proxy latency streams slowloris
+# streams10k relay.
 # Knobs (environment): BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONNECTIONS,
 # BENCH_WRK_THREADS, BENCH_PIN, BENCH_SERVER_CPUS, BENCH_CLIENT_CPUS, BENCH_QUICK, BENCH_STRICT,
 # BENCH_RESULTS_DIR, BENCH_SKIP_INSTALL, BENCH_KEEP_WORK, BENCH_ACCESS_LOG, BENCH_QUIET_WAIT,
-# BENCH_LATENCY_*, BENCH_STREAM* (README.md).
+# BENCH_LATENCY_*, BENCH_STREAM*, BENCH_HOLD_*, BENCH_RELAY_*, BENCH_PROXY_CPUS, BENCH_STAGE (README.md).
 # The table goes to stdout, progress to stderr, the JSON to $BENCH_RESULTS_DIR/<timestamp>.json.
 # Exit: 0; 1 when a server failed or answered errors (BENCH_STRICT=1: or missed a target); 2 usage.
 set -euo pipefail
@@ -18,15 +20,17 @@ export LC_ALL=C
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
-    sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 2
 fi
 [[ -d $1 ]] || { echo "bench: build directory '$1' does not exist" >&2; exit 2; }
 BUILD=$(cd "$1" && pwd)
 shift
-STAGE=$BUILD/stage
+STAGE=${BENCH_STAGE:-$BUILD/stage}
+[[ -z ${BENCH_STAGE-} || -d $BENCH_STAGE ]] || { echo "bench: BENCH_STAGE '$BENCH_STAGE' does not exist" >&2; exit 2; }
+STAGE=$(cd "$STAGE" 2>/dev/null && pwd || echo "$STAGE")
 SCENARIOS=("$@")
-((${#SCENARIOS[@]})) || SCENARIOS=(healthz models proxy latency streams)
+((${#SCENARIOS[@]})) || SCENARIOS=(healthz models proxy latency streams slowloris streams10k relay)
 
 # Quick mode (CI smoke, ctest bench_smoke): proves every server answers, measures nothing.
 if [[ ${BENCH_QUICK-0} == 1 ]]; then
@@ -101,7 +105,9 @@ trap finish EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if [[ ${BENCH_SKIP_INSTALL-0} != 1 ]]; then
+if [[ -n ${BENCH_STAGE-} ]]; then
+    note "using the porticod installed in $STAGE (BENCH_STAGE; nothing installed)"
+elif [[ ${BENCH_SKIP_INSTALL-0} != 1 ]]; then
     note "installing $BUILD into $STAGE"
     cmake --install "$BUILD" --prefix "$STAGE" >"$WORK/install.log" 2>&1 ||
         die "cmake --install failed:"$'\n'"$(tail -n 20 "$WORK/install.log")"
@@ -112,6 +118,8 @@ STARTED=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 COMMIT=$(git -C "$BENCH_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)
 # The stage was built from the working tree: say so when it differs from the commit.
 [[ -z $(git -C "$BENCH_DIR" status --porcelain 2>/dev/null) ]] || COMMIT="$COMMIT-dirty"
+# A stage from elsewhere (BENCH_STAGE) was not built from this tree: say which one ran.
+[[ -z ${BENCH_STAGE-} ]] || COMMIT="$COMMIT, porticod from $STAGE"
 CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 

@@ -28,9 +28,13 @@ server_ticks() {
     echo "$total"
 }
 
-# cpu_mark SERVER_PID: a snapshot for other_load_percent ("busy total ours").
+# cpu_mark SERVER_PID...: a snapshot for other_load_percent ("busy total ours"); ours = the
+# servers (a relay and its upstream count as ours together) and this shell's reaped children.
 cpu_mark() {
-    echo "$(cpu_ticks) $(($(server_ticks "$1") + $(process_ticks $$)))"
+    local ours pid
+    ours=$(process_ticks $$)
+    for pid in "$@"; do ours=$((ours + $(server_ticks "$pid"))); done
+    echo "$(cpu_ticks) $ours"
 }
 
 # other_load_percent BEFORE AFTER: the share of all CPUs' time between two marks that went to

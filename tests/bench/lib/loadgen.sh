@@ -3,6 +3,7 @@
 #   $WORK/latency.tsv: scenario, target, round, target rate, achieved req/s, p50, p90, p99, p99.9,
 #                      max (ms), requests, errors, other load %, send lag p99 ms
 #   $WORK/streams.tsv: one line per streams run (see record_streams)
+#   $WORK/hold.tsv:    one line per hold run (see record_hold)
 # and are summarised by lib/report.sh.
 
 LOADGEN=${BENCH_LOADGEN:-$BUILD/tests/bench/portico_loadgen}
@@ -113,4 +114,61 @@ run_streams() {
     wait "$CLIENT_PID" || die "portico_loadgen streams failed:"$'\n'"$(cat "$out")"
     CLIENT_PID=
     echo "$rss $hwm $threads $fds"
+}
+
+# run_sampled OUT PEAKS PIDS COMMAND...: runs COMMAND (a load generator run, pinned to the client
+# CPUs) in the background with its output in OUT, samples every process of PIDS (a
+# space-separated list) every 0.5 s while it runs, and writes to PEAKS one line per PID, in
+# order: "peak_rss_kib hwm_kib peak_threads peak_fds". Not in a $( ) subshell, so that
+# CLIENT_PID is the trap's to stop.
+run_sampled() {
+    local out=$1 peaks=$2 i
+    local -a pids sample rss=() hwm=() threads=() fds=()
+    read -ra pids <<<"$3"
+    shift 3
+    local -a cmd=("$@")
+    for i in "${!pids[@]}"; do rss[i]=0 hwm[i]=0 threads[i]=0 fds[i]=0; done
+    [[ -n $CLIENT_CPUS ]] && cmd=(taskset -c "$CLIENT_CPUS" "${cmd[@]}")
+    "${cmd[@]}" >"$out" 2>&1 &
+    CLIENT_PID=$!
+    while kill -0 "$CLIENT_PID" 2>/dev/null; do
+        for i in "${!pids[@]}"; do
+            read -r -a sample <<<"$(process_sample "${pids[i]}")"
+            ((sample[0] > rss[i])) && rss[i]=${sample[0]}
+            ((sample[1] > hwm[i])) && hwm[i]=${sample[1]}
+            ((sample[2] > threads[i])) && threads[i]=${sample[2]}
+            ((sample[3] > fds[i])) && fds[i]=${sample[3]}
+        done
+        sleep 0.5
+    done
+    wait "$CLIENT_PID" || die "portico_loadgen failed ($*):"$'\n'"$(cat "$out")"
+    CLIENT_PID=
+    for i in "${!pids[@]}"; do echo "${rss[i]} ${hwm[i]} ${threads[i]} ${fds[i]}"; done >"$peaks"
+}
+
+# exact_tokens_body TOKENS: a streaming chat request that portico-echo answers with exactly TOKENS
+# tokens and finish_reason "stop": the message is TOKENS words "w0 w1 ..." (each one token of
+# portico's tokenizer, " wNNN" with its space), echoed whole; max_tokens = TOKENS as well.
+exact_tokens_body() {
+    local tokens=$1 i words=''
+    for ((i = 0; i < tokens; i++)); do words+=" w$i"; done
+    printf '{"model":"portico-echo","stream":true,"max_tokens":%d,"messages":[{"role":"user","content":"%s"}]}' \
+        "$tokens" "${words# }"
+}
+
+# stream_reference SERVER BODY_FILE TOKENS SAMPLE_FILE: one stream of BODY_FILE straight at
+# SERVER, alone; sets REPLY to its normalised body digest (loadgen/BodyDigest.h) and writes its
+# normalised body to SAMPLE_FILE. Stops the bench when it does not complete or does not carry
+# exactly TOKENS content deltas: the runs compared with it would mean nothing.
+stream_reference() {
+    local server=$1 body=$2 tokens=$3 sample=$4 out=$WORK/loadgen/$1.reference.txt deltas
+    mkdir -p "$WORK/loadgen"
+    "$LOADGEN" streams --url="http://127.0.0.1:${SERVER_PORT[$server]}/v1/chat/completions" --body-file="$body" \
+        --header=Content-Type:application/json --streams=1 --hold=0 --establish-timeout=30 --idle-timeout=30 \
+        --drain-timeout=120 --sample-body="$sample" >"$out" 2>&1 || die "portico_loadgen failed:"$'\n'"$(cat "$out")"
+    grep -q '^streams .*completed=1 ' "$out" || die "$server: the reference stream did not complete:"$'\n'"$(cat "$out")"
+    deltas=$(grep -c '"delta":{"content":"' "$sample" || true)
+    ((deltas == tokens)) || die "$server: the reference stream has $deltas content deltas, not $tokens (see $sample)"
+    REPLY=$(sed -n 's/^streams .* digest=\([0-9a-f]\{16\}\) .*/\1/p' "$out")
+    [[ -n $REPLY ]] || die "$server: no digest in the reference stream's result:"$'\n'"$(cat "$out")"
 }

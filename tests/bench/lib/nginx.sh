@@ -1,6 +1,9 @@
 # nginx peers. Each nginx the bench runs is its own instance: a prefix dir under $WORK with a
 # generated nginx.conf (127.0.0.1 only; pid, logs and temp files inside the dir), one worker
-# process (the server gets one CPU, like porticod), run as `nginx -p DIR -c CONF -g 'daemon off;'`.
+# process (the server gets one CPU, like porticod) unless NGINX_WORKERS[NAME] says otherwise
+# (nginx-proxy: one per CPU it runs on, scenarios/proxy.sh), run as
+# `nginx -p DIR -c CONF -g 'daemon off;'`.
+declare -A NGINX_WORKERS=()
 
 # The headers porticod's security and tracing plugins put on every answer: the security plugin's
 # five with its default values, and a request id of 32 hex ($request_id has that shape).
@@ -23,15 +26,16 @@ NGINX_LIMIT_REQ='
             limit_req zone=bench burst=1000000 nodelay;'
 
 # start_nginx NAME HTTP_FUNCTION PROBE_PATH [client]: HTTP_FUNCTION PORT prints the server blocks
-# of the http {} context. "client" pins it beside wrk instead of on the server CPUs.
+# of the http {} context. "client" pins it beside wrk instead of on the server CPUs;
+# SERVER_CPUS_FOR[NAME] (lib/servers.sh) pins it elsewhere.
 start_nginx() {
-    local name=$1 body=$2 probe=$3 cpus=$SERVER_CPUS dir=$WORK/$1 port
+    local name=$1 body=$2 probe=$3 cpus=${SERVER_CPUS_FOR[$1]-$SERVER_CPUS} dir=$WORK/$1 port
     [[ ${4-} == client ]] && cpus=$CLIENT_CPUS
     mkdir -p "$dir/tmp"
     free_port
     port=$REPLY
     {
-        nginx_main_conf "$dir"
+        nginx_main_conf "$dir" "${NGINX_WORKERS[$name]-1}"
         "$body" "$port"
         printf '}\n'
     } >"$dir/nginx.conf"
@@ -39,14 +43,14 @@ start_nginx() {
     wait_ready "$name" "$port" "$probe"
 }
 
-# Everything up to and including "http {". The access log follows BENCH_ACCESS_LOG as porticod's
-# does: off by default (a log line per request is a cost of its own, measured on its own), or
-# DIR/access.log.
+# nginx_main_conf DIR WORKERS: everything up to and including "http {". The access log follows
+# BENCH_ACCESS_LOG as porticod's does: off by default (a log line per request is a cost of its
+# own, measured on its own), or DIR/access.log.
 nginx_main_conf() {
-    local dir=$1 module access_log=off
+    local dir=$1 workers=$2 module access_log=off
     [[ $ACCESS_LOG == 1 ]] && access_log="$dir/access.log"
     cat <<CONF
-worker_processes 1;
+worker_processes $workers;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
 events { worker_connections 4096; }

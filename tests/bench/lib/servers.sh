@@ -26,6 +26,10 @@ declare -A SERVER_PORT=() SERVER_PID=()
 # carries, from the readiness probe and expect_answer to wrk (lib/wrk.sh): porticod-all's API key,
 # Portkey's routing headers.
 declare -A SERVER_HEADERS=()
+# SERVER_CPUS_FOR[NAME]: the CPU list (taskset -c) of one server when it is not SERVER_CPUS, set
+# by the scenario that defines it (empty: not pinned). PORTICOD_SERVER_LINES[NAME]: extra
+# "key = value" lines for a porticod's [server] section (each ending in a newline).
+declare -A SERVER_CPUS_FOR=() PORTICOD_SERVER_LINES=()
 CLIENT_PID=
 
 need_server() {
@@ -76,7 +80,8 @@ start_porticod() {
     port=$REPLY
     {
         # drain_seconds: stop quickly at the end; everything else stays at porticod's defaults.
-        printf '[server]\nlisten = 127.0.0.1:%s\ndrain_seconds = 1\n\n[plugins]\norder = %s\n' "$port" "${order%, }"
+        printf '[server]\nlisten = 127.0.0.1:%s\ndrain_seconds = 1\n%s\n[plugins]\norder = %s\n' "$port" \
+            "${PORTICOD_SERVER_LINES[$name]-}" "${order%, }"
         # The access log as nginx's (lib/nginx.sh): off, or a file in the temp dir. (A porticod
         # without the core access log ignores the [log] section.)
         if [[ $ACCESS_LOG == 1 ]]; then
@@ -92,17 +97,31 @@ start_porticod() {
             fi
         done
     } >"$dir/portico.ini"
-    launch "$name" "$SERVER_CPUS" "$STAGE/sbin/porticod" --config="$dir/portico.ini"
+    launch "$name" "${SERVER_CPUS_FOR[$name]-$SERVER_CPUS}" "$STAGE/sbin/porticod" --config="$dir/portico.ini"
     wait_ready "$name" "$port" /healthz
 }
 
 # openai: the local models (the plugin's defaults); with VARIANT "upstream", every model is
-# proxied to the static nginx upstream (start that one first).
+# proxied to the static nginx upstream (start that one first); "echo": the local models with
+# local.token_delay_ms = STREAMS10K_DELAY_MS (scenarios/streams10k.sh); "relay": every model
+# proxied to the porticod porticod-relay-upstream (scenarios/relay.sh; start that one first).
 porticod_section_openai() {
-    [[ $3 == upstream ]] || return 0
-    local upstream=${SERVER_PORT[nginx-upstream]-}
-    [[ -n $upstream ]] || die "$1 needs nginx-upstream started first"
-    printf '\n[openai]\nupstream.url = http://127.0.0.1:%s/v1\nupstream.models = *\n' "$upstream"
+    local upstream
+    case $3 in
+    upstream)
+        upstream=${SERVER_PORT[nginx-upstream]-}
+        [[ -n $upstream ]] || die "$1 needs nginx-upstream started first"
+        printf '\n[openai]\nupstream.url = http://127.0.0.1:%s/v1\nupstream.models = *\n' "$upstream"
+        ;;
+    echo)
+        printf '\n[openai]\nlocal.token_delay_ms = %s\n' "$STREAMS10K_DELAY_MS"
+        ;;
+    relay)
+        upstream=${SERVER_PORT[porticod-relay-upstream]-}
+        [[ -n $upstream ]] || die "$1 needs porticod-relay-upstream started first"
+        printf '\n[openai]\nupstream.url = http://127.0.0.1:%s/v1\nupstream.models = *\n' "$upstream"
+        ;;
+    esac
 }
 
 # auth: a real key from `porticod --new-key` (the principal "bench"), its hash in a keys file in
@@ -177,7 +196,7 @@ start_portkey() {
     SERVER_HEADERS[$name]="x-portkey-provider: openai
 x-portkey-custom-host: http://127.0.0.1:$upstream/v1
 Authorization: Bearer sk-bench-upstream-key"
-    launch "$name" "$SERVER_CPUS" env NODE_ENV=production \
+    launch "$name" "${SERVER_CPUS_FOR[$name]-$SERVER_CPUS}" env NODE_ENV=production \
         node --import="$PORTKEY_DIR/localhost-only.mjs" "$PORTKEY_GATEWAY" --port="$REPLY" --headless
     wait_ready "$name" "$REPLY" /
 }

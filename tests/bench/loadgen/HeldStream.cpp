@@ -5,10 +5,14 @@
 
 namespace portico::loadgen {
 
-HeldStream::HeldStream(const std::string& wire)
+HeldStream::HeldStream(const std::string& wire, bool keepBody)
     : wire_(wire),
-      parser_([this](std::string_view body) { sse_.feed(body); }),
-      sse_([this](std::string_view event, std::string_view data) { onEvent(event, data); })
+      parser_([this](std::string_view body) {
+          digest_.feed(body);
+          sse_.feed(body);
+      }),
+      sse_([this](std::string_view event, std::string_view data) { onEvent(event, data); }),
+      digest_(keepBody)
 {
 }
 
@@ -101,6 +105,7 @@ void HeldStream::receive()
         }
         catch (const Poco::Exception& error)
         {
+            digest_.finish();
             end(sawLastEvent_ ? StreamOutcome::Completed : StreamOutcome::Closed, "receive: " + error.displayText());
             return;
         }
@@ -154,6 +159,7 @@ void HeldStream::onEvent(std::string_view event, std::string_view data)
 
 void HeldStream::finishBody()
 {
+    digest_.finish();
     if (sawLastEvent_)
         end(StreamOutcome::Completed, "");
     else

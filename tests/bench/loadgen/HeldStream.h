@@ -4,6 +4,7 @@
 /// stream's end. It records when it was established (status 200 and a first event) and how it
 /// ended; the caller owns the poll set and the clock, and closes the socket once it has ended.
 
+#include "BodyDigest.h"
 #include "ResponseParser.h"
 #include "SseScanner.h"
 #include "Poco/Net/SocketAddress.h"
@@ -30,7 +31,8 @@ class HeldStream
 public:
     using Clock = std::chrono::steady_clock;
 
-    explicit HeldStream(const std::string& wire);
+    /// keepBody: also keep the normalised body (BodyDigest), for a sample file.
+    explicit HeldStream(const std::string& wire, bool keepBody = false);
     HeldStream(const HeldStream&) = delete;
     HeldStream& operator=(const HeldStream&) = delete;
 
@@ -56,6 +58,8 @@ public:
     Clock::time_point establishedAt() const { return establishedAt_; }
     Clock::time_point lastActivity() const { return lastActivity_; }
     unsigned long long events() const { return sse_.events(); }
+    /// The body's normalised digest (final once the stream completed) and raw byte count.
+    const BodyDigest& digest() const { return digest_; }
 
 private:
     void send();
@@ -68,6 +72,7 @@ private:
     Poco::Net::StreamSocket socket_;
     ResponseParser parser_;
     SseScanner sse_;
+    BodyDigest digest_;
     enum class Phase
     {
         Idle,

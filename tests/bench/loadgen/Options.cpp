@@ -126,7 +126,12 @@ const char* usage()
            "                            [--duration=10] [--timeout=5] [REQUEST OPTIONS]\n"
            "       portico_loadgen streams --url=http://HOST:PORT/PATH --streams=N [--hold=10]\n"
            "                            [--connect-rate=1000] [--establish-timeout=30]\n"
-           "                            [--idle-timeout=30] [--drain-timeout=120] [REQUEST OPTIONS]\n"
+           "                            [--idle-timeout=30] [--drain-timeout=120]\n"
+           "                            [--expect-digest=HEX] [--sample-body=FILE] [REQUEST OPTIONS]\n"
+           "       portico_loadgen hold --url=http://127.0.0.1:PORT/healthz --idle=N --slow=M --fresh=P\n"
+           "                            [--connect-rate=2000] [--slow-interval=1] [--fresh-batch=20]\n"
+           "                            [--fresh-interval=1] [--fresh-timeout=60] [--establish-timeout=60]\n"
+           "                            [--hold=15] [--header='Name: value']\n"
            "REQUEST OPTIONS: --method=GET|POST (rate: GET, streams: POST) --body=TEXT | --body-file=PATH\n"
            "                 --header='Name: value' (repeatable)\n"
            "Prints one line of name=value pairs on stdout (see tests/bench/README.md); progress on stderr.\n";
@@ -156,6 +161,34 @@ StreamsOptions parseStreamsOptions(const std::vector<std::string>& items)
     options.establishTimeoutSeconds = arguments.number("establish-timeout", options.establishTimeoutSeconds, 0.1, 3600);
     options.idleTimeoutSeconds = arguments.number("idle-timeout", options.idleTimeoutSeconds, 0.1, 3600);
     options.drainTimeoutSeconds = arguments.number("drain-timeout", options.drainTimeoutSeconds, 0, 3600);
+    options.expectDigest = arguments.text("expect-digest", "");
+    if (!options.expectDigest.empty() &&
+        (options.expectDigest.size() != 16 || options.expectDigest.find_first_not_of("0123456789abcdef") != std::string::npos))
+        throw std::invalid_argument("--expect-digest=" + options.expectDigest + ": expected 16 lower-case hex digits");
+    options.sampleBodyFile = arguments.text("sample-body", "");
+    arguments.finish();
+    return options;
+}
+
+HoldOptions parseHoldOptions(const std::vector<std::string>& items)
+{
+    Arguments arguments(items);
+    HoldOptions options;
+    options.request = parseRequest(arguments, "GET");
+    if (options.request.host != "127.0.0.1")
+        throw std::invalid_argument("hold: --url must name 127.0.0.1 (got " + options.request.host + ")");
+    if (!options.request.body.empty() || options.request.method != "GET")
+        throw std::invalid_argument("hold: the requests are GETs without a body");
+    options.idle = static_cast<int>(arguments.number("idle", options.idle, 0, 50000));
+    options.slow = static_cast<int>(arguments.number("slow", options.slow, 0, 50000));
+    options.fresh = static_cast<int>(arguments.number("fresh", options.fresh, 0, 100000));
+    options.connectRate = arguments.number("connect-rate", options.connectRate, 0, 1e6);
+    options.slowIntervalSeconds = arguments.number("slow-interval", options.slowIntervalSeconds, 0.01, 60);
+    options.freshBatch = static_cast<int>(arguments.number("fresh-batch", options.freshBatch, 1, 10000));
+    options.freshIntervalSeconds = arguments.number("fresh-interval", options.freshIntervalSeconds, 0, 60);
+    options.freshTimeoutSeconds = arguments.number("fresh-timeout", options.freshTimeoutSeconds, 0.1, 600);
+    options.establishTimeoutSeconds = arguments.number("establish-timeout", options.establishTimeoutSeconds, 0.1, 600);
+    options.holdSeconds = arguments.number("hold", options.holdSeconds, 0, 3600);
     arguments.finish();
     return options;
 }

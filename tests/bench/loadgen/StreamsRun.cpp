@@ -1,8 +1,11 @@
 #include "StreamsRun.h"
 #include "HeldStream.h"
 #include "Poco/Net/PollSet.h"
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <thread>
 #include <unordered_map>
@@ -32,7 +35,8 @@ public:
 
     void open(const Poco::Net::SocketAddress& address, Clock::time_point now)
     {
-        streams_.push_back(std::make_unique<HeldStream>(wire_));
+        // The first few keep their normalised body: one of them is the sample file.
+        streams_.push_back(std::make_unique<HeldStream>(wire_, streams_.size() < samplesKept));
         HeldStream& stream = *streams_.back();
         stream.start(address, now);
         if (stream.ended())
@@ -89,6 +93,8 @@ public:
     int opened() const { return static_cast<int>(streams_.size()); }
     const std::vector<std::unique_ptr<HeldStream>>& streams() const { return streams_; }
 
+    static constexpr std::size_t samplesKept = 8;
+
 private:
     void retire(HeldStream& stream)
     {
@@ -107,6 +113,40 @@ bool isOpenAndEstablished(const HeldStream& s) { return s.established() && !s.en
 bool isSettled(const HeldStream& s) { return s.established() || s.ended(); }
 bool isEnded(const HeldStream& s) { return s.ended(); }
 bool isCompleted(const HeldStream& s) { return s.outcome() == StreamOutcome::Completed; }
+
+// The digests of the completed streams (BodyDigest): the most common, the distinct ones, the
+// matches with the expected one, the body sizes, a sample body.
+void tallyDigests(const StreamTable& table, const std::string& expected, StreamsResult& result)
+{
+    std::map<std::uint64_t, int> counts;
+    bool first = true;
+    for (const auto& stream : table.streams())
+    {
+        if (stream->outcome() != StreamOutcome::Completed)
+            continue;
+        const BodyDigest& digest = stream->digest();
+        ++counts[digest.value()];
+        result.bodyBytesMin = first ? digest.bytes() : std::min(result.bodyBytesMin, digest.bytes());
+        result.bodyBytesMax = first ? digest.bytes() : std::max(result.bodyBytesMax, digest.bytes());
+        first = false;
+        if (result.sampleBody.empty())
+            result.sampleBody = digest.text();
+    }
+    result.digestDistinct = static_cast<int>(counts.size());
+    for (const auto& [value, count] : counts)
+        if (count > result.digestStreams)
+        {
+            result.digest = value;
+            result.digestStreams = count;
+        }
+    if (!expected.empty())
+    {
+        result.digestMatched = 0;
+        for (const auto& [value, count] : counts)
+            if (BodyDigest::hex(value) == expected)
+                result.digestMatched = count;
+    }
+}
 
 void tally(const StreamTable& table, StreamsResult& result)
 {
@@ -204,22 +244,32 @@ StreamsResult runStreams(const StreamsOptions& options)
         table.poll(Poco::Timespan(10 * 1000));
     }
     tally(table, result);
+    tallyDigests(table, options.expectDigest, result);
+    if (!options.sampleBodyFile.empty())
+    {
+        std::ofstream sample(options.sampleBodyFile, std::ios::binary | std::ios::trunc);
+        sample << result.sampleBody;
+        if (!sample)
+            std::cerr << "streams: cannot write " << options.sampleBodyFile << std::endl;
+    }
     return result;
 }
 
 std::string formatStreamsResult(StreamsResult& result)
 {
-    char line[1024];
+    char line[1536];
     std::snprintf(line, sizeof line,
                   "streams requested=%d established=%d held=%d completed=%d ended_early=%d errors=%d "
                   "err_connect=%d err_status=%d err_closed=%d err_event=%d err_timeout=%d err_protocol=%d "
                   "open_peak=%d ramp_s=%.2f hold_s=%.2f first_event_p50_ms=%.3f first_event_p99_ms=%.3f "
-                  "first_event_max_ms=%.3f events=%llu",
+                  "first_event_max_ms=%.3f events=%llu digest=%s digest_streams=%d digest_distinct=%d "
+                  "digest_matched=%d body_bytes_min=%llu body_bytes_max=%llu",
                   result.requested, result.established, result.held, result.completed, result.endedEarly,
                   result.errors(), result.connectErrors, result.statusErrors, result.closedErrors, result.errorEvents,
                   result.timeouts, result.protocolErrors, result.openPeak, result.rampSeconds, result.heldSeconds,
                   result.firstEvent.percentileMs(0.5), result.firstEvent.percentileMs(0.99), result.firstEvent.maxMs(),
-                  result.events);
+                  result.events, BodyDigest::hex(result.digest).c_str(), result.digestStreams,
+                  result.digestDistinct, result.digestMatched, result.bodyBytesMin, result.bodyBytesMax);
     return line;
 }
 

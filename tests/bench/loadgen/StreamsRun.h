@@ -6,6 +6,7 @@
 
 #include "LatencySamples.h"
 #include "Options.h"
+#include <cstdint>
 #include <string>
 
 namespace portico::loadgen {
@@ -24,6 +25,15 @@ struct StreamsResult
     double rampSeconds = 0;    ///< from the first connect to the start of the hold window
     double heldSeconds = 0;    ///< the hold window as it was
     unsigned long long events = 0;
+    /// Normalised body digests (BodyDigest) of the completed streams: the most common one, how
+    /// many had it, how many different ones there were, and how many equal --expect-digest
+    /// (-1 without it). Body bytes: the smallest and largest raw body of a completed stream.
+    std::uint64_t digest = 0;
+    int digestStreams = 0;
+    int digestDistinct = 0;
+    int digestMatched = -1;
+    unsigned long long bodyBytesMin = 0, bodyBytesMax = 0;
+    std::string sampleBody; ///< the normalised body of one completed stream (when asked for)
 
     int errors() const
     {

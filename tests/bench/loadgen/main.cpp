@@ -1,11 +1,14 @@
-// portico_loadgen: the bench's load generator (tests/bench/README.md). Two modes:
+// portico_loadgen: the bench's load generator (tests/bench/README.md). Three modes:
 //   rate    — open-loop requests at a fixed rate; latency percentiles from the scheduled times
-//   streams — N concurrent streaming (SSE) requests held open; how many held, completed, failed
+//   streams — N concurrent streaming (SSE) requests held open; how many held, completed, failed,
+//             and whether their bodies (volatile ids normalised) are the same
+//   hold    — idle keep-alive and slowloris connections held open while fresh requests are timed
 // Prints one machine-readable result line (mode word, then name=value pairs) on stdout.
 // Exit: 0 run done (whatever the server answered: the caller judges the counts), 2 usage,
 // 1 the run could not be made.
 
 #include "FileLimit.h"
+#include "HoldRun.h"
 #include "Options.h"
 #include "RateRun.h"
 #include "StreamsRun.h"
@@ -47,6 +50,26 @@ int main(int argc, char** argv)
             if (!result.firstError.empty())
                 std::cerr << "streams: first error: " << result.firstError << std::endl;
             std::cout << formatStreamsResult(result) << std::endl;
+            return 0;
+        }
+        if (mode == "hold")
+        {
+            const HoldOptions options = parseHoldOptions(arguments);
+            // Every idle and slow connection at once, the fresh ones, a slow reconnect or two.
+            const long wanted = options.idle + options.slow + options.fresh + 64L;
+            const long limit = raiseFileLimit(wanted);
+            if (limit < wanted)
+                throw std::runtime_error("hold needs " + std::to_string(wanted) +
+                                         " file descriptors; the hard limit allows " + std::to_string(limit) +
+                                         " (raise it: ulimit -Hn)");
+            HoldResult result = runHold(options);
+            if (!result.firstIdleError.empty())
+                std::cerr << "hold: first idle failure: " << result.firstIdleError << std::endl;
+            if (!result.firstFreshError.empty())
+                std::cerr << "hold: first fresh failure: " << result.firstFreshError << std::endl;
+            if (!result.firstSlowOther.empty())
+                std::cerr << "hold: first slow close without a 408: " << result.firstSlowOther << std::endl;
+            std::cout << formatHoldResult(result) << std::endl;
             return 0;
         }
         std::cerr << (mode.empty() ? "a mode is needed" : "unknown mode '" + mode + "'") << "\n" << usage();

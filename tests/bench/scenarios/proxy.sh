@@ -4,6 +4,36 @@
 # gateway, all three to the same upstream. Needs the openai plugin in the stage; skipped without
 # it. Portkey needs node and, once, npm ci in tests/bench/portkey; without them it is skipped
 # (said in the table and the JSON) and the rest still runs.
+#
+# CPUs: nginx is deployed with one worker per core (worker_processes auto), and the event-driven
+# core issue's target compares porticod with exactly that. So the three proxies run on
+# PROXY_CPUS, every CPU of the machine by default (BENCH_PROXY_CPUS; not pinned with
+# BENCH_PIN=0), nginx-proxy with one worker per CPU of that list (2 on a 2-core machine), and
+# porticod and Portkey on the same CPUs; wrk and the static upstream stay on the client CPUs.
+# (Before, nginx-proxy had worker_processes 1 and every proxy was pinned to the server CPU.) The
+# latency scenario's chat targets use the same two servers, so the same layout.
+
+# cpu_list_count LIST: how many CPUs a taskset list ("0-1", "0,2-3") names.
+cpu_list_count() {
+    local n=0 part
+    local -a parts
+    IFS=, read -ra parts <<<"$1"
+    for part in "${parts[@]}"; do
+        if [[ $part == *-* ]]; then n=$((n + ${part#*-} - ${part%-*} + 1)); else n=$((n + 1)); fi
+    done
+    echo "$n"
+}
+if [[ -n $SERVER_CPUS ]]; then
+    PROXY_CPUS=${BENCH_PROXY_CPUS:-0-$(($(nproc) - 1))}
+    PROXY_WORKERS=$(cpu_list_count "$PROXY_CPUS")
+else
+    PROXY_CPUS='' PROXY_WORKERS=$(nproc)
+fi
+SERVER_CPUS_FOR[porticod-openai]=$PROXY_CPUS
+SERVER_CPUS_FOR[nginx-proxy]=$PROXY_CPUS
+SERVER_CPUS_FOR[portkey]=$PROXY_CPUS
+NGINX_WORKERS[nginx-proxy]=$PROXY_WORKERS
+
 scenario_proxy() {
     local plugin=$STAGE/lib/portico/plugins/openai.so
     if [[ ! -f $plugin ]]; then
@@ -30,7 +60,10 @@ scenario_proxy() {
 
     run_rounds proxy "${servers[@]}"
 
-    compare proxy 'porticod / nginx proxy_pass (req/s)' ratio rps porticod-openai nginx-proxy '>=' 0.5
+    # Issue 10 asked for 0.5 against a one-worker nginx on one CPU; the event-driven core issue
+    # asks for 0.7 against nginx with one worker per core.
+    check_value proxy "nginx proxy_pass workers (one per CPU of ${PROXY_CPUS:-all})" "$PROXY_WORKERS" - -
+    compare proxy 'porticod / nginx proxy_pass (req/s)' ratio rps porticod-openai nginx-proxy '>=' 0.7
     compare proxy 'p99 porticod - nginx proxy_pass (ms)' delta p99 porticod-openai nginx-proxy '<=' 1
     if [[ ${servers[*]} == *portkey* ]]; then
         compare proxy 'porticod / Portkey (req/s)' ratio rps porticod-openai portkey '>=' 20
