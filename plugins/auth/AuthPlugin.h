@@ -31,6 +31,8 @@ public:
     void onRequest(Exchange& exchange) override;
     std::string notReadyReason() const override;
     void describeApi(ApiDescription& api) const override;
+    /// Keys are checked in memory (the keys file is read when the chain is built).
+    Blocking blocking() const override { return Blocking::Never; }
 
     /// The message of a 401 for a request without a Bearer key.
     static const char* const MissingKeyMessage;

@@ -13,8 +13,6 @@ namespace portico::idempotency {
 namespace {
 
 const std::string KeyHeader = "Idempotency-Key";
-/// VerdictAttribute as a std::string, built once: the hooks look it up on every request.
-const std::string VerdictName = VerdictAttribute;
 /// The principal of a request that no auth plugin identified.
 const std::string AnonymousPrincipal = "anonymous";
 
@@ -28,7 +26,8 @@ IdempotencyPlugin::IdempotencyPlugin(PluginContext& context)
       redisFailures_(config_.store == StoreKind::Redis
                          ? std::make_unique<RedisFailureReporter>(context.metrics(), context.logger(),
                                                                   context.config().section(), config_.redisFailure)
-                         : nullptr)
+                         : nullptr),
+      state_(context.stateSlot<RequestState>())
 {
 }
 
@@ -118,10 +117,12 @@ void IdempotencyPlugin::onRequest(Exchange& exchange)
 {
     if (exchange.bodyTooLarge() || !config_.covers(exchange.method(), exchange.route()))
         return;
-    auto state = std::make_unique<RequestState>();
-    const std::optional<std::string> key = readKey(exchange, state->headerValue);
+    std::string headerValue;
+    const std::optional<std::string> key = readKey(exchange, headerValue);
     if (!key)
         return;
+    RequestState* state = &exchange.emplaceState(state_);
+    state->headerValue = std::move(headerValue);
 
     const std::string& principal = exchange.get(attr::Principal, AnonymousPrincipal);
     state->storeKey = identityKey(principal, exchange.method() + " " + exchange.route(), *key);
@@ -178,7 +179,12 @@ void IdempotencyPlugin::onRequest(Exchange& exchange)
         exchange.set(VerdictAttribute, "replayed");
         exchange.respond(begun.answer.status, std::move(begun.answer.body), std::move(begun.answer.contentType));
     }
-    track(exchange, std::move(state));
+    state->tracked = true;
+}
+
+Blocking IdempotencyPlugin::blocking() const
+{
+    return config_.store == StoreKind::Memory ? Blocking::Never : Blocking::May;
 }
 
 void IdempotencyPlugin::storeUnavailable(Exchange& exchange, const RedisUnavailable& error)
@@ -198,11 +204,8 @@ void IdempotencyPlugin::storeUnavailable(Exchange& exchange, const RedisUnavaila
 
 void IdempotencyPlugin::onResponseHead(Exchange& exchange)
 {
-    // Only a covered method can have a verdict: skip the attribute lookup for the rest.
-    if (!config_.coversMethod(exchange.method()) || !exchange.find(VerdictName))
-        return;
-    RequestState* state = find(exchange);
-    if (!state)
+    RequestState* state = exchange.state(state_);
+    if (!state || !state->tracked)
         return;
     Response& response = exchange.response();
     response.headers.set(KeyHeader, state->headerValue);
@@ -221,10 +224,7 @@ void IdempotencyPlugin::onResponseHead(Exchange& exchange)
 
 void IdempotencyPlugin::onResponseBody(Exchange& exchange, std::string_view chunk)
 {
-    if (!exchange.response().streamed || !config_.coversMethod(exchange.method()) || !exchange.find(VerdictName))
-        return;
-    RequestState* state = find(exchange);
-    // Only this exchange's thread touches its state; the map's mutex guards the map alone.
+    RequestState* state = exchange.state(state_);
     if (!state || !state->recording || state->overflow)
         return;
     if (state->recorded.size() + chunk.size() > config_.maxStreamBytes)
@@ -238,10 +238,8 @@ void IdempotencyPlugin::onResponseBody(Exchange& exchange, std::string_view chun
 
 void IdempotencyPlugin::onComplete(Exchange& exchange, Outcome outcome)
 {
-    if (!config_.coversMethod(exchange.method()) || !exchange.find(VerdictName))
-        return;
-    std::unique_ptr<RequestState> state = untrack(exchange);
-    if (!state || state->token.empty())
+    RequestState* state = exchange.state(state_);
+    if (!state || !state->tracked || state->token.empty())
         return;
     try
     {
@@ -326,30 +324,6 @@ void IdempotencyPlugin::settle(Exchange& exchange, Outcome outcome, RequestState
                         std::to_string(config_.inFlightTtl.count()) + ") and the key was taken over");
         break;
     }
-}
-
-void IdempotencyPlugin::track(const Exchange& exchange, std::unique_ptr<RequestState> state)
-{
-    std::lock_guard<std::mutex> lock(requestsMutex_);
-    requests_[&exchange] = std::move(state);
-}
-
-IdempotencyPlugin::RequestState* IdempotencyPlugin::find(const Exchange& exchange)
-{
-    std::lock_guard<std::mutex> lock(requestsMutex_);
-    const auto it = requests_.find(&exchange);
-    return it == requests_.end() ? nullptr : it->second.get();
-}
-
-std::unique_ptr<IdempotencyPlugin::RequestState> IdempotencyPlugin::untrack(const Exchange& exchange)
-{
-    std::lock_guard<std::mutex> lock(requestsMutex_);
-    const auto it = requests_.find(&exchange);
-    if (it == requests_.end())
-        return nullptr;
-    auto state = std::move(it->second);
-    requests_.erase(it);
-    return state;
 }
 
 } // namespace portico::idempotency

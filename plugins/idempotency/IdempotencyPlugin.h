@@ -9,9 +9,9 @@
 /// Body hook: records stream chunks up to max_stream_bytes.
 /// Completion hook: stores the handler's answer, or releases the reservation so that a retry runs.
 ///
-/// Per-request state lives in a map keyed by the Exchange (guarded by a mutex) rather than in
-/// string attributes, because a recorded stream grows chunk by chunk; the "idempotency"
-/// attribute tells the later hooks (and other plugins) that the request is tracked.
+/// Per-request state lives in the Exchange's typed slot (a recorded stream grows chunk by
+/// chunk there, with no lock); the "idempotency" attribute tells other plugins and the access
+/// log what happened to the request.
 
 #include "IdempotencyConfig.h"
 #include "IdempotencyMetrics.h"
@@ -22,13 +22,12 @@
 #include <memory>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
 
 namespace portico::idempotency {
 
 /// The attribute this plugin sets on tracked requests: miss, replayed, conflict, in_flight,
 /// invalid_key, missing_key.
-inline constexpr const char* VerdictAttribute = "idempotency";
+inline const AttributeKey VerdictAttribute{"idempotency"};
 
 class IdempotencyPlugin : public Plugin
 {
@@ -46,6 +45,8 @@ public:
     void stop() override;
     /// The store's: the redis store is not ready while Redis cannot be reached.
     std::string notReadyReason() const override { return store_->notReadyReason(); }
+    /// The memory store answers in memory; SQLite and Redis wait on I/O.
+    Blocking blocking() const override;
 
     const IdempotencyConfig& config() const { return config_; }
     IdempotencyStore& store() { return *store_; }
@@ -61,6 +62,8 @@ private:
 
     struct RequestState
     {
+        /// The store gave a verdict (false while begin() failed: the request runs untracked).
+        bool tracked = false;
         Verdict verdict = Verdict::Miss;
         std::string headerValue; ///< echoed in Idempotency-Key
         std::string storeKey;
@@ -73,9 +76,6 @@ private:
     /// Answers 400 when the header is malformed or repeated; returns the key otherwise (or
     /// nothing when there is none, which is a 400 only with require_key).
     std::optional<std::string> readKey(Exchange& exchange, std::string& headerValue);
-    void track(const Exchange& exchange, std::unique_ptr<RequestState> state);
-    RequestState* find(const Exchange& exchange);
-    std::unique_ptr<RequestState> untrack(const Exchange& exchange);
     /// Stores the answer or releases the reservation.
     void settle(Exchange& exchange, Outcome outcome, RequestState& state);
     void purgeLoop();
@@ -90,8 +90,7 @@ private:
     /// store = redis only: counts and logs Redis failures.
     std::unique_ptr<RedisFailureReporter> redisFailures_;
 
-    std::mutex requestsMutex_;
-    std::unordered_map<const Exchange*, std::unique_ptr<RequestState>> requests_;
+    const StateSlot<RequestState> state_;
 
     std::mutex purgeMutex_;
     std::condition_variable purgeWake_;

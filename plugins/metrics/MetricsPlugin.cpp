@@ -10,9 +10,11 @@ MetricsPlugin::MetricsPlugin(PluginContext& context)
       http_(context.metrics(), config_.durationBuckets, PORTICO_VERSION)
 {
     prometheus::Registry* registry = &context.metrics(); // lives as long as the process
-    context.addRoute({"GET", config_.path, [registry](Exchange& exchange) {
+    context.addRoute({"GET", config_.path,
+                      [registry](Exchange& exchange) {
                           exchange.respond(200, renderExposition(*registry), ExpositionContentType);
-                      }});
+                      },
+                      Blocking::Never});
 }
 
 void MetricsPlugin::onRequest(Exchange&)

@@ -20,6 +20,8 @@ public:
     void onRequest(Exchange& exchange) override;
     void onComplete(Exchange& exchange, Outcome outcome) override;
     void describeApi(ApiDescription& api) const override;
+    /// Its hooks only compute: they may run on the event loop.
+    Blocking blocking() const override { return Blocking::Never; }
 
 private:
     const MetricsConfig config_;

@@ -3,8 +3,9 @@
 #include "ChatShapes.h"
 #include "EchoModel.h"
 #include "Ids.h"
-#include "TokenPacer.h"
+#include "PacedStream.h"
 #include "portico/Attributes.h"
+#include <memory>
 
 namespace portico::openai {
 
@@ -16,73 +17,109 @@ void setUsage(Exchange& exchange, const ChatUsage& usage)
     exchange.set(attr::UsageOutputTokens, std::to_string(usage.completionTokens));
 }
 
+/// A streamed chat completion: per choice a role chunk, then per token one content chunk per
+/// choice, per choice a finish chunk, the usage chunk when asked for, and [DONE].
+class ChatStream : public PacedStream
+{
+public:
+    /// Answers the request into this stream (EchoAnswer cannot move: its tokens point into it).
+    static std::unique_ptr<ChatStream> make(const ChatRequest& request, ChatIdentity identity, int delayMs,
+                                            OpenAiMetrics& metrics)
+    {
+        auto answer = std::make_unique<EchoAnswer>();
+        EchoModel::answer(request.conversation, request.maxTokens, request.stop, *answer);
+        const std::size_t tokens = answer->outputTokens();
+        auto stream = std::unique_ptr<ChatStream>(new ChatStream(request, std::move(identity), delayMs, metrics, tokens));
+        stream->answer_ = std::move(answer);
+        return stream;
+    }
+
+protected:
+    bool opening(SseWriter& sse) override
+    {
+        for (std::size_t i = 0; i < n_; ++i)
+            if (!sse.data(chunks_.roleChunk(i)))
+                return false;
+        return true;
+    }
+
+    bool token(SseWriter& sse, std::size_t index) override
+    {
+        const std::string_view text = answer_->tokens[index];
+        for (std::size_t i = 0; i < n_; ++i)
+            if (!sse.data(chunks_.contentChunk(i, text)))
+                return false;
+        if (index == 0)
+            metrics_.observeTimeToFirstToken(
+                identity_.model, std::chrono::duration<double>(Exchange::Clock::now() - exchangeStart_).count());
+        return true;
+    }
+
+    bool closing(SseWriter& sse) override
+    {
+        for (std::size_t i = 0; i < n_; ++i)
+            if (!sse.data(chunks_.finishChunk(i, answer_->finish)))
+                return false;
+        if (includeUsage_ && !sse.data(chunks_.usageChunk(usage(produced()))))
+            return false;
+        return sse.data("[DONE]");
+    }
+
+    std::string errorEvent() const override
+    {
+        return ChatChunks::errorData("The server had an error while generating the response.");
+    }
+
+    void finished(Exchange& exchange, std::size_t produced) override { setUsage(exchange, usage(produced)); }
+
+public:
+    void start(Exchange& exchange) override
+    {
+        exchangeStart_ = exchange.startedAt();
+        PacedStream::start(exchange);
+    }
+
+private:
+    ChatStream(const ChatRequest& request, ChatIdentity identity, int delayMs, OpenAiMetrics& metrics,
+               std::size_t tokens)
+        : PacedStream(delayMs, tokens),
+          identity_(std::move(identity)),
+          n_(request.n),
+          includeUsage_(request.includeUsage),
+          chunks_(identity_, request.includeUsage),
+          metrics_(metrics)
+    {
+    }
+
+    ChatUsage usage(std::size_t produced) const { return {answer_->inputTokens, produced * n_}; }
+
+    ChatIdentity identity_;
+    std::size_t n_;
+    bool includeUsage_;
+    ChatChunks chunks_;
+    OpenAiMetrics& metrics_;
+    std::unique_ptr<EchoAnswer> answer_;
+    Exchange::Clock::time_point exchangeStart_;
+};
+
 } // namespace
 
 void ChatHandler::handle(Exchange& exchange, const Poco::JSON::Object& body) const
 {
     const ChatRequest request = ChatRequest::parse(body, config_);
+    ChatIdentity identity{newObjectId("chatcmpl-"), unixNow(), request.model};
+    if (request.stream)
+        return exchange.defer(ChatStream::make(request, std::move(identity), config_.tokenDelayMs, metrics_));
     EchoAnswer answer;
     EchoModel::answer(request.conversation, request.maxTokens, request.stop, answer);
-    const ChatIdentity identity{newObjectId("chatcmpl-"), unixNow(), request.model};
-    if (request.stream)
-    {
-        stream(exchange, request, identity, answer);
-        return;
-    }
     // The n choices are generated side by side: the answer takes as long as one of them.
-    TokenPacer(config_.tokenDelayMs).waitForTokens(answer.outputTokens());
     const ChatUsage usage{answer.inputTokens, answer.outputTokens() * request.n};
     setUsage(exchange, usage);
-    exchange.respond(200, chatCompletionJson(identity, request.n, answer.text, answer.finish, usage));
-}
-
-void ChatHandler::stream(Exchange& exchange, const ChatRequest& request, const ChatIdentity& identity,
-                         const EchoAnswer& answer) const
-{
-    SseWriter sse(exchange.stream());
-    const ChatChunks chunks(identity, request.includeUsage);
-    TokenPacer pacer(config_.tokenDelayMs);
-    ChatUsage usage{answer.inputTokens, 0};
-    struct UsageOnExit
-    {
-        Exchange& exchange;
-        const ChatUsage& usage;
-        ~UsageOnExit() { setUsage(exchange, usage); }
-    } usageOnExit{exchange, usage};
-
-    try
-    {
-        for (std::size_t i = 0; i < request.n; ++i)
-            if (!sse.data(chunks.roleChunk(i)))
-                return;
-        for (const auto token : answer.tokens)
-        {
-            pacer.waitForNextToken();
-            for (std::size_t i = 0; i < request.n; ++i)
-            {
-                if (!sse.data(chunks.contentChunk(i, token)))
-                    return;
-                ++usage.completionTokens;
-            }
-            if (usage.completionTokens == request.n)
-                metrics_.observeTimeToFirstToken(
-                    identity.model,
-                    std::chrono::duration<double>(Exchange::Clock::now() - exchange.startedAt()).count());
-        }
-        for (std::size_t i = 0; i < request.n; ++i)
-            if (!sse.data(chunks.finishChunk(i, answer.finish)))
-                return;
-        if (request.includeUsage && !sse.data(chunks.usageChunk(usage)))
-            return;
-        sse.data("[DONE]");
-    }
-    catch (const std::exception&)
-    {
-        // See ResponsesHandler::stream: an error event only once the head is out.
-        if (exchange.response().committed)
-            sse.send("error", ChatChunks::errorData("The server had an error while generating the response."));
-        throw;
-    }
+    std::string json = chatCompletionJson(identity, request.n, answer.text, answer.finish, usage);
+    const auto generation = std::chrono::milliseconds(config_.tokenDelayMs) * static_cast<long>(answer.outputTokens());
+    if (generation.count() == 0)
+        return exchange.respond(200, std::move(json));
+    exchange.defer(std::make_unique<DelayedAnswer>(generation, std::move(json)));
 }
 
 } // namespace portico::openai

@@ -9,9 +9,6 @@ namespace portico::openai {
 
 namespace {
 
-/// "1" on exchanges whose stream comes from an upstream, until its first token is seen ("0").
-constexpr const char* awaitingFirstToken = "openai.awaiting_first_token";
-
 
 /// True when a relayed chunk carries generated text: a Responses text delta, or a chat chunk
 /// whose delta has non-empty content (the first chunk only has the role).
@@ -29,7 +26,7 @@ bool carriesToken(std::string_view chunk)
     return false;
 }
 
-std::uint64_t attributeNumber(const Exchange& exchange, const char* key)
+std::uint64_t attributeNumber(const Exchange& exchange, const AttributeKey& key)
 {
     const std::string* text = exchange.find(key);
     Poco::UInt64 value = 0;
@@ -46,14 +43,20 @@ OpenAiPlugin::OpenAiPlugin(PluginContext& context)
       models_(catalog_),
       embeddings_(config_.local),
       responses_(config_.local, metrics_),
-      chat_(config_.local, metrics_)
+      chat_(config_.local, metrics_),
+      relay_(context.stateSlot<RelayState>())
 {
-    context.addRoute({"GET", "/v1/models", [this](Exchange& e) { models_.list(e); }});
-    context.addRoute({"GET", "/v1/models/{id}", [this](Exchange& e) { models_.retrieve(e); }});
-    context.addRoute({"GET", "/v1/models/{org}/{name}", [this](Exchange& e) { models_.retrieve(e); }});
-    context.addRoute({"POST", "/v1/embeddings", [this](Exchange& e) { handlePost(e, Endpoint::Embeddings); }});
-    context.addRoute({"POST", "/v1/responses", [this](Exchange& e) { handlePost(e, Endpoint::Responses); }});
-    context.addRoute({"POST", "/v1/chat/completions", [this](Exchange& e) { handlePost(e, Endpoint::Chat); }});
+    // Local models compute (their pacing is a timer on the loop). The upstream proxy still
+    // waits on its sockets on a worker, so with an upstream configured the routes may block.
+    const Blocking routes = upstreams_.configured() ? Blocking::May : Blocking::Never;
+    context.addRoute({"GET", "/v1/models", [this](Exchange& e) { models_.list(e); }, routes});
+    context.addRoute({"GET", "/v1/models/{id}", [this](Exchange& e) { models_.retrieve(e); }, routes});
+    context.addRoute({"GET", "/v1/models/{org}/{name}", [this](Exchange& e) { models_.retrieve(e); }, routes});
+    context.addRoute(
+        {"POST", "/v1/embeddings", [this](Exchange& e) { handlePost(e, Endpoint::Embeddings); }, routes});
+    context.addRoute({"POST", "/v1/responses", [this](Exchange& e) { handlePost(e, Endpoint::Responses); }, routes});
+    context.addRoute(
+        {"POST", "/v1/chat/completions", [this](Exchange& e) { handlePost(e, Endpoint::Chat); }, routes});
 }
 
 void OpenAiPlugin::handlePost(Exchange& exchange, Endpoint endpoint)
@@ -76,9 +79,7 @@ void OpenAiPlugin::handlePost(Exchange& exchange, Endpoint endpoint)
         // Requests are checked before a stream starts, so nothing has been sent yet.
         if (exchange.response().committed)
             throw;
-        if (exchange.answered())
-            exchange.resetAnswer();
-        error.respond(exchange);
+        error.respond(exchange); // replaces anything not yet committed
     }
 }
 
@@ -86,7 +87,7 @@ void OpenAiPlugin::forwardUpstream(Exchange& exchange, Endpoint endpoint, const 
 {
     exchange.set(attr::Model, model);
     if (stream)
-        exchange.set(awaitingFirstToken, "1");
+        exchange.emplaceState(relay_).awaitingFirstToken = true;
     const char* apiPath = endpoint == Endpoint::Embeddings  ? "/embeddings"
                           : endpoint == Endpoint::Responses ? "/responses"
                                                             : "/chat/completions";
@@ -117,9 +118,10 @@ void OpenAiPlugin::handleLocally(Exchange& exchange, Endpoint endpoint, const st
 
 void OpenAiPlugin::onResponseBody(Exchange& exchange, std::string_view chunk)
 {
-    if (exchange.get(awaitingFirstToken) != "1" || !carriesToken(chunk))
+    RelayState* relay = exchange.state(relay_);
+    if (!relay || !relay->awaitingFirstToken || !carriesToken(chunk))
         return;
-    exchange.set(awaitingFirstToken, "0");
+    relay->awaitingFirstToken = false;
     const std::string model = exchange.get(attr::Model);
     metrics_.observeTimeToFirstToken(
         model, std::chrono::duration<double>(Exchange::Clock::now() - exchange.startedAt()).count());

@@ -31,8 +31,16 @@ public:
     /// Adds the exchange's usage to portico_tokens_total.
     void onComplete(Exchange& exchange, Outcome outcome) override;
     void describeApi(ApiDescription& api) const override;
+    /// Its hooks compute; the routes say themselves whether they wait (the upstream proxy).
+    Blocking blocking() const override { return Blocking::Never; }
 
 private:
+    /// A stream relayed from an upstream, until its first token is seen (for the TTFT histogram).
+    struct RelayState
+    {
+        bool awaitingFirstToken = false;
+    };
+
     enum class Endpoint
     {
         Embeddings,
@@ -53,6 +61,7 @@ private:
     EmbeddingsHandler embeddings_;
     ResponsesHandler responses_;
     ChatHandler chat_;
+    const StateSlot<RelayState> relay_;
 };
 
 } // namespace portico::openai

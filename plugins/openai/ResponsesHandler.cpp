@@ -1,8 +1,9 @@
 #include "ResponsesHandler.h"
 #include "EchoModel.h"
 #include "Ids.h"
-#include "TokenPacer.h"
+#include "PacedStream.h"
 #include "portico/Attributes.h"
+#include <memory>
 
 namespace portico::openai {
 
@@ -14,10 +15,90 @@ void setUsage(Exchange& exchange, std::size_t input, std::size_t output)
     exchange.set(attr::UsageOutputTokens, std::to_string(output));
 }
 
-double secondsSince(Exchange::Clock::time_point start)
+/// A streamed Response: response.created, response.in_progress, output_item.added,
+/// content_part.added, one output_text.delta per token, output_text.done, content_part.done,
+/// output_item.done and response.completed (or response.incomplete).
+class ResponsesStream : public PacedStream
 {
-    return std::chrono::duration<double>(Exchange::Clock::now() - start).count();
-}
+public:
+    static std::unique_ptr<ResponsesStream> make(const ResponsesRequest& request, int delayMs, OpenAiMetrics& metrics)
+    {
+        auto answer = std::make_unique<EchoAnswer>();
+        EchoModel::answer(request.conversation, request.settings.maxOutputTokens, {}, *answer);
+        auto stream = std::unique_ptr<ResponsesStream>(
+            new ResponsesStream(request, delayMs, metrics, answer->outputTokens()));
+        stream->answer_ = std::move(answer);
+        return stream;
+    }
+
+    void start(Exchange& exchange) override
+    {
+        exchangeStart_ = exchange.startedAt();
+        PacedStream::start(exchange);
+    }
+
+protected:
+    bool opening(SseWriter& sse) override
+    {
+        if (!sse.send("response.created", events_.lifecycle("response.created", state_)) ||
+            !sse.send("response.in_progress", events_.lifecycle("response.in_progress", state_)))
+            return false;
+        state_.hasMessage = true;
+        return sse.send("response.output_item.added", events_.outputItem("response.output_item.added", state_, true)) &&
+               sse.send("response.content_part.added",
+                        events_.contentPart("response.content_part.added", state_, std::string()));
+    }
+
+    bool token(SseWriter& sse, std::size_t index) override
+    {
+        if (!sse.send("response.output_text.delta", events_.textDelta(state_, answer_->tokens[index])))
+            return false;
+        if (index == 0)
+            metrics_.observeTimeToFirstToken(
+                state_.model, std::chrono::duration<double>(Exchange::Clock::now() - exchangeStart_).count());
+        return true;
+    }
+
+    bool closing(SseWriter& sse) override
+    {
+        finishResponse(state_, *answer_, produced());
+        const char* last = state_.cutAtMaxTokens ? "response.incomplete" : "response.completed";
+        return sse.send("response.output_text.done", events_.textDone(state_)) &&
+               sse.send("response.content_part.done",
+                        events_.contentPart("response.content_part.done", state_, state_.text)) &&
+               sse.send("response.output_item.done", events_.outputItem("response.output_item.done", state_, false)) &&
+               sse.send(last, events_.lifecycle(last, state_));
+    }
+
+    std::string errorEvent() const override
+    {
+        ResponseEvents events = events_;
+        return events.error("server_error", "The server had an error while generating the response.");
+    }
+
+    void finished(Exchange& exchange, std::size_t produced) override
+    {
+        setUsage(exchange, answer_->inputTokens, produced);
+    }
+
+private:
+    ResponsesStream(const ResponsesRequest& request, int delayMs, OpenAiMetrics& metrics, std::size_t tokens)
+        : PacedStream(delayMs, tokens), settings_(request.settings), metrics_(metrics)
+    {
+        state_.id = newObjectId("resp_");
+        state_.createdAt = unixNow();
+        state_.model = request.model;
+        state_.settings = &settings_;
+        state_.messageId = newObjectId("msg_");
+    }
+
+    const ResponseSettings settings_;
+    OpenAiMetrics& metrics_;
+    std::unique_ptr<EchoAnswer> answer_;
+    ResponseState state_;
+    ResponseEvents events_;
+    Exchange::Clock::time_point exchangeStart_;
+};
 
 } // namespace
 
@@ -35,81 +116,26 @@ void finishResponse(ResponseState& state, const EchoAnswer& answer, std::size_t 
 void ResponsesHandler::handle(Exchange& exchange, const Poco::JSON::Object& body) const
 {
     const ResponsesRequest request = ResponsesRequest::parse(body, config_);
+    if (request.stream)
+        return exchange.defer(ResponsesStream::make(request, config_.tokenDelayMs, metrics_));
+
     EchoAnswer answer;
     EchoModel::answer(request.conversation, request.settings.maxOutputTokens, {}, answer);
-
     ResponseState state;
     state.id = newObjectId("resp_");
     state.createdAt = unixNow();
     state.model = request.model;
     state.settings = &request.settings;
     state.messageId = newObjectId("msg_");
-    if (request.stream)
-        stream(exchange, state, answer);
-    else
-        respondWhole(exchange, state, answer);
-}
-
-void ResponsesHandler::respondWhole(Exchange& exchange, ResponseState& state, const EchoAnswer& answer) const
-{
-    TokenPacer(config_.tokenDelayMs).waitForTokens(answer.outputTokens());
     state.hasMessage = true;
     finishResponse(state, answer, answer.outputTokens());
     setUsage(exchange, answer.inputTokens, answer.outputTokens());
-    exchange.respond(200, responseJson(state));
-}
-
-void ResponsesHandler::stream(Exchange& exchange, ResponseState& state, const EchoAnswer& answer) const
-{
-    SseWriter sse(exchange.stream());
-    ResponseEvents events;
-    TokenPacer pacer(config_.tokenDelayMs);
-    std::size_t produced = 0;
-    // Whatever happens from here, usage reflects what was actually generated.
-    struct UsageOnExit
-    {
-        Exchange& exchange;
-        const EchoAnswer& answer;
-        const std::size_t& produced;
-        ~UsageOnExit() { setUsage(exchange, answer.inputTokens, produced); }
-    } usageOnExit{exchange, answer, produced};
-
-    try
-    {
-        if (!sse.send("response.created", events.lifecycle("response.created", state)) ||
-            !sse.send("response.in_progress", events.lifecycle("response.in_progress", state)))
-            return;
-        state.hasMessage = true;
-        if (!sse.send("response.output_item.added", events.outputItem("response.output_item.added", state, true)) ||
-            !sse.send("response.content_part.added",
-                      events.contentPart("response.content_part.added", state, std::string())))
-            return;
-        for (const auto token : answer.tokens)
-        {
-            pacer.waitForNextToken();
-            if (!sse.send("response.output_text.delta", events.textDelta(state, token)))
-                return;
-            if (produced++ == 0)
-                metrics_.observeTimeToFirstToken(state.model, secondsSince(exchange.startedAt()));
-        }
-        finishResponse(state, answer, produced);
-        const char* last = state.cutAtMaxTokens ? "response.incomplete" : "response.completed";
-        if (!sse.send("response.output_text.done", events.textDone(state)) ||
-            !sse.send("response.content_part.done",
-                      events.contentPart("response.content_part.done", state, state.text)) ||
-            !sse.send("response.output_item.done", events.outputItem("response.output_item.done", state, false)))
-            return;
-        sse.send(last, events.lifecycle(last, state));
-    }
-    catch (const std::exception&)
-    {
-        // Before the first event the core still answers an ordinary 500. After it, the client
-        // learns of the failure from an error event; the core logs the exception and ends the
-        // stream.
-        if (exchange.response().committed)
-            sse.send("error", events.error("server_error", "The server had an error while generating the response."));
-        throw;
-    }
+    std::string json = responseJson(state);
+    const auto generation = std::chrono::milliseconds(config_.tokenDelayMs) * static_cast<long>(answer.outputTokens());
+    if (generation.count() == 0)
+        return exchange.respond(200, std::move(json));
+    // The body is complete now but goes out when the model would have finished generating it.
+    exchange.defer(std::make_unique<DelayedAnswer>(generation, std::move(json)));
 }
 
 } // namespace portico::openai

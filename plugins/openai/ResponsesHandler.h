@@ -7,8 +7,9 @@
 /// output_text.delta per token, output_text.done, content_part.done, output_item.done to
 /// response.completed (response.incomplete when max_output_tokens cut the answer), numbered
 /// by sequence_number from 0; no [DONE], no id: lines. Production stops as soon as a write
-/// fails (the client went away). A failure after the first event becomes an `error` event
-/// that ends the stream.
+/// fails (the client went away). A failure after the first event becomes an `error` event,
+/// and the stream is cut (no terminating chunk). Streams are DeferredAnswers paced on the event
+/// loop (PacedStream): no thread waits for a token.
 ///
 /// Sets the usage attributes (input tokens, output tokens actually produced) and records the
 /// stream's time to first token.
@@ -32,9 +33,6 @@ public:
     void handle(Exchange& exchange, const Poco::JSON::Object& body) const;
 
 private:
-    void respondWhole(Exchange& exchange, ResponseState& state, const EchoAnswer& answer) const;
-    void stream(Exchange& exchange, ResponseState& state, const EchoAnswer& answer) const;
-
     const LocalBackendConfig& config_;
     OpenAiMetrics& metrics_;
 };

@@ -12,30 +12,7 @@ namespace portico::ratelimit {
 
 namespace {
 
-// Per-request state, kept in the Exchange: the plugin object is shared by all requests.
-// The decision, as bytes (PendingHead), for the response-head hook to write its headers.
-// (14 characters: the attribute map copies its name without allocating.)
-const std::string HeadersAttr = "ratelimit.head";
-// "<tokens reserved>\n<principal>", when a token limit applies: what to settle, and for whom.
-const std::string ReservedAttr = "ratelimit.reserved";
-
-/// What the response-head hook writes: the decision's headers, or only Retry-After when the
-/// store could not decide and the request is refused (fail closed).
-struct PendingHead
-{
-    bool retryOnly = false;
-    Decision decision;
-};
-static_assert(std::is_trivially_copyable_v<PendingHead>, "PendingHead travels as raw bytes");
-
-std::string encode(const PendingHead& head)
-{
-    return std::string(reinterpret_cast<const char*>(&head), sizeof head);
-}
-
 const std::string UnmatchedRoute = "unmatched";
-/// attr::Principal as a std::string, built once (find() takes a std::string).
-const std::string PrincipalAttr = attr::Principal;
 
 std::string tokensKey(const std::string& principal)
 {
@@ -103,6 +80,7 @@ RateLimitPlugin::RateLimitPlugin(PluginContext& context, std::shared_ptr<BucketS
 
 RateLimitPlugin::RateLimitPlugin(PluginContext& context, RateLimitConfig config, std::shared_ptr<BucketStore> store)
     : config_(std::move(config)), tokenLimits_(config_.anyTokenLimit()),
+      state_(context.stateSlot<RequestState>()),
       store_(store ? std::move(store) : openStore(context, config_)),
       metrics_(context.metrics(),
                ProcessState::principalLabels(context.config().section(),
@@ -117,7 +95,7 @@ RateLimitPlugin::RateLimitPlugin(PluginContext& context, RateLimitConfig config,
 
 std::string RateLimitPlugin::principalOf(const Exchange& exchange) const
 {
-    if (const std::string* principal = exchange.find(PrincipalAttr); principal && !principal->empty())
+    if (const std::string* principal = exchange.find(attr::Principal); principal && !principal->empty())
         return *principal;
     if (config_.anonymous == Anonymous::Shared)
         return "anonymous";
@@ -162,14 +140,19 @@ void RateLimitPlugin::onRequest(Exchange& exchange)
         return;
     }
     metrics_.sample(request.requests.key, bucketRoute, bucketSubject, decision.requests);
-    exchange.set(HeadersAttr, encode(PendingHead{false, decision}));
+    RequestState& state = exchange.emplaceState(state_);
+    state.decided = true;
+    state.decision = decision;
     if (!decision.allowed)
     {
         refuse(exchange, route, principal, decision, tokenCost);
         return;
     }
     if (policy.tokens)
-        exchange.set(ReservedAttr, whole(tokenCost) + "\n" + principal);
+    {
+        state.reserved = static_cast<long long>(std::floor(tokenCost));
+        state.principal = principal;
+    }
 }
 
 void RateLimitPlugin::refuse(Exchange& exchange, const std::string& route, const std::string& principal,
@@ -202,7 +185,7 @@ void RateLimitPlugin::storeUnavailable(Exchange& exchange, const RedisUnavailabl
                                        : "requests are refused with 503 until Redis answers");
     if (open)
         return; // no x-ratelimit-* headers: there are no real values to give
-    exchange.set(HeadersAttr, encode(PendingHead{true, {}}));
+    exchange.emplaceState(state_).retryOnly = true;
     exchange.respondError(503,
                           "Rate limiting is temporarily unavailable (its shared store cannot be reached), so "
                           "the request was not served. Please try again shortly.",
@@ -211,31 +194,30 @@ void RateLimitPlugin::storeUnavailable(Exchange& exchange, const RedisUnavailabl
 
 void RateLimitPlugin::onResponseHead(Exchange& exchange)
 {
-    const std::string* bytes = exchange.find(HeadersAttr);
-    if (!bytes || bytes->size() != sizeof(PendingHead))
+    const RequestState* state = exchange.state(state_);
+    if (!state)
         return;
-    PendingHead head;
-    std::memcpy(&head, bytes->data(), sizeof head);
     auto& headers = exchange.response().headers;
-    if (head.retryOnly)
+    if (state->retryOnly)
         applyRetryAfterOnly(headers);
-    else
-        applyRateLimitHeaders(head.decision, config_.ietfHeaders, headers);
+    else if (state->decided)
+        applyRateLimitHeaders(state->decision, config_.ietfHeaders, headers);
+}
+
+Blocking RateLimitPlugin::blocking() const
+{
+    return config_.store == "redis" ? Blocking::May : Blocking::Never;
 }
 
 void RateLimitPlugin::onComplete(Exchange& exchange, Outcome)
 {
     if (!tokenLimits_)
         return; // nothing was reserved
-    const std::string* state = exchange.find(ReservedAttr);
-    if (!state)
+    const RequestState* state = exchange.state(state_);
+    if (!state || state->reserved < 0)
         return;
-    const auto newline = state->find('\n');
-    const std::string count = state->substr(0, newline);
-    const long long reserved = parseCount(&count);
-    if (reserved < 0 || newline == std::string::npos)
-        return;
-    const std::string principal = state->substr(newline + 1);
+    const long long reserved = state->reserved;
+    const std::string& principal = state->principal;
     const std::string& route = exchange.route().empty() ? UnmatchedRoute : exchange.route();
     const Policy policy = config_.policyFor(route, principal);
     if (!policy.tokens)

@@ -33,12 +33,26 @@ public:
     void onComplete(Exchange& exchange, Outcome outcome) override;
     std::string notReadyReason() const override;
     void describeApi(ApiDescription& api) const override;
+    /// The memory store decides in memory; the Redis store waits on Redis.
+    Blocking blocking() const override;
 
     /// The principal a request is limited as: attr::Principal, else "ip:<client address>" or
     /// "anonymous" (ratelimit.anonymous).
     std::string principalOf(const Exchange& exchange) const;
 
 private:
+    /// What the request hook decided, for the response-head and completion hooks.
+    struct RequestState
+    {
+        bool decided = false;
+        /// The store could not decide and the request is refused (fail closed): Retry-After only.
+        bool retryOnly = false;
+        Decision decision;
+        /// Tokens reserved for the request (when a token limit applies), and for whom.
+        long long reserved = -1;
+        std::string principal;
+    };
+
     RateLimitPlugin(PluginContext& context, RateLimitConfig config, std::shared_ptr<BucketStore> store);
 
     void refuse(Exchange& exchange, const std::string& route, const std::string& principal,
@@ -50,6 +64,7 @@ private:
     const RateLimitConfig config_;
     /// config_.anyTokenLimit(): without one, the completion hook has nothing to settle.
     const bool tokenLimits_;
+    const StateSlot<RequestState> state_;
     std::shared_ptr<BucketStore> store_;
     RateLimitMetrics metrics_;
     /// store = redis only: counts and logs Redis failures.

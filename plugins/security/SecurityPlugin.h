@@ -15,6 +15,8 @@ public:
     explicit SecurityPlugin(PluginContext& context);
     void onResponseHead(Exchange& exchange) override;
     void describeApi(ApiDescription& api) const override;
+    /// Its hooks only compute: they may run on the event loop.
+    Blocking blocking() const override { return Blocking::Never; }
 
 private:
     const SecurityConfig config_;

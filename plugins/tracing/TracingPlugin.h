@@ -24,6 +24,8 @@ public:
     void onRequest(Exchange& exchange) override;
     void onResponseHead(Exchange& exchange) override;
     void describeApi(ApiDescription& api) const override;
+    /// Its hooks only compute: they may run on the event loop.
+    Blocking blocking() const override { return Blocking::Never; }
 
 private:
     const TracingConfig config_;

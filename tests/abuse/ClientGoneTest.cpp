@@ -1,7 +1,10 @@
-// A client that leaves in the middle of a stream frees the worker thread that served it. With
-// threads = 4, four long streams hold every worker; their clients leave; then ten more
-// streams and requests must all be served (they would queue for ever if a thread leaked), and
-// the completion hooks saw each of the four as client_gone.
+// A client that leaves in the middle of a stream ends it at once, and whatever served it is
+// free again. Two kinds of stream: the probe's event-loop stream (a DeferredAnswer paced by a
+// timer: the stream is cancelled), with the shipped thread settings; and its blocking stream (a
+// handler that sleeps between events on a worker), with threads = 4, so that four long streams
+// hold every worker. Their clients leave; then ten more streams and requests must all be served
+// (they would queue for ever if a worker leaked), and the completion hooks saw each of the four
+// as client_gone.
 
 #include "PorticodProcess.h"
 #include "HttpClient.h"
@@ -16,8 +19,17 @@ using namespace portico::test;
 
 namespace {
 
-// threads = 4: as many workers as the streams this test opens, so a single leaked thread
-// shows as a request that never gets served.
+const std::string defaultsIni = R"([server]
+listen = 127.0.0.1:{port}
+[plugins]
+path = {plugins}
+order = tracing, security, probe_b
+[probe_b]
+routes = true
+)";
+
+// threads = 4: as many workers as the blocking streams this test opens, so a single leaked
+// worker shows as a request that never gets served.
 const std::string fourThreadsIni = R"([server]
 listen = 127.0.0.1:{port}
 threads = 4
@@ -30,7 +42,6 @@ routes = true
 )";
 
 constexpr int heldStreams = 4;
-const std::string goneLine = "probe probe_b complete client_gone 200 /probe_b/stream";
 
 std::size_t occurrences(const std::string& text, const std::string& what)
 {
@@ -45,14 +56,24 @@ std::size_t occurrences(const std::string& text, const std::string& what)
 class ClientGoneTest : public CppUnit::TestFixture
 {
     CPPUNIT_TEST_SUITE(ClientGoneTest);
-    CPPUNIT_TEST(testClientsLeavingMidStreamFreeTheirThreads);
+    CPPUNIT_TEST(testClientsLeavingLoopStreamsCancelThem);
+    CPPUNIT_TEST(testClientsLeavingBlockingStreamsFreeTheirWorkers);
     CPPUNIT_TEST_SUITE_END();
 
 public:
-    void testClientsLeavingMidStreamFreeTheirThreads()
+    void testClientsLeavingLoopStreamsCancelThem() { leaveAndServeMore(defaultsIni, "/probe_b/stream"); }
+
+    void testClientsLeavingBlockingStreamsFreeTheirWorkers()
     {
-        PorticodProcess porticod(fourThreadsIni);
+        leaveAndServeMore(fourThreadsIni, "/probe_b/blocking_stream");
+    }
+
+private:
+    static void leaveAndServeMore(const std::string& ini, const std::string& route)
+    {
+        PorticodProcess porticod(ini);
         const unsigned short port = porticod.port();
+        const std::string goneLine = "probe probe_b complete client_gone 200 " + route;
 
         // Four streams of 100,000 events 20 ms apart (over half an hour each): every worker busy.
         std::vector<RawConnection> streams;
@@ -60,7 +81,7 @@ public:
         {
             streams.emplace_back(port);
             CPPUNIT_ASSERT(streams.back().send(
-                "GET /probe_b/stream?events=100000&delay_ms=20 HTTP/1.1\r\nHost: x\r\n\r\n"));
+                "GET " + route + "?events=100000&delay_ms=20 HTTP/1.1\r\nHost: x\r\n\r\n"));
         }
         for (auto& stream : streams)
         {
@@ -92,7 +113,7 @@ public:
                     if (i % 2 == 0)
                     {
                         RawConnection connection(port);
-                        connection.send("GET /probe_b/stream?events=5&delay_ms=20 HTTP/1.1\r\nHost: x\r\n"
+                        connection.send("GET " + route + "?events=5&delay_ms=20 HTTP/1.1\r\nHost: x\r\n"
                                         "Connection: close\r\n\r\n");
                         const ReadOutcome read = connection.readUntilClosed(15);
                         if (statusOf(read.data) == 200 && dechunk(bodyOf(read.data)).find("data: {\"n\":4}") != std::string::npos)

@@ -29,10 +29,10 @@ constexpr unsigned seed = 20240611;
 
 const std::string randomIni = R"([server]
 listen = 127.0.0.1:{port}
-threads = 64
 max_body_bytes = 65536
 header_timeout_seconds = 1
 idle_timeout_seconds = 2
+body_timeout_seconds = 2
 [plugins]
 path = {plugins}
 order = tracing, security, probe_b
@@ -156,7 +156,7 @@ private:
         // How the client leaves: a third vanish at once (reset or plain close), half
         // half-close and read the answer until the server closes, and a sixth stay open and
         // wait: the server must close those itself (an answer, the head deadline of 1 s, or
-        // the idle timeout of 2 s, which keep this test short).
+        // the idle and body timeouts of 2 s, which keep this test short).
         const int leave = (n / 6) % 6;
         if (leave < 2)
         {

@@ -1,6 +1,8 @@
 // Slowloris: 400 connections that send their request heads a byte at a time and never finish
-// them. The server must go on answering /healthz quickly while they are held, and close each
-// of them at the head deadline (server.header_timeout_seconds) with a 408 in OpenAI's shape.
+// them, against porticod's shipped [server] settings (only the head deadline is shortened, to
+// keep the test short: it is what the test checks). The server must go on answering /healthz
+// quickly while they are held, without a thread per connection, and close each of them at the
+// head deadline (server.header_timeout_seconds) with a 408 in OpenAI's shape.
 
 #include "PorticodProcess.h"
 #include "HttpClient.h"
@@ -26,17 +28,11 @@ using Clock = std::chrono::steady_clock;
 constexpr int slowConnections = 400;
 constexpr double headerTimeoutSeconds = 3;
 
-// threads = 600: porticod serves each connection on its own worker thread (Poco's
-// thread-per-connection model), so every slow connection holds a thread until its head
-// deadline. With fewer threads than slow clients the rest, /healthz included, would wait in
-// the accept queue behind them; 600 leaves room for the probes. What frees the threads is the
-// deadline, which is what this test checks. idle_timeout_seconds is far above the deadline so
-// that it is the deadline, not the socket read timeout, that closes them.
+// The event loops own the sockets: a slow head holds a buffer and a timer, never a thread, so
+// the default thread settings serve the probes while all 400 are held.
 const std::string slowlorisIni = R"([server]
 listen = 127.0.0.1:{port}
-threads = 600
 header_timeout_seconds = 3
-idle_timeout_seconds = 60
 [plugins]
 path = {plugins}
 order = tracing, security
@@ -175,13 +171,12 @@ public:
         }
         CPPUNIT_ASSERT_EQUAL(slowConnections, timedOut);
         // Not before the deadline (the server's clock starts at accept, after our connect), and
-        // not long after it (the deadline sweep runs four times a second; the rest is slack for
-        // a loaded machine).
+        // not long after it (slack for a loaded machine).
         CPPUNIT_ASSERT_MESSAGE("closed after " + std::to_string(earliest) + " s", earliest >= headerTimeoutSeconds - 0.1);
         CPPUNIT_ASSERT_MESSAGE("closed after " + std::to_string(latest) + " s", latest <= headerTimeoutSeconds + 5);
-        // The server really held them all at once: one worker thread each.
-        CPPUNIT_ASSERT_MESSAGE("max threads " + std::to_string(maxThreads),
-                               maxThreads >= static_cast<std::size_t>(slowConnections));
+        // The server held them all at once without a thread for each: its event loops, a few
+        // workers at most (none is needed here), the access log and the metrics threads.
+        CPPUNIT_ASSERT_MESSAGE("max threads " + std::to_string(maxThreads), maxThreads > 0 && maxThreads < 64);
 
         // /healthz answered promptly while they were all held: probes that ended before the first
         // slow connection was closed.

@@ -195,7 +195,7 @@ private:
             order += ", redaction";
         if (features.openai)
             order += ", openai";
-        return "[server]\nlisten = 127.0.0.1:{port}\nthreads = 64\nmax_body_bytes = 65536\nlog_level = warning\n"
+        return "[server]\nlisten = 127.0.0.1:{port}\nmax_body_bytes = 65536\nlog_level = warning\n"
                "[plugins]\npath = {plugins}\norder = " +
                order + "\n" + sections;
     }

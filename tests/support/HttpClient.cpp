@@ -10,12 +10,11 @@
 
 namespace portico::test {
 
-HttpResult httpRequest(unsigned short port, const std::string& method, const std::string& path,
-                       const std::string& body, const std::map<std::string, std::string>& headers,
-                       int timeoutSeconds)
+namespace {
+
+HttpResult exchangeOn(Poco::Net::HTTPClientSession& session, const std::string& method, const std::string& path,
+                      const std::string& body, const std::map<std::string, std::string>& headers)
 {
-    Poco::Net::HTTPClientSession session("127.0.0.1", port);
-    session.setTimeout(Poco::Timespan(timeoutSeconds, 0));
     Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
     for (const auto& [name, value] : headers)
         request.set(name, value);
@@ -37,6 +36,29 @@ HttpResult httpRequest(unsigned short port, const std::string& method, const std
     Poco::StreamCopier::copyStream(in, content);
     result.body = content.str();
     return result;
+}
+
+} // namespace
+
+HttpResult httpRequest(unsigned short port, const std::string& method, const std::string& path,
+                       const std::string& body, const std::map<std::string, std::string>& headers,
+                       int timeoutSeconds)
+{
+    Poco::Net::HTTPClientSession session("127.0.0.1", port);
+    session.setTimeout(Poco::Timespan(timeoutSeconds, 0));
+    return exchangeOn(session, method, path, body, headers);
+}
+
+HttpResult httpRequestSettled(unsigned short port, const std::string& method, const std::string& path,
+                              const std::string& body, const std::map<std::string, std::string>& headers,
+                              const std::string& settlePath, int timeoutSeconds)
+{
+    Poco::Net::HTTPClientSession session("127.0.0.1", port);
+    session.setTimeout(Poco::Timespan(timeoutSeconds, 0));
+    session.setKeepAlive(true);
+    HttpResult first = exchangeOn(session, method, path, body, headers);
+    exchangeOn(session, "GET", settlePath, "", {});
+    return first;
 }
 
 namespace {

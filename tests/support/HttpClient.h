@@ -26,6 +26,16 @@ HttpResult httpRequest(unsigned short port, const std::string& method, const std
                        const std::string& body = "",
                        const std::map<std::string, std::string>& headers = {}, int timeoutSeconds = 10);
 
+/// Like httpRequest, then `GET settlePath` on the same keep-alive connection. porticod answers
+/// the client first and runs the completion hooks (the idempotency store, token settlement,
+/// metrics) right after; it serves a connection's next request only once they are over. So
+/// when this returns, the first request is settled, which a test that checks its effects from
+/// another connection (a replay on a second instance, a restart after kill -9) relies on.
+/// Returns the first request's answer.
+HttpResult httpRequestSettled(unsigned short port, const std::string& method, const std::string& path,
+                              const std::string& body, const std::map<std::string, std::string>& headers,
+                              const std::string& settlePath, int timeoutSeconds = 10);
+
 /// A piece of bytes and the milliseconds since the request was sent when it arrived.
 struct Arrival
 {

@@ -2,11 +2,12 @@
 
 namespace portico::test {
 
-void MemorySink::sendWhole(const Response& response)
+bool MemorySink::sendWhole(const Response& response)
 {
     sentHead = response;
     sentWhole = true;
     body = response.body;
+    return true;
 }
 
 bool MemorySink::beginStream(const Response& response)
@@ -28,6 +29,11 @@ bool MemorySink::writeChunk(std::string_view chunk)
 void MemorySink::endStream()
 {
     streamEnded = true;
+}
+
+void MemorySink::abortStream()
+{
+    streamAborted = true;
 }
 
 } // namespace portico::test

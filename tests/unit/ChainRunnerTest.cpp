@@ -4,6 +4,8 @@
 
 #include "ChainHarness.h"
 #include "RecordingPlugin.h"
+#include "api/ExchangeControl.h"
+#include "portico/Deferred.h"
 #include "TestAsserts.h"
 #include "Poco/JSON/Object.h"
 #include "Poco/JSON/Parser.h"
@@ -32,14 +34,41 @@ Poco::JSON::Object::Ptr openAiError(const std::string& body)
     return error;
 }
 
-/// A sink whose socket is gone: sending the buffered answer throws, as Poco's does.
+/// A sink whose socket is gone: sending the buffered answer fails.
 class BrokenSink : public portico::test::MemorySink
 {
 public:
-    void sendWhole(const portico::Response&) override
+    bool sendWhole(const portico::Response&) override { return false; }
+};
+
+/// A deferred answer driven by the test: `onStart` runs in start(), `onResume` in resume();
+/// cancel() is journaled.
+class ScriptedAnswer : public portico::DeferredAnswer
+{
+public:
+    using Step = std::function<void(Exchange&)>;
+    ScriptedAnswer(Journal& journal, Step onStart, Step onResume = {})
+        : journal_(journal), onStart_(std::move(onStart)), onResume_(std::move(onResume))
     {
-        throw Poco::Net::ConnectionResetException("peer reset (test)");
     }
+    ~ScriptedAnswer() override { journal_.add("task destroyed"); }
+    void start(Exchange& exchange) override
+    {
+        journal_.add("task start");
+        onStart_(exchange);
+    }
+    void resume(Exchange& exchange) override
+    {
+        journal_.add("task resume");
+        if (onResume_)
+            onResume_(exchange);
+    }
+    void cancel(Exchange&) override { journal_.add("task cancel"); }
+
+private:
+    Journal& journal_;
+    Step onStart_;
+    Step onResume_;
 };
 
 } // namespace
@@ -66,6 +95,14 @@ class ChainRunnerTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testHandlerThrowingMidStream);
     CPPUNIT_TEST(testThrowingHeadHookOnAStreamGives500);
     CPPUNIT_TEST(testThrowingHeadHookOnAnUnwrittenStreamGives500);
+    CPPUNIT_TEST(testDeferredBufferedAnswerAfterATimer);
+    CPPUNIT_TEST(testDeferredStreamPacedByTimers);
+    CPPUNIT_TEST(testDeferredTaskThrowingBeforeTheHeadGives500);
+    CPPUNIT_TEST(testDeferredTaskThrowingMidStreamCutsIt);
+    CPPUNIT_TEST(testDeferredStreamFailIsAnError);
+    CPPUNIT_TEST(testDeferredStreamClientGoneCancelsTheTask);
+    CPPUNIT_TEST(testTimersOfAnEndedExchangeNeverFire);
+    CPPUNIT_TEST(testAnswerWithoutRequestRunsEveryHeadHook);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -221,18 +258,18 @@ public:
     void testBodyTooLargeIs413()
     {
         auto exchange = portico::test::makeExchange("GET", "/ok");
-        exchange->markBodyTooLarge();
+        portico::ExchangeControl::markBodyTooLarge(*exchange);
         portico::test::MemorySink sink;
-        harness_->run(*exchange, sink);
+        harness_->run(exchange, sink);
         CPPUNIT_ASSERT_EQUAL(413, sink.sentHead.status);
         CPPUNIT_ASSERT_EQUAL(std::string("request_too_large"), openAiError(sink.body)->getValue<std::string>("code"));
         PORTICO_ASSERT_NOT_CONTAINS(journal_.joined(), "handler");
         CPPUNIT_ASSERT_EQUAL(std::string("c,b,a"), sink.sentHead.headers.get("X-Head-Trail"));
         // Also when the path does not exist: the body limit comes first.
         auto unknown = portico::test::makeExchange("POST", "/nowhere");
-        unknown->markBodyTooLarge();
+        portico::ExchangeControl::markBodyTooLarge(*unknown);
         portico::test::MemorySink unknownSink;
-        harness_->run(*unknown, unknownSink);
+        harness_->run(unknown, unknownSink);
         CPPUNIT_ASSERT_EQUAL(413, unknownSink.sentHead.status);
     }
 
@@ -251,7 +288,7 @@ public:
     {
         auto exchange = portico::test::makeExchange("GET", "/ok");
         BrokenSink sink;
-        CPPUNIT_ASSERT(harness_->run(*exchange, sink) == Outcome::ClientGone);
+        CPPUNIT_ASSERT(harness_->run(exchange, sink) == Outcome::ClientGone);
         PORTICO_ASSERT_CONTAINS(journal_.joined(), "complete c client_gone|complete b client_gone|complete a client_gone");
     }
 
@@ -259,6 +296,7 @@ public:
     {
         std::string headSeenAtFirstWrite;
         std::vector<bool> writes;
+        portico::test::MemorySink sink;
         harness_->route("GET", "/stream", [&](Exchange& exchange) {
             journal_.add("handler");
             auto& writer = exchange.stream();
@@ -267,28 +305,28 @@ public:
             CPPUNIT_ASSERT(!exchange.response().committed);
             portico::SseWriter sse(writer);
             writes.push_back(sse.data("one"));
-            auto& sink = static_cast<portico::test::MemorySink&>(*exchange.sink());
             headSeenAtFirstWrite = sink.sentHead.headers.get("X-Head-Trail", "") + " " + std::to_string(sink.chunks.size());
             writes.push_back(sse.send("tick", "two"));
             writes.push_back(writer.write("")); // empty: nothing sent, the stream stays open
             writes.push_back(writer.open());
         });
-        auto result = harness_->request("GET", "/stream");
+        auto exchange = portico::test::makeExchange("GET", "/stream");
+        const Outcome outcome = harness_->run(exchange, sink);
         CPPUNIT_ASSERT_EQUAL(std::string("c,b,a 1"), headSeenAtFirstWrite);
         CPPUNIT_ASSERT(writes == (std::vector<bool>{true, true, true, true}));
-        CPPUNIT_ASSERT(result->sink.streamBegun && result->sink.streamEnded && !result->sink.sentWhole);
-        CPPUNIT_ASSERT_EQUAL(200, result->head().status);
-        CPPUNIT_ASSERT_EQUAL(std::string("text/event-stream"), result->head().contentType);
-        CPPUNIT_ASSERT_EQUAL(std::string("echo"), result->head().headers.get("X-Model"));
-        CPPUNIT_ASSERT(result->sink.chunks == (std::vector<std::string>{"data: one\n\n", "event: tick\ndata: two\n\n"}));
+        CPPUNIT_ASSERT(sink.streamBegun && sink.streamEnded && !sink.sentWhole && !sink.streamAborted);
+        CPPUNIT_ASSERT_EQUAL(200, sink.sentHead.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("text/event-stream"), sink.sentHead.contentType);
+        CPPUNIT_ASSERT_EQUAL(std::string("echo"), sink.sentHead.headers.get("X-Model"));
+        CPPUNIT_ASSERT(sink.chunks == (std::vector<std::string>{"data: one\n\n", "event: tick\ndata: two\n\n"}));
         CPPUNIT_ASSERT_EQUAL(std::string("request a|request b|request c|handler|head c|head b|head a|"
                                          "body c data: one\n\n|body b data: one\n\n|body a data: one\n\n|"
                                          "body c event: tick\ndata: two\n\n|body b event: tick\ndata: two\n\n|"
                                          "body a event: tick\ndata: two\n\n|"
                                          "complete c completed|complete b completed|complete a completed"),
                              journal_.joined());
-        CPPUNIT_ASSERT(result->outcome == Outcome::Completed);
-        CPPUNIT_ASSERT_EQUAL(std::uint64_t(result->sink.body.size()), result->exchange->response().bytesSent);
+        CPPUNIT_ASSERT(outcome == Outcome::Completed);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(sink.body.size()), exchange->response().bytesSent);
     }
 
     void testStreamClientGoneMidStream()
@@ -303,7 +341,7 @@ public:
         auto exchange = portico::test::makeExchange("GET", "/stream");
         portico::test::MemorySink sink;
         sink.failAfterChunks = 2;
-        CPPUNIT_ASSERT(harness_->run(*exchange, sink) == Outcome::ClientGone);
+        CPPUNIT_ASSERT(harness_->run(exchange, sink) == Outcome::ClientGone);
         CPPUNIT_ASSERT(writes == (std::vector<bool>{true, true, false, false, false}));
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), sink.chunks.size());
         CPPUNIT_ASSERT(exchange->response().clientGone);
@@ -329,9 +367,11 @@ public:
             throw std::runtime_error("upstream died");
         });
         auto result = harness_->request("GET", "/stream");
-        // The head is on the wire: the status stays 200, the stream is ended, the outcome says error.
+        // The head is on the wire: the status stays 200, the stream is cut (no terminating
+        // chunk: the client sees the truncation), the outcome says error.
         CPPUNIT_ASSERT_EQUAL(200, result->head().status);
-        CPPUNIT_ASSERT(result->sink.streamEnded);
+        CPPUNIT_ASSERT(result->sink.streamAborted);
+        CPPUNIT_ASSERT(!result->sink.streamEnded);
         CPPUNIT_ASSERT(result->sink.chunks == std::vector<std::string>{"first"});
         CPPUNIT_ASSERT(result->outcome == Outcome::Error);
         PORTICO_ASSERT_CONTAINS(journal_.joined(), "complete a error");
@@ -373,6 +413,155 @@ public:
         openAiError(result->sink.body);
         CPPUNIT_ASSERT_EQUAL(std::string("c,b,a"), result->head().headers.get("X-Head-Trail"));
         CPPUNIT_ASSERT(result->outcome == Outcome::Error);
+    }
+
+    void testDeferredBufferedAnswerAfterATimer()
+    {
+        harness_->route("POST", "/later", [this](Exchange& exchange) {
+            journal_.add("handler");
+            exchange.defer(std::make_unique<ScriptedAnswer>(journal_, [this](Exchange& e) {
+                e.after(std::chrono::milliseconds(30), [this, &e] {
+                    journal_.add("timer");
+                    e.respond(202, "{\"later\":true}");
+                });
+            }));
+        });
+        const auto started = std::chrono::steady_clock::now();
+        auto result = harness_->request("POST", "/later", {}, "{}");
+        CPPUNIT_ASSERT(std::chrono::steady_clock::now() - started >= std::chrono::milliseconds(30));
+        CPPUNIT_ASSERT_EQUAL(202, result->head().status);
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"later\":true}"), result->sink.body);
+        CPPUNIT_ASSERT_EQUAL(std::string("c,b,a"), result->head().headers.get("X-Head-Trail"));
+        // The task is gone before the completion hooks run.
+        CPPUNIT_ASSERT_EQUAL(std::string("request a|request b|request c|handler|task start|timer|head c|head b|head a|"
+                                         "task destroyed|complete c completed|complete b completed|complete a completed"),
+                             journal_.joined(false));
+        CPPUNIT_ASSERT(result->exchange->response().source == AnswerSource::Handler);
+    }
+
+    void testDeferredStreamPacedByTimers()
+    {
+        struct Ticks
+        {
+            int sent = 0;
+        };
+        auto ticks = std::make_shared<Ticks>();
+        harness_->route("GET", "/ticks", [this, ticks](Exchange& exchange) {
+            std::function<void(Exchange&)> tick = [ticks](Exchange& e) {
+                portico::SseWriter(e.stream()).data(std::to_string(ticks->sent++));
+            };
+            exchange.defer(std::make_unique<ScriptedAnswer>(journal_, [ticks, tick](Exchange& e) {
+                tick(e);
+                // Three more, 10 ms apart, then the end.
+                for (int i = 1; i <= 3; ++i)
+                    e.after(std::chrono::milliseconds(10 * i), [&e, ticks, tick, i] {
+                        tick(e);
+                        if (i == 3)
+                            e.stream().end();
+                    });
+            }));
+        });
+        auto result = harness_->request("GET", "/ticks");
+        CPPUNIT_ASSERT(result->outcome == Outcome::Completed);
+        CPPUNIT_ASSERT(result->sink.streamBegun && result->sink.streamEnded && !result->sink.streamAborted);
+        CPPUNIT_ASSERT(result->sink.chunks ==
+                       (std::vector<std::string>{"data: 0\n\n", "data: 1\n\n", "data: 2\n\n", "data: 3\n\n"}));
+        CPPUNIT_ASSERT_EQUAL(std::string("c,b,a"), result->head().headers.get("X-Head-Trail"));
+        CPPUNIT_ASSERT_EQUAL(1, journal_.count("head a"));
+    }
+
+    void testDeferredTaskThrowingBeforeTheHeadGives500()
+    {
+        harness_->route("GET", "/fails", [this](Exchange& exchange) {
+            exchange.defer(std::make_unique<ScriptedAnswer>(
+                journal_, [](Exchange& e) { e.after(std::chrono::milliseconds(1), [] { throw std::runtime_error("late boom"); }); }));
+        });
+        auto result = harness_->request("GET", "/fails");
+        CPPUNIT_ASSERT_EQUAL(500, result->head().status);
+        openAiError(result->sink.body);
+        CPPUNIT_ASSERT_EQUAL(std::string("c,b,a"), result->head().headers.get("X-Head-Trail"));
+        CPPUNIT_ASSERT(result->outcome == Outcome::Error);
+        CPPUNIT_ASSERT(result->exchange->response().source == AnswerSource::Core);
+    }
+
+    void testDeferredTaskThrowingMidStreamCutsIt()
+    {
+        harness_->route("GET", "/fails", [this](Exchange& exchange) {
+            exchange.defer(std::make_unique<ScriptedAnswer>(journal_, [](Exchange& e) {
+                e.stream().write("first");
+                e.after(std::chrono::milliseconds(1), [] { throw std::runtime_error("mid-stream boom"); });
+            }));
+        });
+        auto result = harness_->request("GET", "/fails");
+        CPPUNIT_ASSERT_EQUAL(200, result->head().status);
+        CPPUNIT_ASSERT(result->sink.chunks == std::vector<std::string>{"first"});
+        CPPUNIT_ASSERT(result->sink.streamAborted && !result->sink.streamEnded);
+        CPPUNIT_ASSERT(result->outcome == Outcome::Error);
+        PORTICO_ASSERT_CONTAINS(journal_.joined(), "complete c error|complete b error|complete a error");
+    }
+
+    void testDeferredStreamFailIsAnError()
+    {
+        harness_->route("GET", "/truncated", [this](Exchange& exchange) {
+            exchange.defer(std::make_unique<ScriptedAnswer>(journal_, [](Exchange& e) {
+                e.stream().write("partial");
+                e.stream().fail();
+            }));
+        });
+        auto result = harness_->request("GET", "/truncated");
+        CPPUNIT_ASSERT(result->sink.streamAborted && !result->sink.streamEnded);
+        CPPUNIT_ASSERT(result->outcome == Outcome::Error);
+        PORTICO_ASSERT_CONTAINS(journal_.joined(), "complete a error");
+    }
+
+    void testDeferredStreamClientGoneCancelsTheTask()
+    {
+        harness_->route("GET", "/gone", [this](Exchange& exchange) {
+            exchange.defer(std::make_unique<ScriptedAnswer>(journal_, [this](Exchange& e) {
+                e.stream().write("one");
+                e.after(std::chrono::milliseconds(5), [this, &e] {
+                    if (!e.stream().write("two"))
+                        journal_.add("write failed");
+                });
+            }));
+        });
+        auto exchange = portico::test::makeExchange("GET", "/gone");
+        portico::test::MemorySink sink;
+        sink.failAfterChunks = 1;
+        CPPUNIT_ASSERT(harness_->run(exchange, sink) == Outcome::ClientGone);
+        CPPUNIT_ASSERT_EQUAL(std::string("request a|request b|request c|task start|head c|head b|head a|write failed|"
+                                         "task cancel|task destroyed|"
+                                         "complete c client_gone|complete b client_gone|complete a client_gone"),
+                             journal_.joined(false));
+    }
+
+    void testTimersOfAnEndedExchangeNeverFire()
+    {
+        auto fired = std::make_shared<bool>(false);
+        harness_->route("GET", "/early", [this, fired](Exchange& exchange) {
+            exchange.defer(std::make_unique<ScriptedAnswer>(journal_, [fired](Exchange& e) {
+                e.after(std::chrono::milliseconds(20), [fired] { *fired = true; });
+                e.respond(200, "{}");
+            }));
+        });
+        auto result = harness_->request("GET", "/early");
+        CPPUNIT_ASSERT_EQUAL(200, result->head().status);
+        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(60);
+        while (std::chrono::steady_clock::now() < until)
+            harness_->loop().runOnce(std::chrono::milliseconds(5));
+        CPPUNIT_ASSERT(!*fired);
+    }
+
+    void testAnswerWithoutRequestRunsEveryHeadHook()
+    {
+        auto exchange = std::make_unique<Exchange>("-", "/", portico::HeaderList(), std::string(), "127.0.0.1:1");
+        portico::test::MemorySink sink;
+        harness_->runWithoutRequest(exchange, sink, 408, "Timed out reading the request head.", "request_timeout");
+        CPPUNIT_ASSERT_EQUAL(408, sink.sentHead.status);
+        CPPUNIT_ASSERT_EQUAL(std::string("request_timeout"), openAiError(sink.body)->getValue<std::string>("code"));
+        CPPUNIT_ASSERT_EQUAL(std::string("head c|head b|head a|complete c completed|complete b completed|"
+                                         "complete a completed"),
+                             journal_.joined(false));
     }
 
 private:

@@ -43,6 +43,7 @@ class PluginLibraryTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testNotASharedObject);
     CPPUNIT_TEST(testAbiMismatch);
     CPPUNIT_TEST(testPluginBuiltForAbi1IsRefused);
+    CPPUNIT_TEST(testPluginBuiltForAbi2IsRefused);
     CPPUNIT_TEST(testSignatureMismatch);
     CPPUNIT_TEST(testNameMismatch);
     CPPUNIT_TEST(testNoEntryPoint);
@@ -126,13 +127,24 @@ public:
     void testPluginBuiltForAbi1IsRefused()
     {
         // ABI 2 changed Response::headers to portico::HeaderList: a 1.x plugin must not load.
-        CPPUNIT_ASSERT_EQUAL(2, PORTICO_ABI_MAJOR);
-        CPPUNIT_ASSERT_EQUAL(0, PORTICO_ABI_MINOR);
         const std::string file = fixture("abi_v1");
         const std::string message = refusal(file, "abi_v1");
         PORTICO_ASSERT_CONTAINS(message, file);
         PORTICO_ASSERT_CONTAINS(message, "ABI major version 1 ");
-        PORTICO_ASSERT_CONTAINS(message, "porticod's 2");
+        PORTICO_ASSERT_CONTAINS(message, "porticod's 3");
+    }
+
+    void testPluginBuiltForAbi2IsRefused()
+    {
+        // ABI 3 (the event-driven core) changed the stream interface, attributes and the
+        // Exchange's layout: a 2.x plugin must not load.
+        CPPUNIT_ASSERT_EQUAL(3, PORTICO_ABI_MAJOR);
+        CPPUNIT_ASSERT_EQUAL(0, PORTICO_ABI_MINOR);
+        const std::string file = fixture("abi_v2");
+        const std::string message = refusal(file, "abi_v2");
+        PORTICO_ASSERT_CONTAINS(message, file);
+        PORTICO_ASSERT_CONTAINS(message, "ABI major version 2 ");
+        PORTICO_ASSERT_CONTAINS(message, "porticod's 3");
     }
 
     void testSignatureMismatch()

@@ -9,7 +9,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 #include <ctime>
 
-using portico::BodyFraming;
+using portico::AnswerFraming;
 using portico::Exchange;
 using portico::ResponseHeadSpec;
 using portico::test::ChainHarness;
@@ -78,7 +78,7 @@ public:
     {
         auto result = harness_->request("GET", "/ok");
         CPPUNIT_ASSERT(result->sink.sentWhole);
-        const std::string text = head(result->head(), {http11, true, BodyFraming::ContentLength, 11, date});
+        const std::string text = head(result->head(), {http11, true, AnswerFraming::ContentLength, 11, date});
         CPPUNIT_ASSERT_EQUAL(std::string("HTTP/1.1 200 OK\r\n"
                                          "Date: Wed, 25 Nov 2026 20:40:00 GMT\r\n"
                                          "Connection: Keep-Alive\r\n"
@@ -96,7 +96,7 @@ public:
         const auto& response = result->head();
         CPPUNIT_ASSERT_EQUAL(404, response.status);
         const std::string text =
-            head(response, {http10, false, BodyFraming::ContentLength, response.body.size(), date});
+            head(response, {http10, false, AnswerFraming::ContentLength, response.body.size(), date});
         CPPUNIT_ASSERT_EQUAL(0u, static_cast<unsigned>(text.find("HTTP/1.0 404 Not Found\r\n")));
         CPPUNIT_ASSERT(text.find("\r\nConnection: Close\r\n") != std::string::npos);
         CPPUNIT_ASSERT(text.find("\r\nX-Trace-Id: 0123456789abcdef0123456789abcdef\r\n") != std::string::npos);
@@ -108,7 +108,7 @@ public:
     {
         auto result = harness_->request("GET", "/events");
         CPPUNIT_ASSERT(result->sink.streamBegun);
-        ResponseHeadSpec spec{http11, true, BodyFraming::Chunked, 0, date};
+        ResponseHeadSpec spec{http11, true, AnswerFraming::Chunked, 0, date};
         spec.stream = true;
         const std::string text = head(result->head(), spec);
         CPPUNIT_ASSERT_EQUAL(std::string("HTTP/1.1 200 OK\r\n"
@@ -127,7 +127,7 @@ public:
     void testStreamKeepsHandlerCacheControl()
     {
         auto result = harness_->request("GET", "/cached-events");
-        ResponseHeadSpec spec{http11, true, BodyFraming::Chunked, 0, date};
+        ResponseHeadSpec spec{http11, true, AnswerFraming::Chunked, 0, date};
         spec.stream = true;
         const std::string text = head(result->head(), spec);
         CPPUNIT_ASSERT(text.find("Cache-Control: no-store\r\n") != std::string::npos);
@@ -138,7 +138,7 @@ public:
     void testHttp10StreamHasNoFraming()
     {
         auto result = harness_->request("GET", "/events");
-        ResponseHeadSpec spec{http10, false, BodyFraming::UntilClose, 0, date};
+        ResponseHeadSpec spec{http10, false, AnswerFraming::UntilClose, 0, date};
         spec.stream = true;
         const std::string text = head(result->head(), spec);
         CPPUNIT_ASSERT(text.find("Transfer-Encoding") == std::string::npos);
@@ -157,7 +157,7 @@ public:
         headers.add("CONNECTION", "upgrade");
         headers.add("Content-Language", "en");
         headers.add("Trailer", "x");
-        const std::string text = head(exchange->response(), {http11, true, BodyFraming::ContentLength, 3, date});
+        const std::string text = head(exchange->response(), {http11, true, AnswerFraming::ContentLength, 3, date});
         CPPUNIT_ASSERT(text.find("999") == std::string::npos);
         CPPUNIT_ASSERT(text.find("gzip") == std::string::npos);
         CPPUNIT_ASSERT(text.find("upgrade") == std::string::npos);
@@ -170,7 +170,7 @@ public:
     {
         auto exchange = portico::test::makeExchange("GET", "/x");
         exchange->respond(204, "", "");
-        const std::string text = head(exchange->response(), {http11, true, BodyFraming::ContentLength, 0, date});
+        const std::string text = head(exchange->response(), {http11, true, AnswerFraming::ContentLength, 0, date});
         CPPUNIT_ASSERT_EQUAL(0u, static_cast<unsigned>(text.find("HTTP/1.1 204 No Content\r\n")));
         CPPUNIT_ASSERT(text.find("Content-Type") == std::string::npos);
     }

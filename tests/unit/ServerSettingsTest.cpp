@@ -46,8 +46,12 @@ public:
         const ServerSettings settings = settingsOf("");
         CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1"), settings.host);
         CPPUNIT_ASSERT_EQUAL(static_cast<unsigned short>(8000), settings.port);
-        CPPUNIT_ASSERT_EQUAL(256, settings.threads);
-        CPPUNIT_ASSERT_EQUAL(1024, settings.queue);
+        CPPUNIT_ASSERT_EQUAL(0, settings.eventLoops); // one per core
+        CPPUNIT_ASSERT_EQUAL(32, settings.threads);
+        CPPUNIT_ASSERT_EQUAL(4096, settings.queue);
+        CPPUNIT_ASSERT_EQUAL(16384, settings.maxConnections);
+        CPPUNIT_ASSERT_EQUAL(30, settings.bodyTimeoutSeconds);
+        CPPUNIT_ASSERT_EQUAL(60, settings.sendTimeoutSeconds);
         CPPUNIT_ASSERT_EQUAL(1048576LL, settings.maxBodyBytes);
         CPPUNIT_ASSERT_EQUAL(30, settings.drainSeconds);
         CPPUNIT_ASSERT_EQUAL(60, settings.idleTimeoutSeconds);
@@ -62,8 +66,12 @@ public:
     {
         const ServerSettings settings = settingsOf("[server]\n"
                                                    "listen = 0.0.0.0:9001\n"
+                                                   "event_loops = 3\n"
                                                    "threads = 8\n"
                                                    "queue = 16\n"
+                                                   "max_connections = 500\n"
+                                                   "body_timeout_seconds = 7\n"
+                                                   "send_timeout_seconds = 9\n"
                                                    "max_body_bytes = 0\n"
                                                    "drain_seconds = 0\n"
                                                    "idle_timeout_seconds = 5\n"
@@ -75,8 +83,12 @@ public:
                                                    "order = b, a\n");
         CPPUNIT_ASSERT_EQUAL(std::string("0.0.0.0"), settings.host);
         CPPUNIT_ASSERT_EQUAL(static_cast<unsigned short>(9001), settings.port);
+        CPPUNIT_ASSERT_EQUAL(3, settings.eventLoops);
         CPPUNIT_ASSERT_EQUAL(8, settings.threads);
         CPPUNIT_ASSERT_EQUAL(16, settings.queue);
+        CPPUNIT_ASSERT_EQUAL(500, settings.maxConnections);
+        CPPUNIT_ASSERT_EQUAL(7, settings.bodyTimeoutSeconds);
+        CPPUNIT_ASSERT_EQUAL(9, settings.sendTimeoutSeconds);
         CPPUNIT_ASSERT_EQUAL(0LL, settings.maxBodyBytes);
         CPPUNIT_ASSERT_EQUAL(0, settings.drainSeconds);
         CPPUNIT_ASSERT_EQUAL(5, settings.idleTimeoutSeconds);

@@ -6,15 +6,21 @@
 /// reads the descriptor's plain fields (ABI major/minor, build signature, name, version) first;
 /// only when the major version and the build signature match its own does it call `create`.
 /// The build signature captures what makes C++ objects incompatible across a shared-object
-/// boundary: the compiler family and major version, the libstdc++ string ABI, and POCO's version.
+/// boundary: the compiler family and major version, the libstdc++ string ABI, and the version of
+/// every library whose types cross it (POCO: Logger, AbstractConfiguration, Redis arrays;
+/// prometheus-cpp: the Registry).
 
+#include "portico/Version.h"
 #include "Poco/Version.h"
 #include <cstdint>
 #include <string>
 
-/// Major 2: Response::headers became portico::HeaderList (was Poco::Net::NameValueCollection),
-/// which changes Response's layout; a plugin built for major 1 is refused.
-#define PORTICO_ABI_MAJOR 2
+/// Major 3: the event-driven core. Streams and deferred answers run on the event loop
+/// (StreamWriter, DeferredAnswer), plugins and routes say whether they may block, attributes
+/// are interned keys, per-request plugin state has typed slots, request headers are a
+/// HeaderList, log filters replace channel wrapping, and the core exports only this API.
+/// (Major 2 made Response::headers a HeaderList.)
+#define PORTICO_ABI_MAJOR 3
 #define PORTICO_ABI_MINOR 0
 
 #define PORTICO_STRINGIFY_(x) #x
@@ -35,8 +41,9 @@
 #endif
 
 /// The build signature compiled into both the host and every plugin.
-#define PORTICO_BUILD_SIGNATURE \
-    PORTICO_COMPILER_ID ";cxx11abi=" PORTICO_CXX11_ABI ";poco=" PORTICO_STRINGIFY(POCO_VERSION)
+#define PORTICO_BUILD_SIGNATURE                                                                      \
+    PORTICO_COMPILER_ID ";cxx11abi=" PORTICO_CXX11_ABI ";poco=" PORTICO_STRINGIFY(POCO_VERSION)       \
+        ";prometheus-cpp=" PORTICO_PROMETHEUS_CPP_VERSION
 
 #define PORTICO_ENTRY_POINT "portico_plugin_descriptor"
 

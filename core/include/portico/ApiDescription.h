@@ -17,13 +17,14 @@
 /// Answers with a status of 400 or more get the error schema
 /// ({"error":{"message","type","param","code"}}) from the core unless the fragment gives content.
 
+#include "portico/Api.h"
 #include <functional>
 #include <string>
 #include <vector>
 
 namespace portico {
 
-class ApiDescription
+class PORTICO_API ApiDescription
 {
 public:
     /// Selects operations by method ("GET", "POST", ...) and route pattern ("/v1/models/{id}").

@@ -4,33 +4,57 @@
 /// The core builds an Exchange from the HTTP request (with the body already read, bounded by
 /// server.max_body_bytes), runs the request hooks, the route's handler, the response-head hooks
 /// and the completion hooks over it. Plugins talk to each other through its attributes (the
-/// trace id, the principal, token usage; see Attributes.h).
+/// trace id, the principal, token usage; see Attributes.h) and keep their own per-request state
+/// in typed slots (StateSlot, from PluginContext::stateSlot()).
 ///
-/// An Exchange is used by one thread at a time; it is not thread-safe.
+/// An Exchange is used by one thread at a time; it is not thread-safe. Which thread that is
+/// changes as the request travels (the event loop that owns the connection, a worker for
+/// plugins that may block), but the core hands it over with a full memory barrier each time.
 
+#include "portico/Api.h"
+#include "portico/AttributeKey.h"
+#include "portico/HeaderList.h"
 #include "portico/Response.h"
 #include "portico/StreamWriter.h"
-#include "Poco/Net/NameValueCollection.h"
 #include <chrono>
+#include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace portico {
 
-class ResponseSink;
+class DeferredAnswer;
+class ExchangeHost;
+class ExchangeControl;
 
-class Exchange
+/// One plugin's per-request state of type T: an index into the Exchange's slots, handed out
+/// by PluginContext::stateSlot<T>() when the plugin is created. O(1), no lock, no copy.
+template <typename T>
+class StateSlot
+{
+public:
+    constexpr StateSlot() = default;
+    constexpr explicit StateSlot(std::uint32_t index) : index_(index) {}
+    constexpr std::uint32_t index() const { return index_; }
+
+private:
+    std::uint32_t index_ = 0;
+};
+
+class PORTICO_API Exchange
 {
 public:
     using Clock = std::chrono::steady_clock;
+    using TimerId = std::uint64_t;
 
     /// `target` is the request target as sent ("/v1/models?x=1"); it is split into path and
-    /// query here.
-    Exchange(std::string method, const std::string& target, Poco::Net::NameValueCollection headers,
-             std::string body, std::string clientAddress);
+    /// query here. Plugins' unit tests build exchanges this way too.
+    Exchange(std::string method, std::string_view target, HeaderList headers, std::string body,
+             std::string clientAddress);
     ~Exchange();
 
     Exchange(const Exchange&) = delete;
@@ -42,32 +66,57 @@ public:
     const std::string& path() const { return path_; }
     /// The raw query string without the '?'; empty when there is none.
     const std::string& query() const { return query_; }
-    const Poco::Net::NameValueCollection& requestHeaders() const { return requestHeaders_; }
+    /// The request's headers in the order they came (names as sent).
+    const HeaderList& requestHeaders() const { return requestHeaders_; }
     /// The first value of a request header (case-insensitive name), or `fallback`.
-    const std::string& requestHeader(const std::string& name, const std::string& fallback = empty()) const;
+    const std::string& requestHeader(std::string_view name, const std::string& fallback = empty()) const
+    {
+        return requestHeaders_.get(name, fallback);
+    }
     const std::string& body() const { return body_; }
     const std::string& clientAddress() const { return clientAddress_; }
     Clock::time_point startedAt() const { return startedAt_; }
 
-    /// Set by the core when the body was over server.max_body_bytes and was not read; the core
-    /// answers 413 in place of the handler. Plugins that look at the body should skip it.
+    /// True when the body was over server.max_body_bytes and was not read; the core answers
+    /// 413 in place of the handler. Plugins that look at the body should skip it.
     bool bodyTooLarge() const { return bodyTooLarge_; }
-    void markBodyTooLarge() { bodyTooLarge_ = true; }
 
     // --- routing (filled in by the core before the request hooks run) --------------------
     /// The matched route's pattern ("/v1/models/{id}"), or empty when no route matched. Use it,
     /// not path(), as a label: it has no ids and no query.
     const std::string& route() const { return route_; }
-    void setRoute(std::string pattern) { route_ = std::move(pattern); }
     /// A `{name}` segment of the matched route, or empty.
-    std::string pathParam(const std::string& name) const;
-    void setPathParam(const std::string& name, std::string value) { pathParams_[name] = std::move(value); }
+    const std::string& pathParam(std::string_view name) const;
 
     // --- attributes: how plugins pass facts to each other --------------------------------
-    void set(const std::string& key, std::string value) { attributes_[key] = std::move(value); }
+    void set(const AttributeKey& key, std::string value);
     /// The attribute's value, or nullptr.
-    const std::string* find(const std::string& key) const;
-    std::string get(const std::string& key, const std::string& fallback = empty()) const;
+    const std::string* find(const AttributeKey& key) const
+    {
+        const std::uint32_t id = key.id();
+        return id < attributes_.size() && attributes_[id].present ? &attributes_[id].value : nullptr;
+    }
+    std::string get(const AttributeKey& key, const std::string& fallback = empty()) const
+    {
+        const std::string* value = find(key);
+        return value ? *value : fallback;
+    }
+
+    // --- per-request plugin state ---------------------------------------------------------
+    /// This request's state in `slot`, or nullptr when none was made.
+    template <typename T>
+    T* state(StateSlot<T> slot) const
+    {
+        return slot.index() < states_.size() ? static_cast<T*>(states_[slot.index()].object) : nullptr;
+    }
+    /// Makes (or replaces) this request's state in `slot`. It lives until the Exchange ends.
+    template <typename T, typename... Args>
+    T& emplaceState(StateSlot<T> slot, Args&&... args)
+    {
+        T* object = new T(std::forward<Args>(args)...);
+        storeState(slot.index(), object, [](void* doomed) { delete static_cast<T*>(doomed); });
+        return *object;
+    }
 
     // --- the answer ----------------------------------------------------------------------
     Response& response() { return response_; }
@@ -82,60 +131,73 @@ public:
     void respondError(int status, const std::string& message, const std::string& type,
                       const std::string& code, const std::string& param = empty());
 
-    /// Starts a streamed answer (handlers only). Nothing is sent until the first write.
+    /// Starts a streamed answer (handlers and deferred answers only) and returns its writer;
+    /// nothing is sent until the first write. Called again while the stream is open, returns
+    /// the same writer.
     StreamWriter& stream(int status = 200, std::string contentType = "text/event-stream");
 
-    // --- wiring used by the core's chain runner -------------------------------------------
-    /// Who the next respond()/stream() is attributed to.
-    void setAnswerSource(AnswerSource source) { pendingSource_ = source; }
-    /// The sink that puts bytes on the wire, and the callbacks the stream runs: `beforeCommit`
-    /// (the response-head hooks) once before the first byte, `observe` for every chunk.
-    void attach(ResponseSink* sink, std::function<void()> beforeCommit,
-                std::function<void(std::string_view)> observe);
-    /// Drops a not-yet-committed answer so the core can replace it (a hook threw).
-    void resetAnswer();
-    ResponseSink* sink() const { return sink_; }
+    /// The answer will be produced later, on the event loop, by `task` (see Deferred.h). For
+    /// handlers: call it and return. The Exchange owns the task.
+    void defer(std::unique_ptr<DeferredAnswer> task);
+    /// True once defer() was called.
+    bool deferred() const { return deferred_ != nullptr; }
+
+    /// For deferred answers: runs `callback` on the event loop after `delay`, unless the
+    /// exchange has ended by then (its timers are cancelled when it ends). An exception from
+    /// the callback fails the exchange like one from the task.
+    TimerId after(std::chrono::milliseconds delay, std::function<void()> callback);
+    void cancelTimer(TimerId timer);
 
     static const std::string& empty();
 
 private:
+    friend class ExchangeControl;
     class Stream;
+
+    /// The stream writer's state (see ExchangeControl).
+    enum class StreamState : std::uint8_t
+    {
+        None,   ///< stream() was not called
+        Open,   ///< writing, or not begun
+        Ended,  ///< end() was called
+        Failed, ///< fail() was called
+        Gone,   ///< a write found the client gone
+        Retired ///< the answer was replaced before the stream began
+    };
+
+    struct Attribute
+    {
+        bool present = false;
+        std::string value;
+    };
+    struct StateEntry
+    {
+        void* object = nullptr;
+        void (*destroy)(void*) = nullptr;
+    };
+
+    void storeState(std::uint32_t index, void* object, void (*destroy)(void*));
 
     std::string method_;
     std::string path_;
     std::string query_;
-    Poco::Net::NameValueCollection requestHeaders_;
+    HeaderList requestHeaders_;
     std::string body_;
     std::string clientAddress_;
     Clock::time_point startedAt_;
     bool bodyTooLarge_ = false;
 
     std::string route_;
-    std::map<std::string, std::string> pathParams_;
-    std::map<std::string, std::string> attributes_;
+    std::vector<std::pair<std::string, std::string>> pathParams_;
+    std::vector<Attribute> attributes_;
+    std::vector<StateEntry> states_;
 
     Response response_;
     AnswerSource pendingSource_ = AnswerSource::Hook;
-    ResponseSink* sink_ = nullptr;
-    std::function<void()> beforeCommit_;
-    std::function<void(std::string_view)> observe_;
+    ExchangeHost* host_ = nullptr;
+    StreamState streamState_ = StreamState::None;
     std::unique_ptr<Stream> stream_;
-};
-
-/// Where an Exchange's bytes go. The core's implementation writes to the Poco response;
-/// tests use an in-memory one.
-class ResponseSink
-{
-public:
-    virtual ~ResponseSink() = default;
-    /// Sends status, headers and the whole body of a buffered answer.
-    virtual void sendWhole(const Response& response) = 0;
-    /// Sends status and headers of a chunked answer. False when the client is gone.
-    virtual bool beginStream(const Response& response) = 0;
-    /// Writes and flushes one chunk. False when the client is gone.
-    virtual bool writeChunk(std::string_view chunk) = 0;
-    /// Ends the chunked answer (the zero-length chunk).
-    virtual void endStream() = 0;
+    std::unique_ptr<DeferredAnswer> deferred_;
 };
 
 } // namespace portico

@@ -1,6 +1,7 @@
 #pragma once
 /// Small JSON helpers for the hot path, where building a Poco::JSON::Object would be waste.
 
+#include "portico/Api.h"
 #include <string>
 #include <string_view>
 
@@ -8,13 +9,13 @@ namespace portico {
 
 /// `text` as a JSON string literal, quotes included; control characters escaped; invalid UTF-8
 /// bytes replaced by U+FFFD so the output is always valid JSON.
-std::string jsonString(std::string_view text);
+PORTICO_API std::string jsonString(std::string_view text);
 
 /// {"error":{"message":…,"type":…,"param":…,"code":…}}; empty param or code become null.
-std::string openAiErrorBody(const std::string& message, const std::string& type,
+PORTICO_API std::string openAiErrorBody(const std::string& message, const std::string& type,
                             const std::string& code, const std::string& param = {});
 
 /// The OpenAI error "type" that goes with an HTTP status ("invalid_request_error", ...).
-const char* errorTypeForStatus(int status);
+PORTICO_API const char* errorTypeForStatus(int status);
 
 } // namespace portico

@@ -4,10 +4,17 @@
 /// error shape (with every header the response hooks add) and a log line.
 ///
 /// One plugin object serves all requests of one chain, concurrently: hooks must be thread-safe
-/// and keep per-request state in the Exchange, not in the plugin.
+/// and keep per-request state in the Exchange (a StateSlot), not in the plugin.
+///
+/// Threads: the core runs a request's hooks on the event loop that owns its connection unless
+/// a plugin of the chain (or the route) says it may block; then the request hooks, the handler
+/// and the completion hooks run on a worker thread. onResponseHead and onResponseBody must never
+/// block: for deferred and streamed answers they run on the event loop.
 
+#include "portico/Api.h"
 #include "portico/ApiDescription.h"
 #include "portico/Exchange.h"
+#include "portico/Route.h"
 #include <string>
 #include <string_view>
 
@@ -21,10 +28,10 @@ enum class Outcome
     ClientGone  ///< the client went away before the answer was complete
 };
 
-class Plugin
+class PORTICO_API Plugin
 {
 public:
-    virtual ~Plugin() = default;
+    virtual ~Plugin();
 
     /// Runs in config order before the handler. Answering (respond/respondError) stops the
     /// walk inwards; the response-head hooks of every plugin whose request hook ran still run.
@@ -57,9 +64,15 @@ public:
     /// Describes the routes this plugin registers and what it adds to other answers (headers,
     /// responses, security), for the OpenAPI document the core assembles from the chain. Called
     /// after the constructor, from one thread, never while requests run through this object.
-    /// (Added in ABI 1.1, last in the class so that the earlier vtable slots kept their place;
-    /// part of every ABI 2 plugin.)
     virtual void describeApi(ApiDescription&) const {}
+
+    /// Whether onRequest or onComplete may wait (on Redis, SQLite, a remote service, a file, a
+    /// lock held across I/O). Blocking::May, the default, is always safe: the core then runs
+    /// the request path and the completion hooks of every request of this chain on a worker
+    /// thread. Blocking::Never lets them run on the event loop, which saves two thread
+    /// hand-offs per request; say it only when no hook can wait. Asked once, when the chain
+    /// is built.
+    virtual Blocking blocking() const { return Blocking::May; }
 };
 
 } // namespace portico

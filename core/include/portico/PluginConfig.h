@@ -6,6 +6,7 @@
 /// is a typo or a stale setting, and start-up (or reload) fails naming it. Read every key your
 /// plugin supports in its constructor, even ones that only matter in some modes.
 
+#include "portico/Api.h"
 #include "portico/Errors.h"
 #include "Poco/AutoPtr.h"
 #include "Poco/Util/AbstractConfiguration.h"
@@ -17,7 +18,7 @@
 
 namespace portico {
 
-class PluginConfig
+class PORTICO_API PluginConfig
 {
 public:
     using Origins = std::map<std::string, std::string>;

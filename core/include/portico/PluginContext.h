@@ -1,10 +1,16 @@
 #pragma once
 /// What the host gives a plugin while it is being created: its configuration, a place to
-/// register routes, a logger and the shared metrics registry.
+/// register routes, per-request state slots, a logger, log filters and the shared metrics
+/// registry.
 
+#include "portico/Api.h"
+#include "portico/Exchange.h"
+#include "portico/LogFilter.h"
 #include "portico/PluginConfig.h"
 #include "portico/Route.h"
 #include "Poco/Logger.h"
+#include <cstdint>
+#include <memory>
 
 namespace prometheus {
 class Registry;
@@ -12,10 +18,10 @@ class Registry;
 
 namespace portico {
 
-class PluginContext
+class PORTICO_API PluginContext
 {
 public:
-    virtual ~PluginContext() = default;
+    virtual ~PluginContext();
 
     /// The plugin's own section. Read every key you support in the constructor.
     virtual const PluginConfig& config() const = 0;
@@ -28,6 +34,20 @@ public:
     virtual prometheus::Registry& metrics() const = 0;
     /// The process-wide "is it a reload?" flag: false on the first start.
     virtual bool reloading() const = 0;
+    /// Every log line goes through `filter` while this plugin's chain is the running one.
+    virtual void addLogFilter(std::shared_ptr<const LogFilter> filter) = 0;
+
+    /// A slot for this plugin's per-request state of type T (see Exchange::state()). Ask in the
+    /// constructor, once per kind of state.
+    template <typename T>
+    StateSlot<T> stateSlot()
+    {
+        return StateSlot<T>(allocateStateSlot());
+    }
+
+protected:
+    /// A slot index no other plugin of the chain has.
+    virtual std::uint32_t allocateStateSlot() = 0;
 };
 
 } // namespace portico

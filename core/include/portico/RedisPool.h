@@ -19,6 +19,7 @@
 ///   password_file      = file holding the password for AUTH (default: none)
 ///   connect_timeout_ms = 250     command_timeout_ms = 250     pool_size = 16
 
+#include "portico/Api.h"
 #include "portico/PluginConfig.h"
 #include "Poco/Redis/Array.h"
 #include "Poco/Redis/Type.h"
@@ -43,7 +44,7 @@ class Registry;
 namespace portico {
 
 /// The [redis] section, parsed and validated.
-struct RedisSettings
+struct PORTICO_API RedisSettings
 {
     std::string url = "redis://127.0.0.1:6379/0";
     std::string host = "127.0.0.1";
@@ -67,7 +68,7 @@ struct RedisSettings
 
 /// Redis could not serve a call: unreachable, too slow, refusing (LOADING, OOM, ...), every
 /// connection busy, or an answer the caller did not expect. The message says which.
-class RedisUnavailable : public std::runtime_error
+class PORTICO_API RedisUnavailable : public std::runtime_error
 {
 public:
     /// `outage` numbers the outage this failure belongs to (1, 2, ... as Redis goes away and
@@ -87,7 +88,7 @@ using RedisReply = Poco::Redis::RedisType::Ptr;
 
 /// A Lua script, run with EVALSHA (its SHA-1 computed here); SCRIPT LOAD on its first use and
 /// EVAL when Redis answers NOSCRIPT (a restarted or flushed server).
-class RedisScript
+class PORTICO_API RedisScript
 {
 public:
     explicit RedisScript(std::string source);
@@ -101,7 +102,7 @@ private:
     std::atomic<bool> loaded_{false};
 };
 
-class RedisPool
+class PORTICO_API RedisPool
 {
 public:
     explicit RedisPool(RedisSettings settings);
@@ -134,13 +135,13 @@ private:
 /// The process-wide pool for the [redis] settings of the configuration `config` belongs to
 /// (any plugin's section). Plugins with the same settings share one pool; a reload with the
 /// same settings gets the same pool. Throws ConfigError naming the [redis] key that is wrong.
-std::shared_ptr<RedisPool> redisPool(const PluginConfig& config);
+PORTICO_API std::shared_ptr<RedisPool> redisPool(const PluginConfig& config);
 
 /// A reply's text: a bulk or simple string, or an integer in decimal; nullopt for a null bulk
 /// string or a null array. Throws RedisUnavailable for an array or an error.
-std::optional<std::string> replyText(const RedisReply& reply);
+PORTICO_API std::optional<std::string> replyText(const RedisReply& reply);
 /// An array reply's elements. Throws RedisUnavailable when `reply` is not a non-null array.
-std::vector<RedisReply> replyElements(const RedisReply& reply);
+PORTICO_API std::vector<RedisReply> replyElements(const RedisReply& reply);
 
 /// What a plugin does while Redis is unavailable.
 enum class RedisFailurePolicy
@@ -150,14 +151,14 @@ enum class RedisFailurePolicy
 };
 
 /// Reads `key` (fail_open | fail_closed) from `config`; throws ConfigError naming it.
-RedisFailurePolicy readRedisFailurePolicy(const PluginConfig& config, const std::string& key,
+PORTICO_API RedisFailurePolicy readRedisFailurePolicy(const PluginConfig& config, const std::string& key,
                                           RedisFailurePolicy fallback);
-const char* redisFailurePolicyName(RedisFailurePolicy policy);
+PORTICO_API const char* redisFailurePolicyName(RedisFailurePolicy policy);
 
 /// Counts a plugin's failed Redis operations in portico_redis_failures_total{plugin} and logs
 /// the first failure of each outage (not one line per request); failures outside an outage (a
 /// refused command, a busy pool) are logged at most once a minute.
-class RedisFailureReporter
+class PORTICO_API RedisFailureReporter
 {
 public:
     RedisFailureReporter(prometheus::Registry& registry, Poco::Logger& logger, const std::string& plugin,

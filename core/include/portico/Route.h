@@ -1,13 +1,22 @@
 #pragma once
-/// A route a plugin registers: method, path pattern, handler.
+/// A route a plugin registers: method, path pattern, handler, and whether the handler may block.
 
-#include "portico/Exchange.h"
+#include "portico/Api.h"
 #include <functional>
 #include <string>
 
 namespace portico {
 
+class Exchange;
+
 using RouteHandler = std::function<void(Exchange&)>;
+
+/// Whether code may wait on I/O (see Plugin::blocking()).
+enum class Blocking
+{
+    Never, ///< never waits: may run on the event loop
+    May    ///< may wait: runs on a worker thread
+};
 
 struct Route
 {
@@ -17,6 +26,10 @@ struct Route
     /// non-empty segment, available as Exchange::pathParam(name).
     std::string pattern;
     RouteHandler handler;
+    /// Blocking::Never when the handler only computes, or hands its waiting to a DeferredAnswer
+    /// (Deferred.h): the core may then run it on the event loop. A handler that sleeps, reads a
+    /// file or calls Redis keeps the default.
+    Blocking blocking = Blocking::May;
 };
 
 } // namespace portico

@@ -2,12 +2,13 @@
 /// W3C Trace Context `traceparent` (https://www.w3.org/TR/trace-context/): parsing an incoming
 /// header and formatting an outgoing one.
 
+#include "portico/Api.h"
 #include <optional>
 #include <string>
 
 namespace portico {
 
-struct Traceparent
+struct PORTICO_API Traceparent
 {
     std::string traceId;  ///< 32 lowercase hex, not all zero
     std::string parentId; ///< 16 lowercase hex, not all zero
@@ -23,8 +24,8 @@ struct Traceparent
 };
 
 /// 32 lowercase hex from a per-thread generator seeded from the OS; never all zero.
-std::string newTraceId();
+PORTICO_API std::string newTraceId();
 /// 16 lowercase hex, never all zero.
-std::string newSpanId();
+PORTICO_API std::string newSpanId();
 
 } // namespace portico

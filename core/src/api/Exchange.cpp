@@ -1,12 +1,15 @@
 #include "portico/Exchange.h"
+#include "api/ExchangeHost.h"
+#include "portico/Deferred.h"
 #include "portico/Json.h"
 #include "Poco/Exception.h"
 
 namespace portico {
 
-/// The StreamWriter an Exchange hands to its handler. The first write runs the response-head
-/// hooks (through the core's callback) and commits the head; every write goes through the body
-/// observers and is flushed by the sink.
+/// The StreamWriter an Exchange hands out. The first write runs the response-head hooks
+/// (through the host) and commits the head; every chunk goes through the body hooks and is
+/// queued by the host. Its state lives in the Exchange (streamState_), so the core can read and
+/// retire it without knowing this class.
 class Exchange::Stream : public StreamWriter
 {
 public:
@@ -14,68 +17,78 @@ public:
 
     bool write(std::string_view chunk) override
     {
-        if (!open_)
+        if (exchange_.streamState_ != StreamState::Open)
             return false;
-        Response& response = exchange_.response_;
-        if (!response.committed)
-        {
-            if (exchange_.beforeCommit_)
-                exchange_.beforeCommit_();
-            // A response-head hook threw: the core replaced this stream by a buffered 500
-            // (resetAnswer() retired this writer). The head hooks have run on it, so send it now.
-            if (!open_)
-                return sendReplacement();
-            response.committed = true;
-            if (!exchange_.sink_->beginStream(response))
-                return closeAsGone();
-        }
+        if (!commit())
+            return false;
         if (chunk.empty())
             return true; // an empty chunk would end chunked encoding
-        if (exchange_.observe_)
-            exchange_.observe_(chunk);
-        if (!exchange_.sink_->writeChunk(chunk))
-            return closeAsGone();
-        response.bytesSent += chunk.size();
+        exchange_.host_->observe(exchange_, chunk);
+        if (!exchange_.host_->writeChunk(chunk))
+            return gone();
+        exchange_.response_.bytesSent += chunk.size();
         return true;
     }
 
-    bool open() const override { return open_; }
+    bool open() const override { return exchange_.streamState_ == StreamState::Open; }
 
-    /// The answer is no longer a stream (see resetAnswer()); every later write fails.
-    void retire() { open_ = false; }
+    bool ready() const override { return open() && exchange_.host_->streamReady(); }
 
-private:
-    bool sendReplacement()
+    void end() override
     {
-        Response& response = exchange_.response_;
-        response.committed = true;
-        try
-        {
-            if (exchange_.observe_)
-                exchange_.observe_(response.body);
-            exchange_.sink_->sendWhole(response);
-            response.bytesSent = response.body.size();
-        }
-        catch (...)
-        {
-            response.clientGone = true;
-        }
-        return false;
+        if (exchange_.streamState_ != StreamState::Open)
+            return;
+        // A stream that never wrote a byte still sends its head (and then its end).
+        if (!commit())
+            return;
+        exchange_.streamState_ = StreamState::Ended;
+        exchange_.host_->streamEnded(exchange_, false);
     }
 
-    bool closeAsGone()
+    void fail() override
     {
-        open_ = false;
+        if (exchange_.streamState_ != StreamState::Open)
+            return;
+        exchange_.streamState_ = StreamState::Failed;
+        exchange_.host_->streamEnded(exchange_, true);
+    }
+
+private:
+    /// Commits the head before the first chunk. False when the stream cannot go on: a
+    /// response-head hook threw (the host replaced the answer; this writer is retired) or the
+    /// client is gone.
+    bool commit()
+    {
+        Response& response = exchange_.response_;
+        if (response.committed)
+            return true;
+        if (!exchange_.host_->beforeCommit(exchange_))
+        {
+            if (exchange_.streamState_ == StreamState::Open)
+                exchange_.streamState_ = StreamState::Retired;
+            return false;
+        }
+        response.committed = true;
+        if (!exchange_.host_->beginStream(exchange_))
+            return gone();
+        return true;
+    }
+
+    bool gone()
+    {
+        exchange_.streamState_ = StreamState::Gone;
         exchange_.response_.clientGone = true;
         return false;
     }
 
     Exchange& exchange_;
-    bool open_ = true;
 };
 
-Exchange::Exchange(std::string method, const std::string& target, Poco::Net::NameValueCollection headers,
-                   std::string body, std::string clientAddress)
+StreamWriter::~StreamWriter() = default;
+DeferredAnswer::~DeferredAnswer() = default;
+
+Exchange::Exchange(std::string method, std::string_view target, HeaderList headers, std::string body,
+                   std::string clientAddress)
     : method_(std::move(method)),
       requestHeaders_(std::move(headers)),
       body_(std::move(body)),
@@ -83,18 +96,26 @@ Exchange::Exchange(std::string method, const std::string& target, Poco::Net::Nam
       startedAt_(Clock::now())
 {
     const auto question = target.find('?');
-    path_ = target.substr(0, question);
-    if (question != std::string::npos)
-        query_ = target.substr(question + 1);
+    std::string_view path = target.substr(0, question);
+    if (question != std::string_view::npos)
+        query_.assign(target.substr(question + 1));
     // An absolute-form target ("http://host/path") is reduced to its path.
-    if (path_.compare(0, 7, "http://") == 0 || path_.compare(0, 8, "https://") == 0)
+    if (path.compare(0, 7, "http://") == 0 || path.compare(0, 8, "https://") == 0)
     {
-        const auto slash = path_.find('/', path_.find("//") + 2);
-        path_ = slash == std::string::npos ? "/" : path_.substr(slash);
+        const auto slash = path.find('/', path.find("//") + 2);
+        path = slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
     }
+    path_.assign(path);
 }
 
-Exchange::~Exchange() = default;
+Exchange::~Exchange()
+{
+    // The task first: it may still refer to the state of plugins.
+    deferred_.reset();
+    for (auto& entry : states_)
+        if (entry.object)
+            entry.destroy(entry.object);
+}
 
 const std::string& Exchange::empty()
 {
@@ -102,28 +123,32 @@ const std::string& Exchange::empty()
     return nothing;
 }
 
-const std::string& Exchange::requestHeader(const std::string& name, const std::string& fallback) const
+const std::string& Exchange::pathParam(std::string_view name) const
 {
-    const auto it = requestHeaders_.find(name);
-    return it == requestHeaders_.end() ? fallback : it->second;
+    for (const auto& [key, value] : pathParams_)
+        if (key == name)
+            return value;
+    return empty();
 }
 
-std::string Exchange::pathParam(const std::string& name) const
+void Exchange::set(const AttributeKey& key, std::string value)
 {
-    const auto it = pathParams_.find(name);
-    return it == pathParams_.end() ? std::string() : it->second;
+    const std::uint32_t id = key.id();
+    if (id >= attributes_.size())
+        attributes_.resize(std::max<std::size_t>(id + 1, AttributeKey::count()));
+    attributes_[id].present = true;
+    attributes_[id].value = std::move(value);
 }
 
-const std::string* Exchange::find(const std::string& key) const
+void Exchange::storeState(std::uint32_t index, void* object, void (*destroy)(void*))
 {
-    const auto it = attributes_.find(key);
-    return it == attributes_.end() ? nullptr : &it->second;
-}
-
-std::string Exchange::get(const std::string& key, const std::string& fallback) const
-{
-    const auto* value = find(key);
-    return value ? *value : fallback;
+    if (index >= states_.size())
+        states_.resize(index + 1);
+    StateEntry& entry = states_[index];
+    if (entry.object)
+        entry.destroy(entry.object);
+    entry.object = object;
+    entry.destroy = destroy;
 }
 
 void Exchange::respond(int status, std::string body, std::string contentType)
@@ -135,6 +160,8 @@ void Exchange::respond(int status, std::string body, std::string contentType)
     response_.contentType = std::move(contentType);
     response_.streamed = false;
     response_.source = pendingSource_;
+    if (streamState_ == StreamState::Open)
+        streamState_ = StreamState::Retired;
 }
 
 void Exchange::respondError(int status, const std::string& message, const std::string& type,
@@ -145,40 +172,45 @@ void Exchange::respondError(int status, const std::string& message, const std::s
 
 StreamWriter& Exchange::stream(int status, std::string contentType)
 {
-    if (response_.committed || (stream_ && stream_->open()))
-        throw Poco::IllegalStateException("stream() called twice or after the answer was committed");
-    if (!sink_)
-        throw Poco::IllegalStateException("stream() on an exchange without a sink");
+    if (streamState_ == StreamState::Open && stream_)
+        return *stream_;
+    if (response_.committed)
+        throw Poco::IllegalStateException("stream() after the answer was committed");
+    if (!host_)
+        throw Poco::IllegalStateException("stream() on an exchange the core is not serving");
     response_.status = status;
     response_.contentType = std::move(contentType);
     response_.body.clear();
     response_.streamed = true;
     response_.source = pendingSource_;
-    stream_ = std::make_unique<Stream>(*this);
+    if (!stream_)
+        stream_ = std::make_unique<Stream>(*this);
+    streamState_ = StreamState::Open;
     return *stream_;
 }
 
-void Exchange::attach(ResponseSink* sink, std::function<void()> beforeCommit,
-                      std::function<void(std::string_view)> observe)
+void Exchange::defer(std::unique_ptr<DeferredAnswer> task)
 {
-    sink_ = sink;
-    beforeCommit_ = std::move(beforeCommit);
-    observe_ = std::move(observe);
+    if (!task)
+        throw Poco::InvalidArgumentException("defer() without a task");
+    if (deferred_)
+        throw Poco::IllegalStateException("defer() called twice");
+    if (answered() || response_.committed)
+        throw Poco::IllegalStateException("defer() after the exchange was answered");
+    deferred_ = std::move(task);
 }
 
-void Exchange::resetAnswer()
+Exchange::TimerId Exchange::after(std::chrono::milliseconds delay, std::function<void()> callback)
 {
-    if (response_.committed)
-        throw Poco::IllegalStateException("resetAnswer() after the answer was committed");
-    response_.status = 0;
-    response_.body.clear();
-    response_.contentType = "application/json";
-    response_.streamed = false;
-    response_.source = AnswerSource::None;
-    // Retire the writer but keep it alive: resetAnswer() may run inside its write() (a
-    // response-head hook that throws while the stream commits), and the handler still holds it.
-    if (stream_)
-        stream_->retire();
+    if (!host_)
+        throw Poco::IllegalStateException("after() on an exchange the core is not serving");
+    return host_->after(*this, delay, std::move(callback));
+}
+
+void Exchange::cancelTimer(TimerId timer)
+{
+    if (host_)
+        host_->cancelTimer(timer);
 }
 
 bool SseWriter::send(std::string_view event, std::string_view data)

@@ -1,5 +1,6 @@
 #include "app/PorticoApp.h"
 #include "app/KeyTool.h"
+#include "app/ResourceLimits.h"
 #include "app/SignalWaiter.h"
 #include "app/Watchdog.h"
 #include "http/AccessLog.h"
@@ -11,17 +12,15 @@
 #include "portico/Abi.h"
 #include "portico/Errors.h"
 #include "portico/Version.h"
-#include "Poco/AutoPtr.h"
-#include "Poco/ConsoleChannel.h"
-#include "Poco/FormattingChannel.h"
 #include "Poco/Logger.h"
 #include "Poco/Path.h"
-#include "Poco/PatternFormatter.h"
 #include "Poco/Util/HelpFormatter.h"
 #include "Poco/Util/Option.h"
 #include "Poco/Util/OptionSet.h"
 #include <prometheus/registry.h>
 #include <systemd/sd-daemon.h>
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <unistd.h>
 
@@ -53,6 +52,13 @@ PorticoApp::PorticoApp() : metrics_(std::make_shared<prometheus::Registry>())
 }
 
 PorticoApp::~PorticoApp() = default;
+
+void PorticoApp::setRunningChain(std::shared_ptr<Chain> chain)
+{
+    if (chain)
+        logPipeline_.setFilters(chain->logFilters());
+    state_.setChain(std::move(chain));
+}
 
 void PorticoApp::defineOptions(Poco::Util::OptionSet& options)
 {
@@ -99,19 +105,12 @@ void PorticoApp::handleOption(const std::string& name, const std::string& value)
 
 void PorticoApp::configureLogging(const std::string& level)
 {
-    // The channel is installed once, before the first chain starts. Plugins wrap the loggers'
-    // channels when they start (redaction); setting a new channel on every (re)load would
-    // silently throw their wrappers away. Later calls change the level only.
-    static bool installed = false;
-    if (!installed)
+    // The pipeline's channel is installed once, before the first chain is built; reloads swap
+    // its filters (run()) and change the level only.
+    if (!accessLog_)
     {
-        installed = true;
-        Poco::AutoPtr<Poco::PatternFormatter> formatter(new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%iZ %p %s: %t"));
-        formatter->setProperty("times", "UTC");
-        Poco::AutoPtr<Poco::Channel> console(new Poco::ConsoleChannel(std::cerr));
-        Poco::AutoPtr<Poco::Channel> channel(new Poco::FormattingChannel(formatter, console));
-        Poco::Logger::setChannel("", channel);
-        AccessLog::install();
+        logPipeline_.install();
+        accessLog_ = std::make_unique<AccessLog>(*metrics_, logPipeline_);
     }
     Poco::Logger::setLevel("", Poco::Logger::parseLevel(level));
 }
@@ -178,7 +177,7 @@ int PorticoApp::main(const std::vector<std::string>& args)
         if (checkOnly_)
             AccessLog::check(settings.accessLog);
         else
-            AccessLog::configure(settings.accessLog);
+            accessLog_->configure(settings.accessLog);
         configureLogging(settings.logLevel);
     }
     catch (const std::exception& e)
@@ -202,25 +201,36 @@ int PorticoApp::main(const std::vector<std::string>& args)
     if (checkOnly_)
     {
         std::cout << configFiles_ << ": OK\n"
-                  << "listen " << settings.host << ":" << settings.port << ", threads " << settings.threads
-                  << ", queue " << settings.queue << ", max_body_bytes " << settings.maxBodyBytes << "\n"
+                  << "listen " << settings.host << ":" << settings.port << ", event_loops "
+                  << (settings.eventLoops == 0 ? std::string("auto") : std::to_string(settings.eventLoops))
+                  << ", threads " << settings.threads << ", queue " << settings.queue << ", max_connections "
+                  << settings.maxConnections << ", max_body_bytes " << settings.maxBodyBytes << "\n"
                   << chain->describe();
         return EXIT_OK;
     }
-    state_.setChain(chain);
+    setRunningChain(std::move(chain));
     state_.setMaxBodyBytes(settings.maxBodyBytes);
     running_ = settings;
-    chain.reset();
     return serve(settings);
 }
 
 int PorticoApp::serve(const ServerSettings& settings)
 {
     Poco::Logger& logger = Poco::Logger::get("portico.core");
+    const DescriptorLimit descriptors = raiseDescriptorLimit();
+    ServerSettings effective = settings;
+    // Each connection is a descriptor; keep some for upstreams, Redis, files and the listeners.
+    if (descriptors.soft > 0 && effective.maxConnections > descriptors.soft - 256)
+    {
+        effective.maxConnections = static_cast<int>(std::max(64LL, descriptors.soft - 256));
+        logger.warning("server.max_connections lowered from " + std::to_string(settings.maxConnections) + " to " +
+                       std::to_string(effective.maxConnections) + ": the descriptor limit (RLIMIT_NOFILE) is " +
+                       std::to_string(descriptors.soft) + " (systemd: LimitNOFILE)");
+    }
     std::unique_ptr<HttpServer> server;
     try
     {
-        server = std::make_unique<HttpServer>(settings, state_);
+        server = std::make_unique<HttpServer>(effective, state_, accessLog_.get());
         server->start();
     }
     catch (const std::exception& e)
@@ -229,13 +239,27 @@ int PorticoApp::serve(const ServerSettings& settings)
                   << describeException(e) << std::endl;
         return EXIT_UNAVAILABLE;
     }
-    logger.notice("porticod " PORTICO_VERSION " serving " + server->describe() + " (threads " +
-                  std::to_string(settings.threads) + ", queue " + std::to_string(settings.queue) + ")\n" +
-                  state_.chain()->describe());
+    logger.notice("porticod " PORTICO_VERSION " serving " + server->describe() + " (" +
+                  std::to_string(server->eventLoops()) + " event loops, workers up to " +
+                  std::to_string(settings.threads) + ", max_connections " + std::to_string(effective.maxConnections) +
+                  ", descriptors " + std::to_string(descriptors.soft) + ")\n" + state_.chain()->describe());
     sd_notify(0, "READY=1");
     Watchdog watchdog;
-    auto serverMetrics =
-        std::make_unique<ServerMetrics>(*metrics_, [raw = server.get()] { return raw->refusedConnections(); });
+    auto serverMetrics = std::make_unique<ServerMetrics>(*metrics_, [raw = server.get()] {
+        ServerSnapshot now;
+        now.connections = static_cast<std::uint64_t>(std::max(0, raw->currentConnections()));
+        now.refusedConnections = raw->refusedConnections();
+        const ServerCounters& counters = raw->counters();
+        now.headTimeouts = counters.headTimeouts.load();
+        now.bodyTimeouts = counters.bodyTimeouts.load();
+        now.sendTimeouts = counters.sendTimeouts.load();
+        now.streamsCut = counters.streamsOverBuffer.load();
+        now.workers = raw->workers().threads();
+        now.workersBusy = raw->workers().busy();
+        now.workerQueue = raw->workers().queued();
+        now.workerQueueRefused = raw->workers().refused();
+        return now;
+    });
 
     while (SignalWaiter::wait() == SignalWaiter::Event::Reload)
         reload();
@@ -247,9 +271,19 @@ int PorticoApp::serve(const ServerSettings& settings)
     if (left > 0)
         logger.warning(std::to_string(left) + " request(s) still in flight after drain_seconds; cut");
     serverMetrics.reset(); // before the server it reads from
+    if (server->workersStuck())
+    {
+        // A handler that cannot be interrupted still runs plugin code: freeing the server or the
+        // chain under it would be a use-after-free. The process ends here instead.
+        logger.notice("stopped (without waiting for the stuck workers)");
+        accessLog_.reset(); // writes what is queued
+        std::cerr.flush();
+        std::_Exit(EXIT_OK);
+    }
     server.reset();
     state_.setChain(nullptr);
     logger.notice("stopped");
+    accessLog_.reset();
     return EXIT_OK;
 }
 
@@ -261,14 +295,16 @@ void PorticoApp::reload()
     {
         ServerSettings settings;
         auto chain = buildChain(true, settings);
-        AccessLog::configure(settings.accessLog); // may refuse the reload (unwritable file)
+        accessLog_->configure(settings.accessLog); // may refuse the reload (unwritable file)
         if (settings.host != running_.host || settings.port != running_.port || settings.threads != running_.threads ||
-            settings.queue != running_.queue)
-            logger.warning("reload: server.listen, server.threads and server.queue take effect on restart only");
+            settings.queue != running_.queue || settings.eventLoops != running_.eventLoops ||
+            settings.maxConnections != running_.maxConnections)
+            logger.warning("reload: server.listen, event_loops, threads, queue and max_connections take effect on "
+                           "restart only");
         configureLogging(settings.logLevel);
         state_.setMaxBodyBytes(settings.maxBodyBytes);
         running_.drainSeconds = settings.drainSeconds;
-        state_.setChain(std::move(chain));
+        setRunningChain(std::move(chain));
         logger.notice("reloaded " + configFiles_ + "\n" + state_.chain()->describe());
     }
     catch (const std::exception& e)

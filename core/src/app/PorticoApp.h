@@ -4,6 +4,7 @@
 #include "config/ConfigLoader.h"
 #include "config/ServerSettings.h"
 #include "http/ServerState.h"
+#include "log/LogPipeline.h"
 #include "Poco/Util/ServerApplication.h"
 #include <memory>
 
@@ -12,6 +13,8 @@ class Registry;
 }
 
 namespace portico {
+
+class AccessLog;
 
 class PorticoApp : public Poco::Util::ServerApplication
 {
@@ -30,6 +33,8 @@ private:
     void configureLogging(const std::string& level);
     void reload();
     int serve(const ServerSettings& settings);
+    /// Makes `chain` the running one: requests get it from now on, its log filters apply.
+    void setRunningChain(std::shared_ptr<Chain> chain);
 
     std::string configFile_;
     /// The files the last load read ("main.ini + conf.d/50-prod.ini").
@@ -44,6 +49,9 @@ private:
     ServerSettings running_;
     ServerState state_;
     std::shared_ptr<prometheus::Registry> metrics_;
+    /// Every log line goes through it (the running chain's filters, e.g. redaction).
+    LogPipeline logPipeline_;
+    std::unique_ptr<AccessLog> accessLog_;
 };
 
 } // namespace portico

@@ -103,14 +103,21 @@ ServerSettings ServerSettings::from(const LoadedConfig& config, const std::strin
 
     PluginConfig server(values, "server", config.file, config.origins);
     std::tie(settings.host, settings.port) = parseListen(server, "listen", "127.0.0.1:8000");
-    settings.threads = static_cast<int>(server.getInt("threads", settings.threads, 1, 65536));
+    settings.eventLoops = static_cast<int>(server.getInt("event_loops", settings.eventLoops, 0, 256));
+    settings.threads = static_cast<int>(server.getInt("threads", settings.threads, 1, 4096));
     settings.queue = static_cast<int>(server.getInt("queue", settings.queue, 1, 1 << 20));
+    settings.maxConnections =
+        static_cast<int>(server.getInt("max_connections", settings.maxConnections, 1, 1 << 22));
     settings.maxBodyBytes = server.getInt("max_body_bytes", settings.maxBodyBytes, 0, 1LL << 34);
     settings.drainSeconds = static_cast<int>(server.getInt("drain_seconds", settings.drainSeconds, 0, 3600));
     settings.idleTimeoutSeconds =
         static_cast<int>(server.getInt("idle_timeout_seconds", settings.idleTimeoutSeconds, 1, 3600));
     settings.headerTimeoutSeconds =
         static_cast<int>(server.getInt("header_timeout_seconds", settings.headerTimeoutSeconds, 1, 3600));
+    settings.bodyTimeoutSeconds =
+        static_cast<int>(server.getInt("body_timeout_seconds", settings.bodyTimeoutSeconds, 1, 3600));
+    settings.sendTimeoutSeconds =
+        static_cast<int>(server.getInt("send_timeout_seconds", settings.sendTimeoutSeconds, 1, 3600));
     settings.keepAliveRequests =
         static_cast<int>(server.getInt("keep_alive_requests", settings.keepAliveRequests, 0, 1 << 30));
     settings.threadStackKiB =

@@ -34,14 +34,23 @@ struct ServerSettings
 {
     std::string host = "127.0.0.1";
     unsigned short port = 8000;
-    /// Worker threads. Each open stream holds one, so this bounds concurrent streams.
-    int threads = 256;
-    /// Accepted connections waiting for a worker; beyond it Poco refuses (and we count it).
-    int queue = 1024;
+    /// Event-loop threads, which own every socket (0: one per core).
+    int eventLoops = 0;
+    /// Worker threads at most, for plugins and handlers that may block (Redis, SQLite); started
+    /// on demand, stopped after a minute idle. No socket waits on one.
+    int threads = 32;
+    /// Requests waiting for a worker at most; beyond it they are answered 503 (and counted).
+    int queue = 4096;
+    /// Open client connections at most; beyond it new ones get a 503 and are closed (counted).
+    int maxConnections = 16384;
     long long maxBodyBytes = 1048576;
     int drainSeconds = 30;
-    /// Idle time allowed on a connection (reading a request, keep-alive gap), seconds.
+    /// The keep-alive gap: how long a connection may wait for its next request, seconds.
     int idleTimeoutSeconds = 60;
+    /// The longest pause between two reads of a request body, seconds (then 408).
+    int bodyTimeoutSeconds = 30;
+    /// How long an answer may wait for a client that takes none of its bytes, seconds.
+    int sendTimeoutSeconds = 60;
     int keepAliveRequests = 1000;
     /// A request head must arrive completely within this many seconds (slowloris guard).
     int headerTimeoutSeconds = 10;

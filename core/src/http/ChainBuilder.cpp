@@ -16,8 +16,8 @@ const std::set<std::string> sharedSections = {"server", "plugins", "redis", "log
 class Context : public PluginContext
 {
 public:
-    Context(PluginConfig config, const std::string& name, const ChainServices& services)
-        : config_(std::move(config)), logger_(Poco::Logger::get("portico." + name)), services_(services)
+    Context(PluginConfig config, const std::string& name, const ChainServices& services, Chain& chain)
+        : config_(std::move(config)), logger_(Poco::Logger::get("portico." + name)), services_(services), chain_(chain)
     {
     }
 
@@ -26,13 +26,27 @@ public:
     Poco::Logger& logger() const override { return logger_; }
     prometheus::Registry& metrics() const override { return *services_.metrics; }
     bool reloading() const override { return services_.reloading; }
+    void addLogFilter(std::shared_ptr<const LogFilter> filter) override
+    {
+        if (filter)
+            chain_.logFilters().push_back(std::move(filter));
+    }
 
     std::vector<Route>& routes() { return routes_; }
+
+protected:
+    std::uint32_t allocateStateSlot() override
+    {
+        const std::uint32_t slot = chain_.stateSlots();
+        chain_.setStateSlots(slot + 1);
+        return slot;
+    }
 
 private:
     PluginConfig config_;
     Poco::Logger& logger_;
     const ChainServices& services_;
+    Chain& chain_;
     std::vector<Route> routes_;
 };
 
@@ -54,13 +68,16 @@ std::shared_ptr<Chain> ChainBuilder::build(const LoadedConfig& config, const Ser
         const std::string file = PluginLibrary::fileFor(settings.pluginPath, name);
         const PluginDescriptor& descriptor = PluginLibrary::open(file, name);
 
-        Context context(section, name, services);
+        Context context(section, name, services, *chain);
         std::string error;
         Plugin* plugin = descriptor.create(context, error);
         if (!plugin)
             throw ConfigError("plugin " + name + " (" + file + "): " + (error.empty() ? "factory failed" : error));
         ChainLink link{name, descriptor.version ? descriptor.version : "", file, std::unique_ptr<Plugin>(plugin)};
         link.abiMinor = descriptor.abiMinor;
+        link.blocking = link.plugin->blocking();
+        if (link.blocking == Blocking::May)
+            chain->setMayBlock(true);
         const auto unread = context.config().unreadKeys();
         if (!unread.empty())
             throw context.config().error(unread.front(), "unknown key for plugin " + name);

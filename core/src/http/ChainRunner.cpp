@@ -1,10 +1,21 @@
 #include "http/ChainRunner.h"
+#include "api/ExchangeControl.h"
 #include "portico/Errors.h"
 #include "Poco/Logger.h"
 
 namespace portico {
 
 namespace {
+
+std::string join(const std::vector<std::string>& items)
+{
+    std::string out;
+    for (const auto& item : items)
+        out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
+} // namespace
 
 std::string currentExceptionText()
 {
@@ -22,31 +33,41 @@ std::string currentExceptionText()
     }
 }
 
-std::string join(const std::vector<std::string>& items)
-{
-    std::string out;
-    for (const auto& item : items)
-        out += (out.empty() ? "" : ", ") + item;
-    return out;
-}
-
-} // namespace
-
 void ChainRunner::answerWithServerError(Exchange& exchange, const std::string& who, const std::string& what)
 {
     failed_ = true;
     logger_.error(who + " failed on " + exchange.method() + " " + exchange.path() + ": " + what);
     if (exchange.response().committed)
         return;
-    exchange.resetAnswer();
-    exchange.setAnswerSource(AnswerSource::Core);
+    ExchangeControl::resetAnswer(exchange);
+    ExchangeControl::setAnswerSource(exchange, AnswerSource::Core);
     exchange.respondError(500, "The server had an error while processing your request.", "server_error",
                           "server_error");
 }
 
+bool ChainRunner::route(Exchange& exchange)
+{
+    match_ = chain_.routes().match(exchange.method(), exchange.path());
+    if (match_.route)
+    {
+        ExchangeControl::setRoute(exchange, match_.route->pattern);
+        for (auto& [name, value] : match_.params)
+            ExchangeControl::addPathParam(exchange, std::move(name), std::move(value));
+        match_.params.clear();
+    }
+    return chain_.mayBlock() || (match_.route && match_.route->blocking == Blocking::May);
+}
+
+void ChainRunner::runRequestPath(Exchange& exchange)
+{
+    runRequestHooks(exchange);
+    if (!exchange.answered() && !exchange.deferred())
+        runHandler(exchange);
+}
+
 void ChainRunner::runRequestHooks(Exchange& exchange)
 {
-    exchange.setAnswerSource(AnswerSource::Hook);
+    ExchangeControl::setAnswerSource(exchange, AnswerSource::Hook);
     const auto& links = chain_.links();
     for (std::size_t i = 0; i < links.size(); ++i)
     {
@@ -65,46 +86,56 @@ void ChainRunner::runRequestHooks(Exchange& exchange)
     }
 }
 
-void ChainRunner::runHandler(Exchange& exchange, const RouteTable::Match& match)
+void ChainRunner::runHandler(Exchange& exchange)
 {
-    exchange.setAnswerSource(AnswerSource::Core);
+    ExchangeControl::setAnswerSource(exchange, AnswerSource::Core);
     if (exchange.bodyTooLarge())
     {
         exchange.respondError(413, "Request body too large.", "invalid_request_error", "request_too_large");
         return;
     }
-    if (!match.route)
+    const Route* route = match_.route;
+    if (!route)
     {
-        if (!match.allowed.empty())
+        if (!match_.allowed.empty())
         {
             exchange.respondError(405, "Method " + exchange.method() + " is not allowed for " + exchange.path() +
-                                           " (allowed: " + join(match.allowed) + ").",
+                                           " (allowed: " + join(match_.allowed) + ").",
                                   "invalid_request_error", "method_not_allowed");
-            exchange.response().headers.set("Allow", join(match.allowed));
+            exchange.response().headers.set("Allow", join(match_.allowed));
         }
         else
             exchange.respondError(404, "Unknown request URL: " + exchange.method() + " " + exchange.path() + ".",
                                   "invalid_request_error", "not_found");
         return;
     }
-    exchange.setAnswerSource(AnswerSource::Handler);
+    ExchangeControl::setAnswerSource(exchange, AnswerSource::Handler);
     try
     {
-        match.route->handler(exchange);
+        route->handler(exchange);
     }
     catch (...)
     {
-        answerWithServerError(exchange, "handler of " + match.route->method + " " + match.route->pattern,
-                              currentExceptionText());
+        answerWithServerError(exchange, "handler of " + route->method + " " + route->pattern, currentExceptionText());
         return;
     }
-    if (!exchange.answered())
-        answerWithServerError(exchange, "handler of " + match.route->method + " " + match.route->pattern,
+    if (!exchange.answered() && !exchange.deferred())
+        answerWithServerError(exchange, "handler of " + route->method + " " + route->pattern,
                               "it returned without answering");
 }
 
-void ChainRunner::runHeadHooks(Exchange& exchange)
+void ChainRunner::answerWithoutRequest(Exchange& exchange, int status, const std::string& message,
+                                       const std::string& code)
 {
+    ran_ = chain_.links().size();
+    ExchangeControl::setAnswerSource(exchange, AnswerSource::Core);
+    exchange.respondError(status, message, "invalid_request_error", code);
+}
+
+bool ChainRunner::runHeadHooks(Exchange& exchange)
+{
+    const bool wasStream = exchange.response().streamed;
+    bool replaced = false;
     const auto& links = chain_.links();
     for (std::size_t i = ran_; i-- > 0;)
     {
@@ -116,8 +147,10 @@ void ChainRunner::runHeadHooks(Exchange& exchange)
         {
             // Keep walking: the outer plugins still add their headers to the 500.
             answerWithServerError(exchange, "plugin " + links[i].name + " (response hook)", currentExceptionText());
+            replaced = true;
         }
     }
+    return !(replaced && wasStream);
 }
 
 void ChainRunner::observeBody(Exchange& exchange, std::string_view chunk)
@@ -151,81 +184,6 @@ void ChainRunner::runCompletionHooks(Exchange& exchange, Outcome outcome)
             logger_.error("plugin " + links[i].name + " (completion hook) threw: " + currentExceptionText());
         }
     }
-}
-
-Outcome ChainRunner::run(Exchange& exchange, ResponseSink& sink)
-{
-    const RouteTable::Match match = chain_.routes().match(exchange.method(), exchange.path());
-    if (match.route)
-    {
-        exchange.setRoute(match.route->pattern);
-        for (const auto& [name, value] : match.params)
-            exchange.setPathParam(name, value);
-    }
-    exchange.attach(
-        &sink, [this, &exchange] { runHeadHooks(exchange); },
-        [this, &exchange](std::string_view chunk) { observeBody(exchange, chunk); });
-
-    runRequestHooks(exchange);
-    if (!exchange.answered())
-        runHandler(exchange, match);
-    return finish(exchange, sink);
-}
-
-Outcome ChainRunner::answerWithoutRequest(Exchange& exchange, ResponseSink& sink, int status,
-                                          const std::string& message, const std::string& code)
-{
-    exchange.attach(
-        &sink, [this, &exchange] { runHeadHooks(exchange); },
-        [this, &exchange](std::string_view chunk) { observeBody(exchange, chunk); });
-    ran_ = chain_.links().size();
-    exchange.setAnswerSource(AnswerSource::Core);
-    exchange.respondError(status, message, "invalid_request_error", code);
-    return finish(exchange, sink);
-}
-
-Outcome ChainRunner::finish(Exchange& exchange, ResponseSink& sink)
-{
-    Response& response = exchange.response();
-    bool clientGone = false;
-    try
-    {
-        if (!response.committed)
-        {
-            runHeadHooks(exchange);
-            response.committed = true;
-            // Decided after the head hooks: one that throws turns a stream into a buffered 500.
-            if (response.streamed)
-            {
-                // A stream that never wrote a byte: send its head, then end it.
-                if (sink.beginStream(response))
-                    sink.endStream();
-                else
-                    clientGone = true;
-            }
-            else
-            {
-                observeBody(exchange, response.body);
-                sink.sendWhole(response);
-                response.bytesSent = response.body.size();
-            }
-        }
-        else
-        {
-            clientGone = response.clientGone;
-            if (!clientGone)
-                sink.endStream();
-        }
-    }
-    catch (...)
-    {
-        clientGone = true;
-        logger_.debug("client gone while sending " + exchange.method() + " " + exchange.path() + ": " +
-                      currentExceptionText());
-    }
-    const Outcome outcome = clientGone ? Outcome::ClientGone : (failed_ ? Outcome::Error : Outcome::Completed);
-    runCompletionHooks(exchange, outcome);
-    return outcome;
 }
 
 } // namespace portico

@@ -1,6 +1,7 @@
 #include "http/CoreRoutes.h"
 #include "http/Chain.h"
 #include "openapi/OpenApiDocument.h"
+#include "portico/Exchange.h"
 #include "portico/Json.h"
 #include <memory>
 #include <mutex>
@@ -21,7 +22,8 @@ struct CachedDocument
 
 void registerCoreRoutes(Chain& chain, bool serveOpenApi)
 {
-    chain.routes().add({"GET", "/healthz", [](Exchange& exchange) { exchange.respond(200, "{\"status\":\"ok\"}"); }},
+    chain.routes().add({"GET", "/healthz", [](Exchange& exchange) { exchange.respond(200, "{\"status\":\"ok\"}"); },
+                        Blocking::Never},
                        "core");
     // The chain owns its route table, so the raw pointer lives as long as the route.
     const Chain* self = &chain;
@@ -32,7 +34,9 @@ void registerCoreRoutes(Chain& chain, bool serveOpenApi)
                                 exchange.respond(200, "{\"status\":\"ready\"}");
                             else
                                 exchange.respondError(503, "Not ready: " + why, "server_error", "not_ready");
-                        }},
+                        },
+                        // A plugin's readiness check may ask Redis.
+                        Blocking::May},
                        "core");
     if (!serveOpenApi)
         return;
@@ -54,7 +58,8 @@ void registerCoreRoutes(Chain& chain, bool serveOpenApi)
                                                       "server_error", "openapi_unavailable");
                             else
                                 exchange.respond(200, cached->text);
-                        }},
+                        },
+                        Blocking::Never},
                        "core");
 }
 

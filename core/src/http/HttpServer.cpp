@@ -1,52 +1,26 @@
 #include "http/HttpServer.h"
+#include "event/TlsTransport.h"
 #include "Poco/Logger.h"
-#include "Poco/Net/HTTPServerParams.h"
-#include "Poco/Net/Context.h"
 #include "Poco/Net/NetSSL.h"
-#include "Poco/Net/SecureServerSocket.h"
-#include "Poco/Net/ServerSocket.h"
 #include "Poco/Net/SocketAddress.h"
-#include "Poco/Net/TCPServerConnectionFactory.h"
 #include <chrono>
+#include <future>
 #include <mutex>
-#include <thread>
+#include <unistd.h>
 
 namespace portico {
 
 namespace {
 
-class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory
+Poco::Logger& coreLogger()
 {
-public:
-    ConnectionFactory(Poco::Net::HTTPServerParams::Ptr params, ServerState& state, HeaderDeadlines& deadlines,
-                      ConnectionRegistry& registry)
-        : params_(std::move(params)), state_(state), deadlines_(deadlines), registry_(registry)
-    {
-    }
-
-    Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override
-    {
-        Poco::Net::StreamSocket connection(socket);
-        try
-        {
-            connection.setNoDelay(true);
-        }
-        catch (...)
-        {
-            // Not fatal: the connection works, only slower.
-        }
-        return new HttpConnection(connection, params_, state_, deadlines_, registry_);
-    }
-
-private:
-    Poco::Net::HTTPServerParams::Ptr params_;
-    ServerState& state_;
-    HeaderDeadlines& deadlines_;
-    ConnectionRegistry& registry_;
-};
+    static Poco::Logger& logger = Poco::Logger::get("portico.core");
+    return logger;
+}
 
 // A server-side TLS context: the configured certificate and key, TLS 1.2 minimum, the server's
-// cipher preference, no client certificates.
+// cipher preference, no client certificates. Poco configures it; TlsTransport drives libssl
+// with it on the non-blocking sockets (POCO 1.11's secure sockets cannot be non-blocking).
 Poco::Net::Context::Ptr tlsContext(const ServerSettings& settings)
 {
     static std::once_flag sslInitialised;
@@ -66,138 +40,236 @@ Poco::Net::Context::Ptr tlsContext(const ServerSettings& settings)
 // Binds and listens like ServerSocket(address, backlog) but without SO_REUSEPORT, which that
 // constructor sets: with it a second porticod on the same address starts without an error and the
 // kernel splits the connections between the two. SO_REUSEADDR stays (restart right after a stop).
-template <typename Socket>
-Socket listening(Socket socket, const Poco::Net::SocketAddress& address)
+Poco::Net::ServerSocket listening(const Poco::Net::SocketAddress& address)
 {
+    Poco::Net::ServerSocket socket;
     socket.bind(address, true, false);
-    socket.listen(1024);
+    socket.listen(4096);
+    socket.setBlocking(false);
     return socket;
+}
+
+int loopCount(const ServerSettings& settings)
+{
+    if (settings.eventLoops > 0)
+        return settings.eventLoops;
+    const unsigned cores = std::thread::hardware_concurrency();
+    return cores == 0 ? 2 : static_cast<int>(cores);
+}
+
+ConnectionSettings connectionSettings(const ServerSettings& settings)
+{
+    ConnectionSettings out;
+    out.headTimeout = std::chrono::seconds(settings.headerTimeoutSeconds);
+    out.idleTimeout = std::chrono::seconds(settings.idleTimeoutSeconds);
+    out.bodyTimeout = std::chrono::seconds(settings.bodyTimeoutSeconds);
+    out.sendTimeout = std::chrono::seconds(settings.sendTimeoutSeconds);
+    out.keepAliveRequests = settings.keepAliveRequests;
+    return out;
 }
 
 } // namespace
 
-HttpServer::HttpServer(const ServerSettings& settings, ServerState& state)
+HttpServer::HttpServer(const ServerSettings& settings, ServerState& state, AccessLog* accessLog)
     : state_(state),
-      deadlines_(std::make_unique<HeaderDeadlines>(std::chrono::seconds(settings.headerTimeoutSeconds)))
+      workers_(static_cast<std::size_t>(settings.threads), static_cast<std::size_t>(settings.queue),
+               static_cast<std::size_t>(settings.threadStackKiB) * 1024),
+      context_{state_, workers_, budget_, counters_, accessLog, connectionSettings(settings)}
 {
-    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-    params->setServerName("portico");
-    params->setSoftwareVersion("");
-    params->setMaxThreads(settings.threads);
-    params->setMaxQueued(settings.queue);
-    params->setThreadIdleTime(Poco::Timespan(60, 0));
-    params->setKeepAlive(true);
-    params->setMaxKeepAliveRequests(settings.keepAliveRequests);
-    params->setKeepAliveTimeout(Poco::Timespan(settings.idleTimeoutSeconds, 0));
-    params->setTimeout(Poco::Timespan(settings.idleTimeoutSeconds, 0));
-
-    const int listeners = settings.tls() && settings.plainPort != 0 ? 2 : 1;
-    // One extra thread per listener: each TCPServer's dispatcher runs on the same pool.
-    pool_ = std::make_unique<Poco::ThreadPool>(2, settings.threads + listeners, 60, settings.threadStackKiB * 1024);
-    auto factory = [&] { return new ConnectionFactory(params, state_, *deadlines_, registry_); };
-
+    budget_.max = settings.maxConnections;
     const Poco::Net::SocketAddress address(settings.host, settings.port);
     if (settings.tls())
     {
-        servers_.push_back(std::make_unique<Poco::Net::TCPServer>(
-            factory(), *pool_, listening(Poco::Net::SecureServerSocket(tlsContext(settings)), address), params));
-        description_ = "https://" + settings.host + ":" + std::to_string(servers_.back()->port());
+        tls_ = tlsContext(settings);
+        listeners_.push_back({listening(address), true});
+        description_ = "https://" + settings.host + ":" + std::to_string(listeners_.back().socket.address().port());
         if (settings.plainPort != 0)
         {
-            const Poco::Net::SocketAddress plain(settings.plainHost, settings.plainPort);
-            servers_.push_back(std::make_unique<Poco::Net::TCPServer>(
-                factory(), *pool_, listening(Poco::Net::ServerSocket(), plain), params));
-            description_ += ", http://" + settings.plainHost + ":" + std::to_string(servers_.back()->port());
+            listeners_.push_back({listening(Poco::Net::SocketAddress(settings.plainHost, settings.plainPort)), false});
+            description_ += ", http://" + settings.plainHost + ":" +
+                            std::to_string(listeners_.back().socket.address().port());
         }
     }
     else
     {
-        servers_.push_back(std::make_unique<Poco::Net::TCPServer>(
-            factory(), *pool_, listening(Poco::Net::ServerSocket(), address), params));
-        description_ = "http://" + settings.host + ":" + std::to_string(servers_.back()->port());
+        listeners_.push_back({listening(address), false});
+        description_ = "http://" + settings.host + ":" + std::to_string(listeners_.back().socket.address().port());
+    }
+    const int count = loopCount(settings);
+    for (int i = 0; i < count; ++i)
+    {
+        auto state = std::make_unique<LoopState>();
+        state->loop = std::make_unique<EventLoop>("portico-loop-" + std::to_string(i));
+        loops_.push_back(std::move(state));
     }
 }
 
 HttpServer::~HttpServer()
 {
-    for (auto& server : servers_)
-        server->stop();
-    registry_.stopAll(true);
-    // A cut stream's next write fails and its handler returns at once: give those a moment.
-    const auto grace = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
-    while (state_.inFlight() > 0 && std::chrono::steady_clock::now() < grace)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    if (state_.inFlight() > 0)
-    {
-        // Handlers that cannot be interrupted (a sleep, a blocking upstream read) may run on
-        // long after the drain deadline; joining their threads would hold the exit for as long
-        // as they run. The process is ending: leave them to its exit.
-        static_cast<void>(pool_.release());
-        return;
-    }
-    pool_->joinAll();
-}
-
-void HttpServer::start()
-{
-    for (auto& server : servers_)
-        server->start();
-}
-
-int HttpServer::drainAndStop(int drainSeconds)
-{
-    state_.setDraining();
-    for (auto& server : servers_)
-    {
-        server->stop(); // ends the accept loop; connections already accepted go on
-        // TCPServer::stop() leaves the socket open, so the kernel would go on completing
-        // handshakes nobody accepts. Close it: new clients get "connection refused" at once.
-        Poco::Net::ServerSocket listening(server->socket());
-        listening.close();
-    }
-    Poco::Logger::get("portico.core")
-        .notice("listeners closed; draining " + std::to_string(state_.inFlight()) + " request(s) in flight");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(drainSeconds);
-    while (state_.inFlight() > 0 && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    const int left = state_.inFlight();
-    // Closes idle keep-alive connections (and cuts any request still running after the deadline).
-    registry_.stopAll(true);
-    return left;
-}
-
-int HttpServer::refusedConnections() const
-{
-    int total = 0;
-    for (const auto& server : servers_)
-        total += server->refusedConnections();
-    return total;
-}
-
-int HttpServer::currentConnections() const
-{
-    int total = 0;
-    for (const auto& server : servers_)
-        total += server->currentConnections();
-    return total;
-}
-
-int HttpServer::queuedConnections() const
-{
-    int total = 0;
-    for (const auto& server : servers_)
-        total += server->queuedConnections();
-    return total;
+    stop();
 }
 
 unsigned short HttpServer::port() const
 {
-    return servers_.front()->port();
+    return listeners_.front().socket.address().port();
 }
 
-std::string HttpServer::describe() const
+void HttpServer::start()
 {
-    return description_;
+    for (auto& owner : loops_)
+    {
+        LoopState* state = owner.get();
+        for (const auto& listener : listeners_)
+        {
+            const bool tls = listener.tls;
+            state->acceptors.push_back(std::make_unique<Acceptor>(
+                *state->loop, listener.socket.impl()->sockfd(), budget_,
+                [this, state, tls](int fd, std::string peer) { accept(*state, fd, std::move(peer), tls); }));
+        }
+        state->loop->post([state] {
+            for (auto& acceptor : state->acceptors)
+                acceptor->start();
+        });
+        state->thread = std::thread([state] { state->loop->run(); });
+    }
+    started_ = true;
+}
+
+void HttpServer::accept(LoopState& owner, int fd, std::string peer, bool tls)
+{
+    std::unique_ptr<Transport> transport;
+    try
+    {
+        if (tls)
+            transport = TlsTransport::server(fd, tls_->sslContext());
+        else
+            transport = std::make_unique<PlainTransport>(fd);
+    }
+    catch (const std::exception& e)
+    {
+        coreLogger().error("cannot set up TLS for a connection from " + peer + ": " + e.what());
+        ::close(fd);
+        return;
+    }
+    LoopState* state = &owner;
+    auto connection = std::make_unique<Connection>(context_, *owner.loop, std::move(transport), std::move(peer),
+                                                   [state](Connection* closed) {
+                                                       const auto found = state->connections.find(closed);
+                                                       if (found == state->connections.end())
+                                                           return;
+                                                       state->loop->deleteLater(std::move(found->second));
+                                                       state->connections.erase(found);
+                                                   });
+    Connection* raw = connection.get();
+    owner.connections.emplace(raw, std::move(connection));
+    try
+    {
+        raw->start();
+    }
+    catch (const std::exception& e)
+    {
+        coreLogger().error("cannot register a connection: " + std::string(e.what()));
+        raw->cut();
+    }
+}
+
+void HttpServer::onEveryLoop(const std::function<void(LoopState&)>& task)
+{
+    std::vector<std::future<void>> done;
+    for (auto& owner : loops_)
+    {
+        auto promise = std::make_shared<std::promise<void>>();
+        done.push_back(promise->get_future());
+        LoopState* state = owner.get();
+        state->loop->post([state, &task, promise] {
+            task(*state);
+            promise->set_value();
+        });
+    }
+    for (auto& future : done)
+        future.wait();
+}
+
+int HttpServer::drainAndStop(int drainSeconds)
+{
+    if (stopped_)
+        return 0;
+    state_.setDraining();
+    if (started_)
+    {
+        // No loop accepts any more, and idle keep-alive connections close now; busy ones close
+        // after their answer (which says Connection: close).
+        onEveryLoop([](LoopState& owner) {
+            for (auto& acceptor : owner.acceptors)
+                acceptor->stop();
+            std::vector<Connection*> all;
+            for (auto& [raw, connection] : owner.connections)
+                all.push_back(raw);
+            for (Connection* connection : all)
+                connection->drain();
+        });
+    }
+    // Close the listening sockets: new clients get "connection refused" at once.
+    for (auto& listener : listeners_)
+        listener.socket.close();
+    coreLogger().notice("listeners closed; draining " + std::to_string(state_.inFlight()) + " request(s) in flight");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(drainSeconds);
+    while (state_.inFlight() > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const int left = state_.inFlight();
+    stop();
+    return left;
+}
+
+void HttpServer::stop()
+{
+    if (stopped_)
+        return;
+    stopped_ = true;
+    state_.setDraining();
+    if (started_)
+    {
+        // Cut what is left: deferred answers are cancelled, blocking writers fail their next
+        // write. A run a worker holds ends when the worker returns; the loops keep running
+        // until then.
+        onEveryLoop([](LoopState& owner) {
+            for (auto& acceptor : owner.acceptors)
+                acceptor->stop();
+            std::vector<Connection*> all;
+            for (auto& [raw, connection] : owner.connections)
+                all.push_back(raw);
+            for (Connection* connection : all)
+                connection->cut();
+        });
+    }
+    // One second for what was cut to end (a cancelled stream ends at once; a worker in a
+    // handler that cannot be interrupted does not), then the workers are joined.
+    const auto grace = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    while (started_ && state_.inFlight() > 0 && std::chrono::steady_clock::now() < grace)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    workers_.stop();
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(grace - std::chrono::steady_clock::now());
+    if (!workers_.join(std::max(left, std::chrono::milliseconds(100))))
+    {
+        workersStuck_ = true;
+        coreLogger().warning(std::to_string(workers_.threads()) +
+                             " worker(s) still in plugin code after the drain; the process exits without "
+                             "waiting for them");
+        return; // nothing may be freed under them: the caller exits the process
+    }
+    for (auto& owner : loops_)
+    {
+        owner->loop->stop();
+        if (owner->thread.joinable())
+            owner->thread.join();
+    }
+    // The loops have stopped: their connections can go (from this thread, nothing else runs;
+    // a connection destroyed this way closes its socket and tells nobody).
+    for (auto& owner : loops_)
+    {
+        owner->connections.clear();
+        owner->acceptors.clear();
+    }
 }
 
 } // namespace portico

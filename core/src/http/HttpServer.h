@@ -1,48 +1,100 @@
 #pragma once
-// The listening server: one Poco TCPServer per listener (server.listen, HTTPS when TLS is
-// configured, and the optional plain listener beside it), all sharing one thread pool; a
-// connection factory that turns on TCP_NODELAY (a stream's events and a large body's second
-// write must not wait for a delayed ACK); and a graceful stop.
+// The listening server: the event loops (server.event_loops threads, one per core by default)
+// that own every socket, the worker pool (server.threads at most) for plugin code that may
+// block, and the listening sockets (server.listen, HTTPS when TLS is configured, and the
+// optional plain listener beside it). Every loop accepts on every listener; a connection
+// stays on the loop that accepted it.
+//
+// Stop order (nothing is freed while a thread may still use it): close the listeners, close
+// idle keep-alive connections, let requests and streams in flight finish up to the drain
+// deadline, cut what is left, wait for the workers to return, then stop and join the loops,
+// and only then destroy the connections.
 
 #include "config/ServerSettings.h"
-#include "http/HeaderDeadlines.h"
-#include "http/HttpConnection.h"
-#include "Poco/Net/TCPServer.h"
-#include "Poco/ThreadPool.h"
+#include "event/Acceptor.h"
+#include "event/EventLoop.h"
+#include "event/WorkerPool.h"
+#include "http/Connection.h"
+#include "http/ServerState.h"
+#include "Poco/Net/Context.h"
+#include "Poco/Net/ServerSocket.h"
 #include <memory>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace portico {
 
+class AccessLog;
+
 class HttpServer
 {
 public:
-    HttpServer(const ServerSettings& settings, ServerState& state);
+    /// Binds the listeners (throws what binding throws); nothing is served before start().
+    HttpServer(const ServerSettings& settings, ServerState& state, AccessLog* accessLog);
+    /// Cuts whatever is left (see stop()).
     ~HttpServer();
+    HttpServer(const HttpServer&) = delete;
+    HttpServer& operator=(const HttpServer&) = delete;
 
+    /// Starts the loops and the accepting.
     void start();
-    /// Stops accepting, waits until no request is in flight or `drainSeconds` have passed,
-    /// then closes every connection that is left. Returns the number still in flight at the end.
+    /// Stops accepting, closes idle connections, waits until no request is in flight or
+    /// `drainSeconds` have passed, then cuts what is left. Returns the number still in flight
+    /// at the deadline.
     int drainAndStop(int drainSeconds);
+    /// After drainAndStop(): true when a worker could not be joined (a handler that cannot be
+    /// interrupted is still running); the process must then exit without destroying the
+    /// server or the chain (std::_Exit), since that thread may still use both.
+    bool workersStuck() const { return workersStuck_; }
 
-    /// Connections Poco refused because its queue was full (all listeners).
-    int refusedConnections() const;
-    int currentConnections() const;
-    int queuedConnections() const;
+    /// Connections refused at server.max_connections (all listeners).
+    std::uint64_t refusedConnections() const { return budget_.refused.load(); }
+    int currentConnections() const { return budget_.open.load(); }
+    /// Requests waiting for a worker.
+    std::size_t queuedRequests() const { return workers_.queued(); }
+    const WorkerPool& workers() const { return workers_; }
+    const ServerCounters& counters() const { return counters_; }
+    std::size_t eventLoops() const { return loops_.size(); }
     /// The port of server.listen (useful with port 0).
     unsigned short port() const;
     /// Request heads that took longer than server.header_timeout_seconds.
-    std::uint64_t headerTimeouts() const { return deadlines_->expiredCount(); }
+    std::uint64_t headerTimeouts() const { return counters_.headTimeouts.load(); }
     /// "https://127.0.0.1:8443, http://127.0.0.1:8080": what is being served, for the log.
-    std::string describe() const;
+    std::string describe() const { return description_; }
 
 private:
+    struct Listener
+    {
+        Poco::Net::ServerSocket socket;
+        bool tls = false;
+    };
+    /// One loop thread and what it owns.
+    struct LoopState
+    {
+        std::unique_ptr<EventLoop> loop;
+        std::thread thread;
+        std::vector<std::unique_ptr<Acceptor>> acceptors;
+        std::unordered_map<Connection*, std::unique_ptr<Connection>> connections;
+    };
+
+    void accept(LoopState& owner, int fd, std::string peer, bool tls);
+    /// Runs `task` on every loop and waits until each has run it.
+    void onEveryLoop(const std::function<void(LoopState&)>& task);
+    void stop();
+
     ServerState& state_;
-    std::unique_ptr<HeaderDeadlines> deadlines_;
-    ConnectionRegistry registry_;
-    std::unique_ptr<Poco::ThreadPool> pool_;
-    std::vector<std::unique_ptr<Poco::Net::TCPServer>> servers_;
+    WorkerPool workers_;
+    ConnectionBudget budget_;
+    ServerCounters counters_;
+    ServerContext context_;
+    Poco::Net::Context::Ptr tls_;
+    std::vector<Listener> listeners_;
+    std::vector<std::unique_ptr<LoopState>> loops_;
     std::string description_;
+    bool started_ = false;
+    bool stopped_ = false;
+    bool workersStuck_ = false;
 };
 
 } // namespace portico

@@ -83,9 +83,9 @@ void appendResponseHead(std::string& out, const Response& response, const Respon
         if (!isFramingHeader(name))
             size += name.size() + 2 + value.size() + 2;
     size += (noCache ? noCacheLine.size() : 0) + (noBuffering ? noBufferingLine.size() : 0);
-    if (spec.framing == BodyFraming::ContentLength)
+    if (spec.framing == AnswerFraming::ContentLength)
         size += 16 /* "Content-Length: " */ + lengthLength + 2;
-    else if (spec.framing == BodyFraming::Chunked)
+    else if (spec.framing == AnswerFraming::Chunked)
         size += chunkedLine.size();
     size += 2;
 
@@ -110,13 +110,13 @@ void appendResponseHead(std::string& out, const Response& response, const Respon
         writer.put(noCacheLine);
     if (noBuffering)
         writer.put(noBufferingLine);
-    if (spec.framing == BodyFraming::ContentLength)
+    if (spec.framing == AnswerFraming::ContentLength)
     {
         writer.put("Content-Length: ");
         writer.put({lengthDigits, lengthLength});
         writer.put("\r\n");
     }
-    else if (spec.framing == BodyFraming::Chunked)
+    else if (spec.framing == AnswerFraming::Chunked)
         writer.put(chunkedLine);
     writer.put("\r\n");
     poco_assert(writer.position() == out.data() + out.size());

@@ -17,7 +17,7 @@
 namespace portico {
 
 /// How the body that follows the head is delimited.
-enum class BodyFraming
+enum class AnswerFraming
 {
     ContentLength, ///< "Content-Length: n"
     Chunked,       ///< "Transfer-Encoding: chunked"
@@ -28,8 +28,8 @@ struct ResponseHeadSpec
 {
     const std::string& version; ///< "HTTP/1.1" or "HTTP/1.0", the request's
     bool keepAlive;             ///< "Connection: Keep-Alive", else "Connection: Close"
-    BodyFraming framing;
-    std::uint64_t contentLength; ///< for BodyFraming::ContentLength
+    AnswerFraming framing;
+    std::uint64_t contentLength; ///< for AnswerFraming::ContentLength
     const std::string& date;     ///< the Date value (httpDateNow())
     /// A stream: adds "Cache-Control: no-cache" and "X-Accel-Buffering: no" (so that proxies in
     /// front pass each event on at once) unless the exchange set them.

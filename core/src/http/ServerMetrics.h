@@ -1,48 +1,91 @@
 #pragma once
-// Server-level metrics the plugins cannot see, in the process-wide registry:
-//   portico_http_connections_refused_total   connections Poco's TCPServer refused because its
-//                                            queue (server.queue) was full
-// Poco keeps the count itself; a small thread copies its growth into a prometheus counter
-// every `period` (and once more on destruction), and logs a warning when it grew, so that a
-// full queue is visible in the metrics and the log, never a silent drop.
+// Server-level metrics the plugins cannot see, in the process-wide registry, copied from the
+// server's own counters by a small thread every `period` (and once more on destruction):
+//
+//   portico_http_connections                 gauge    open client connections
+//   portico_http_connections_refused_total   counter  connections refused at server.max_connections
+//   portico_http_timeouts_total{phase}       counter  head (408), body (408), send (client stalled)
+//   portico_http_streams_cut_total           counter  streams cut because their producer ignored
+//                                                     the client's backpressure
+//   portico_workers                          gauge    worker threads running
+//   portico_workers_busy                     gauge    worker threads in plugin code
+//   portico_worker_queue                     gauge    requests waiting for a worker
+//   portico_worker_queue_refused_total       counter  requests answered 503 with the queue full
+//
+// A refused request (full worker queue) is also logged as a warning when the count grows, so
+// that a limit that is reached is visible in the log and the metrics, never a silent drop.
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <thread>
 
 namespace prometheus {
 class Counter;
+class Gauge;
 class Registry;
 } // namespace prometheus
 
 namespace portico {
 
+/// The server's running counts, as ServerMetrics reads them.
+struct ServerSnapshot
+{
+    std::uint64_t connections = 0;
+    std::uint64_t refusedConnections = 0;
+    std::uint64_t headTimeouts = 0;
+    std::uint64_t bodyTimeouts = 0;
+    std::uint64_t sendTimeouts = 0;
+    std::uint64_t streamsCut = 0;
+    std::uint64_t workers = 0;
+    std::uint64_t workersBusy = 0;
+    std::uint64_t workerQueue = 0;
+    std::uint64_t workerQueueRefused = 0;
+};
+
 class ServerMetrics
 {
 public:
-    /// `refusedSource` returns Poco's running count (TCPServer::refusedConnections()).
-    ServerMetrics(prometheus::Registry& registry, std::function<int()> refusedSource,
+    ServerMetrics(prometheus::Registry& registry, std::function<ServerSnapshot()> source,
                   std::chrono::milliseconds period = std::chrono::seconds(1));
     /// Takes a last reading, then stops the thread.
     ~ServerMetrics();
     ServerMetrics(const ServerMetrics&) = delete;
     ServerMetrics& operator=(const ServerMetrics&) = delete;
 
-    /// Copies the growth since the last reading into the counter now.
+    /// Copies the counts into the metrics now.
     void update();
 
 private:
     void run();
 
-    prometheus::Counter& refused_;
-    std::function<int()> refusedSource_;
+    /// A running count copied into a process-wide counter: only its growth is added, so a new
+    /// server (a restart of the listener in tests) keeps adding to the same counter.
+    struct Growth
+    {
+        prometheus::Counter& counter;
+        std::uint64_t last = 0;
+        /// Adds what `now` grew by; returns it.
+        std::uint64_t follow(std::uint64_t now);
+    };
+
+    std::function<ServerSnapshot()> source_;
     const std::chrono::milliseconds period_;
+    Growth refused_;
+    Growth headTimeouts_;
+    Growth bodyTimeouts_;
+    Growth sendTimeouts_;
+    Growth streamsCut_;
+    Growth queueRefused_;
+    prometheus::Gauge& connections_;
+    prometheus::Gauge& workers_;
+    prometheus::Gauge& workersBusy_;
+    prometheus::Gauge& workerQueue_;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;
-    int lastRefused_ = 0;
     std::thread thread_;
 };
 

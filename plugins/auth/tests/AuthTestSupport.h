@@ -34,8 +34,13 @@ public:
     Poco::Logger& logger() const override { return *logger_; }
     prometheus::Registry& metrics() const override { return *registry_; }
     bool reloading() const override { return reloading_; }
+    void addLogFilter(std::shared_ptr<const LogFilter>) override {}
+
+protected:
+    std::uint32_t allocateStateSlot() override { return slots_++; }
 
 private:
+    std::uint32_t slots_ = 0;
     bool reloading_;
     std::unique_ptr<PluginConfig> config_;
     Poco::Logger* logger_ = nullptr;
@@ -66,10 +71,10 @@ private:
 inline std::unique_ptr<Exchange> request(const std::string& method, const std::string& target,
                                          const std::vector<std::pair<std::string, std::string>>& headers = {})
 {
-    Poco::Net::NameValueCollection collection;
+    HeaderList collection;
     for (const auto& [name, value] : headers)
         collection.add(name, value);
-    return std::make_unique<Exchange>(method, target, collection, "", "127.0.0.1:40000");
+    return std::make_unique<Exchange>(method, target, std::move(collection), "", "127.0.0.1:40000");
 }
 
 } // namespace portico::auth::test

@@ -1,6 +1,7 @@
 // The plugin through a real Chain and ChainRunner (PluginHarness): every answer the issue
 // describes, which answers are stored, and when the in-flight marker is released.
 
+#include "api/ExchangeControl.h"
 #include "PluginHarness.h"
 #include "IdempotencyKey.h"
 #include "TempDir.h"
@@ -277,12 +278,12 @@ public:
     void testRepeatedHeaderIs400()
     {
         Harness harness;
-        Poco::Net::NameValueCollection headers;
+        portico::HeaderList headers;
         headers.add("Idempotency-Key", "one");
         headers.add("idempotency-key", "two");
-        Exchange exchange("POST", "/v1/work", headers, "{}", "127.0.0.1:1");
+        Exchange exchange("POST", "/v1/work", std::move(headers), "{}", "127.0.0.1:1");
         // Through the plugin's hooks directly: the harness's map of headers cannot repeat one.
-        exchange.setRoute("/v1/work");
+        portico::ExchangeControl::setRoute(exchange, "/v1/work");
         harness.plugin().onRequest(exchange);
         CPPUNIT_ASSERT_EQUAL(400, exchange.response().status);
         CPPUNIT_ASSERT(contains(exchange.response().body, "send it once, not 2 times"));

@@ -11,7 +11,6 @@ std::string porticoConfig(const std::string& idempotencyKeys, const std::string&
 {
     return "[server]\n"
            "listen = 127.0.0.1:{port}\n"
-           "threads = 96\n"
            "[plugins]\n"
            "path = {plugins}\n"
            "order = " + order + "\n"
@@ -34,7 +33,8 @@ portico::test::HttpResult postWithKey(unsigned short port, const std::string& pa
 {
     headers["Idempotency-Key"] = key;
     headers["Content-Type"] = "application/json";
-    return portico::test::httpRequest(port, "POST", path, body, headers, 30);
+    // Settled: the answer is stored (or its key released) when this returns.
+    return portico::test::httpRequestSettled(port, "POST", path, body, headers, "/probe/count", 30);
 }
 
 std::string freshKey(const std::string& prefix)

@@ -16,7 +16,8 @@ std::string porticoConfig(const std::string& idempotencyKeys = "",
 /// The probe's execution counter (GET /probe/count).
 int executions(unsigned short port);
 
-/// POST `path` with `body` and the Idempotency-Key `key` (plus `headers`).
+/// POST `path` with `body` and the Idempotency-Key `key` (plus `headers`); returns once the
+/// idempotency store has settled it (httpRequestSettled).
 portico::test::HttpResult postWithKey(unsigned short port, const std::string& path, const std::string& body,
                                       const std::string& key, std::map<std::string, std::string> headers = {});
 

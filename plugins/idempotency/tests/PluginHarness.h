@@ -1,5 +1,5 @@
 #pragma once
-// Drives the idempotency plugin through a real Chain and ChainRunner without a socket: a
+// Drives the idempotency plugin through a real Chain, ChainRunner and ExchangeRun without a socket: a
 // PluginContext over an in-memory config, a chain of [principal-from-header hook, idempotency,
 // optional inner hook] with test routes, and a run() that returns what the client would get.
 
@@ -29,10 +29,15 @@ public:
     Poco::Logger& logger() const override;
     prometheus::Registry& metrics() const override { return registry_; }
     bool reloading() const override { return false; }
+    void addLogFilter(std::shared_ptr<const LogFilter>) override {}
 
     std::vector<Route> routes;
 
+protected:
+    std::uint32_t allocateStateSlot() override { return slots_++; }
+
 private:
+    std::uint32_t slots_ = 0;
     PluginConfig config_;
     prometheus::Registry& registry_;
 };
@@ -80,7 +85,7 @@ public:
 
 private:
     std::shared_ptr<prometheus::Registry> registry_;
-    std::unique_ptr<Chain> chain_;
+    std::shared_ptr<Chain> chain_;
     IdempotencyPlugin* plugin_ = nullptr;
     std::atomic<int> executions_{0};
 };

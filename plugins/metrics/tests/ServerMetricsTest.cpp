@@ -1,5 +1,6 @@
-// ServerMetrics (core): Poco's refused-connection count copied into
-// portico_http_connections_refused_total, by its own thread and on demand.
+// ServerMetrics (core): the server's counts copied into the process-wide registry
+// (portico_http_connections_refused_total, the timeouts, the worker gauges), by its own thread
+// and on demand.
 
 #include "MetricsTesting.h"
 #include "http/ServerMetrics.h"
@@ -15,11 +16,26 @@ namespace mt = portico::metrics::test;
 
 namespace {
 
-double refusedTotal(prometheus::Registry& registry)
+std::string exposition(prometheus::Registry& registry)
 {
     std::ostringstream out;
     prometheus::TextSerializer().Serialize(out, registry.Collect());
-    return mt::sampleValue(out.str(), "portico_http_connections_refused_total");
+    return out.str();
+}
+
+double refusedTotal(prometheus::Registry& registry)
+{
+    return mt::sampleValue(exposition(registry), "portico_http_connections_refused_total");
+}
+
+/// A snapshot source whose refused count the test sets.
+std::function<portico::ServerSnapshot()> refusedSource(std::atomic<int>& refused)
+{
+    return [&refused] {
+        portico::ServerSnapshot snapshot;
+        snapshot.refusedConnections = static_cast<std::uint64_t>(refused.load());
+        return snapshot;
+    };
 }
 
 bool waitFor(prometheus::Registry& registry, double value)
@@ -41,6 +57,7 @@ class ServerMetricsTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testFollowsTheSourcePeriodically);
     CPPUNIT_TEST(testUpdateAndFinalReading);
     CPPUNIT_TEST(testASecondServerAddsToTheSameCounter);
+    CPPUNIT_TEST(testEveryFigureIsExported);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -48,7 +65,7 @@ public:
     {
         prometheus::Registry registry;
         std::atomic<int> refused{0};
-        portico::ServerMetrics metrics(registry, [&] { return refused.load(); }, std::chrono::milliseconds(10));
+        portico::ServerMetrics metrics(registry, refusedSource(refused), std::chrono::milliseconds(10));
         CPPUNIT_ASSERT_EQUAL(0.0, refusedTotal(registry));
         refused = 3;
         CPPUNIT_ASSERT(waitFor(registry, 3));
@@ -61,7 +78,7 @@ public:
         prometheus::Registry registry;
         std::atomic<int> refused{0};
         {
-            portico::ServerMetrics metrics(registry, [&] { return refused.load(); }, std::chrono::hours(1));
+            portico::ServerMetrics metrics(registry, refusedSource(refused), std::chrono::hours(1));
             refused = 2;
             metrics.update();
             CPPUNIT_ASSERT_EQUAL(2.0, refusedTotal(registry));
@@ -76,12 +93,38 @@ public:
         prometheus::Registry registry;
         std::atomic<int> first{4};
         {
-            portico::ServerMetrics metrics(registry, [&] { return first.load(); }, std::chrono::hours(1));
+            portico::ServerMetrics metrics(registry, refusedSource(first), std::chrono::hours(1));
         }
         std::atomic<int> second{1};
-        portico::ServerMetrics metrics(registry, [&] { return second.load(); }, std::chrono::hours(1));
+        portico::ServerMetrics metrics(registry, refusedSource(second), std::chrono::hours(1));
         metrics.update();
         CPPUNIT_ASSERT_EQUAL(5.0, refusedTotal(registry));
+    }
+    void testEveryFigureIsExported()
+    {
+        prometheus::Registry registry;
+        portico::ServerSnapshot now;
+        now.connections = 11;
+        now.headTimeouts = 2;
+        now.bodyTimeouts = 3;
+        now.sendTimeouts = 4;
+        now.streamsCut = 5;
+        now.workers = 6;
+        now.workersBusy = 1;
+        now.workerQueue = 7;
+        now.workerQueueRefused = 8;
+        portico::ServerMetrics metrics(registry, [&] { return now; }, std::chrono::hours(1));
+        metrics.update();
+        const std::string text = exposition(registry);
+        CPPUNIT_ASSERT_EQUAL(11.0, mt::sampleValue(text, "portico_http_connections"));
+        CPPUNIT_ASSERT_EQUAL(2.0, mt::sampleValue(text, "portico_http_timeouts_total{phase=\"head\"}"));
+        CPPUNIT_ASSERT_EQUAL(3.0, mt::sampleValue(text, "portico_http_timeouts_total{phase=\"body\"}"));
+        CPPUNIT_ASSERT_EQUAL(4.0, mt::sampleValue(text, "portico_http_timeouts_total{phase=\"send\"}"));
+        CPPUNIT_ASSERT_EQUAL(5.0, mt::sampleValue(text, "portico_http_streams_cut_total"));
+        CPPUNIT_ASSERT_EQUAL(6.0, mt::sampleValue(text, "portico_workers"));
+        CPPUNIT_ASSERT_EQUAL(1.0, mt::sampleValue(text, "portico_workers_busy"));
+        CPPUNIT_ASSERT_EQUAL(7.0, mt::sampleValue(text, "portico_worker_queue"));
+        CPPUNIT_ASSERT_EQUAL(8.0, mt::sampleValue(text, "portico_worker_queue_refused_total"));
     }
 };
 

@@ -2,6 +2,7 @@
 // chunk shapes, n, stop, the token limits, include_usage, [DONE], validation, usage, metrics.
 
 #include "OpenAiHarness.h"
+#include "portico/Attributes.h"
 #include "TestAsserts.h"
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -175,8 +176,8 @@ public:
     {
         OpenAiHarness harness;
         auto result = harness.post("/v1/chat/completions", chat(R"("stream":true,"n":2)"));
-        CPPUNIT_ASSERT_EQUAL(std::string("5"), result->exchange->get("usage.input_tokens"));
-        CPPUNIT_ASSERT_EQUAL(std::string("6"), result->exchange->get("usage.output_tokens"));
+        CPPUNIT_ASSERT_EQUAL(std::string("5"), result->exchange->get(portico::attr::UsageInputTokens));
+        CPPUNIT_ASSERT_EQUAL(std::string("6"), result->exchange->get(portico::attr::UsageOutputTokens));
         CPPUNIT_ASSERT_EQUAL(6.0, harness.metric("portico_tokens_total", {{"model", "portico-echo"}, {"kind", "output"}}));
         CPPUNIT_ASSERT_EQUAL(1.0, harness.metric("portico_stream_time_to_first_token_seconds", {{"model", "portico-echo"}}));
     }

@@ -3,6 +3,7 @@
 
 #include "EmbeddingEncoding.h"
 #include "OpenAiHarness.h"
+#include "portico/Attributes.h"
 #include "TestAsserts.h"
 #include "Poco/JSON/Array.h"
 #include <cmath>
@@ -199,9 +200,9 @@ public:
     {
         OpenAiHarness harness;
         const auto result = harness.post("/v1/embeddings", embed(R"("input":["one two","three"])"));
-        CPPUNIT_ASSERT_EQUAL(std::string("portico-embed"), result->exchange->get("model"));
-        CPPUNIT_ASSERT_EQUAL(std::string("3"), result->exchange->get("usage.input_tokens"));
-        CPPUNIT_ASSERT_EQUAL(std::string("0"), result->exchange->get("usage.output_tokens"));
+        CPPUNIT_ASSERT_EQUAL(std::string("portico-embed"), result->exchange->get(portico::attr::Model));
+        CPPUNIT_ASSERT_EQUAL(std::string("3"), result->exchange->get(portico::attr::UsageInputTokens));
+        CPPUNIT_ASSERT_EQUAL(std::string("0"), result->exchange->get(portico::attr::UsageOutputTokens));
         CPPUNIT_ASSERT_EQUAL(3.0, harness.metric("portico_tokens_total", {{"model", "portico-embed"}, {"kind", "input"}}));
         harness.post("/v1/embeddings", embed(R"("input":"four")"));
         CPPUNIT_ASSERT_EQUAL(4.0, harness.metric("portico_tokens_total", {{"model", "portico-embed"}, {"kind", "input"}}));

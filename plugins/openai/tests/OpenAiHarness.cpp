@@ -17,7 +17,7 @@ OpenAiHarness::OpenAiHarness(const std::string& sectionBody) : context_("[openai
         throw context_.config().error(unread.front(), "unknown key for plugin openai");
     chain_.add("openai", std::move(plugin));
     for (auto& route : context_.routes())
-        chain_.route(route.method, route.pattern, route.handler, "openai");
+        chain_.route(route.method, route.pattern, route.handler, "openai", route.blocking);
 }
 
 std::unique_ptr<Result> OpenAiHarness::get(const std::string& target)
@@ -32,7 +32,7 @@ std::unique_ptr<Result> OpenAiHarness::post(const std::string& target, const std
 
 void OpenAiHarness::run(Result& result)
 {
-    result.outcome = chain_.run(*result.exchange, result.sink);
+    result.outcome = chain_.run(result.exchange, result.sink);
 }
 
 const prometheus::ClientMetric* OpenAiHarness::series(const std::string& name,

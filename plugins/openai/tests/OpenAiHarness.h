@@ -1,7 +1,7 @@
 #pragma once
 // The openai plugin in a real in-memory chain for unit tests: built from an INI [openai] section
 // by TestPluginContext, its routes in a ChainHarness, requests run through the real
-// ChainRunner into a MemorySink. Plus small readers for JSON answers, SSE streams and metrics.
+// ChainRunner and ExchangeRun (streams paced on the harness's event loop) into a MemorySink. Plus small readers for JSON answers, SSE streams and metrics.
 
 #include "ChainHarness.h"
 #include "OpenAiPlugin.h"
@@ -30,6 +30,7 @@ public:
     void run(Result& result);
 
     portico::test::TestPluginContext& context() { return context_; }
+    portico::test::ChainHarness& chain() { return chain_; }
     OpenAiPlugin& plugin() { return *plugin_; }
     /// The value of one series in the plugin's registry (0 when absent). For a histogram, its
     /// sample count.

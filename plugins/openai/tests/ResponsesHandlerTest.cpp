@@ -4,6 +4,7 @@
 // usage and metrics.
 
 #include "OpenAiHarness.h"
+#include "portico/Attributes.h"
 #include "TestAsserts.h"
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -228,11 +229,11 @@ public:
     {
         OpenAiHarness harness;
         auto result = harness.post("/v1/responses", request(R"("input":"count these tokens")"));
-        CPPUNIT_ASSERT_EQUAL(std::string("portico-echo"), result->exchange->get("model"));
-        CPPUNIT_ASSERT_EQUAL(std::string("3"), result->exchange->get("usage.input_tokens"));
-        CPPUNIT_ASSERT_EQUAL(std::string("3"), result->exchange->get("usage.output_tokens"));
+        CPPUNIT_ASSERT_EQUAL(std::string("portico-echo"), result->exchange->get(portico::attr::Model));
+        CPPUNIT_ASSERT_EQUAL(std::string("3"), result->exchange->get(portico::attr::UsageInputTokens));
+        CPPUNIT_ASSERT_EQUAL(std::string("3"), result->exchange->get(portico::attr::UsageOutputTokens));
         result = harness.post("/v1/responses", request(R"("input":"two more","stream":true)"));
-        CPPUNIT_ASSERT_EQUAL(std::string("2"), result->exchange->get("usage.output_tokens"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2"), result->exchange->get(portico::attr::UsageOutputTokens));
         CPPUNIT_ASSERT_EQUAL(5.0, harness.metric("portico_tokens_total", {{"model", "portico-echo"}, {"kind", "input"}}));
         CPPUNIT_ASSERT_EQUAL(5.0, harness.metric("portico_tokens_total", {{"model", "portico-echo"}, {"kind", "output"}}));
         CPPUNIT_ASSERT_EQUAL(1.0, harness.metric("portico_stream_time_to_first_token_seconds", {{"model", "portico-echo"}}));

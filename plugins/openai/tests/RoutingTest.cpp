@@ -4,6 +4,7 @@
 // unreachable upstream is a 502 in OpenAI's shape.
 
 #include "OpenAiHarness.h"
+#include "portico/Attributes.h"
 #include "PorticodProcess.h"
 #include "TestAsserts.h"
 #include <cppunit/extensions/HelperMacros.h>
@@ -50,7 +51,7 @@ public:
         const auto result = harness.post("/v1/chat/completions", R"({"model":"gpt-4o","messages":[{"role":"user","content":"x"}]})");
         const auto error = errorOf(*result, 502);
         CPPUNIT_ASSERT_EQUAL(std::string("server_error"), error->getValue<std::string>("type"));
-        CPPUNIT_ASSERT_EQUAL(std::string("gpt-4o"), result->exchange->get("model"));
+        CPPUNIT_ASSERT_EQUAL(std::string("gpt-4o"), result->exchange->get(portico::attr::Model));
         errorOf(*harness.post("/v1/embeddings", R"({"model":"text-embedding-3-small","input":"x"})"), 502);
     }
 

@@ -1,10 +1,11 @@
 // Streams that do not end well: a client that goes away (production stops at once, usage
 // counts what was produced) and a failure after the first event (an `error` event, then the
-// end), plus the per-token pacing of portico-echo.
+// transfer is cut), plus the per-token pacing of portico-echo on the event loop's timers.
 
 #include "ChainHarness.h"
 #include "ChatHandler.h"
 #include "OpenAiHarness.h"
+#include "portico/Attributes.h"
 #include "ResponsesHandler.h"
 #include "TestAsserts.h"
 #include "JsonBody.h"
@@ -20,27 +21,36 @@ using portico::openai::OpenAiMetrics;
 
 namespace {
 
-/// Runs `handler` on a POST whose body observer throws once, on chunk number `failAt`: the
-/// handler sees the failure right after its earlier events went out.
-template <typename Handler>
-std::string runFailingAt(Handler& handler, const std::string& body, int failAt, std::string& thrown)
+/// A client connection whose write of chunk number `failAt` breaks inside the writer (an
+/// exception, as a failing generation step would raise), once: the stream's producer sees the
+/// failure right after its earlier events went out.
+class FailingSink : public portico::test::MemorySink
 {
-    auto exchange = portico::test::makeExchange("POST", "/v1/x", {}, body);
-    portico::test::MemorySink sink;
-    int chunks = 0;
-    exchange->attach(&sink, nullptr, [&chunks, failAt](std::string_view) {
-        if (++chunks == failAt)
+public:
+    explicit FailingSink(int failAt) : failAt_(failAt) {}
+    bool writeChunk(std::string_view chunk) override
+    {
+        if (++writes_ == failAt_)
             throw std::runtime_error("generation failed");
-    });
-    exchange->setAnswerSource(portico::AnswerSource::Handler);
-    try
-    {
-        handler.handle(*exchange, *portico::openai::parseJsonObject(body, 64));
+        return MemorySink::writeChunk(chunk);
     }
-    catch (const std::exception& e)
-    {
-        thrown = e.what();
-    }
+
+private:
+    const int failAt_;
+    int writes_ = 0;
+};
+
+/// Runs a streamed POST through the openai plugin into a FailingSink.
+std::string runFailingAt(const std::string& target, const std::string& body, int failAt, Outcome& outcome,
+                         bool& cut)
+{
+    OpenAiHarness harness;
+    auto exchange = portico::test::makeExchange("POST", target, {{"Content-Type", "application/json"}}, body);
+    FailingSink sink(failAt);
+    Result result;
+    result.exchange = std::move(exchange);
+    outcome = harness.chain().run(result.exchange, sink);
+    cut = sink.streamAborted && !sink.streamEnded;
     return sink.body;
 }
 
@@ -67,7 +77,7 @@ public:
         harness.run(result);
         CPPUNIT_ASSERT(result.outcome == Outcome::ClientGone);
         CPPUNIT_ASSERT_EQUAL(std::size_t(6), result.sink.chunks.size());
-        CPPUNIT_ASSERT_EQUAL(std::string("2"), result.exchange->get("usage.output_tokens"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2"), result.exchange->get(portico::attr::UsageOutputTokens));
         CPPUNIT_ASSERT_EQUAL(2.0, harness.metric("portico_tokens_total", {{"model", "portico-echo"}, {"kind", "output"}}));
     }
 
@@ -82,19 +92,18 @@ public:
         harness.run(result);
         CPPUNIT_ASSERT(result.outcome == Outcome::ClientGone);
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), result.sink.chunks.size());
-        CPPUNIT_ASSERT_EQUAL(std::string("2"), result.exchange->get("usage.output_tokens"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2"), result.exchange->get(portico::attr::UsageOutputTokens));
     }
 
     void testResponsesErrorAfterFirstEvent()
     {
-        prometheus::Registry registry;
-        OpenAiMetrics metrics(registry);
-        LocalBackendConfig config;
-        portico::openai::ResponsesHandler handler(config, metrics);
-        std::string thrown;
-        const std::string body =
-            runFailingAt(handler, R"({"model":"portico-echo","input":"one two three","stream":true})", 3, thrown);
-        CPPUNIT_ASSERT_EQUAL(std::string("generation failed"), thrown);
+        Outcome outcome = Outcome::Completed;
+        bool cut = false;
+        const std::string body = runFailingAt(
+            "/v1/responses", R"({"model":"portico-echo","input":"one two three","stream":true})", 3, outcome, cut);
+        // The error event went out, then the transfer was cut (no terminating chunk).
+        CPPUNIT_ASSERT(outcome == Outcome::Error);
+        CPPUNIT_ASSERT(cut);
         const auto events = parseSse(body);
         // created, in_progress went out; the third write failed; then the error event.
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), events.size());
@@ -109,14 +118,13 @@ public:
 
     void testChatErrorAfterFirstChunk()
     {
-        prometheus::Registry registry;
-        OpenAiMetrics metrics(registry);
-        LocalBackendConfig config;
-        portico::openai::ChatHandler handler(config, metrics);
-        std::string thrown;
+        Outcome outcome = Outcome::Completed;
+        bool cut = false;
         const std::string body = runFailingAt(
-            handler, R"({"model":"portico-echo","messages":[{"role":"user","content":"a b c"}],"stream":true})", 2, thrown);
-        CPPUNIT_ASSERT_EQUAL(std::string("generation failed"), thrown);
+            "/v1/chat/completions", R"({"model":"portico-echo","messages":[{"role":"user","content":"a b c"}],"stream":true})",
+            2, outcome, cut);
+        CPPUNIT_ASSERT(outcome == Outcome::Error);
+        CPPUNIT_ASSERT(cut);
         const auto events = parseSse(body);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), events.size());
         CPPUNIT_ASSERT_EQUAL(std::string("error"), events[1].event);

@@ -83,8 +83,12 @@ RelayResult relayEvents(std::istream& body, Poco::Net::HTTPClientSession& sessio
     {
         if (out && exchange.response().committed)
         {
+            // The error event, then the transfer is cut (no terminating chunk): an HTTP client
+            // sees the truncation, and every plugin sees a failed exchange.
             if (!out->write(errorEvent(*result.failure)))
                 result.clientGone = true;
+            else
+                out->fail();
         }
         else
             exchange.respondError(result.failure->status, result.failure->message,

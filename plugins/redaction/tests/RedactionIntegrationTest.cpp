@@ -4,6 +4,11 @@
 // porticod wrote (stdout, stderr, the access log files) is scanned and none of the secrets may be
 // there. The same run with redaction off and the log level at debug must find some: proof that
 // the scan can bite. A last test checks that redaction survives reloads and goes with the plugin.
+//
+// Plugin ABI 3: redaction is a LogFilter the core's log pipeline applies (to the access log on
+// its writer thread), no longer a wrapper around every logger's channel. Nothing here changed
+// but two comments: the test only sees porticod from outside. Not yet run against the new
+// core (it did not build when the filter came in).
 
 #include "FakeUpstream.h"
 #include "HttpClient.h"
@@ -280,10 +285,10 @@ public:
         };
 
         probe("sk-phase1-BeforeAnyReload0123");
-        reload(1); // same config: a new redaction instance takes over from the old one
+        reload(1); // same config: the new chain's filter replaces the old chain's
         probe("sk-phase2-AfterSameReload0123");
         porticod.rewriteConfig(config(files, false, "file", upstream.port()));
-        reload(2); // redaction switched off: the loggers get their plain channels back
+        reload(2); // redaction switched off: the new chain has no log filter
         probe("sk-phase3-RedactionOff0123456");
         porticod.rewriteConfig(config(files, true, "file", upstream.port()));
         reload(3);

@@ -1,5 +1,5 @@
 // idempotency_bench: what the idempotency plugin costs a request, per store, measured through a
-// real Chain and ChainRunner (no sockets, so the plugin's own work is not lost in network noise).
+// real Chain, ChainRunner and ExchangeRun (no sockets, so the plugin's own work is not lost in network noise).
 //
 // Scenarios, each timed as microseconds per request, wall clock and the thread's CPU time (the
 // median batch of 5; on a loaded machine the CPU figure is the steadier one):
@@ -12,12 +12,12 @@
 //
 // Usage: idempotency_bench [--quick] [--iterations N]
 
+#include "ChainHarness.h"
 #include "IdempotencyPlugin.h"
 #include "MemorySink.h"
 #include "PluginHarness.h"
 #include "TempDir.h"
 #include "http/Chain.h"
-#include "http/ChainRunner.h"
 #include "Poco/Logger.h"
 #include <algorithm>
 #include <chrono>
@@ -46,9 +46,10 @@ const std::string AnswerBody = [] {
     return body + "0]}]}";
 }();
 
-std::unique_ptr<Chain> makeChain(prometheus::Registry& registry, const portico::idempotency::test::Settings* settings)
+std::shared_ptr<const Chain> makeChain(prometheus::Registry& registry,
+                                       const portico::idempotency::test::Settings* settings)
 {
-    auto chain = std::make_unique<Chain>();
+    auto chain = std::make_shared<Chain>();
     if (settings)
     {
         portico::idempotency::test::TestContext context(*settings, registry);
@@ -76,20 +77,20 @@ double threadCpuMicros()
 
 /// Runs `count` requests; `keyFor(i)` gives the key of request i ("" for none).
 template <typename KeyFor>
-Cost timeRequests(const Chain& chain, int count, KeyFor keyFor)
+Cost timeRequests(const std::shared_ptr<const Chain>& chain, int count, KeyFor keyFor)
 {
-    Poco::Logger& logger = Poco::Logger::get("bench");
     const double cpuStart = threadCpuMicros();
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < count; ++i)
     {
-        Poco::Net::NameValueCollection headers;
+        HeaderList headers;
         const std::string key = keyFor(i);
         if (!key.empty())
             headers.add("Idempotency-Key", key);
-        Exchange exchange("POST", "/v1/embeddings", headers, RequestBody, "127.0.0.1:1");
+        auto exchange = std::make_unique<Exchange>("POST", "/v1/embeddings", std::move(headers), RequestBody,
+                                                   "127.0.0.1:1");
         portico::test::MemorySink sink;
-        ChainRunner(chain, logger).run(exchange, sink);
+        portico::test::runOnOwnLoop(chain, exchange, sink);
         if (sink.sentHead.status != 200)
         {
             std::fprintf(stderr, "unexpected status %d: %s\n", sink.sentHead.status, sink.body.c_str());
@@ -105,7 +106,7 @@ Cost timeRequests(const Chain& chain, int count, KeyFor keyFor)
 
 /// The median batch (by wall time) of five.
 template <typename KeyFor>
-Cost median(const Chain& chain, int count, KeyFor keyFor)
+Cost median(const std::shared_ptr<const Chain>& chain, int count, KeyFor keyFor)
 {
     std::vector<Cost> runs;
     for (int batch = 0; batch < 5; ++batch)
@@ -127,12 +128,12 @@ void benchStore(const std::string& label, const portico::idempotency::test::Sett
     const auto chain = makeChain(registry, &settings);
     static int round = 0;
     const std::string prefix = "bench-" + std::to_string(++round) + "-";
-    report(label, "no key", median(*chain, count, [](int) { return std::string(); }), baseline);
-    report(label, "miss", median(*chain, count, [&](int i) { return prefix + "miss-" + std::to_string(i); }),
+    report(label, "no key", median(chain, count, [](int) { return std::string(); }), baseline);
+    report(label, "miss", median(chain, count, [&](int i) { return prefix + "miss-" + std::to_string(i); }),
            baseline);
     // Hits: a set of 100 stored keys replayed round-robin.
-    timeRequests(*chain, 100, [&](int i) { return prefix + "hit-" + std::to_string(i); });
-    report(label, "hit", median(*chain, count, [&](int i) { return prefix + "hit-" + std::to_string(i % 100); }),
+    timeRequests(chain, 100, [&](int i) { return prefix + "hit-" + std::to_string(i); });
+    report(label, "hit", median(chain, count, [&](int i) { return prefix + "hit-" + std::to_string(i % 100); }),
            baseline);
 }
 
@@ -162,7 +163,7 @@ int main(int argc, char** argv)
 
     prometheus::Registry registry;
     const auto bare = makeChain(registry, nullptr);
-    const Cost baseline = median(*bare, iterations, [](int) { return std::string(); });
+    const Cost baseline = median(bare, iterations, [](int) { return std::string(); });
     report("(no plugin)", "baseline", baseline, baseline);
 
     benchStore("memory", {{"max_entries", "10000"}}, iterations, baseline);

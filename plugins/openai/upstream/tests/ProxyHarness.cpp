@@ -1,19 +1,20 @@
 #include "ProxyHarness.h"
+#include "api/ExchangeControl.h"
+#include "Poco/Exception.h"
 #include "Poco/URI.h"
 
 namespace portico::openai::test {
 
-void TimedSink::sendWhole(const Response& response)
+bool TimedSink::beginStream(Exchange& exchange)
 {
-    head = response;
-    whole = true;
-}
-
-bool TimedSink::beginStream(const Response& response)
-{
-    head = response;
+    head = exchange.response();
     streamed = true;
     return true;
+}
+
+Exchange::TimerId TimedSink::after(Exchange&, std::chrono::milliseconds, std::function<void()>)
+{
+    throw Poco::NotImplementedException("no event loop in the proxy harness");
 }
 
 bool TimedSink::writeChunk(std::string_view chunk)
@@ -36,13 +37,13 @@ std::string TimedSink::body() const
 ProxyCall::ProxyCall(const std::string& body, const std::map<std::string, std::string>& headers,
                      const std::string& target)
 {
-    Poco::Net::NameValueCollection requestHeaders;
+    HeaderList requestHeaders;
     requestHeaders.set("Content-Type", "application/json");
     for (const auto& [name, value] : headers)
         requestHeaders.set(name, value);
-    exchange = std::make_unique<Exchange>("POST", target, requestHeaders, body, "127.0.0.1:40000");
-    exchange->attach(&sink, {}, {});
-    exchange->setAnswerSource(AnswerSource::Handler);
+    exchange = std::make_unique<Exchange>("POST", target, std::move(requestHeaders), body, "127.0.0.1:40000");
+    ExchangeControl::attach(*exchange, &sink);
+    ExchangeControl::setAnswerSource(*exchange, AnswerSource::Handler);
 }
 
 std::string ProxyCall::body() const

@@ -1,8 +1,10 @@
 #pragma once
-// Drives UpstreamProxy::forward through a real Exchange: a sink that timestamps every chunk
-// (to show events arrive one by one) and can play a client that goes away.
+// Drives UpstreamProxy::forward through a real Exchange: the exchange's host is a sink that
+// timestamps every chunk (to show events arrive one by one) and can play a client that goes
+// away. No chain: the proxy is called as its handler would call it, on the test's thread.
 
 #include "UpstreamConfig.h"
+#include "api/ExchangeHost.h"
 #include "portico/Exchange.h"
 #include <chrono>
 #include <map>
@@ -12,15 +14,23 @@
 
 namespace portico::openai::test {
 
-class TimedSink : public ResponseSink
+class TimedSink : public ExchangeHost
 {
 public:
     using Clock = std::chrono::steady_clock;
 
-    void sendWhole(const Response& response) override;
-    bool beginStream(const Response& response) override;
+    bool beforeCommit(Exchange&) override { return true; }
+    void observe(Exchange&, std::string_view) override {}
+    bool beginStream(Exchange& exchange) override;
     bool writeChunk(std::string_view chunk) override;
-    void endStream() override {}
+    bool streamReady() const override { return true; }
+    void streamEnded(Exchange&, bool failed) override
+    {
+        ended = !failed;
+        cut = failed;
+    }
+    Exchange::TimerId after(Exchange&, std::chrono::milliseconds, std::function<void()>) override;
+    void cancelTimer(Exchange::TimerId) override {}
 
     /// Milliseconds since `start` at which each chunk was written.
     std::vector<double> at;
@@ -28,6 +38,9 @@ public:
     Response head;
     bool whole = false;
     bool streamed = false;
+    /// The stream was ended (end()) or cut (fail()).
+    bool ended = false;
+    bool cut = false;
     /// Writes after this many chunks fail (a client that went away); -1: never.
     int failAfter = -1;
     Clock::time_point start = Clock::now();

@@ -1,0 +1,739 @@
+#include "http/Connection.h"
+#include "api/ExchangeControl.h"
+#include "http/HttpDate.h"
+#include "http/ResponseHead.h"
+#include "Poco/Logger.h"
+#include <algorithm>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+namespace portico {
+
+namespace {
+
+const std::string Http11 = "HTTP/1.1";
+const std::string Http10 = "HTTP/1.0";
+constexpr std::size_t CoalesceLimit = 16 * 1024;
+/// Pipelined bytes read while a request is being served, at most (the rest waits in the kernel).
+constexpr std::size_t BusyReadLimit = 64 * 1024;
+constexpr auto LingerTime = std::chrono::seconds(2);
+constexpr std::size_t LingerMaxBytes = 8 << 20;
+constexpr int MaxIoVectors = 16;
+
+Poco::Logger& coreLogger()
+{
+    static Poco::Logger& logger = Poco::Logger::get("portico.core");
+    return logger;
+}
+
+void appendChunkFrame(std::string& out, std::string_view chunk)
+{
+    appendChunkSize(out, chunk.size());
+    out.append(chunk.data(), chunk.size());
+    out += "\r\n";
+}
+
+} // namespace
+
+Connection::Connection(ServerContext& server, EventLoop& loop, std::unique_ptr<Transport> transport,
+                       std::string peer, std::function<void(Connection*)> onClosed)
+    : server_(server),
+      loop_(loop),
+      transport_(std::move(transport)),
+      peer_(std::move(peer)),
+      onClosed_(std::move(onClosed))
+{
+    server_.budget.open.fetch_add(1);
+    lastInput_ = headStart_ = lastProgress_ = loop_.now();
+}
+
+Connection::~Connection()
+{
+    // Only when the server is gone (its loops stopped, its workers joined): nobody is told.
+    onClosed_ = nullptr;
+    run_.reset();
+    if (state_ != State::Closed)
+        close();
+}
+
+void Connection::start()
+{
+    loop_.addSocket(transport_->fd(), this);
+    updateDeadline();
+}
+
+// --- input ----------------------------------------------------------------------------------
+
+void Connection::onIo(std::uint32_t events)
+{
+    if (state_ == State::Closed)
+        return;
+    if (events & EPOLLERR)
+        return hangUp();
+    if (!out_.empty())
+        flush();
+    if (state_ == State::Closed)
+        return;
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+        wantRead_ = true;
+    if (wantRead_)
+        readInput();
+}
+
+void Connection::readInput()
+{
+    std::vector<char>& buffer = loop_.readBuffer();
+    while (wantRead_ && state_ != State::Closed)
+    {
+        if (state_ == State::Busy && input_.size() >= BusyReadLimit)
+            return; // pipelined requests wait in the kernel until this one is answered
+        const long got = transport_->read(buffer.data(), buffer.size());
+        if (got == Transport::WouldBlock)
+        {
+            wantRead_ = false;
+            return;
+        }
+        if (got == Transport::Error || got == Transport::Eof)
+        {
+            wantRead_ = false;
+            inputEnded_ = true;
+            if (got == Transport::Error)
+                writeBroken_ = true;
+            return inputEnded();
+        }
+        lastInput_ = loop_.now();
+        if (state_ == State::Linger)
+        {
+            lingerDiscarded_ += static_cast<std::size_t>(got);
+            if (lingerDiscarded_ >= LingerMaxBytes)
+                return close();
+            continue;
+        }
+        input_.append(buffer.data(), static_cast<std::size_t>(got));
+        if (state_ != State::Busy)
+            process();
+    }
+}
+
+void Connection::inputEnded()
+{
+    switch (state_)
+    {
+    case State::Head:
+        if (parser_.started() && !writeBroken_)
+            return protocolError(400, "The connection was closed before the request head was complete.",
+                                 "malformed_request");
+        return close();
+    case State::Body:
+        if (!writeBroken_)
+            return protocolError(400, "Could not read the request body.", "invalid_body");
+        return close();
+    case State::Busy:
+        // A client that shuts its side while waiting has left (a gateway cannot tell a
+        // half-close from a close, and nginx too takes it as the client's abort): a deferred
+        // answer (an upstream call, a stream) is cancelled now; a buffered answer still goes out.
+        if (writeBroken_)
+            return hangUp();
+        if (run_)
+            run_->clientGone();
+        return;
+    case State::Linger:
+    case State::Closed:
+        return close();
+    }
+}
+
+void Connection::process()
+{
+    for (;;)
+    {
+        if (state_ == State::Head)
+        {
+            if (!parseHead())
+                return;
+        }
+        else if (state_ == State::Body)
+        {
+            if (!readBody())
+                return;
+        }
+        else
+            return;
+    }
+}
+
+bool Connection::parseHead()
+{
+    if (input_.empty())
+        return false;
+    const bool wasStarted = parser_.started();
+    std::size_t consumed = 0;
+    const RequestHeadParser::Result result = parser_.parse(input_, head_, consumed);
+    if (!wasStarted && parser_.started())
+    {
+        headStart_ = loop_.now();
+        updateDeadline();
+    }
+    if (result == RequestHeadParser::Result::Incomplete)
+        return false;
+    if (result == RequestHeadParser::Result::Invalid)
+    {
+        const HeadError& error = parser_.error();
+        protocolError(error.status, error.message, error.code);
+        return false;
+    }
+    input_.erase(0, consumed);
+    headRequest_ = head_.method == "HEAD";
+    http10_ = head_.http10;
+    keepAlive_ = head_.keepAlive;
+    body_.clear();
+    bodyTooLarge_ = false;
+    chunked_.reset();
+    const long long maxBody = server_.state.maxBodyBytes();
+    switch (head_.framing)
+    {
+    case BodyFraming::Length:
+        if (head_.contentLength > static_cast<std::uint64_t>(maxBody))
+        {
+            bodyTooLarge_ = true; // not read at all: the answer is 413 and the connection lingers
+            dispatch();
+            return false;
+        }
+        if (head_.contentLength == 0)
+        {
+            dispatch();
+            return false;
+        }
+        break;
+    case BodyFraming::Chunked:
+        break;
+    default:
+        dispatch();
+        return false;
+    }
+    state_ = State::Body;
+    lastInput_ = loop_.now();
+    if (head_.expectContinue)
+    {
+        queue(head_.http10 ? "HTTP/1.0 100 Continue\r\n\r\n" : "HTTP/1.1 100 Continue\r\n\r\n");
+        flush();
+    }
+    updateDeadline();
+    return true;
+}
+
+bool Connection::readBody()
+{
+    const long long maxBody = server_.state.maxBodyBytes();
+    if (head_.framing == BodyFraming::Length)
+    {
+        const std::size_t want = static_cast<std::size_t>(head_.contentLength) - body_.size();
+        const std::size_t take = std::min(want, input_.size());
+        body_.append(input_, 0, take);
+        input_.erase(0, take);
+        if (body_.size() < head_.contentLength)
+        {
+            updateDeadline();
+            return false;
+        }
+        dispatch();
+        return false;
+    }
+    std::size_t consumed = 0;
+    const ChunkedDecoder::Result result = chunked_.decode(input_, consumed, body_);
+    input_.erase(0, consumed);
+    if (static_cast<long long>(body_.size()) > maxBody)
+    {
+        // The rest of the body is not read: 413, then the connection lingers.
+        bodyTooLarge_ = true;
+        std::string().swap(body_);
+        dispatch();
+        return false;
+    }
+    if (result == ChunkedDecoder::Result::Invalid)
+    {
+        protocolError(400, "Malformed chunked request body: " + chunked_.error(), "invalid_body");
+        return false;
+    }
+    if (result == ChunkedDecoder::Result::NeedMore)
+    {
+        updateDeadline();
+        return false;
+    }
+    dispatch();
+    return false;
+}
+
+void Connection::dispatch()
+{
+    state_ = State::Busy;
+    ++requests_;
+    auto exchange = std::make_unique<Exchange>(std::move(head_.method), head_.target, std::move(head_.headers),
+                                               std::move(body_), peer_);
+    body_.clear();
+    if (bodyTooLarge_)
+    {
+        ExchangeControl::markBodyTooLarge(*exchange);
+        closeAfterAnswer_ = true;
+        needLinger_ = true;
+    }
+    if (server_.state.draining())
+        closeAfterAnswer_ = true;
+    updateDeadline();
+    startRun(std::move(exchange));
+}
+
+void Connection::protocolError(int status, const std::string& message, const std::string& code)
+{
+    server_.counters.badRequests.fetch_add(1);
+    state_ = State::Busy;
+    keepAlive_ = false;
+    closeAfterAnswer_ = true;
+    needLinger_ = true;
+    headRequest_ = false;
+    http10_ = false;
+    // No request could be served: an Exchange with what is known, answered by the core.
+    auto exchange = std::make_unique<Exchange>("-", "/", HeaderList(), std::string(), peer_);
+    auto chain = server_.state.chain();
+    RunEnvironment environment{loop_, &server_.workers, server_.accessLog, &server_.state};
+    run_ = std::make_unique<ExchangeRun>(environment, std::move(chain), std::move(exchange), *this,
+                                         [this] { loop_.post([this] { runDone(); }); });
+    updateDeadline();
+    run_->startWithoutRequest(status, message, code);
+}
+
+void Connection::startRun(std::unique_ptr<Exchange> exchange)
+{
+    auto chain = server_.state.chain();
+    RunEnvironment environment{loop_, &server_.workers, server_.accessLog, &server_.state};
+    // done() arrives from the run's own frames: the run is destroyed from a posted task, once
+    // nothing of it is on the stack.
+    run_ = std::make_unique<ExchangeRun>(environment, std::move(chain), std::move(exchange), *this,
+                                         [this] { loop_.post([this] { runDone(); }); });
+    run_->start();
+}
+
+void Connection::runDone()
+{
+    run_.reset();
+    notReady_ = false;
+    if (state_ == State::Closed)
+        return;
+    if (gone_.load() || writeBroken_)
+        return close();
+    if (closeAfterAnswer_ || !keepAlive_ || inputEnded_ || server_.state.draining() || draining_)
+        return finishAndClose();
+    nextRequest();
+}
+
+void Connection::nextRequest()
+{
+    state_ = State::Head;
+    parser_.reset();
+    head_ = RequestHead();
+    lastInput_ = loop_.now(); // the keep-alive gap starts now
+    updateDeadline();
+    if (!input_.empty())
+        process();
+    if (state_ != State::Closed && wantRead_)
+        readInput();
+}
+
+// --- output ---------------------------------------------------------------------------------
+
+bool Connection::keepAliveNow() const
+{
+    return keepAlive_ && !closeAfterAnswer_ && !draining_ && !server_.state.draining() && !inputEnded_ &&
+           requests_ < server_.settings.keepAliveRequests;
+}
+
+bool Connection::sendWhole(const Response& response)
+{
+    if (writeBroken_)
+        return false;
+    const bool keep = keepAliveNow();
+    if (!keep)
+        closeAfterAnswer_ = true;
+    const std::string_view body = headRequest_ ? std::string_view() : std::string_view(response.body);
+    std::string bytes;
+    bytes.reserve(512 + (body.size() <= CoalesceLimit ? body.size() : 0));
+    appendResponseHead(bytes, response,
+                       {http10_ ? Http10 : Http11, keep, AnswerFraming::ContentLength, response.body.size(),
+                        httpDateNow()});
+    if (body.size() <= CoalesceLimit)
+    {
+        bytes.append(body.data(), body.size());
+        queue(std::move(bytes));
+    }
+    else
+    {
+        queue(std::move(bytes));
+        queue(std::string(body));
+    }
+    flush();
+    return !writeBroken_;
+}
+
+bool Connection::beginStream(const Response& response)
+{
+    AnswerFraming framing = AnswerFraming::Chunked;
+    if (headRequest_)
+        framing_ = StreamFraming::HeadOnly;
+    else if (http10_)
+    {
+        framing_ = StreamFraming::UntilClose;
+        framing = AnswerFraming::UntilClose;
+    }
+    else
+        framing_ = StreamFraming::Chunked;
+    // Read from the worker too: these fields are the loop's, but the loop does not write them
+    // while a worker holds the exchange.
+    const bool keep = framing_ != StreamFraming::UntilClose && keepAliveNow();
+    std::string bytes;
+    ResponseHeadSpec spec{http10_ ? Http10 : Http11, keep, framing, 0, httpDateNow()};
+    spec.stream = true;
+    appendResponseHead(bytes, response, spec);
+    if (!loop_.inLoopThread())
+    {
+        if (!keep)
+            closeAfterStream_.store(true);
+        return writeFromWorker(std::move(bytes));
+    }
+    if (!keep)
+        closeAfterAnswer_ = true;
+    if (writeBroken_)
+        return false;
+    queue(std::move(bytes));
+    flush();
+    return !writeBroken_;
+}
+
+bool Connection::writeChunk(std::string_view chunk)
+{
+    if (framing_ == StreamFraming::HeadOnly)
+        return !gone_.load();
+    std::string bytes;
+    if (framing_ == StreamFraming::Chunked)
+    {
+        bytes.reserve(chunk.size() + 16);
+        appendChunkFrame(bytes, chunk);
+    }
+    else
+        bytes.assign(chunk.data(), chunk.size());
+    if (!loop_.inLoopThread())
+        return writeFromWorker(std::move(bytes));
+    if (writeBroken_)
+        return false;
+    queue(std::move(bytes));
+    flush();
+    if (queuedBytes_.load() > HardOutputLimit)
+    {
+        server_.counters.streamsOverBuffer.fetch_add(1);
+        coreLogger().warning("a stream to " + peer_ + " has " + std::to_string(queuedBytes_.load()) +
+                             " bytes queued for a client that does not read them (its producer ignores "
+                             "StreamWriter::ready()); closing the connection");
+        hangUp();
+        return false;
+    }
+    return !writeBroken_;
+}
+
+bool Connection::ready() const
+{
+    if (gone_.load())
+        return false;
+    if (queuedBytes_.load() < HighWatermark)
+        return true;
+    if (loop_.inLoopThread())
+        notReady_ = true;
+    return false;
+}
+
+void Connection::endStream()
+{
+    if (framing_ == StreamFraming::Chunked && !writeBroken_)
+    {
+        queue("0\r\n\r\n");
+        flush();
+    }
+    if (framing_ == StreamFraming::UntilClose)
+        closeAfterAnswer_ = true;
+}
+
+void Connection::abortStream()
+{
+    // No terminating chunk: what is queued goes out, then the connection closes, and the client
+    // sees a body that ended early.
+    closeAfterAnswer_ = true;
+    abortAfterFlush_ = true;
+    flush();
+}
+
+bool Connection::writeFromWorker(std::string bytes)
+{
+    std::unique_lock<std::mutex> lock(crossMutex_);
+    if (gone_.load())
+        return false;
+    queuedBytes_.fetch_add(bytes.size());
+    crossOut_ += bytes;
+    if (!crossPosted_)
+    {
+        crossPosted_ = true;
+        loop_.post([this] { pullFromWorker(); });
+    }
+    // A blocking writer waits for the client, but not forever.
+    const bool room = crossRoom_.wait_for(lock, server_.settings.sendTimeout, [this] {
+        return gone_.load() || queuedBytes_.load() < HighWatermark;
+    });
+    return room && !gone_.load();
+}
+
+void Connection::pullFromWorker()
+{
+    std::string bytes;
+    {
+        std::lock_guard<std::mutex> lock(crossMutex_);
+        crossPosted_ = false;
+        bytes.swap(crossOut_);
+    }
+    if (closeAfterStream_.exchange(false))
+        closeAfterAnswer_ = true;
+    if (state_ == State::Closed || writeBroken_ || bytes.empty())
+        return;
+    // queuedBytes_ already counts them.
+    outBytes_ += bytes.size();
+    out_.push_back(std::move(bytes));
+    flush();
+}
+
+void Connection::queue(std::string bytes)
+{
+    if (bytes.empty())
+        return;
+    if (out_.empty())
+        lastProgress_ = loop_.now();
+    outBytes_ += bytes.size();
+    queuedBytes_.fetch_add(bytes.size());
+    out_.push_back(std::move(bytes));
+}
+
+void Connection::flush()
+{
+    if (state_ == State::Closed || writeBroken_)
+        return;
+    while (!out_.empty())
+    {
+        iovec parts[MaxIoVectors];
+        int count = 0;
+        std::size_t offered = 0;
+        for (auto it = out_.begin(); it != out_.end() && count < MaxIoVectors; ++it, ++count)
+        {
+            const std::size_t skip = count == 0 ? outOffset_ : 0;
+            parts[count].iov_base = const_cast<char*>(it->data() + skip);
+            parts[count].iov_len = it->size() - skip;
+            offered += parts[count].iov_len;
+        }
+        const long sent = transport_->writev(parts, count);
+        if (sent == Transport::Error)
+        {
+            writeBroken_ = true;
+            return hangUp();
+        }
+        if (sent == 0)
+            break;
+        lastProgress_ = loop_.now();
+        std::size_t left = static_cast<std::size_t>(sent);
+        outBytes_ -= left;
+        queuedBytes_.fetch_sub(left);
+        while (left > 0)
+        {
+            const std::size_t segment = out_.front().size() - outOffset_;
+            if (left < segment)
+            {
+                outOffset_ += left;
+                left = 0;
+                break;
+            }
+            left -= segment;
+            out_.pop_front();
+            outOffset_ = 0;
+        }
+        if (static_cast<std::size_t>(sent) < offered)
+            break; // the socket is full: EPOLLOUT will call again
+    }
+    if (queuedBytes_.load() < HighWatermark)
+    {
+        std::lock_guard<std::mutex> lock(crossMutex_);
+        crossRoom_.notify_all();
+    }
+    if (out_.empty() && !run_ && (closeWhenFlushed_ || abortAfterFlush_))
+        return lingerOrClose();
+    updateDeadline();
+    if (notReady_ && queuedBytes_.load() < LowWatermark && run_)
+    {
+        notReady_ = false;
+        run_->writable();
+    }
+}
+
+// --- ends -----------------------------------------------------------------------------------
+
+void Connection::finishAndClose()
+{
+    if (!out_.empty())
+    {
+        closeWhenFlushed_ = true; // flush() finishes the close
+        updateDeadline();
+        return;
+    }
+    lingerOrClose();
+}
+
+void Connection::lingerOrClose()
+{
+    if (abortAfterFlush_ || (!needLinger_ && input_.empty()))
+        return close();
+    // The client may still be sending (a body we did not read, a head cut at its deadline):
+    // closing now would reset the connection and could destroy the answer before it is read.
+    state_ = State::Linger;
+    input_.clear();
+    transport_->shutdownSend();
+    lingerUntil_ = loop_.now() + LingerTime;
+    updateDeadline();
+    wantRead_ = true;
+    readInput();
+}
+
+void Connection::hangUp()
+{
+    if (state_ == State::Closed)
+        return;
+    writeBroken_ = true;
+    {
+        std::lock_guard<std::mutex> lock(crossMutex_);
+        gone_.store(true);
+        crossOut_.clear();
+        crossRoom_.notify_all();
+    }
+    out_.clear();
+    outOffset_ = 0;
+    outBytes_ = 0;
+    queuedBytes_.store(0);
+    if (run_)
+    {
+        closeAfterAnswer_ = true;
+        run_->clientGone(); // the run ends; runDone() closes
+        return;
+    }
+    close();
+}
+
+void Connection::drain()
+{
+    draining_ = true;
+    if (state_ == State::Head && !parser_.started() && out_.empty() && !run_)
+        return close();
+    closeAfterAnswer_ = true;
+}
+
+void Connection::cut()
+{
+    if (run_)
+        return hangUp();
+    close();
+}
+
+void Connection::close()
+{
+    if (state_ == State::Closed)
+        return;
+    if (run_)
+        return hangUp(); // closed when the run is over
+    state_ = State::Closed;
+    if (timer_)
+        loop_.cancel(timer_);
+    timer_ = 0;
+    const int fd = transport_->fd();
+    loop_.remove(fd);
+    transport_.reset();
+    ::close(fd);
+    server_.budget.open.fetch_sub(1);
+    if (onClosed_)
+        onClosed_(this); // the loop's registry drops it (deleted after this turn)
+}
+
+std::optional<std::chrono::steady_clock::time_point> Connection::deadline(DeadlineKind& kind) const
+{
+    std::optional<std::chrono::steady_clock::time_point> when;
+    const auto consider = [&](std::chrono::steady_clock::time_point at, DeadlineKind what) {
+        if (!when || at < *when)
+        {
+            when = at;
+            kind = what;
+        }
+    };
+    const ConnectionSettings& settings = server_.settings;
+    switch (state_)
+    {
+    case State::Head:
+        if (parser_.started() || requests_ == 0)
+            consider(headStart_ + settings.headTimeout, DeadlineKind::Head);
+        else
+            consider(lastInput_ + settings.idleTimeout, DeadlineKind::Idle);
+        break;
+    case State::Body: consider(lastInput_ + settings.bodyTimeout, DeadlineKind::Body); break;
+    case State::Linger: consider(lingerUntil_, DeadlineKind::Linger); break;
+    default: break;
+    }
+    if (!out_.empty())
+        consider(lastProgress_ + settings.sendTimeout, DeadlineKind::Send);
+    return when;
+}
+
+void Connection::updateDeadline()
+{
+    if (state_ == State::Closed)
+        return;
+    DeadlineKind kind = DeadlineKind::Head;
+    const auto when = deadline(kind);
+    if (!when)
+        return; // a timer that is armed finds nothing due when it fires
+    if (timer_ && timerAt_ <= *when)
+        return; // it fires first and re-arms for the later deadline
+    if (timer_)
+        loop_.cancel(timer_);
+    timerAt_ = *when;
+    timer_ = loop_.at(*when, [this] {
+        timer_ = 0;
+        onDeadline();
+    });
+}
+
+void Connection::onDeadline()
+{
+    if (state_ == State::Closed)
+        return;
+    DeadlineKind kind = DeadlineKind::Head;
+    const auto when = deadline(kind);
+    if (!when)
+        return;
+    if (*when > loop_.now())
+        return updateDeadline();
+    switch (kind)
+    {
+    case DeadlineKind::Send:
+        server_.counters.sendTimeouts.fetch_add(1);
+        return hangUp();
+    case DeadlineKind::Idle:
+    case DeadlineKind::Linger:
+        return close();
+    case DeadlineKind::Head:
+        server_.counters.headTimeouts.fetch_add(1);
+        return protocolError(408, "Timed out reading the request head.", "request_timeout");
+    case DeadlineKind::Body:
+        server_.counters.bodyTimeouts.fetch_add(1);
+        return protocolError(408, "Timed out reading the request body.", "request_timeout");
+    }
+}
+
+} // namespace portico
