@@ -1,4 +1,5 @@
 #include "ChainHarness.h"
+#include "TestUpstreams.h"
 #include "http/ExchangeRun.h"
 #include "Poco/Exception.h"
 
@@ -30,6 +31,7 @@ Outcome runOnOwnLoop(const std::shared_ptr<const Chain>& chain, std::unique_ptr<
     }
     const Outcome outcome = run.outcome();
     exchange = run.releaseExchange();
+    dropUpstreamPools(loop);
     return outcome;
 }
 
@@ -38,7 +40,10 @@ ChainHarness::ChainHarness() : loop_("portico-test"), chain_(std::make_shared<Ch
     loop_.runOnce(std::chrono::milliseconds(0)); // this thread owns the loop
 }
 
-ChainHarness::~ChainHarness() = default;
+ChainHarness::~ChainHarness()
+{
+    dropUpstreamPools(loop_);
+}
 
 Plugin& ChainHarness::add(const std::string& name, std::unique_ptr<Plugin> plugin)
 {
@@ -65,11 +70,18 @@ Outcome ChainHarness::drive(std::unique_ptr<Exchange>& exchange, MemorySink& sin
     ExchangeRun run(RunEnvironment{loop_}, chain_, std::move(exchange), sink, [&done] { done = true; });
     start(run);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool wasReady = sink.ready();
     while (!done)
     {
         if (std::chrono::steady_clock::now() > deadline)
             throw Poco::TimeoutException("the exchange did not end within the test's timeout");
         loop_.runOnce(std::chrono::milliseconds(5));
+        // A sink that was over its high watermark and is ready again has drained, as a
+        // connection's queue does: the stream's producer is told to go on.
+        const bool ready = sink.ready();
+        if (ready && !wasReady && !done)
+            run.writable();
+        wasReady = ready;
     }
     const Outcome outcome = run.outcome();
     exchange = run.releaseExchange();

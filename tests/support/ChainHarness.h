@@ -43,6 +43,9 @@ public:
 
     /// Runs `exchange` through the chain into `sink` until its completion hooks have run (or
     /// `timeout` passes: then it throws); returns how it ended. The exchange is handed back.
+    /// When the sink's ready() turns true after being false, the run is told the client drained
+    /// (ExchangeRun::writable), as a connection does when its queue falls below half the
+    /// watermark: a test plays a slow client by making ready() false for a while.
     Outcome run(std::unique_ptr<Exchange>& exchange, MemorySink& sink,
                 std::chrono::milliseconds timeout = std::chrono::seconds(30));
     /// Like run() for a request the core could not parse: only head and completion hooks.

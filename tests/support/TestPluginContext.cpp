@@ -1,4 +1,5 @@
 #include "TestPluginContext.h"
+#include "TestUpstreams.h"
 #include "config/ConfigLoader.h"
 #include "Poco/Logger.h"
 #include <prometheus/registry.h>
@@ -18,6 +19,11 @@ TestPluginContext::~TestPluginContext() = default;
 Poco::Logger& TestPluginContext::logger() const
 {
     return Poco::Logger::get("portico." + section_);
+}
+
+std::shared_ptr<UpstreamClient> TestPluginContext::upstream(const UpstreamEndpoint& endpoint)
+{
+    return testUpstreams().client(endpoint);
 }
 
 } // namespace portico::test

@@ -25,6 +25,8 @@ public:
     prometheus::Registry& metrics() const override { return *registry_; }
     bool reloading() const override { return reloading_; }
     void addLogFilter(std::shared_ptr<const LogFilter> filter) override { logFilters_.push_back(std::move(filter)); }
+    /// From the tests' process-wide UpstreamService (testUpstreams()).
+    std::shared_ptr<UpstreamClient> upstream(const UpstreamEndpoint& endpoint) override;
 
     void setReloading(bool reloading) { reloading_ = reloading; }
     /// The routes the plugin registered, in order.

@@ -228,6 +228,7 @@ public:
             CPPUNIT_ASSERT(capture.waitFor("\"path\":\"/b\""));
             log.record(*exchange("GET", "/c", 200), Outcome::ClientGone);
         } // the destructor writes what is queued
+        pipeline.flush(); // the server log is written by its own thread
         const auto lines = linesOf(capture.finish());
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), lines.size());
         CPPUNIT_ASSERT_EQUAL(std::string("/a"), parse(lines[0])->getValue<std::string>("path"));
@@ -294,12 +295,14 @@ public:
             CPPUNIT_ASSERT_EQUAL(0.0, droppedMetric(*registry_, "write_failed"));
         }
         // The reader came back: the destructor wrote everything that was not dropped, whole.
+        pipeline.flush(); // the server log is written by its own thread
         const auto lines = linesOf(capture.finish());
         CPPUNIT_ASSERT_EQUAL(static_cast<std::size_t>(fed + Burst - dropped), lines.size());
         for (const auto& line : lines)
             CPPUNIT_ASSERT_EQUAL(std::string("/v1/models"), parse(line)->getValue<std::string>("path"));
         // Said once in the server log (at most once a minute), with the count.
         Poco::Logger::setChannel("", savedChannel_);
+        pipeline.flush(); // the server log is written by its own thread
         const auto warnings = linesOf(serverLog.finish());
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), warnings.size());
         CPPUNIT_ASSERT_MESSAGE(warnings[0], contains(warnings[0], " Warning portico.core: access log: " +
@@ -325,6 +328,7 @@ public:
         Poco::Logger::setChannel("", savedChannel_);
         CPPUNIT_ASSERT_EQUAL(3.0, droppedMetric(*registry_, "write_failed"));
         CPPUNIT_ASSERT_EQUAL(0.0, droppedMetric(*registry_, "queue_full"));
+        pipeline.flush(); // the server log is written by its own thread
         const std::string text = serverLog.finish();
         CPPUNIT_ASSERT_MESSAGE(text, contains(text, " Error portico.core: access log: "));
         CPPUNIT_ASSERT_MESSAGE(text, contains(text, "could not be written: Broken pipe"));
@@ -357,6 +361,7 @@ public:
                 thread.join();
         }
         Poco::Logger::setChannel("", savedChannel_);
+        pipeline.flush(); // the server log is written by its own thread
         const auto lines = linesOf(capture.finish());
         int access = 0;
         int server = 0;
@@ -389,6 +394,7 @@ public:
             AccessLog log(*registry_, pipeline, options(capture.fd()));
             log.record(*exchange("GET", "/v1/files/sk-secret", 404), Outcome::Completed);
         }
+        pipeline.flush(); // the server log is written by its own thread
         const auto lines = linesOf(capture.finish());
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), lines.size());
         CPPUNIT_ASSERT_EQUAL(std::string("/v1/files/[REDACTED]"), parse(lines[0])->getValue<std::string>("path"));
@@ -404,6 +410,7 @@ public:
             log.record(*exchange("GET", "/v1/files/sk-secret", 404), Outcome::Completed);
             log.record(*exchange("GET", "/v1/files/sk-other", 404), Outcome::Completed);
         }
+        pipeline.flush(); // the server log is written by its own thread
         const std::string text = capture.finish();
         CPPUNIT_ASSERT_EQUAL(std::string(LogPipeline::FilterFailed) + "\n" + LogPipeline::FilterFailed + "\n", text);
     }
@@ -429,6 +436,7 @@ public:
             log.configure(stream);
             log.record(*exchange("GET", "/back-to-stream", 200), Outcome::Completed);
         }
+        pipeline.flush(); // the server log is written by its own thread
         const std::string streamed = capture.finish();
         const std::string filed = portico::test::readFile(dir.file("access.log"));
         CPPUNIT_ASSERT(contains(streamed, "/to-stream") && contains(streamed, "/back-to-stream"));
@@ -455,6 +463,7 @@ public:
             }
             log.record(*exchange("GET", "/still-here", 200), Outcome::Completed);
         }
+        pipeline.flush(); // the server log is written by its own thread
         CPPUNIT_ASSERT(contains(capture.finish(), "/still-here"));
     }
 

@@ -102,7 +102,7 @@ public:
         pipeline_->install();
         pipeline_->setLevel("information");
         Poco::Logger::get("test.pipeline").notice("hello\tworld");
-        const auto lines = linesOf(capture_->finish());
+        const auto lines = linesOf(finish());
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), lines.size());
         const std::regex format(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z Notice test\.pipeline: hello\tworld$)");
         CPPUNIT_ASSERT_MESSAGE(lines[0], std::regex_match(lines[0], format));
@@ -121,7 +121,7 @@ public:
         Poco::Logger::get("test.before.child").information("child secret");
         Poco::Logger::get("fresh.logger").information("fresh secret");
         Poco::Logger::root().information("root secret");
-        const std::string text = capture_->finish();
+        const std::string text = finish();
         CPPUNIT_ASSERT_MESSAGE(text, !contains(text, "secret"));
         for (const char* line : {" test.before: before [REDACTED]", " test.before.child: child [REDACTED]",
                                  " fresh.logger: fresh [REDACTED]", " : root [REDACTED]"})
@@ -160,7 +160,7 @@ public:
         pipeline_->setLevel("information");
         Poco::Logger::get("test.throwing").error("token sk-secret");
         Poco::Logger::get("test.throwing").warning("another sk-secret");
-        const auto lines = linesOf(capture_->finish());
+        const auto lines = linesOf(finish());
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), lines.size());
         CPPUNIT_ASSERT_MESSAGE(lines[0], contains(lines[0], std::string("Z Error test.throwing: ") + LogPipeline::FilterFailed));
         CPPUNIT_ASSERT_MESSAGE(lines[1], contains(lines[1], std::string("Z Warning test.throwing: ") + LogPipeline::FilterFailed));
@@ -177,7 +177,7 @@ public:
         logger.warning("loud");
         pipeline_->setLevel("debug");
         Poco::Logger::get("test.level.later").debug("later");
-        const std::string text = capture_->finish();
+        const std::string text = finish();
         CPPUNIT_ASSERT(!contains(text, "quiet"));
         CPPUNIT_ASSERT(contains(text, "test.level: loud"));
         CPPUNIT_ASSERT(contains(text, "test.level.later: later"));
@@ -206,7 +206,7 @@ public:
             pipeline_->setFilters({replace("secret", i % 2 ? "[OLD]" : "[NEW]")});
         for (auto& thread : threads)
             thread.join();
-        const auto lines = linesOf(capture_->finish());
+        const auto lines = linesOf(finish());
         CPPUNIT_ASSERT_EQUAL(std::size_t(Threads * PerThread), lines.size());
         for (const auto& line : lines)
             CPPUNIT_ASSERT_MESSAGE(line, !contains(line, "secret") && (contains(line, "[OLD]") || contains(line, "[NEW]")));
@@ -227,7 +227,7 @@ public:
             });
         for (auto& thread : threads)
             thread.join();
-        const auto lines = linesOf(capture_->finish());
+        const auto lines = linesOf(finish());
         CPPUNIT_ASSERT_EQUAL(std::size_t(200), lines.size());
         for (const auto& line : lines)
         {
@@ -239,6 +239,13 @@ public:
     }
 
 private:
+    /// What was written: the pipeline's queue is written out first.
+    std::string finish()
+    {
+        pipeline_->flush();
+        return capture_->finish();
+    }
+
     Poco::Channel::Ptr savedChannel_;
     int savedLevel_ = 0;
     std::unique_ptr<PipeCapture> capture_;

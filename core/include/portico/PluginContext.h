@@ -8,6 +8,7 @@
 #include "portico/LogFilter.h"
 #include "portico/PluginConfig.h"
 #include "portico/Route.h"
+#include "portico/Upstream.h"
 #include "Poco/Logger.h"
 #include <cstdint>
 #include <memory>
@@ -36,6 +37,9 @@ public:
     virtual bool reloading() const = 0;
     /// Every log line goes through `filter` while this plugin's chain is the running one.
     virtual void addLogFilter(std::shared_ptr<const LogFilter> filter) = 0;
+    /// The core's HTTP client for `endpoint` (Upstream.h). Endpoints with the same identity()
+    /// share their pools of keep-alive connections, also across reloads.
+    virtual std::shared_ptr<UpstreamClient> upstream(const UpstreamEndpoint& endpoint) = 0;
 
     /// A slot for this plugin's per-request state of type T (see Exchange::state()). Ask in the
     /// constructor, once per kind of state.

@@ -12,6 +12,8 @@
 
 namespace portico {
 
+class EventLoop;
+
 class ExchangeHost
 {
 public:
@@ -36,6 +38,13 @@ public:
     virtual Exchange::TimerId after(Exchange& exchange, std::chrono::milliseconds delay,
                                     std::function<void()> callback) = 0;
     virtual void cancelTimer(Exchange::TimerId timer) = 0;
+
+    /// The event loop that owns the exchange's connection (the upstream client runs its calls
+    /// there).
+    virtual EventLoop& eventLoop() = 0;
+    /// Runs plugin code for the exchange from the loop (an upstream callback): an exception
+    /// fails the exchange, and the answer moves on once the outermost such call returns.
+    virtual void invoke(const std::function<void()>& callback) = 0;
 };
 
 } // namespace portico

@@ -124,6 +124,7 @@ std::shared_ptr<Chain> PorticoApp::buildChain(bool reloading, ServerSettings& se
     settings = ServerSettings::from(config, defaultPluginPath());
     ChainServices services;
     services.metrics = metrics_.get();
+    services.upstreams = &upstreams_;
     services.reloading = reloading;
     return ChainBuilder::build(config, settings, services);
 }
@@ -230,7 +231,7 @@ int PorticoApp::serve(const ServerSettings& settings)
     std::unique_ptr<HttpServer> server;
     try
     {
-        server = std::make_unique<HttpServer>(effective, state_, accessLog_.get());
+        server = std::make_unique<HttpServer>(effective, state_, accessLog_.get(), &upstreams_);
         server->start();
     }
     catch (const std::exception& e)
@@ -245,7 +246,7 @@ int PorticoApp::serve(const ServerSettings& settings)
                   ", descriptors " + std::to_string(descriptors.soft) + ")\n" + state_.chain()->describe());
     sd_notify(0, "READY=1");
     Watchdog watchdog;
-    auto serverMetrics = std::make_unique<ServerMetrics>(*metrics_, [raw = server.get()] {
+    auto serverMetrics = std::make_unique<ServerMetrics>(*metrics_, [raw = server.get(), this] {
         ServerSnapshot now;
         now.connections = static_cast<std::uint64_t>(std::max(0, raw->currentConnections()));
         now.refusedConnections = raw->refusedConnections();
@@ -258,6 +259,7 @@ int PorticoApp::serve(const ServerSettings& settings)
         now.workersBusy = raw->workers().busy();
         now.workerQueue = raw->workers().queued();
         now.workerQueueRefused = raw->workers().refused();
+        now.logLinesDropped = logPipeline_.droppedLines();
         return now;
     });
 
@@ -277,7 +279,7 @@ int PorticoApp::serve(const ServerSettings& settings)
         // chain under it would be a use-after-free. The process ends here instead.
         logger.notice("stopped (without waiting for the stuck workers)");
         accessLog_.reset(); // writes what is queued
-        std::cerr.flush();
+        logPipeline_.flush();
         std::_Exit(EXIT_OK);
     }
     server.reset();

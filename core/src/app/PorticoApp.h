@@ -5,6 +5,7 @@
 #include "config/ServerSettings.h"
 #include "http/ServerState.h"
 #include "log/LogPipeline.h"
+#include "upstream/UpstreamService.h"
 #include "Poco/Util/ServerApplication.h"
 #include <memory>
 
@@ -47,6 +48,8 @@ private:
     bool showVersion_ = false;
     bool showHelp_ = false;
     ServerSettings running_;
+    /// Upstream connection pools: declared before state_ so that they outlive every chain.
+    UpstreamService upstreams_;
     ServerState state_;
     std::shared_ptr<prometheus::Registry> metrics_;
     /// Every log line goes through it (the running chain's filters, e.g. redaction).

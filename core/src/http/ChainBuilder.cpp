@@ -1,8 +1,10 @@
 #include "http/ChainBuilder.h"
 #include "http/CoreRoutes.h"
 #include "plugin/PluginLibrary.h"
+#include "upstream/UpstreamService.h"
 #include "portico/Errors.h"
 #include "portico/PluginContext.h"
+#include "Poco/Exception.h"
 #include "Poco/Logger.h"
 #include <set>
 
@@ -30,6 +32,12 @@ public:
     {
         if (filter)
             chain_.logFilters().push_back(std::move(filter));
+    }
+    std::shared_ptr<UpstreamClient> upstream(const UpstreamEndpoint& endpoint) override
+    {
+        if (!services_.upstreams)
+            throw Poco::IllegalStateException("no upstream client in this process");
+        return services_.upstreams->client(endpoint);
     }
 
     std::vector<Route>& routes() { return routes_; }

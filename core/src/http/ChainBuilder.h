@@ -13,9 +13,13 @@ class Registry;
 
 namespace portico {
 
+class UpstreamService;
+
 struct ChainServices
 {
     prometheus::Registry* metrics = nullptr;
+    /// PluginContext::upstream(); null: plugins of this chain cannot make upstream calls.
+    UpstreamService* upstreams = nullptr;
     bool reloading = false;
 };
 

@@ -89,13 +89,14 @@ public:
     Exchange::TimerId after(Exchange& exchange, std::chrono::milliseconds delay,
                             std::function<void()> callback) override;
     void cancelTimer(Exchange::TimerId timer) override;
+    EventLoop& eventLoop() override { return env_.loop; }
+    /// Runs plugin code from the loop: exceptions fail the exchange; settles when the outermost
+    /// call returns.
+    void invoke(const std::function<void()>& callback) override;
 
 private:
     /// Back on the loop after the request path.
     void afterRequestPath();
-    /// Runs plugin code from the loop: exceptions fail the exchange; settles when the outermost
-    /// call returns.
-    void invoke(const std::function<void()>& callback);
     /// Moves the answer on after plugin code ran: starts a deferred answer, sends a buffered
     /// one, ends a stream, or waits.
     void settle();

@@ -1,5 +1,6 @@
 #include "http/HttpServer.h"
 #include "event/TlsTransport.h"
+#include "upstream/UpstreamService.h"
 #include "Poco/Logger.h"
 #include "Poco/Net/NetSSL.h"
 #include "Poco/Net/SocketAddress.h"
@@ -70,8 +71,10 @@ ConnectionSettings connectionSettings(const ServerSettings& settings)
 
 } // namespace
 
-HttpServer::HttpServer(const ServerSettings& settings, ServerState& state, AccessLog* accessLog)
+HttpServer::HttpServer(const ServerSettings& settings, ServerState& state, AccessLog* accessLog,
+                       UpstreamService* upstreams)
     : state_(state),
+      upstreams_(upstreams),
       workers_(static_cast<std::size_t>(settings.threads), static_cast<std::size_t>(settings.queue),
                static_cast<std::size_t>(settings.threadStackKiB) * 1024),
       context_{state_, workers_, budget_, counters_, accessLog, connectionSettings(settings)}
@@ -257,6 +260,9 @@ void HttpServer::stop()
                              "waiting for them");
         return; // nothing may be freed under them: the caller exits the process
     }
+    // Upstream connections belong to their loops: closed there, before the loops stop.
+    if (started_ && upstreams_)
+        onEveryLoop([this](LoopState& owner) { upstreams_->dropLoop(*owner.loop); });
     for (auto& owner : loops_)
     {
         owner->loop->stop();

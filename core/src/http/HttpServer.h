@@ -26,12 +26,15 @@
 namespace portico {
 
 class AccessLog;
+class UpstreamService;
 
 class HttpServer
 {
 public:
     /// Binds the listeners (throws what binding throws); nothing is served before start().
-    HttpServer(const ServerSettings& settings, ServerState& state, AccessLog* accessLog);
+    /// `upstreams` (may be null): its pools on each loop are dropped before the loop stops.
+    HttpServer(const ServerSettings& settings, ServerState& state, AccessLog* accessLog,
+               UpstreamService* upstreams = nullptr);
     /// Cuts whatever is left (see stop()).
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
@@ -84,6 +87,7 @@ private:
     void stop();
 
     ServerState& state_;
+    UpstreamService* upstreams_;
     WorkerPool workers_;
     ConnectionBudget budget_;
     ServerCounters counters_;

@@ -51,6 +51,8 @@ ServerMetrics::ServerMetrics(prometheus::Registry& registry, std::function<Serve
       queueRefused_{counter(registry, "portico_worker_queue_refused_total",
                             "Requests answered 503 because every worker was busy and the queue (server.queue) "
                             "was full.")},
+      logDropped_{counter(registry, "portico_log_lines_dropped_total",
+                          "Server log lines dropped because their queue was full (stderr was not being read).")},
       connections_(gauge(registry, "portico_http_connections", "Open client connections.")),
       workers_(gauge(registry, "portico_workers", "Worker threads running (server.threads at most).")),
       workersBusy_(gauge(registry, "portico_workers_busy", "Worker threads running plugin code.")),
@@ -82,6 +84,7 @@ void ServerMetrics::update()
         sendTimeouts_.follow(now.sendTimeouts);
         streamsCut_.follow(now.streamsCut);
         refusedRequests = queueRefused_.follow(now.workerQueueRefused);
+        logDropped_.follow(now.logLinesDropped);
         connections_.Set(static_cast<double>(now.connections));
         workers_.Set(static_cast<double>(now.workers));
         workersBusy_.Set(static_cast<double>(now.workersBusy));

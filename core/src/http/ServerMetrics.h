@@ -11,6 +11,7 @@
 //   portico_workers_busy                     gauge    worker threads in plugin code
 //   portico_worker_queue                     gauge    requests waiting for a worker
 //   portico_worker_queue_refused_total       counter  requests answered 503 with the queue full
+//   portico_log_lines_dropped_total          counter  server log lines dropped (stderr not read)
 //
 // A refused request (full worker queue) is also logged as a warning when the count grows, so
 // that a limit that is reached is visible in the log and the metrics, never a silent drop.
@@ -43,6 +44,7 @@ struct ServerSnapshot
     std::uint64_t workersBusy = 0;
     std::uint64_t workerQueue = 0;
     std::uint64_t workerQueueRefused = 0;
+    std::uint64_t logLinesDropped = 0;
 };
 
 class ServerMetrics
@@ -79,6 +81,7 @@ private:
     Growth sendTimeouts_;
     Growth streamsCut_;
     Growth queueRefused_;
+    Growth logDropped_;
     prometheus::Gauge& connections_;
     prometheus::Gauge& workers_;
     prometheus::Gauge& workersBusy_;

@@ -6,9 +6,12 @@
 // Poco's loggers are process-global, so install() puts one channel on the root logger; every
 // named logger is given it too, and loggers created later copy it from their parent. That
 // channel formats a message as "2026-01-02T03:04:05.678Z Notice portico.core: text" (UTC),
-// runs the filters over the formatted line and writes it to stderr in one write(2). The access
-// log applies the same filters on its own writer thread (AccessLog), so a request never pays
-// for them.
+// runs the filters over the formatted line and queues it; a writer thread of the pipeline
+// writes the queue to stderr, whole lines per write(2). So an event loop that logs never waits
+// on a stderr nobody reads: past the queue's 4 MiB, lines are dropped and counted
+// (droppedLines(), exported as portico_log_lines_dropped_total). The access log applies the same
+// filters on its own writer thread (AccessLog), so a request never pays for them. Before
+// install() and after the pipeline is destroyed (late lines at exit) lines are written at once.
 //
 // The filter set is swapped as a whole (setFilters, on each chain swap) through an atomic
 // shared_ptr: a line never takes a lock of ours to read it, and a line being filtered keeps
@@ -19,14 +22,18 @@
 // no secret). Nothing else is said about it: a complaint would go through the same filters.
 
 #include "portico/LogFilter.h"
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
 namespace portico {
 
 class LineOutput;
+class LineQueue;
 
 class LogPipeline
 {
@@ -46,11 +53,16 @@ public:
     LogPipeline(const LogPipeline&) = delete;
     LogPipeline& operator=(const LogPipeline&) = delete;
 
-    /// Puts this pipeline's channel on the root logger and on every logger that exists. Once
-    /// per pipeline (later calls do nothing), before other threads log: Poco's Logger::log()
-    /// uses its channel without a reference, so a channel replaced under a logging thread
-    /// could be freed while in use.
+    /// Puts this pipeline's channel on the root logger and on every logger that exists, and
+    /// starts the writer thread. Once per pipeline (later calls do nothing), before other
+    /// threads log: Poco's Logger::log() uses its channel without a reference, so a channel
+    /// replaced under a logging thread could be freed while in use.
     void install();
+
+    /// Server log lines dropped because the queue was full (stderr not read).
+    std::uint64_t droppedLines() const;
+    /// Waits (up to `timeout`) until the lines queued so far are written.
+    void flush(std::chrono::milliseconds timeout = std::chrono::seconds(2));
 
     /// server.log_level for every logger ("information", "debug", ...). Throws
     /// Poco::InvalidArgumentException for an unknown level.
@@ -69,9 +81,12 @@ private:
     struct Shared;
     class Channel;
 
+    void writeQueued(LineQueue* queue);
+
     /// Shared with the installed channel, which may outlive this object.
     std::shared_ptr<Shared> shared_;
     bool installed_ = false;
+    std::thread writer_;
 };
 
 } // namespace portico

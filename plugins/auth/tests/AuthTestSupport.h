@@ -35,6 +35,10 @@ public:
     prometheus::Registry& metrics() const override { return *registry_; }
     bool reloading() const override { return reloading_; }
     void addLogFilter(std::shared_ptr<const LogFilter>) override {}
+    std::shared_ptr<UpstreamClient> upstream(const UpstreamEndpoint&) override
+    {
+        throw std::logic_error("the auth plugin makes no upstream calls");
+    }
 
 protected:
     std::uint32_t allocateStateSlot() override { return slots_++; }

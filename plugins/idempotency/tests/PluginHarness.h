@@ -30,6 +30,10 @@ public:
     prometheus::Registry& metrics() const override { return registry_; }
     bool reloading() const override { return false; }
     void addLogFilter(std::shared_ptr<const LogFilter>) override {}
+    std::shared_ptr<UpstreamClient> upstream(const UpstreamEndpoint&) override
+    {
+        throw std::logic_error("the idempotency plugin makes no upstream calls");
+    }
 
     std::vector<Route> routes;
 

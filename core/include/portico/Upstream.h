@@ -1,0 +1,160 @@
+#pragma once
+/// The core's HTTP/1.1 client for upstreams: non-blocking, on the event loop that owns the
+/// client's connection, with a pool of keep-alive connections per upstream and loop, retries,
+/// TLS (certificate and host name verification, session resumption) and answers parsed as
+/// strictly as requests are (RFC 9112: an answer with conflicting framing, or a CR, LF or NUL in
+/// a header, is refused, so nothing an upstream sends can split the client's answer).
+///
+/// A plugin asks its PluginContext for a client per upstream, in its constructor:
+///
+///     UpstreamEndpoint endpoint;   // from the plugin's configuration
+///     std::shared_ptr<UpstreamClient> upstream = context.upstream(endpoint);
+///
+/// and starts calls from a DeferredAnswer (Deferred.h), which receives the answer through
+/// UpstreamHandler callbacks on the loop:
+///
+///     void start(Exchange& exchange) override
+///     {
+///         call_ = upstream_->start(exchange, std::move(request), *this);
+///     }
+///     void onHead(const UpstreamAnswer& answer) override { ... }
+///     void onBody(std::string_view bytes) override { ... exchange.stream().write(...) ... }
+///     void onEnd() override { ... }
+///     void onError(const UpstreamFailure& failure) override { ... }
+///
+/// The callbacks run on the exchange's loop, one at a time, after start() has returned; an
+/// exception from one fails the exchange as one from the task would (Deferred.h). After onEnd or
+/// onError nothing more is called. Destroying the UpstreamCall abandons the call: a connection
+/// still in use is closed at once (the upstream stops generating), one that finished cleanly
+/// goes back to the pool.
+
+#include "portico/Api.h"
+#include "portico/HeaderList.h"
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace portico {
+
+class Exchange;
+
+/// Where an upstream is and how to talk to it.
+struct PORTICO_API UpstreamEndpoint
+{
+    /// For messages and metrics ("default", "vllm").
+    std::string name;
+    /// The URL it came from, for messages ("http://127.0.0.1:9000/v1").
+    std::string url;
+    bool tls = false;
+    std::string host;
+    unsigned short port = 80;
+    /// TLS: a PEM file with the CAs that sign the upstream's certificate; empty: the system's.
+    std::string caFile;
+
+    std::chrono::milliseconds connectTimeout{5000};
+    /// The longest wait for the next bytes of an answer: the first byte, and every gap after.
+    std::chrono::milliseconds readTimeout{600000};
+    /// An idle pooled connection is closed after this long.
+    std::chrono::milliseconds idleTimeout{4000};
+    /// Idle keep-alive connections kept per event loop; 0: a connection per call (Connection:
+    /// close).
+    std::size_t poolSize = 64;
+    /// Extra attempts after a failure to connect (and, for calls that ask, a 502 or 503).
+    int retries = 2;
+    /// Base of the jittered exponential backoff between attempts.
+    std::chrono::milliseconds retryBackoff{100};
+
+    /// What tells two endpoints apart (pools are shared by equal endpoints, across reloads).
+    std::string identity() const;
+};
+
+/// One request. Host, Content-Length and Connection are the client's; the rest of `headers` is
+/// sent as given (names and values are checked: no CR, LF or NUL).
+struct UpstreamRequest
+{
+    std::string method = "POST";
+    /// The path and query below the upstream's root, as sent ("/v1/chat/completions").
+    std::string target;
+    HeaderList headers;
+    std::string body;
+    /// Retry a 502 or 503 answer (within UpstreamEndpoint::retries): for calls whose answer is
+    /// read whole. A stream's 502 is passed on.
+    bool retryBusy = false;
+    /// The longest answer body accepted (bytes of body, after chunked decoding); longer fails
+    /// with UpstreamFailure::TooLarge. 0: no limit (the handler bounds what it keeps).
+    std::size_t maxBodyBytes = 0;
+};
+
+/// The status and headers of the final answer (interim 1xx answers are skipped).
+struct UpstreamAnswer
+{
+    int status = 0;
+    HeaderList headers;
+    /// The Content-Type header, or empty.
+    std::string contentType;
+};
+
+struct PORTICO_API UpstreamFailure
+{
+    enum class Kind
+    {
+        Connect,  ///< could not connect (refused, unresolvable, TLS handshake or verification)
+        Timeout,  ///< connect or read timeout
+        Protocol, ///< the answer was malformed (framing, header bytes, a final 1xx)
+        TooLarge, ///< the body passed UpstreamRequest::maxBodyBytes
+        Broken    ///< the connection broke mid-answer (or closed before its end)
+    };
+    Kind kind = Kind::Broken;
+    /// One line naming the upstream and what went wrong; never a key.
+    std::string message;
+    /// The answer's head had been delivered (onHead ran) before the failure.
+    bool afterHead = false;
+    /// Attempts made (1 + retries used).
+    int attempts = 1;
+
+    /// The status a gateway answers for it: 504 for a timeout, 502 otherwise.
+    int status() const { return kind == Kind::Timeout ? 504 : 502; }
+    /// OpenAI-style code: upstream_unreachable, upstream_timeout or upstream_error.
+    const char* code() const;
+};
+
+class PORTICO_API UpstreamHandler
+{
+public:
+    virtual ~UpstreamHandler();
+    virtual void onHead(const UpstreamAnswer& answer) = 0;
+    /// Body bytes as they arrive (chunked coding removed). Never empty.
+    virtual void onBody(std::string_view bytes) = 0;
+    /// The answer is complete.
+    virtual void onEnd() = 0;
+    virtual void onError(const UpstreamFailure& failure) = 0;
+};
+
+/// A call in progress. Destroying it abandons the call (see above).
+class PORTICO_API UpstreamCall
+{
+public:
+    virtual ~UpstreamCall();
+    /// Stop reading the answer (the client is not draining); bytes wait in the kernel, and the
+    /// upstream slows down when its window fills.
+    virtual void pause() = 0;
+    /// Read again after pause().
+    virtual void resume() = 0;
+};
+
+class PORTICO_API UpstreamClient
+{
+public:
+    virtual ~UpstreamClient();
+    /// Starts `request` for `exchange`, whose event loop runs the call and the callbacks. Call
+    /// it from the loop (a DeferredAnswer's start() or later). The first callback comes after
+    /// this returns.
+    virtual std::unique_ptr<UpstreamCall> start(Exchange& exchange, UpstreamRequest request,
+                                                UpstreamHandler& handler) = 0;
+    virtual const UpstreamEndpoint& endpoint() const = 0;
+};
+
+} // namespace portico
