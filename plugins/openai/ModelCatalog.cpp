@@ -27,30 +27,34 @@ std::optional<LocalKind> ModelCatalog::local(const std::string& id) const
     return std::nullopt;
 }
 
-std::vector<ModelEntry> ModelCatalog::list()
+void ModelCatalog::list(Exchange& exchange, ListAnswer answer)
 {
-    std::vector<ModelEntry> entries;
-    for (const char* id : {EchoModel::id, HashingEmbedder::id})
-        if (local(id))
-            entries.push_back({id, localModelsCreated, localOwner});
-    for (auto& model : upstreams_.models())
-    {
-        bool seen = false;
-        for (const auto& entry : entries)
-            seen = seen || entry.id == model.id;
-        if (!seen)
-            entries.push_back({std::move(model.id), startedAt_, std::move(model.ownedBy)});
-    }
-    return entries;
+    upstreams_.models(exchange, [this, answer = std::move(answer)](Exchange& done, std::vector<UpstreamModel> models) {
+        std::vector<ModelEntry> entries;
+        for (const char* id : {EchoModel::id, HashingEmbedder::id})
+            if (local(id))
+                entries.push_back({id, localModelsCreated, localOwner});
+        for (auto& model : models)
+        {
+            bool seen = false;
+            for (const auto& entry : entries)
+                seen = seen || entry.id == model.id;
+            if (!seen)
+                entries.push_back({std::move(model.id), startedAt_, std::move(model.ownedBy)});
+        }
+        answer(done, std::move(entries));
+    });
 }
 
-std::optional<ModelEntry> ModelCatalog::find(const std::string& id)
+void ModelCatalog::find(Exchange& exchange, const std::string& id, FindAnswer answer)
 {
     if (local(id))
-        return ModelEntry{id, localModelsCreated, localOwner};
-    if (auto model = upstreams_.find(id))
-        return ModelEntry{model->id, startedAt_, model->ownedBy};
-    return std::nullopt;
+        return answer(exchange, ModelEntry{id, localModelsCreated, localOwner});
+    upstreams_.find(exchange, id, [this, answer = std::move(answer)](Exchange& done, std::optional<UpstreamModel> model) {
+        if (!model)
+            return answer(done, std::nullopt);
+        answer(done, ModelEntry{std::move(model->id), startedAt_, std::move(model->ownedBy)});
+    });
 }
 
 } // namespace portico::openai

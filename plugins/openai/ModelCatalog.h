@@ -4,7 +4,9 @@
 /// names, and the upstreams' models.
 
 #include "UpstreamRouting.h"
+#include "portico/Exchange.h"
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,10 +42,14 @@ public:
     /// True when an upstream serves `id`.
     bool upstream(const std::string& id) const { return upstreams_.routes(id); }
 
-    /// Every model: local first, then the upstreams', each id once.
-    std::vector<ModelEntry> list();
-    /// One model, if it is served here at all.
-    std::optional<ModelEntry> find(const std::string& id);
+    using ListAnswer = std::function<void(Exchange&, std::vector<ModelEntry>)>;
+    using FindAnswer = std::function<void(Exchange&, std::optional<ModelEntry>)>;
+    /// Calls `answer` with every model: local first, then the upstreams', each id once. At
+    /// once when the upstreams' lists are known; otherwise the exchange's answer is deferred
+    /// until they are in (UpstreamRouting::models).
+    void list(Exchange& exchange, ListAnswer answer);
+    /// Calls `answer` with model `id`, if it is served here at all (at once or deferred, as list).
+    void find(Exchange& exchange, const std::string& id, FindAnswer answer);
 
 private:
     bool localEnabled_;

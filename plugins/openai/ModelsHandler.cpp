@@ -43,12 +43,14 @@ std::string ModelsHandler::modelJson(const ModelEntry& model)
 
 void ModelsHandler::list(Exchange& exchange)
 {
-    JsonWriter w;
-    w.beginObject().field("object", "list").key("data").beginArray();
-    for (const auto& model : catalog_.list())
-        writeModel(w, model);
-    w.endArray().endObject();
-    exchange.respond(200, w.take());
+    catalog_.list(exchange, [](Exchange& done, std::vector<ModelEntry> models) {
+        JsonWriter w;
+        w.beginObject().field("object", "list").key("data").beginArray();
+        for (const auto& model : models)
+            writeModel(w, model);
+        w.endArray().endObject();
+        done.respond(200, w.take());
+    });
 }
 
 void ModelsHandler::retrieve(Exchange& exchange)
@@ -57,13 +59,11 @@ void ModelsHandler::retrieve(Exchange& exchange)
     if (id.empty())
         id = exchange.pathParam("org") + "/" + exchange.pathParam("name");
     id = decoded(id);
-    const auto model = catalog_.find(id);
-    if (!model)
-    {
-        RequestError::modelNotFound(id).respond(exchange);
-        return;
-    }
-    exchange.respond(200, modelJson(*model));
+    catalog_.find(exchange, id, [id](Exchange& done, std::optional<ModelEntry> model) {
+        if (!model)
+            return RequestError::modelNotFound(id).respond(done);
+        done.respond(200, modelJson(*model));
+    });
 }
 
 } // namespace portico::openai

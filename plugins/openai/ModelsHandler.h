@@ -2,7 +2,8 @@
 /// GET /v1/models and GET /v1/models/{id}: OpenAI's list ({"object":"list","data":[…]}) and
 /// model objects ({id, object:"model", created, owned_by}); an unknown id is 404
 /// model_not_found. Ids with one slash ("org/name", as vLLM and Ollama name models) are
-/// served at /v1/models/{org}/{name}; a percent-encoded id is decoded.
+/// served at /v1/models/{org}/{name}; a percent-encoded id is decoded. When an upstream's list
+/// has to be fetched first, the answer is deferred (ModelCatalog).
 
 #include "ModelCatalog.h"
 #include "portico/Exchange.h"

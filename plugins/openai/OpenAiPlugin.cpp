@@ -38,7 +38,7 @@ std::uint64_t attributeNumber(const Exchange& exchange, const AttributeKey& key)
 OpenAiPlugin::OpenAiPlugin(PluginContext& context)
     : config_(OpenAiConfig::from(context.config())),
       metrics_(context.metrics()),
-      upstreams_(context.config(), context.logger(), context.metrics()),
+      upstreams_(context),
       catalog_(config_.local.enabled, upstreams_),
       models_(catalog_),
       embeddings_(config_.local),
@@ -46,17 +46,16 @@ OpenAiPlugin::OpenAiPlugin(PluginContext& context)
       chat_(config_.local, metrics_),
       relay_(context.stateSlot<RelayState>())
 {
-    // Local models compute (their pacing is a timer on the loop). The upstream proxy still
-    // waits on its sockets on a worker, so with an upstream configured the routes may block.
-    const Blocking routes = upstreams_.configured() ? Blocking::May : Blocking::Never;
-    context.addRoute({"GET", "/v1/models", [this](Exchange& e) { models_.list(e); }, routes});
-    context.addRoute({"GET", "/v1/models/{id}", [this](Exchange& e) { models_.retrieve(e); }, routes});
-    context.addRoute({"GET", "/v1/models/{org}/{name}", [this](Exchange& e) { models_.retrieve(e); }, routes});
+    // No route waits: local models compute (their pacing is a timer on the loop), and upstream
+    // calls and model lists are deferred answers on the loop (the core's upstream client).
+    const Blocking never = Blocking::Never;
+    context.addRoute({"GET", "/v1/models", [this](Exchange& e) { models_.list(e); }, never});
+    context.addRoute({"GET", "/v1/models/{id}", [this](Exchange& e) { models_.retrieve(e); }, never});
+    context.addRoute({"GET", "/v1/models/{org}/{name}", [this](Exchange& e) { models_.retrieve(e); }, never});
+    context.addRoute({"POST", "/v1/embeddings", [this](Exchange& e) { handlePost(e, Endpoint::Embeddings); }, never});
+    context.addRoute({"POST", "/v1/responses", [this](Exchange& e) { handlePost(e, Endpoint::Responses); }, never});
     context.addRoute(
-        {"POST", "/v1/embeddings", [this](Exchange& e) { handlePost(e, Endpoint::Embeddings); }, routes});
-    context.addRoute({"POST", "/v1/responses", [this](Exchange& e) { handlePost(e, Endpoint::Responses); }, routes});
-    context.addRoute(
-        {"POST", "/v1/chat/completions", [this](Exchange& e) { handlePost(e, Endpoint::Chat); }, routes});
+        {"POST", "/v1/chat/completions", [this](Exchange& e) { handlePost(e, Endpoint::Chat); }, never});
 }
 
 void OpenAiPlugin::handlePost(Exchange& exchange, Endpoint endpoint)

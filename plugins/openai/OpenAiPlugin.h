@@ -2,7 +2,7 @@
 // openai: the OpenAI-compatible API. Registers GET /v1/models, GET /v1/models/{id},
 // POST /v1/embeddings, POST /v1/responses and POST /v1/chat/completions. Each POST is parsed
 // once (JSON object, bounded depth), its `model` decides where it goes: an upstream that
-// serves it (the body forwarded unchanged, see UpstreamRouting) or the local backend
+// serves it (the body forwarded unchanged on the event loop, see UpstreamRouting) or the local backend
 // (portico-echo, portico-embed); anything else is 404 model_not_found.
 //
 // Sets attr::Model and the usage attributes; counts portico_tokens_total on completion and
@@ -31,7 +31,7 @@ public:
     /// Adds the exchange's usage to portico_tokens_total.
     void onComplete(Exchange& exchange, Outcome outcome) override;
     void describeApi(ApiDescription& api) const override;
-    /// Its hooks compute; the routes say themselves whether they wait (the upstream proxy).
+    /// Its hooks and routes compute; upstream calls are deferred answers on the event loop.
     Blocking blocking() const override { return Blocking::Never; }
 
 private:

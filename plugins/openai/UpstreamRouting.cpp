@@ -13,29 +13,76 @@ namespace {
 /// How long the model list of a "*" upstream is reused before it is fetched again.
 constexpr std::chrono::seconds listCacheTtl{10};
 
+void add(std::vector<UpstreamModel>& models, const std::string& id, const std::string& owner)
+{
+    const bool seen =
+        std::any_of(models.begin(), models.end(), [&id](const UpstreamModel& model) { return model.id == id; });
+    if (!seen)
+        models.push_back({id, owner});
+}
+
 } // namespace
 
 struct UpstreamRouting::Impl
 {
-    Impl(std::vector<UpstreamConfig> configs, Poco::Logger& logger, prometheus::Registry& metrics)
-        : upstreams(configs), proxy(std::move(configs), logger, metrics)
+    Impl(std::vector<UpstreamConfig> configs, PluginContext& context) : proxy(std::move(configs), context)
     {
+        for (const auto& target : proxy.targets())
+            listsModels = listsModels || target.config.servesAll;
     }
 
-    const std::vector<UpstreamConfig> upstreams;
-    UpstreamProxy proxy;
+    /// Every upstream's listed models, and `fetched` (one list per "*" upstream, in order).
+    std::vector<UpstreamModel> compose(const std::vector<std::vector<std::string>>& fetched) const
+    {
+        std::vector<UpstreamModel> result;
+        std::size_t next = 0;
+        for (const auto& target : proxy.targets())
+        {
+            const UpstreamConfig& upstream = target.config;
+            for (const auto& model : upstream.models)
+                add(result, model, upstream.name);
+            if (upstream.servesAll && next < fetched.size())
+                for (const auto& model : fetched[next++])
+                    add(result, model, upstream.name);
+        }
+        return result;
+    }
 
+    /// The models, when no upstream has to be asked.
+    std::optional<std::vector<UpstreamModel>> known()
+    {
+        if (!listsModels)
+            return compose({});
+        std::lock_guard<std::mutex> lock(cacheMutex);
+        if (cacheValid && std::chrono::steady_clock::now() - cachedAt < listCacheTtl)
+            return cached;
+        return std::nullopt;
+    }
+
+    void store(const std::vector<UpstreamModel>& models)
+    {
+        std::lock_guard<std::mutex> lock(cacheMutex);
+        cached = models;
+        cachedAt = std::chrono::steady_clock::now();
+        cacheValid = true;
+    }
+
+    UpstreamProxy proxy;
+    /// An upstream takes "*": its models are what it lists.
+    bool listsModels = false;
+
+    // Shared by every exchange (on every loop): the lists of the last complete fetch.
     std::mutex cacheMutex;
     std::vector<UpstreamModel> cached;
     std::chrono::steady_clock::time_point cachedAt;
     bool cacheValid = false;
 };
 
-UpstreamRouting::UpstreamRouting(const PluginConfig& config, Poco::Logger& logger, prometheus::Registry& metrics)
+UpstreamRouting::UpstreamRouting(PluginContext& context)
 {
-    auto configs = readUpstreamConfigs(config);
+    auto configs = readUpstreamConfigs(context.config());
     if (!configs.empty())
-        impl_ = std::make_unique<Impl>(std::move(configs), logger, metrics);
+        impl_ = std::make_unique<Impl>(std::move(configs), context);
 }
 
 UpstreamRouting::~UpstreamRouting() = default;
@@ -47,73 +94,50 @@ bool UpstreamRouting::configured() const
 
 bool UpstreamRouting::routes(const std::string& model) const
 {
-    return impl_ && impl_->proxy.upstreamFor(model) != nullptr;
+    return impl_ && impl_->proxy.targetFor(model) != nullptr;
 }
 
 void UpstreamRouting::forward(Exchange& exchange, const std::string& model, const std::string& apiPath, bool stream)
 {
-    const UpstreamConfig* upstream = impl_ ? impl_->proxy.upstreamFor(model) : nullptr;
-    if (!upstream)
+    const ProxyTarget* target = impl_ ? impl_->proxy.targetFor(model) : nullptr;
+    if (!target)
     {
         exchange.respondError(502, "No upstream serves the model '" + model + "'.", "server_error", "upstream_error");
         return;
     }
-    impl_->proxy.forward(exchange, *upstream, "POST", apiPath, stream);
+    impl_->proxy.forward(exchange, *target, apiPath, stream);
 }
 
-std::vector<UpstreamModel> UpstreamRouting::models()
+void UpstreamRouting::models(Exchange& exchange, ModelsAnswer answer)
 {
     if (!impl_)
-        return {};
-    {
-        std::lock_guard<std::mutex> lock(impl_->cacheMutex);
-        if (impl_->cacheValid && std::chrono::steady_clock::now() - impl_->cachedAt < listCacheTtl)
-            return impl_->cached;
-    }
-    std::vector<UpstreamModel> result;
-    bool complete = true;
-    auto add = [&result](const std::string& id, const std::string& owner) {
-        const bool seen = std::any_of(result.begin(), result.end(), [&id](const UpstreamModel& m) { return m.id == id; });
-        if (!seen)
-            result.push_back({id, owner});
-    };
-    for (const auto& upstream : impl_->upstreams)
-    {
-        for (const auto& model : upstream.models)
-            add(model, upstream.name);
-        if (!upstream.servesAll)
-            continue;
-        // Outside the lock: a slow upstream must not hold up other requests.
-        const auto listed = impl_->proxy.listModels(upstream);
-        if (listed.empty())
-            complete = false;
-        for (const auto& model : listed)
-            add(model, upstream.name);
-    }
-    if (complete)
-    {
-        std::lock_guard<std::mutex> lock(impl_->cacheMutex);
-        impl_->cached = result;
-        impl_->cachedAt = std::chrono::steady_clock::now();
-        impl_->cacheValid = true;
-    }
-    return result;
+        return answer(exchange, {});
+    if (auto known = impl_->known())
+        return answer(exchange, std::move(*known));
+    Impl* impl = impl_.get();
+    exchange.defer(impl->proxy.listModels(
+        [impl, answer = std::move(answer)](Exchange& done, std::vector<std::vector<std::string>> lists, bool complete) {
+            auto models = impl->compose(lists);
+            if (complete)
+                impl->store(models);
+            answer(done, std::move(models));
+        }));
 }
 
-std::optional<UpstreamModel> UpstreamRouting::find(const std::string& id)
+void UpstreamRouting::find(Exchange& exchange, const std::string& id, ModelAnswer answer)
 {
-    if (!impl_)
-        return std::nullopt;
-    const UpstreamConfig* upstream = impl_->proxy.upstreamFor(id);
-    if (!upstream)
-        return std::nullopt;
-    if (upstream->lists(id))
-        return UpstreamModel{id, upstream->name};
+    const ProxyTarget* target = impl_ ? impl_->proxy.targetFor(id) : nullptr;
+    if (!target)
+        return answer(exchange, std::nullopt);
+    if (target->config.lists(id))
+        return answer(exchange, UpstreamModel{id, target->config.name});
     // A "*" upstream takes every name; it serves `id` only when it lists it.
-    for (const auto& model : models())
-        if (model.id == id)
-            return model;
-    return std::nullopt;
+    models(exchange, [id, answer = std::move(answer)](Exchange& done, std::vector<UpstreamModel> all) {
+        for (auto& model : all)
+            if (model.id == id)
+                return answer(done, std::move(model));
+        answer(done, std::nullopt);
+    });
 }
 
 } // namespace portico::openai

@@ -3,6 +3,7 @@
 #include "Poco/String.h"
 #include "Poco/URI.h"
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <set>
@@ -47,8 +48,8 @@ void parseUrl(const PluginConfig& config, const std::string& key, UpstreamConfig
     {
         throw config.error(key, "not a URL: '" + text + "' (" + e.displayText() + ")");
     }
-    upstream.scheme = Poco::toLower(uri.getScheme());
-    if (upstream.scheme != "http" && upstream.scheme != "https")
+    const std::string scheme = Poco::toLower(uri.getScheme());
+    if (scheme != "http" && scheme != "https")
         throw config.error(key, "the scheme must be http or https, got '" + text + "'");
     if (uri.getHost().empty())
         throw config.error(key, "no host in '" + text + "'");
@@ -57,9 +58,12 @@ void parseUrl(const PluginConfig& config, const std::string& key, UpstreamConfig
     if (!uri.getRawQuery().empty() || !uri.getFragment().empty())
         throw config.error(key, "the URL must not have a query or fragment: '" + text + "'");
     upstream.url = text;
-    upstream.host = uri.getHost();
-    upstream.port = uri.getPort();
     upstream.basePath = uri.getPath();
+    UpstreamEndpoint& endpoint = upstream.endpoint;
+    endpoint.url = text;
+    endpoint.tls = scheme == "https";
+    endpoint.host = uri.getHost();
+    endpoint.port = uri.getPort();
 }
 
 std::string readKeyFile(const PluginConfig& config, const std::string& key, const std::string& path)
@@ -98,17 +102,20 @@ UpstreamConfig readBlock(const PluginConfig& config, const std::string& prefix, 
     upstream.url = config.getString(key("url"), "");
     upstream.apiKeyFile = config.getString(key("api_key_file"), "");
     const auto models = config.getList(key("models"), {"*"});
-    upstream.connectTimeoutMs =
-        static_cast<int>(config.getInt(key("connect_timeout_ms"), upstream.connectTimeoutMs, 1, 600000));
-    upstream.readTimeoutMs =
-        static_cast<int>(config.getInt(key("read_timeout_ms"), upstream.readTimeoutMs, 1, 3600000));
-    upstream.retries = static_cast<int>(config.getInt(key("retries"), upstream.retries, 0, 10));
-    upstream.retryBackoffMs =
-        static_cast<int>(config.getInt(key("retry_backoff_ms"), upstream.retryBackoffMs, 0, 60000));
-    upstream.poolSize = static_cast<int>(config.getInt(key("pool_size"), upstream.poolSize, 0, 10000));
-    upstream.idleTimeoutMs =
-        static_cast<int>(config.getInt(key("idle_timeout_ms"), upstream.idleTimeoutMs, 1, 3600000));
-    upstream.caFile = config.getString(key("ca_file"), "");
+    UpstreamEndpoint& endpoint = upstream.endpoint;
+    endpoint.name = name;
+    const auto milliseconds = [&](const char* field, std::chrono::milliseconds fallback, long long max) {
+        return std::chrono::milliseconds(config.getInt(key(field), fallback.count(), 1, max));
+    };
+    endpoint.connectTimeout = milliseconds("connect_timeout_ms", endpoint.connectTimeout, 600000);
+    endpoint.readTimeout = milliseconds("read_timeout_ms", endpoint.readTimeout, 3600000);
+    endpoint.retries = static_cast<int>(config.getInt(key("retries"), endpoint.retries, 0, 10));
+    endpoint.retryBackoff =
+        std::chrono::milliseconds(config.getInt(key("retry_backoff_ms"), endpoint.retryBackoff.count(), 0, 60000));
+    endpoint.poolSize = static_cast<std::size_t>(
+        config.getInt(key("pool_size"), static_cast<long long>(endpoint.poolSize), 0, 10000));
+    endpoint.idleTimeout = milliseconds("idle_timeout_ms", endpoint.idleTimeout, 3600000);
+    endpoint.caFile = config.getString(key("ca_file"), "");
     // The same ceiling as server.max_body_bytes (16 GiB); at least one byte.
     upstream.maxBodyBytes = static_cast<std::size_t>(
         config.getInt(key("max_body_bytes"), static_cast<long long>(upstream.maxBodyBytes), 1, 1LL << 34));
@@ -120,12 +127,12 @@ UpstreamConfig readBlock(const PluginConfig& config, const std::string& prefix, 
     parseUrl(config, key("url"), upstream);
     if (!upstream.apiKeyFile.empty())
         upstream.apiKey = readKeyFile(config, key("api_key_file"), upstream.apiKeyFile);
-    if (!upstream.caFile.empty())
+    if (!endpoint.caFile.empty())
     {
         if (!upstream.secure())
             throw config.error(key("ca_file"), "only meaningful for an https url");
-        if (!std::ifstream(upstream.caFile))
-            throw config.error(key("ca_file"), "cannot read the CA file " + upstream.caFile);
+        if (!std::ifstream(endpoint.caFile))
+            throw config.error(key("ca_file"), "cannot read the CA file " + endpoint.caFile);
     }
     if (models.empty())
         throw config.error(key("models"), "must name at least one model, or *");

@@ -10,6 +10,7 @@
 
 #include "AnswerLimits.h"
 #include "portico/PluginConfig.h"
+#include "portico/Upstream.h"
 #include <string>
 #include <vector>
 
@@ -23,11 +24,14 @@ struct UpstreamConfig
     std::string keyPrefix;
     /// The API root as configured, without a trailing slash ("http://127.0.0.1:9000/v1").
     std::string url;
-    /// url split up: "http" or "https", host, port (default 80/443), path ("/v1", may be empty).
-    std::string scheme;
-    std::string host;
-    unsigned short port = 0;
+    /// The path of url ("/v1", may be empty): requests go below it (upstreamTarget).
     std::string basePath;
+
+    /// What the core's upstream client needs: name and url (for messages), tls (https), host,
+    /// port (default 80/443), caFile, the connect/read/idle timeouts, poolSize, retries and
+    /// retryBackoff, from url, ca_file, connect_timeout_ms, read_timeout_ms, idle_timeout_ms,
+    /// pool_size, retries and retry_backoff_ms.
+    UpstreamEndpoint endpoint;
 
     /// The key sent as "Authorization: Bearer <apiKey>"; empty: no Authorization header.
     /// Never log it: it is read from api_key_file and lives only here.
@@ -38,27 +42,13 @@ struct UpstreamConfig
     std::vector<std::string> models;
     bool servesAll = false;
 
-    int connectTimeoutMs = 5000;
-    /// The longest wait for the next bytes of an answer (the gap between stream events too).
-    int readTimeoutMs = 600000;
-    /// Extra attempts after a connect failure, and after a 502/503 of a non-streaming call.
-    int retries = 2;
-    /// Base of the jittered exponential backoff between attempts.
-    int retryBackoffMs = 100;
-    /// The most idle keep-alive connections kept for reuse (nginx's `keepalive`). Below the usual
-    /// number of requests in flight, connections churn (closed on release, opened on acquire).
-    int poolSize = 64;
-    /// An idle connection older than this is closed rather than reused.
-    int idleTimeoutMs = 4000;
     /// The longest answer body read into memory (non-streaming answers, and answers to stream
     /// requests that are not event streams); longer ones fail with 502 and drop the connection.
     std::size_t maxBodyBytes = DefaultMaxBodyBytes;
     /// The longest single event of a relayed stream; a longer one ends the stream with an error.
     std::size_t maxEventBytes = DefaultMaxEventBytes;
-    /// PEM file with the CAs that sign an https upstream's certificate; empty: the system CAs.
-    std::string caFile;
 
-    bool secure() const { return scheme == "https"; }
+    bool secure() const { return endpoint.tls; }
     /// True when `model` is listed (servesAll not considered).
     bool lists(const std::string& model) const;
 };

@@ -1,13 +1,21 @@
 // Two real porticod processes: A proxies every model (upstream.models = *) to B, which serves
-// them from its local backend with a per-token delay, standing in for a slow LLM.
+// them from its local backend with a per-token delay, standing in for a slow LLM. A relays on
+// its event loop through the core's upstream client; a stream that B breaks off mid-way reaches
+// the client as a truncated transfer (curl exits non-zero).
 
 #include "HttpClient.h"
 #include "TempDir.h"
 #include "PorticodProcess.h"
 #include "Poco/Net/SocketAddress.h"
 #include "Poco/Net/StreamSocket.h"
+#include "Poco/Pipe.h"
+#include "Poco/PipeStream.h"
+#include "Poco/Process.h"
+#include "Poco/StreamCopier.h"
 #include <cppunit/extensions/HelperMacros.h>
 #include <chrono>
+#include <csignal>
+#include <iostream>
 #include <thread>
 
 using namespace portico::test;
@@ -64,6 +72,7 @@ class ProxyIntegrationTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testFirstEventArrivesLongBeforeUpstreamFinishes);
     CPPUNIT_TEST(testTraceCrossesTheHop);
     CPPUNIT_TEST(testClientDisconnectClosesUpstreamRequest);
+    CPPUNIT_TEST(testStreamCutMidWayFailsCurl);
     CPPUNIT_TEST(testUnreachableUpstreamIs502);
     CPPUNIT_TEST(testKeyFileProblemsStopStartUp);
     CPPUNIT_TEST_SUITE_END();
@@ -130,6 +139,46 @@ public:
                                upstream.waitForOutput("probe probe_a complete client_gone 200 /v1/chat/completions", 4));
         const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
         CPPUNIT_ASSERT_MESSAGE(std::to_string(seconds) + " s", seconds < 4);
+    }
+
+    void testStreamCutMidWayFailsCurl()
+    {
+        // B streams 200 tokens at 40 ms; it is killed once curl has a few events through A. A
+        // ends the stream with an error event and cuts the transfer without its last chunk:
+        // curl sees the truncation and exits non-zero (18, "transfer closed with outstanding
+        // read data remaining"), where a cleanly ended stream would have made it exit 0.
+        PorticodProcess upstream(upstreamConfig(40));
+        PorticodProcess proxy(proxyConfig(upstream.port()));
+        const std::string body = R"({"model":"portico-echo","stream":true,"messages":[{"role":"user","content":")" +
+                                 words(200) + R"("}]})";
+        Poco::Pipe out, err;
+        Poco::ProcessHandle curl = Poco::Process::launch(
+            "curl",
+            {"-sS", "-N", "--max-time", "10", "-H", "Content-Type: application/json", "-d", body,
+             "http://127.0.0.1:" + std::to_string(proxy.port()) + "/v1/chat/completions"},
+            nullptr, &out, &err);
+        Poco::PipeInputStream stdoutStream(out);
+        std::string received;
+        std::string line;
+        while (count(received, "chat.completion.chunk") < 3 && std::getline(stdoutStream, line))
+            received += line + "\n";
+        CPPUNIT_ASSERT_MESSAGE(received, count(received, "chat.completion.chunk") >= 3);
+        upstream.signal(SIGKILL);
+        std::string rest;
+        Poco::StreamCopier::copyToString(stdoutStream, rest);
+        received += rest;
+        const int code = curl.wait();
+        Poco::PipeInputStream stderrStream(err);
+        std::string errors;
+        Poco::StreamCopier::copyToString(stderrStream, errors);
+
+        std::cerr << "\n  stream cut mid-way: curl exited " << code << ": " << errors;
+        CPPUNIT_ASSERT_MESSAGE("curl exited " + std::to_string(code) + ": " + errors, code != 0);
+        CPPUNIT_ASSERT_MESSAGE(errors, code != 28); // not the --max-time: the transfer was cut
+        CPPUNIT_ASSERT_MESSAGE(received, received.find("event: error") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(received, received.find("\"code\":\"upstream_error\"") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(received, received.find("[DONE]") == std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(proxy.output(), proxy.waitForOutput("upstream 'default'", 5));
     }
 
     void testUnreachableUpstreamIs502()

@@ -1,45 +1,44 @@
-// Streaming through the proxy against in-process upstreams: events relayed one by one as they
-// arrive, usage from the final event, the connection reused after a complete stream, a client
-// that goes away closing the upstream request, and errors before and after the first event.
+// Streams through the openai plugin in a real chain, against in-process upstreams: events
+// relayed one by one as they arrive, usage from the final event, the connection reused after a
+// complete stream, backpressure (a client that stops draining pauses the upstream reads), a
+// client that goes away closing the upstream request, and errors before the first event (a
+// JSON answer) and after it (the error event, then the transfer cut: Outcome::Error).
 
 #include "FakeUpstream.h"
-#include "ProxyHarness.h"
-#include "UpstreamProxy.h"
+#include "ProxyTestSupport.h"
 #include "portico/Attributes.h"
-#include "Poco/Logger.h"
 #include <cppunit/extensions/HelperMacros.h>
-#include <prometheus/registry.h>
 #include <algorithm>
 #include <iostream>
 #include <thread>
 
 using namespace portico::openai;
 using namespace portico::openai::test;
-using Clock = std::chrono::steady_clock;
+using portico::Outcome;
 
 namespace {
 
-std::vector<std::string> chatEvents(int deltas)
+const char* const StreamChat = R"({"model":"m","stream":true,"messages":[]})";
+
+/// The answer bytes of an event stream: a chunked head, then `chunks`, then (if `close`) the
+/// connection closed without the terminating chunk.
+std::string eventStreamHead()
 {
-    std::vector<std::string> events;
-    for (int i = 0; i < deltas; ++i)
-        events.push_back(R"(data: {"object":"chat.completion.chunk","choices":[{"delta":{"content":"w)" +
-                         std::to_string(i) + R"( "}}],"usage":null})" + "\n\n");
-    events.push_back(R"(data: {"object":"chat.completion.chunk","choices":[],)"
-                     R"("usage":{"prompt_tokens":4,"completion_tokens":)" +
-                     std::to_string(deltas) + "}}\n\n");
-    events.push_back("data: [DONE]\n\n");
-    return events;
+    return "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
 }
 
-bool contains(const std::string& text, const std::string& part)
+std::string chunk(const std::string& data)
 {
-    return text.find(part) != std::string::npos;
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    return size + data + "\r\n";
 }
 
-void forwardStream(UpstreamProxy& proxy, ProxyCall& call, const std::string& path = "/chat/completions")
+void assertCut(const ProxyResult& result)
 {
-    proxy.forward(*call.exchange, proxy.upstreams().at(0), "POST", path, true);
+    CPPUNIT_ASSERT(result.sink.streamAborted);
+    CPPUNIT_ASSERT(!result.sink.streamEnded);
+    CPPUNIT_ASSERT(result.outcome == Outcome::Error);
 }
 
 } // namespace
@@ -50,7 +49,9 @@ class StreamRelayTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testEventsRelayedAsTheyArrive);
     CPPUNIT_TEST(testRelayDelayPerEvent);
     CPPUNIT_TEST(testUsageAndReuseAfterCompleteStream);
+    CPPUNIT_TEST(testSlowClientPausesTheUpstream);
     CPPUNIT_TEST(testClientGoneClosesUpstreamRequest);
+    CPPUNIT_TEST(testUpstreamBrokenMidStreamIsVisible);
     CPPUNIT_TEST(testTimeoutMidStreamSendsErrorEvent);
     CPPUNIT_TEST(testStreamCutShortSendsErrorEvent);
     CPPUNIT_TEST(testTimeoutBeforeFirstEventIsJson);
@@ -66,22 +67,21 @@ public:
             CPPUNIT_ASSERT_EQUAL(std::string("text/event-stream"), request.headers.get("Accept", ""));
             upstream.sendEvents(response, events, 150);
         });
-        prometheus::Registry registry;
-        UpstreamProxy proxy({testUpstream(upstream.url())}, Poco::Logger::get("test.upstream"), registry);
-        ProxyCall call(R"({"model":"m","stream":true})");
-        forwardStream(proxy, call);
+        OpenAiHarness harness(upstreamSection(upstream.url()));
+        auto result = postChat(harness, StreamChat);
 
-        CPPUNIT_ASSERT(call.sink.streamed);
-        CPPUNIT_ASSERT_EQUAL(200, call.sink.head.status);
-        CPPUNIT_ASSERT_EQUAL(std::string("text/event-stream"), call.sink.head.contentType);
-        CPPUNIT_ASSERT_EQUAL(std::string("req_stream_1"), call.header("X-Upstream-Request-Id"));
+        CPPUNIT_ASSERT(result->outcome == Outcome::Completed);
+        CPPUNIT_ASSERT(result->sink.streamBegun && result->sink.streamEnded);
+        CPPUNIT_ASSERT_EQUAL(200, result->status());
+        CPPUNIT_ASSERT_EQUAL(std::string("text/event-stream"), result->sink.sentHead.contentType);
+        CPPUNIT_ASSERT_EQUAL(std::string("req_stream_1"), result->header("X-Upstream-Request-Id"));
         // One write per event, byte for byte as the upstream sent it.
-        CPPUNIT_ASSERT_EQUAL(events.size(), call.sink.chunks.size());
+        CPPUNIT_ASSERT_EQUAL(events.size(), result->sink.chunks.size());
         for (std::size_t i = 0; i < events.size(); ++i)
-            CPPUNIT_ASSERT_EQUAL(events[i], call.sink.chunks[i]);
+            CPPUNIT_ASSERT_EQUAL(events[i], result->sink.chunks[i]);
         // Each arrived when the upstream sent it (150 ms apart), not all at the end: the first
         // long before the last was even sent, none before its time.
-        const auto& at = call.sink.at;
+        const auto& at = result->sink.at;
         CPPUNIT_ASSERT_MESSAGE(std::to_string(at.front()) + " ms", at.front() < 300);
         for (std::size_t i = 1; i < at.size(); ++i)
             CPPUNIT_ASSERT_MESSAGE(std::to_string(at[i]) + " ms", at[i] >= 150.0 * static_cast<double>(i) - 20);
@@ -95,18 +95,16 @@ public:
         FakeUpstream upstream([&](const SeenRequest&, Poco::Net::HTTPServerResponse& response) {
             upstream.sendEvents(response, events, 5);
         });
-        prometheus::Registry registry;
-        UpstreamProxy proxy({testUpstream(upstream.url())}, Poco::Logger::get("test.upstream"), registry);
-        ProxyCall call(R"({"stream":true})");
-        forwardStream(proxy, call);
+        OpenAiHarness harness(upstreamSection(upstream.url()));
+        auto result = postChat(harness, StreamChat);
         const auto sent = upstream.sentAt();
         CPPUNIT_ASSERT_EQUAL(events.size(), sent.size());
-        CPPUNIT_ASSERT_EQUAL(events.size(), call.sink.at.size());
+        CPPUNIT_ASSERT_EQUAL(events.size(), result->sink.at.size());
         std::vector<double> delays;
         for (std::size_t i = 0; i < sent.size(); ++i)
         {
-            const double sentMs = std::chrono::duration<double, std::milli>(sent[i] - call.sink.start).count();
-            delays.push_back(call.sink.at[i] - sentMs);
+            const double sentMs = std::chrono::duration<double, std::milli>(sent[i] - result->sink.start).count();
+            delays.push_back(result->sink.at[i] - sentMs);
         }
         std::sort(delays.begin(), delays.end());
         const double median = delays[delays.size() / 2];
@@ -121,17 +119,71 @@ public:
         FakeUpstream upstream([&](const SeenRequest&, Poco::Net::HTTPServerResponse& response) {
             upstream.sendEvents(response, chatEvents(3), 0);
         });
-        prometheus::Registry registry;
-        UpstreamProxy proxy({testUpstream(upstream.url())}, Poco::Logger::get("test.upstream"), registry);
+        OpenAiHarness harness(upstreamSection(upstream.url()));
         for (int i = 0; i < 3; ++i)
         {
-            ProxyCall call(R"({"stream":true})");
-            forwardStream(proxy, call);
-            CPPUNIT_ASSERT_EQUAL(std::string("4"), call.exchange->get(portico::attr::UsageInputTokens));
-            CPPUNIT_ASSERT_EQUAL(std::string("3"), call.exchange->get(portico::attr::UsageOutputTokens));
-            CPPUNIT_ASSERT(contains(call.body(), "data: [DONE]\n\n"));
+            auto result = postChat(harness, StreamChat);
+            CPPUNIT_ASSERT(result->outcome == Outcome::Completed);
+            CPPUNIT_ASSERT_EQUAL(std::string("4"), result->attribute(portico::attr::UsageInputTokens));
+            CPPUNIT_ASSERT_EQUAL(std::string("3"), result->attribute(portico::attr::UsageOutputTokens));
+            CPPUNIT_ASSERT(contains(result->body(), "data: [DONE]\n\n"));
         }
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), upstream.connections());
+        CPPUNIT_ASSERT_EQUAL(3.0, harness.metric("portico_upstream_request_duration_seconds",
+                                                 {{"upstream", "default"}, {"status", "200"}}));
+    }
+
+    void testSlowClientPausesTheUpstream()
+    {
+        // 48 MiB of events, far more than the socket buffers between the upstream and us hold.
+        // The client takes 5 events and then stops draining for a while: the relay stops
+        // reading, so the upstream's writes block; when the client drains, all the rest comes.
+        const std::string payload(16 * 1024 - 16, 'x');
+        std::vector<std::string> events;
+        for (int i = 0; i < 3072; ++i)
+            events.push_back("data: " + payload + "\n\n");
+        events.push_back("data: [DONE]\n\n");
+        FakeUpstream upstream([&](const SeenRequest&, Poco::Net::HTTPServerResponse& response) {
+            upstream.sendEvents(response, events, 0);
+        });
+        OpenAiHarness harness(upstreamSection(upstream.url(), {{"upstream.read_timeout_ms", "5000"}}));
+
+        std::size_t sentEarly = 0, sentLate = 0;
+        long writtenEarly = 0, writtenLate = 0;
+        TimedSink* sink = nullptr;
+        auto& loop = harness.chain().loop();
+        loop.after(std::chrono::milliseconds(400), [&] {
+            sentEarly = upstream.sentAt().size();
+            writtenEarly = sink->written;
+        });
+        loop.after(std::chrono::milliseconds(900), [&] {
+            sentLate = upstream.sentAt().size();
+            writtenLate = sink->written;
+            sink->stallAfterChunks = -1; // the client drains again
+        });
+        auto result = postChat(harness, StreamChat, [&](ProxyResult& call) {
+            call.sink.keepChunks = false;
+            call.sink.stallAfterChunks = 5;
+            sink = &call.sink;
+        });
+
+        // While the client waited nothing more was written to it, and the upstream was stalled
+        // far from its end (what it had sent sits in socket buffers, not in porticod).
+        CPPUNIT_ASSERT_EQUAL(5L, writtenEarly);
+        CPPUNIT_ASSERT_EQUAL(5L, writtenLate);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(sentEarly) + " " + std::to_string(sentLate), sentEarly == sentLate);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(sentLate), sentLate < events.size() / 2);
+        std::cerr << "\n  slow client: the upstream stalled after " << sentLate << " of " << events.size()
+                  << " events (" << sentLate * 16 / 1024 << " MiB)\n";
+        // Then the rest, in order, and a complete stream.
+        CPPUNIT_ASSERT(result->outcome == Outcome::Completed);
+        CPPUNIT_ASSERT(result->sink.streamEnded);
+        CPPUNIT_ASSERT_EQUAL(static_cast<long>(events.size()), result->sink.written);
+        std::size_t total = 0;
+        for (const auto& event : events)
+            total += event.size();
+        CPPUNIT_ASSERT_EQUAL(total, result->sink.bytes);
+        CPPUNIT_ASSERT_EQUAL(std::string("data: [DONE]\n\n"), result->sink.lastChunk);
     }
 
     void testClientGoneClosesUpstreamRequest()
@@ -139,43 +191,67 @@ public:
         FakeUpstream upstream([&](const SeenRequest&, Poco::Net::HTTPServerResponse& response) {
             upstream.sendEvents(response, chatEvents(40), 25);
         });
-        auto config = testUpstream(upstream.url());
-        prometheus::Registry registry;
-        UpstreamProxy proxy({config}, Poco::Logger::get("test.upstream"), registry);
-        ProxyCall call(R"({"stream":true})");
-        call.sink.failAfter = 2;
-        const auto start = Clock::now();
-        forwardStream(proxy, call);
-        // forward() returns at the first failed write, not when the upstream is done (~1 s).
-        const double elapsed = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+        OpenAiHarness harness(upstreamSection(upstream.url()));
+        const auto start = std::chrono::steady_clock::now();
+        auto result = postChat(harness, StreamChat, [](ProxyResult& call) { call.sink.failAfterChunks = 2; });
+        // The exchange ends at the first failed write, not when the upstream is done (~1 s).
+        const double elapsed = msSince(start);
         CPPUNIT_ASSERT_MESSAGE(std::to_string(elapsed) + " ms", elapsed < 800);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(2), call.sink.chunks.size());
-        CPPUNIT_ASSERT(call.exchange->response().clientGone);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0), proxy.pool(config).idleCount());
+        CPPUNIT_ASSERT(result->outcome == Outcome::ClientGone);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), result->sink.chunks.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), poolOf(harness)->idle());
         // The upstream notices its reader is gone within a few of its writes.
         for (int i = 0; i < 40 && !upstream.sawClientGone(); ++i)
             std::this_thread::sleep_for(std::chrono::milliseconds(25));
         CPPUNIT_ASSERT(upstream.sawClientGone());
     }
 
+    void testUpstreamBrokenMidStreamIsVisible()
+    {
+        // The upstream sends two events and part of a third, then the connection breaks: the
+        // client gets the two events, the error event, and a transfer cut without its end.
+        const std::string first = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n";
+        const std::string second = "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\n";
+        ScriptedServer server([&](Poco::Net::StreamSocket& socket, int) {
+            if (ScriptedServer::readRequest(socket).empty())
+                return;
+            const std::string bytes = eventStreamHead() + chunk(first) + chunk(second) + chunk("data: {\"choi");
+            socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            socket.close();
+        });
+        OpenAiHarness harness(upstreamSection("http://127.0.0.1:" + std::to_string(server.port()) + "/v1"));
+        CapturedWarnings log;
+        auto result = postChat(harness, StreamChat);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), result->sink.chunks.size());
+        CPPUNIT_ASSERT_EQUAL(first, result->sink.chunks[0]);
+        CPPUNIT_ASSERT_EQUAL(second, result->sink.chunks[1]);
+        const std::string& error = result->sink.chunks[2];
+        CPPUNIT_ASSERT_MESSAGE(error, error.rfind("event: error\ndata: {\"error\":{", 0) == 0);
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, R"("code":"upstream_error")"));
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstream 'default'"));
+        assertCut(*result);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), log.warnings().size());
+        CPPUNIT_ASSERT_EQUAL(1.0, harness.metric("portico_upstream_request_duration_seconds",
+                                                 {{"upstream", "default"}, {"status", "error"}}));
+    }
+
     void testTimeoutMidStreamSendsErrorEvent()
     {
         FakeUpstream upstream([&](const SeenRequest&, Poco::Net::HTTPServerResponse& response) {
-            upstream.sendEvents(response, {"event: response.created\ndata: {}\n\n", "event: response.in_progress\ndata: {}\n\n"},
+            upstream.sendEvents(response,
+                                {"event: response.created\ndata: {}\n\n", "event: response.in_progress\ndata: {}\n\n"},
                                 1500);
         });
-        auto config = testUpstream(upstream.url());
-        config.readTimeoutMs = 300;
-        prometheus::Registry registry;
-        UpstreamProxy proxy({config}, Poco::Logger::get("test.upstream"), registry);
-        ProxyCall call(R"({"stream":true})");
-        forwardStream(proxy, call, "/responses");
-        CPPUNIT_ASSERT_EQUAL(std::size_t(2), call.sink.chunks.size());
-        CPPUNIT_ASSERT_EQUAL(std::string("event: response.created\ndata: {}\n\n"), call.sink.chunks[0]);
-        const std::string& error = call.sink.chunks[1];
+        OpenAiHarness harness(upstreamSection(upstream.url(), {{"upstream.read_timeout_ms", "300"}}));
+        auto result = runRequest(harness, "POST", "/v1/responses", R"({"model":"m","input":"x","stream":true})");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), result->sink.chunks.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("event: response.created\ndata: {}\n\n"), result->sink.chunks[0]);
+        const std::string& error = result->sink.chunks[1];
         CPPUNIT_ASSERT_MESSAGE(error, error.rfind("event: error\ndata: {\"error\":{", 0) == 0);
         CPPUNIT_ASSERT_MESSAGE(error, contains(error, R"("code":"upstream_timeout")"));
-        CPPUNIT_ASSERT_EQUAL(std::size_t(0), proxy.pool(config).idleCount());
+        assertCut(*result);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), poolOf(harness)->idle());
     }
 
     void testStreamCutShortSendsErrorEvent()
@@ -185,13 +261,12 @@ public:
             events.resize(2); // ends cleanly, but without the usage chunk and [DONE]
             upstream.sendEvents(response, events, 0);
         });
-        prometheus::Registry registry;
-        UpstreamProxy proxy({testUpstream(upstream.url())}, Poco::Logger::get("test.upstream"), registry);
-        ProxyCall call(R"({"stream":true})");
-        forwardStream(proxy, call);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(3), call.sink.chunks.size());
-        CPPUNIT_ASSERT(contains(call.sink.chunks[2], "event: error"));
-        CPPUNIT_ASSERT(contains(call.sink.chunks[2], "ended before its final event"));
+        OpenAiHarness harness(upstreamSection(upstream.url()));
+        auto result = postChat(harness, StreamChat);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), result->sink.chunks.size());
+        CPPUNIT_ASSERT(contains(result->sink.chunks[2], "event: error"));
+        CPPUNIT_ASSERT(contains(result->sink.chunks[2], "ended before its final event"));
+        assertCut(*result);
     }
 
     void testTimeoutBeforeFirstEventIsJson()
@@ -202,17 +277,13 @@ public:
             response.send().flush(); // the head, then nothing
             std::this_thread::sleep_for(std::chrono::milliseconds(1000));
         });
-        auto config = testUpstream(upstream.url());
-        config.readTimeoutMs = 200;
-        prometheus::Registry registry;
-        UpstreamProxy proxy({config}, Poco::Logger::get("test.upstream"), registry);
-        ProxyCall call(R"({"stream":true})");
-        forwardStream(proxy, call);
-        CPPUNIT_ASSERT(!call.exchange->response().committed);
-        CPPUNIT_ASSERT(!call.exchange->response().streamed);
-        CPPUNIT_ASSERT_EQUAL(504, call.status());
-        CPPUNIT_ASSERT(contains(call.body(), R"({"error":{"message":)"));
-        CPPUNIT_ASSERT(contains(call.body(), R"("code":"upstream_timeout")"));
+        OpenAiHarness harness(upstreamSection(upstream.url(), {{"upstream.read_timeout_ms", "200"}}));
+        auto result = postChat(harness, StreamChat);
+        CPPUNIT_ASSERT(!result->sink.streamBegun);
+        CPPUNIT_ASSERT(result->sink.sentWhole);
+        CPPUNIT_ASSERT_EQUAL(504, result->status());
+        CPPUNIT_ASSERT(contains(result->body(), R"({"error":{"message":)"));
+        CPPUNIT_ASSERT(contains(result->body(), R"("code":"upstream_timeout")"));
     }
 
     void testStreamErrorsAreNotRetried()
@@ -220,27 +291,27 @@ public:
         FakeUpstream upstream([](const SeenRequest&, Poco::Net::HTTPServerResponse& response) {
             FakeUpstream::sendJson(response, 503, R"({"error":{"message":"busy"}})");
         });
-        prometheus::Registry registry;
-        UpstreamProxy proxy({testUpstream(upstream.url())}, Poco::Logger::get("test.upstream"), registry);
-        ProxyCall call(R"({"stream":true})");
-        forwardStream(proxy, call);
-        CPPUNIT_ASSERT_EQUAL(503, call.status());
+        OpenAiHarness harness(upstreamSection(upstream.url()));
+        auto result = postChat(harness, StreamChat);
+        CPPUNIT_ASSERT_EQUAL(503, result->status());
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"error":{"message":"busy"}})"), result->body());
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), upstream.requests().size());
     }
 
     void testJsonAnswerToStreamRequestPassedThrough()
     {
-        const std::string error = R"({"error":{"message":"bad","type":"invalid_request_error","param":"input","code":null}})";
+        const std::string error =
+            R"({"error":{"message":"bad","type":"invalid_request_error","param":"input","code":null}})";
         FakeUpstream upstream([&](const SeenRequest&, Poco::Net::HTTPServerResponse& response) {
+            response.set("x-request-id", "req_json");
             FakeUpstream::sendJson(response, 400, error);
         });
-        prometheus::Registry registry;
-        UpstreamProxy proxy({testUpstream(upstream.url())}, Poco::Logger::get("test.upstream"), registry);
-        ProxyCall call(R"({"stream":true})");
-        forwardStream(proxy, call, "/responses");
-        CPPUNIT_ASSERT(!call.exchange->response().streamed);
-        CPPUNIT_ASSERT_EQUAL(400, call.status());
-        CPPUNIT_ASSERT_EQUAL(error, call.body());
+        OpenAiHarness harness(upstreamSection(upstream.url()));
+        auto result = runRequest(harness, "POST", "/v1/responses", R"({"model":"m","input":"x","stream":true})");
+        CPPUNIT_ASSERT(!result->sink.streamBegun);
+        CPPUNIT_ASSERT_EQUAL(400, result->status());
+        CPPUNIT_ASSERT_EQUAL(error, result->body());
+        CPPUNIT_ASSERT_EQUAL(std::string("req_json"), result->header("X-Upstream-Request-Id"));
     }
 };
 

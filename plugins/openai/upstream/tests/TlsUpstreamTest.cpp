@@ -1,19 +1,17 @@
-// An https upstream through NetSSL: a TLS server on 127.0.0.1 with a self-signed certificate
-// made by the openssl command for this test. Verified against ca_file it works (and the TLS
-// connection is pooled); with the system CAs it is refused as 502, without retries.
+// An https upstream through the core's client (libssl on the event loop): a TLS server on
+// 127.0.0.1 with a self-signed certificate made by the openssl command for this test. Verified
+// against ca_file it works, the connection is pooled, and new connections resume the TLS
+// session; with the system CAs it is refused as 502, without retries.
 
 #include "FakeUpstream.h"
-#include "ProxyHarness.h"
+#include "ProxyTestSupport.h"
 #include "TempDir.h"
-#include "UpstreamProxy.h"
-#include "Poco/Logger.h"
 #include "Poco/Net/Context.h"
 #include "Poco/Net/NetSSL.h"
 #include "Poco/Net/SecureServerSocket.h"
 #include "Poco/Pipe.h"
 #include "Poco/Process.h"
 #include <cppunit/extensions/HelperMacros.h>
-#include <prometheus/registry.h>
 
 using namespace portico::openai;
 using namespace portico::openai::test;
@@ -54,8 +52,11 @@ public:
         server.reset();
         Poco::Net::uninitializeSSL();
     }
+    std::string url() const { return "https://localhost:" + std::to_string(server->port()) + "/v1"; }
     std::unique_ptr<FakeUpstream> server;
 };
+
+const char* const Embeddings = R"({"model":"m","input":"x"})";
 
 } // namespace
 
@@ -73,16 +74,12 @@ public:
         portico::test::TempDir dir;
         makeCertificate(dir);
         TlsServer tls(dir);
-        auto config = testUpstream("https://localhost:" + std::to_string(tls.server->port()) + "/v1");
-        config.caFile = dir.file("cert.pem");
-        prometheus::Registry registry;
-        UpstreamProxy proxy({config}, Poco::Logger::get("test.upstream"), registry);
+        OpenAiHarness harness(upstreamSection(tls.url(), {{"upstream.ca_file", dir.file("cert.pem")}}));
         for (int i = 0; i < 2; ++i)
         {
-            ProxyCall call("{}");
-            proxy.forward(*call.exchange, proxy.upstreams()[0], "POST", "/embeddings", false);
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(call.body(), 200, call.status());
-            CPPUNIT_ASSERT_EQUAL(std::string(R"({"over":"tls","path":"/v1/embeddings"})"), call.body());
+            auto result = runRequest(harness, "POST", "/v1/embeddings", Embeddings);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(result->body(), 200, result->status());
+            CPPUNIT_ASSERT_EQUAL(std::string(R"({"over":"tls","path":"/v1/embeddings"})"), result->body());
         }
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), tls.server->connections());
     }
@@ -92,20 +89,18 @@ public:
         portico::test::TempDir dir;
         makeCertificate(dir);
         TlsServer tls(dir);
-        auto config = testUpstream("https://localhost:" + std::to_string(tls.server->port()) + "/v1");
-        config.caFile = dir.file("cert.pem");
-        config.poolSize = 0; // a new connection (and handshake) per request
-        prometheus::Registry registry;
-        UpstreamProxy proxy({config}, Poco::Logger::get("test.upstream"), registry);
+        // A new connection (and handshake) per request.
+        OpenAiHarness harness(
+            upstreamSection(tls.url(), {{"upstream.ca_file", dir.file("cert.pem")}, {"upstream.pool_size", "0"}}));
         for (int i = 0; i < 3; ++i)
         {
-            ProxyCall call("{}");
-            proxy.forward(*call.exchange, proxy.upstreams()[0], "POST", "/embeddings", false);
-            CPPUNIT_ASSERT_EQUAL_MESSAGE(call.body(), 200, call.status());
+            auto result = runRequest(harness, "POST", "/v1/embeddings", Embeddings);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(result->body(), 200, result->status());
         }
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), tls.server->connections());
-        CPPUNIT_ASSERT_EQUAL(std::uint64_t(3), proxy.pool(config).openedCount());
-        CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), proxy.pool(config).resumedCount());
+        const auto pool = poolOf(harness);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(3), pool->opened);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(2), pool->resumed);
     }
 
     void testUnknownCertificateRefused()
@@ -113,19 +108,16 @@ public:
         portico::test::TempDir dir;
         makeCertificate(dir);
         TlsServer tls(dir);
-        auto config = testUpstream("https://localhost:" + std::to_string(tls.server->port()) + "/v1");
-        config.retries = 3;
-        config.retryBackoffMs = 200;
-        prometheus::Registry registry;
-        UpstreamProxy proxy({config}, Poco::Logger::get("test.upstream"), registry);
-        ProxyCall call("{}");
+        OpenAiHarness harness(
+            upstreamSection(tls.url(), {{"upstream.retries", "3"}, {"upstream.retry_backoff_ms", "1000"}}));
         const auto start = std::chrono::steady_clock::now();
-        proxy.forward(*call.exchange, proxy.upstreams()[0], "POST", "/embeddings", false);
-        const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-        CPPUNIT_ASSERT_EQUAL_MESSAGE(call.body(), 502, call.status());
-        CPPUNIT_ASSERT(call.body().find(R"("code":"upstream_unreachable")") != std::string::npos);
-        CPPUNIT_ASSERT_MESSAGE(call.body(), call.body().find("certificate") != std::string::npos);
-        CPPUNIT_ASSERT_MESSAGE("not retried", ms < 100);
+        auto result = runRequest(harness, "POST", "/v1/embeddings", Embeddings);
+        const double ms = msSince(start);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(result->body(), 502, result->status());
+        CPPUNIT_ASSERT(contains(result->body(), R"("code":"upstream_unreachable")"));
+        CPPUNIT_ASSERT_MESSAGE(result->body(), contains(result->body(), "certificate"));
+        // A retry would have waited at least 500 ms first.
+        CPPUNIT_ASSERT_MESSAGE("not retried: " + std::to_string(ms) + " ms", ms < 400);
         CPPUNIT_ASSERT(tls.server->requests().empty());
     }
 };

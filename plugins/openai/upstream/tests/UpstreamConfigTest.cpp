@@ -1,10 +1,11 @@
 // readUpstreamConfigs: defaults, named upstreams, the key file, and every config error naming
-// its key (and file); plus the request target rules and the retry backoff's range.
+// its key (and file); the core client's endpoint built from each block; plus the request
+// target rules.
 
-#include "Backoff.h"
 #include "TempDir.h"
 #include "UpstreamConfig.h"
 #include "UpstreamRequest.h"
+#include "portico/Attributes.h"
 #include "Poco/Util/MapConfiguration.h"
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -58,7 +59,7 @@ class UpstreamConfigTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testRangeErrors);
     CPPUNIT_TEST(testAnswerCapKeys);
     CPPUNIT_TEST(testTarget);
-    CPPUNIT_TEST(testBackoff);
+    CPPUNIT_TEST(testForwardedRequest);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -76,19 +77,25 @@ public:
         const auto& u = upstreams[0];
         CPPUNIT_ASSERT_EQUAL(std::string("default"), u.name);
         CPPUNIT_ASSERT_EQUAL(std::string("http://127.0.0.1:9000/v1"), u.url);
-        CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1"), u.host);
-        CPPUNIT_ASSERT_EQUAL(static_cast<unsigned short>(9000), u.port);
         CPPUNIT_ASSERT_EQUAL(std::string("/v1"), u.basePath);
         CPPUNIT_ASSERT(!u.secure());
         CPPUNIT_ASSERT(u.servesAll); // models unset means every model
         CPPUNIT_ASSERT(u.models.empty());
         CPPUNIT_ASSERT(u.apiKey.empty());
-        CPPUNIT_ASSERT_EQUAL(5000, u.connectTimeoutMs);
-        CPPUNIT_ASSERT_EQUAL(600000, u.readTimeoutMs);
-        CPPUNIT_ASSERT_EQUAL(2, u.retries);
-        CPPUNIT_ASSERT_EQUAL(100, u.retryBackoffMs);
-        CPPUNIT_ASSERT_EQUAL(64, u.poolSize);
-        CPPUNIT_ASSERT_EQUAL(4000, u.idleTimeoutMs);
+        // The core client's endpoint.
+        const portico::UpstreamEndpoint& e = u.endpoint;
+        CPPUNIT_ASSERT_EQUAL(std::string("default"), e.name);
+        CPPUNIT_ASSERT_EQUAL(std::string("http://127.0.0.1:9000/v1"), e.url);
+        CPPUNIT_ASSERT(!e.tls);
+        CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1"), e.host);
+        CPPUNIT_ASSERT_EQUAL(static_cast<unsigned short>(9000), e.port);
+        CPPUNIT_ASSERT(e.caFile.empty());
+        CPPUNIT_ASSERT_EQUAL(5000LL, static_cast<long long>(e.connectTimeout.count()));
+        CPPUNIT_ASSERT_EQUAL(600000LL, static_cast<long long>(e.readTimeout.count()));
+        CPPUNIT_ASSERT_EQUAL(2, e.retries);
+        CPPUNIT_ASSERT_EQUAL(100LL, static_cast<long long>(e.retryBackoff.count()));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(64), e.poolSize);
+        CPPUNIT_ASSERT_EQUAL(4000LL, static_cast<long long>(e.idleTimeout.count()));
         CPPUNIT_ASSERT_EQUAL(std::size_t(64) * 1024 * 1024, u.maxBodyBytes);
         CPPUNIT_ASSERT_EQUAL(std::size_t(1024) * 1024, u.maxEventBytes);
         CPPUNIT_ASSERT(config.unreadKeys().empty());
@@ -111,19 +118,22 @@ public:
                                      {"upstream.ca_file", ca}});
         const auto u = readUpstreamConfigs(config).at(0);
         CPPUNIT_ASSERT(u.secure());
-        CPPUNIT_ASSERT_EQUAL(static_cast<unsigned short>(443), u.port);
+        const portico::UpstreamEndpoint& e = u.endpoint;
+        CPPUNIT_ASSERT(e.tls);
+        CPPUNIT_ASSERT_EQUAL(std::string("api.example.com"), e.host);
+        CPPUNIT_ASSERT_EQUAL(static_cast<unsigned short>(443), e.port);
         CPPUNIT_ASSERT(!u.servesAll);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), u.models.size()); // the duplicate is dropped
         CPPUNIT_ASSERT(u.lists("gpt-4o-mini"));
-        CPPUNIT_ASSERT_EQUAL(250, u.connectTimeoutMs);
-        CPPUNIT_ASSERT_EQUAL(30000, u.readTimeoutMs);
-        CPPUNIT_ASSERT_EQUAL(0, u.retries);
-        CPPUNIT_ASSERT_EQUAL(10, u.retryBackoffMs);
-        CPPUNIT_ASSERT_EQUAL(4, u.poolSize);
-        CPPUNIT_ASSERT_EQUAL(90000, u.idleTimeoutMs);
+        CPPUNIT_ASSERT_EQUAL(250LL, static_cast<long long>(e.connectTimeout.count()));
+        CPPUNIT_ASSERT_EQUAL(30000LL, static_cast<long long>(e.readTimeout.count()));
+        CPPUNIT_ASSERT_EQUAL(0, e.retries);
+        CPPUNIT_ASSERT_EQUAL(10LL, static_cast<long long>(e.retryBackoff.count()));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(4), e.poolSize);
+        CPPUNIT_ASSERT_EQUAL(90000LL, static_cast<long long>(e.idleTimeout.count()));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1048576), u.maxBodyBytes);
         CPPUNIT_ASSERT_EQUAL(std::size_t(65536), u.maxEventBytes);
-        CPPUNIT_ASSERT_EQUAL(ca, u.caFile);
+        CPPUNIT_ASSERT_EQUAL(ca, e.caFile);
         CPPUNIT_ASSERT(config.unreadKeys().empty());
     }
 
@@ -144,8 +154,12 @@ public:
             byName[u.name] = u;
         CPPUNIT_ASSERT(byName.at("local-vllm").servesAll);
         CPPUNIT_ASSERT_EQUAL(std::string("upstreams.ollama"), byName.at("ollama").keyPrefix);
-        CPPUNIT_ASSERT_EQUAL(5, byName.at("ollama").retries);
-        CPPUNIT_ASSERT_EQUAL(2, byName.at("local-vllm").retries);
+        CPPUNIT_ASSERT_EQUAL(5, byName.at("ollama").endpoint.retries);
+        CPPUNIT_ASSERT_EQUAL(2, byName.at("local-vllm").endpoint.retries);
+        CPPUNIT_ASSERT_EQUAL(std::string("local-vllm"), byName.at("local-vllm").endpoint.name);
+        CPPUNIT_ASSERT_EQUAL(std::string("10.0.0.5"), byName.at("local-vllm").endpoint.host);
+        // Different upstreams, different pools.
+        CPPUNIT_ASSERT(byName.at("ollama").endpoint.identity() != byName.at("local-vllm").endpoint.identity());
         CPPUNIT_ASSERT(config.unreadKeys().empty());
     }
 
@@ -269,21 +283,62 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("/embeddings"), upstreamTarget(u, "/embeddings"));
     }
 
-    void testBackoff()
+    void testForwardedRequest()
     {
-        CPPUNIT_ASSERT_EQUAL(0LL, static_cast<long long>(backoffDelay(3, 0).count()));
-        std::set<long long> seen;
-        for (int i = 0; i < 200; ++i)
-        {
-            const long long first = backoffDelay(0, 100).count();
-            CPPUNIT_ASSERT(first >= 50 && first <= 100);
-            const long long third = backoffDelay(2, 100).count();
-            CPPUNIT_ASSERT(third >= 200 && third <= 400);
-            const long long capped = backoffDelay(30, 100).count();
-            CPPUNIT_ASSERT(capped >= 1600 && capped <= 3200);
-            seen.insert(first);
-        }
-        CPPUNIT_ASSERT_MESSAGE("jittered", seen.size() > 10);
+        UpstreamConfig u;
+        u.basePath = "/v1";
+        u.apiKey = "sk-upstream";
+        u.maxBodyBytes = 1234;
+        portico::HeaderList headers{{"Content-Type", "application/json; charset=utf-8"},
+                                    {"Authorization", "Bearer client"},
+                                    {"Cookie", "a=1"},
+                                    {"OpenAI-Organization", "org"},
+                                    {"OpenAI-Beta", "assistants=v2"},
+                                    {"Idempotency-Key", "k1"},
+                                    {"User-Agent", "sdk"},
+                                    {"traceparent", "00-11111111111111111111111111111111-2222222222222222-01"},
+                                    {"tracestate", "a=b"}};
+        portico::Exchange exchange("POST", "/v1/chat/completions", headers, "{\"model\":\"m\"}", "127.0.0.1:1");
+        exchange.set(portico::attr::TraceparentOut, "00-33333333333333333333333333333333-4444444444444444-01");
+
+        auto request = forwardedRequest(exchange, u, "/chat/completions", false);
+        CPPUNIT_ASSERT_EQUAL(std::string("POST"), request.method);
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/chat/completions"), request.target);
+        CPPUNIT_ASSERT_EQUAL(exchange.body(), request.body);
+        CPPUNIT_ASSERT(request.retryBusy);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1234), request.maxBodyBytes);
+        const auto& sent = request.headers;
+        CPPUNIT_ASSERT_EQUAL(std::string("Bearer sk-upstream"), sent.get("Authorization"));
+        CPPUNIT_ASSERT_EQUAL(std::string("application/json; charset=utf-8"), sent.get("Content-Type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("application/json"), sent.get("Accept"));
+        CPPUNIT_ASSERT_EQUAL(std::string("identity"), sent.get("Accept-Encoding"));
+        CPPUNIT_ASSERT_EQUAL(std::string("00-33333333333333333333333333333333-4444444444444444-01"),
+                             sent.get("traceparent"));
+        CPPUNIT_ASSERT_EQUAL(std::string("a=b"), sent.get("tracestate"));
+        CPPUNIT_ASSERT_EQUAL(std::string("assistants=v2"), sent.get("OpenAI-Beta"));
+        CPPUNIT_ASSERT_EQUAL(std::string("k1"), sent.get("Idempotency-Key"));
+        CPPUNIT_ASSERT_EQUAL(std::string("sdk"), sent.get("User-Agent"));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(9), sent.size()); // no Cookie, no OpenAI-Organization, one of each
+        for (const char* theirs : {"Host", "Content-Length", "Connection"})
+            CPPUNIT_ASSERT(!sent.has(theirs)); // the core client's
+
+        // A stream: no busy retry, no body cap (the relay caps events), and without tracing
+        // the client's traceparent; without a key no Authorization.
+        u.apiKey.clear();
+        portico::Exchange plain("POST", "/v1/responses", {{"traceparent", "00-1-2-01"}}, "{}", "127.0.0.1:1");
+        request = forwardedRequest(plain, u, "/v1/responses", true);
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/responses"), request.target);
+        CPPUNIT_ASSERT(!request.retryBusy);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), request.maxBodyBytes);
+        CPPUNIT_ASSERT_EQUAL(std::string("text/event-stream"), request.headers.get("Accept"));
+        CPPUNIT_ASSERT_EQUAL(std::string("application/json"), request.headers.get("Content-Type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("00-1-2-01"), request.headers.get("traceparent"));
+        CPPUNIT_ASSERT(!request.headers.has("Authorization"));
+
+        const auto models = modelsRequest(u);
+        CPPUNIT_ASSERT_EQUAL(std::string("GET"), models.method);
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/models"), models.target);
+        CPPUNIT_ASSERT(models.body.empty());
     }
 };
 

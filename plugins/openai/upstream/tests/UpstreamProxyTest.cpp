@@ -1,15 +1,15 @@
-// Non-streaming forwarding against in-process upstreams: what goes upstream (the upstream's
-// key, never the client's; traceparent), what comes back (status, type and body as given,
-// X-Upstream-Request-Id, usage), and the failure answers: 504 on timeout, 502 when refused
-// after the retries, 503 retried with backoff.
+// Non-streaming forwarding through the openai plugin in a real chain, against in-process
+// upstreams: what goes upstream (the upstream's key, never the client's; traceparent; the body
+// unchanged), what comes back (status, type and body as given, X-Upstream-Request-Id, usage,
+// the duration histogram), and the failure answers: 504 on timeout, 502 when refused after the
+// retries, a 502/503 retried with backoff, routing between a listed and a "*" upstream.
 
 #include "FakeUpstream.h"
-#include "ProxyHarness.h"
-#include "UpstreamProxy.h"
+#include "ProxyTestSupport.h"
+#include "TempDir.h"
 #include "portico/Attributes.h"
-#include "Poco/Logger.h"
 #include <cppunit/extensions/HelperMacros.h>
-#include <prometheus/registry.h>
+#include <atomic>
 #include <thread>
 
 using namespace portico::openai;
@@ -19,23 +19,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 const char* const Traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-
-double msSince(Clock::time_point start)
-{
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-bool contains(const std::string& text, const std::string& part)
-{
-    return text.find(part) != std::string::npos;
-}
-
-/// An unused port: bound for a moment, then released.
-unsigned short closedPort()
-{
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-    return socket.address().port();
-}
+const char* const Chat = R"({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]})";
 
 } // namespace
 
@@ -50,7 +34,7 @@ class UpstreamProxyTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testBusyUpstreamRetried);
     CPPUNIT_TEST(testBusyPassedThroughWhenRetriesRunOut);
     CPPUNIT_TEST(testRouting);
-    CPPUNIT_TEST(testListModels);
+    CPPUNIT_TEST(testEveryEndpointAndPath);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -62,50 +46,56 @@ public:
             response.set("x-request-id", "req_upstream_42");
             FakeUpstream::sendJson(response, 200, answer);
         });
-        auto config = testUpstream(upstream.url());
-        config.apiKey = "sk-upstream-secret";
-        prometheus::Registry registry;
-        UpstreamProxy proxy({config}, Poco::Logger::get("test.upstream"), registry);
+        portico::test::TempDir dir;
+        const auto keyFile = dir.write("upstream.key", "sk-upstream-secret\n");
+        OpenAiHarness harness(upstreamSection(upstream.url(), {{"upstream.api_key_file", keyFile}}));
 
-        const std::string body = R"({"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]})";
-        ProxyCall call(body, {{"Authorization", "Bearer client-key"},
-                              {"Cookie", "session=1"},
-                              {"OpenAI-Beta", "assistants=v2"},
-                              {"traceparent", "00-11111111111111111111111111111111-2222222222222222-01"}});
-        call.exchange->set(portico::attr::TraceparentOut, Traceparent);
-        proxy.forward(*call.exchange, proxy.upstreams()[0], "POST", "/chat/completions", false);
+        auto result = runRequest(harness, "POST", "/v1/chat/completions", Chat,
+                                 {{"Authorization", "Bearer client-key"},
+                                  {"Cookie", "session=1"},
+                                  {"OpenAI-Beta", "assistants=v2"},
+                                  {"OpenAI-Organization", "org-client"},
+                                  {"Idempotency-Key", "idem-1"},
+                                  {"User-Agent", "OpenAI/Python 1.0"},
+                                  {"tracestate", "vendor=1"},
+                                  {"traceparent", "00-11111111111111111111111111111111-2222222222222222-01"}},
+                                 [](ProxyResult& call) { call.exchange->set(portico::attr::TraceparentOut, Traceparent); });
 
-        CPPUNIT_ASSERT_EQUAL(200, call.status());
-        CPPUNIT_ASSERT_EQUAL(answer, call.body());
-        CPPUNIT_ASSERT_EQUAL(std::string("application/json"), call.exchange->response().contentType);
-        CPPUNIT_ASSERT_EQUAL(std::string("req_upstream_42"), call.header("X-Upstream-Request-Id"));
-        CPPUNIT_ASSERT(!call.exchange->response().headers.has("X-Request-Id"));
-        CPPUNIT_ASSERT_EQUAL(std::string("11"), call.exchange->get(portico::attr::UsageInputTokens));
-        CPPUNIT_ASSERT_EQUAL(std::string("7"), call.exchange->get(portico::attr::UsageOutputTokens));
-        CPPUNIT_ASSERT(call.exchange->find(portico::attr::UpstreamMs));
+        CPPUNIT_ASSERT(result->outcome == portico::Outcome::Completed);
+        CPPUNIT_ASSERT_EQUAL(200, result->status());
+        CPPUNIT_ASSERT(result->sink.sentWhole);
+        CPPUNIT_ASSERT_EQUAL(answer, result->body());
+        CPPUNIT_ASSERT_EQUAL(std::string("application/json"), result->sink.sentHead.contentType);
+        CPPUNIT_ASSERT_EQUAL(std::string("req_upstream_42"), result->header("X-Upstream-Request-Id"));
+        CPPUNIT_ASSERT_EQUAL(std::string("11"), result->attribute(portico::attr::UsageInputTokens));
+        CPPUNIT_ASSERT_EQUAL(std::string("7"), result->attribute(portico::attr::UsageOutputTokens));
+        CPPUNIT_ASSERT_EQUAL(std::string("gpt-4o"), result->attribute(portico::attr::Model));
+        CPPUNIT_ASSERT(result->exchange->find(portico::attr::UpstreamMs));
 
         const auto seen = upstream.requests().at(0);
         CPPUNIT_ASSERT_EQUAL(std::string("POST"), seen.method);
         CPPUNIT_ASSERT_EQUAL(std::string("/v1/chat/completions"), seen.uri);
-        CPPUNIT_ASSERT_EQUAL(body, seen.body);
+        CPPUNIT_ASSERT_EQUAL(std::string(Chat), seen.body);
         CPPUNIT_ASSERT_EQUAL(std::string("Bearer sk-upstream-secret"), seen.headers.get("Authorization"));
         CPPUNIT_ASSERT_EQUAL(std::string(Traceparent), seen.headers.get("traceparent"));
+        CPPUNIT_ASSERT_EQUAL(std::string("vendor=1"), seen.headers.get("tracestate"));
         CPPUNIT_ASSERT_EQUAL(std::string("assistants=v2"), seen.headers.get("OpenAI-Beta"));
+        CPPUNIT_ASSERT_EQUAL(std::string("idem-1"), seen.headers.get("Idempotency-Key"));
+        CPPUNIT_ASSERT_EQUAL(std::string("OpenAI/Python 1.0"), seen.headers.get("User-Agent"));
+        CPPUNIT_ASSERT_EQUAL(std::string("application/json"), seen.headers.get("Content-Type"));
+        CPPUNIT_ASSERT_EQUAL(std::string("application/json"), seen.headers.get("Accept"));
+        CPPUNIT_ASSERT_EQUAL(std::string("identity"), seen.headers.get("Accept-Encoding"));
         CPPUNIT_ASSERT(!seen.headers.has("Cookie"));
+        CPPUNIT_ASSERT(!seen.headers.has("OpenAI-Organization"));
 
         // The histogram has the upstream and its status.
-        bool found = false;
-        for (const auto& family : registry.Collect())
-            for (const auto& metric : family.metric)
-                if (family.name == "portico_upstream_request_duration_seconds")
-                    for (const auto& label : metric.label)
-                        found = found || (label.name == "status" && label.value == "200");
-        CPPUNIT_ASSERT(found);
+        CPPUNIT_ASSERT_EQUAL(1.0, harness.metric("portico_upstream_request_duration_seconds",
+                                                 {{"upstream", "default"}, {"status", "200"}}));
     }
 
     void testUpstreamErrorsPassedThrough()
     {
-        int next = 0;
+        std::atomic<int> next{0};
         const int statuses[] = {400, 500, 429};
         FakeUpstream upstream([&](const SeenRequest&, Poco::Net::HTTPServerResponse& response) {
             const int status = statuses[next++];
@@ -114,15 +104,15 @@ public:
                                    R"({"error":{"message":"status )" + std::to_string(status) +
                                        R"(","type":"invalid_request_error","param":"model","code":null}})");
         });
-        prometheus::Registry registry;
-        UpstreamProxy proxy({testUpstream(upstream.url())}, Poco::Logger::get("test.upstream"), registry);
+        OpenAiHarness harness(upstreamSection(upstream.url()));
         for (int status : statuses)
         {
-            ProxyCall call("{}");
-            proxy.forward(*call.exchange, proxy.upstreams()[0], "POST", "/responses", false);
-            CPPUNIT_ASSERT_EQUAL(status, call.status());
-            CPPUNIT_ASSERT(contains(call.body(), "status " + std::to_string(status)));
-            CPPUNIT_ASSERT(!call.exchange->find(portico::attr::UsageInputTokens));
+            auto result = runRequest(harness, "POST", "/v1/responses", R"({"model":"m","input":"x"})");
+            CPPUNIT_ASSERT_EQUAL(status, result->status());
+            CPPUNIT_ASSERT(contains(result->body(), "status " + std::to_string(status)));
+            CPPUNIT_ASSERT(!result->exchange->find(portico::attr::UsageInputTokens));
+            CPPUNIT_ASSERT_EQUAL(1.0, harness.metric("portico_upstream_request_duration_seconds",
+                                                     {{"upstream", "default"}, {"status", std::to_string(status)}}));
         }
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), upstream.requests().size()); // 500 and 429 not retried
     }
@@ -133,47 +123,50 @@ public:
             std::this_thread::sleep_for(std::chrono::milliseconds(1500));
             FakeUpstream::sendJson(response, 200, "{}");
         });
-        auto config = testUpstream(upstream.url());
-        config.readTimeoutMs = 200;
-        prometheus::Registry registry;
-        UpstreamProxy proxy({config}, Poco::Logger::get("test.upstream"), registry);
-        ProxyCall call("{}");
+        OpenAiHarness harness(upstreamSection(upstream.url(), {{"upstream.read_timeout_ms", "200"}}));
+        CapturedWarnings log;
         const auto start = Clock::now();
-        proxy.forward(*call.exchange, proxy.upstreams()[0], "POST", "/chat/completions", false);
-        CPPUNIT_ASSERT(msSince(start) < 1000);
-        CPPUNIT_ASSERT_EQUAL(504, call.status());
-        CPPUNIT_ASSERT(contains(call.body(), R"("code":"upstream_timeout")"));
-        CPPUNIT_ASSERT(contains(call.body(), R"("type":"server_error")"));
+        auto result = postChat(harness, Chat);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(msSince(start)) + " ms", msSince(start) < 1000);
+        CPPUNIT_ASSERT_EQUAL(504, result->status());
+        CPPUNIT_ASSERT(contains(result->body(), R"("code":"upstream_timeout")"));
+        CPPUNIT_ASSERT(contains(result->body(), R"("type":"server_error")"));
+        CPPUNIT_ASSERT(contains(result->body(), upstream.url()));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), upstream.requests().size()); // a timeout is not retried
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), log.warnings().size());
+        CPPUNIT_ASSERT_EQUAL(1.0, harness.metric("portico_upstream_request_duration_seconds",
+                                                 {{"upstream", "default"}, {"status", "timeout"}}));
     }
 
     void testRefusedIs502AfterRetries()
     {
-        auto config = testUpstream("http://127.0.0.1:" + std::to_string(closedPort()) + "/v1");
-        config.retries = 3;
-        config.retryBackoffMs = 40;
-        config.apiKey = "sk-never-shown";
-        prometheus::Registry registry;
-        UpstreamProxy proxy({config}, Poco::Logger::get("test.upstream"), registry);
-        ProxyCall call("{}");
+        const std::string url = "http://127.0.0.1:" + std::to_string(closedPort()) + "/v1";
+        portico::test::TempDir dir;
+        const auto keyFile = dir.write("upstream.key", "sk-never-shown\n");
+        OpenAiHarness harness(upstreamSection(
+            url, {{"upstream.retries", "3"}, {"upstream.retry_backoff_ms", "40"}, {"upstream.api_key_file", keyFile}}));
+        CapturedWarnings log;
         const auto start = Clock::now();
-        proxy.forward(*call.exchange, proxy.upstreams()[0], "POST", "/chat/completions", false);
+        auto result = postChat(harness, Chat);
         // Three backoffs of at least 20, 40 and 80 ms.
-        CPPUNIT_ASSERT(msSince(start) >= 140);
-        CPPUNIT_ASSERT_EQUAL(502, call.status());
-        CPPUNIT_ASSERT(contains(call.body(), R"("code":"upstream_unreachable")"));
-        CPPUNIT_ASSERT(contains(call.body(), config.url));
-        CPPUNIT_ASSERT(!contains(call.body(), "sk-never-shown"));
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(msSince(start)), msSince(start) >= 140);
+        CPPUNIT_ASSERT_EQUAL(502, result->status());
+        CPPUNIT_ASSERT(contains(result->body(), R"("code":"upstream_unreachable")"));
+        CPPUNIT_ASSERT(contains(result->body(), "upstream 'default' (" + url + ")"));
+        CPPUNIT_ASSERT(!contains(result->body(), "sk-never-shown"));
+        // One warning for the failure (the retries are information).
+        const auto warnings = log.warnings();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), warnings.size());
+        CPPUNIT_ASSERT(!contains(warnings[0], "sk-never-shown"));
+        CPPUNIT_ASSERT_EQUAL(1.0, harness.metric("portico_upstream_request_duration_seconds",
+                                                 {{"upstream", "default"}, {"status", "connect_error"}}));
     }
 
     void testConnectRetryReachesLateUpstream()
     {
         const unsigned short port = closedPort();
-        auto config = testUpstream("http://127.0.0.1:" + std::to_string(port) + "/v1");
-        config.retries = 8;
-        config.retryBackoffMs = 50;
-        prometheus::Registry registry;
-        UpstreamProxy proxy({config}, Poco::Logger::get("test.upstream"), registry);
+        OpenAiHarness harness(upstreamSection("http://127.0.0.1:" + std::to_string(port) + "/v1",
+                                              {{"upstream.retries", "8"}, {"upstream.retry_backoff_ms", "50"}}));
         std::unique_ptr<FakeUpstream> late;
         std::thread starter([&] {
             std::this_thread::sleep_for(std::chrono::milliseconds(150));
@@ -183,32 +176,30 @@ public:
                 },
                 port);
         });
-        ProxyCall call("{}");
-        proxy.forward(*call.exchange, proxy.upstreams()[0], "POST", "/chat/completions", false);
+        auto result = postChat(harness, Chat);
         starter.join();
-        CPPUNIT_ASSERT_EQUAL(200, call.status());
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"late":true})"), call.body());
+        CPPUNIT_ASSERT_EQUAL(200, result->status());
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"late":true})"), result->body());
     }
 
     void testBusyUpstreamRetried()
     {
         std::atomic<int> calls{0};
         FakeUpstream upstream([&](const SeenRequest&, Poco::Net::HTTPServerResponse& response) {
-            if (++calls <= 2)
-                FakeUpstream::sendJson(response, calls == 1 ? 503 : 502, R"({"error":{"message":"busy"}})");
+            const int call = ++calls;
+            if (call <= 2)
+                FakeUpstream::sendJson(response, call == 1 ? 503 : 502, R"({"error":{"message":"busy"}})");
             else
                 FakeUpstream::sendJson(response, 200, R"({"ok":true})");
         });
-        prometheus::Registry registry;
-        UpstreamProxy proxy({testUpstream(upstream.url())}, Poco::Logger::get("test.upstream"), registry);
-        ProxyCall call(R"({"model":"m"})");
-        proxy.forward(*call.exchange, proxy.upstreams()[0], "POST", "/embeddings", false);
-        CPPUNIT_ASSERT_EQUAL(200, call.status());
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"ok":true})"), call.body());
+        OpenAiHarness harness(upstreamSection(upstream.url()));
+        auto result = runRequest(harness, "POST", "/v1/embeddings", R"({"model":"m","input":"x"})");
+        CPPUNIT_ASSERT_EQUAL(200, result->status());
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"ok":true})"), result->body());
         const auto seen = upstream.requests();
         CPPUNIT_ASSERT_EQUAL(std::size_t(3), seen.size());
         for (const auto& request : seen)
-            CPPUNIT_ASSERT_EQUAL(std::string(R"({"model":"m"})"), request.body); // the same body each time
+            CPPUNIT_ASSERT_EQUAL(std::string(R"({"model":"m","input":"x"})"), request.body); // the same body each time
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), upstream.connections()); // drained and reused
     }
 
@@ -217,51 +208,42 @@ public:
         FakeUpstream upstream([](const SeenRequest&, Poco::Net::HTTPServerResponse& response) {
             FakeUpstream::sendJson(response, 503, R"({"error":{"message":"still busy"}})");
         });
-        auto config = testUpstream(upstream.url());
-        config.retries = 1;
-        prometheus::Registry registry;
-        UpstreamProxy proxy({config}, Poco::Logger::get("test.upstream"), registry);
-        ProxyCall call("{}");
-        proxy.forward(*call.exchange, proxy.upstreams()[0], "POST", "/chat/completions", false);
-        CPPUNIT_ASSERT_EQUAL(503, call.status());
-        CPPUNIT_ASSERT_EQUAL(std::string(R"({"error":{"message":"still busy"}})"), call.body());
+        OpenAiHarness harness(upstreamSection(upstream.url(), {{"upstream.retries", "1"}}));
+        auto result = postChat(harness, Chat);
+        CPPUNIT_ASSERT_EQUAL(503, result->status());
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"error":{"message":"still busy"}})"), result->body());
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), upstream.requests().size());
     }
 
     void testRouting()
     {
-        auto listed = testUpstream("http://127.0.0.1:1/v1", "listed");
-        listed.servesAll = false;
-        listed.models = {"gpt-4o"};
-        auto wildcard = testUpstream("http://127.0.0.1:2/v1", "everything");
-        prometheus::Registry registry;
-        UpstreamProxy proxy({listed, wildcard}, Poco::Logger::get("test.upstream"), registry);
-        CPPUNIT_ASSERT_EQUAL(std::string("listed"), proxy.upstreamFor("gpt-4o")->name);
-        CPPUNIT_ASSERT_EQUAL(std::string("everything"), proxy.upstreamFor("portico-echo")->name);
-        UpstreamProxy onlyListed({listed}, Poco::Logger::get("test.upstream"), registry);
-        CPPUNIT_ASSERT(onlyListed.upstreamFor("portico-echo") == nullptr);
+        FakeUpstream listed([](const SeenRequest&, Poco::Net::HTTPServerResponse& response) {
+            FakeUpstream::sendJson(response, 200, R"({"from":"listed"})");
+        });
+        FakeUpstream everything([](const SeenRequest&, Poco::Net::HTTPServerResponse& response) {
+            FakeUpstream::sendJson(response, 200, R"({"from":"everything"})");
+        });
+        OpenAiHarness harness(upstreamSection(listed.url(), {{"upstream.models", "gpt-4o"},
+                                                             {"upstreams.everything.url", everything.url()},
+                                                             {"upstreams.everything.read_timeout_ms", "2000"}}));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"from":"listed"})"), postChat(harness, Chat)->body());
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"from":"everything"})"),
+                             postChat(harness, R"({"model":"portico-echo","messages":[]})")->body());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), listed.requests().size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), everything.requests().size());
     }
 
-    void testListModels()
+    void testEveryEndpointAndPath()
     {
         FakeUpstream upstream([](const SeenRequest& request, Poco::Net::HTTPServerResponse& response) {
-            if (request.uri == "/v1/models" && request.headers.get("Authorization", "") == "Bearer sk-k")
-                FakeUpstream::sendJson(response, 200,
-                                       R"({"object":"list","data":[{"id":"a","object":"model"},{"id":"b"}]})");
-            else
-                FakeUpstream::sendJson(response, 401, R"({"error":{}})");
+            FakeUpstream::sendJson(response, 200, R"({"path":")" + request.uri + R"("})");
         });
-        auto config = testUpstream(upstream.url());
-        config.apiKey = "sk-k";
-        config.models = {"configured"};
-        prometheus::Registry registry;
-        UpstreamProxy proxy({config}, Poco::Logger::get("test.upstream"), registry);
-        CPPUNIT_ASSERT((proxy.listModels(config) == std::vector<std::string>{"a", "b"}));
-
-        auto wrongKey = config;
-        wrongKey.apiKey = "sk-wrong";
-        UpstreamProxy refused({wrongKey}, Poco::Logger::get("test.upstream"), registry);
-        CPPUNIT_ASSERT((refused.listModels(wrongKey) == std::vector<std::string>{"configured"}));
+        OpenAiHarness harness(upstreamSection(upstream.url()));
+        for (const char* path : {"/v1/chat/completions", "/v1/responses", "/v1/embeddings"})
+        {
+            auto result = runRequest(harness, "POST", path, R"({"model":"m","input":"x","messages":[]})");
+            CPPUNIT_ASSERT_EQUAL(std::string(R"({"path":")") + path + R"("})", result->body());
+        }
     }
 };
 

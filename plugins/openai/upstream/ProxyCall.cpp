@@ -1,0 +1,293 @@
+#include "ProxyCall.h"
+#include "UpstreamRequest.h"
+#include "portico/AsciiCase.h"
+#include "portico/Attributes.h"
+#include "portico/Json.h"
+#include "Poco/Logger.h"
+#include <cstdlib>
+
+namespace portico::openai {
+
+namespace {
+
+bool isEventStream(std::string_view contentType)
+{
+    contentType = contentType.substr(0, contentType.find(';'));
+    while (!contentType.empty() && (contentType.back() == ' ' || contentType.back() == '\t'))
+        contentType.remove_suffix(1);
+    return equalsIgnoringCase(contentType, "text/event-stream");
+}
+
+/// The Content-Length of an answer's head, or -1 (the core has checked that it is one number).
+long long declaredLength(const UpstreamAnswer& answer)
+{
+    const std::string& value = answer.headers.get("Content-Length", Exchange::empty());
+    if (value.empty())
+        return -1;
+    char* end = nullptr;
+    const unsigned long long length = std::strtoull(value.c_str(), &end, 10);
+    return end && *end == '\0' ? static_cast<long long>(std::min<unsigned long long>(length, 1ULL << 62)) : -1;
+}
+
+} // namespace
+
+ProxyCall::ProxyCall(const ProxyTarget& target, std::string apiPath, bool stream)
+    : target_(target), apiPath_(std::move(apiPath)), stream_(stream), framer_(target.config.maxEventBytes)
+{
+}
+
+ProxyCall::~ProxyCall()
+{
+    // The call first: destroying it closes a connection still in use (the upstream stops).
+    call_.reset();
+}
+
+void ProxyCall::start(Exchange& exchange)
+{
+    exchange_ = &exchange;
+    started_ = Clock::now();
+    call_ = target_.client->start(exchange, forwardedRequest(exchange, target_.config, apiPath_, stream_), *this);
+}
+
+void ProxyCall::onHead(const UpstreamAnswer& answer)
+{
+    if (mode_ != Mode::Waiting)
+        return;
+    status_ = answer.status;
+    contentType_ = answer.contentType;
+    const std::string& requestId = answer.headers.get("x-request-id", Exchange::empty());
+    if (!requestId.empty())
+        exchange_->response().headers.set(UpstreamRequestIdHeader, requestId);
+    if (stream_ && status_ == 200 && isEventStream(contentType_))
+    {
+        mode_ = Mode::Relaying;
+        return;
+    }
+    // Read whole. A stream request asked the core for no cap (its events are capped one by
+    // one), so an answer that is no event stream is capped here, by its declared length first.
+    mode_ = Mode::Buffering;
+    const std::size_t limit = target_.config.maxBodyBytes;
+    const long long declared = declaredLength(answer);
+    if (declared >= 0 && static_cast<unsigned long long>(declared) > limit)
+    {
+        pause();
+        fail(tooLarge(target_.config,
+                      AnswerTooLarge("the upstream's answer declares a body of " + std::to_string(declared) +
+                                         " bytes, more than " + std::to_string(limit),
+                                     "max_body_bytes", limit)));
+    }
+}
+
+void ProxyCall::onBody(std::string_view bytes)
+{
+    if (mode_ == Mode::Buffering)
+    {
+        const std::size_t limit = target_.config.maxBodyBytes;
+        if (bytes.size() > limit - body_.size())
+        {
+            pause();
+            return fail(tooLarge(target_.config, AnswerTooLarge("the upstream's answer body is larger than " +
+                                                                    std::to_string(limit) + " bytes",
+                                                                "max_body_bytes", limit)));
+        }
+        body_.append(bytes.data(), bytes.size());
+        return;
+    }
+    if (mode_ != Mode::Relaying)
+        return;
+    framer_.feed(bytes);
+    if (waitingForRoom_)
+        return; // resume() relays them
+    try
+    {
+        relayEvents();
+    }
+    catch (const AnswerTooLarge& error)
+    {
+        pause();
+        fail(tooLarge(target_.config, error));
+    }
+}
+
+void ProxyCall::onEnd()
+{
+    callOver_ = true;
+    if (mode_ == Mode::Buffering)
+        return answerBuffered();
+    if (mode_ != Mode::Relaying)
+        return;
+    upstreamEnded_ = true;
+    if (waitingForRoom_)
+        return; // resume() finishes once the client has taken the waiting events
+    try
+    {
+        if (!relayEvents())
+            return;
+    }
+    catch (const AnswerTooLarge& error)
+    {
+        return fail(tooLarge(target_.config, error));
+    }
+    finishRelay();
+}
+
+void ProxyCall::onError(const UpstreamFailure& failure)
+{
+    callOver_ = true;
+    if (mode_ == Mode::Done)
+        return;
+    if (mode_ == Mode::Relaying && writer_)
+        flushEvents();
+    fail(proxyFailure(target_.config, failure));
+}
+
+void ProxyCall::resume(Exchange&)
+{
+    if (mode_ != Mode::Relaying || !waitingForRoom_)
+        return;
+    waitingForRoom_ = false;
+    try
+    {
+        if (!relayEvents())
+            return; // out of room again
+    }
+    catch (const AnswerTooLarge& error)
+    {
+        return fail(tooLarge(target_.config, error));
+    }
+    if (upstreamEnded_)
+        return finishRelay();
+    if (paused_)
+    {
+        paused_ = false;
+        call_->resume();
+    }
+}
+
+void ProxyCall::cancel(Exchange&)
+{
+    if (mode_ != Mode::Done)
+    {
+        target_.logger->debug("client went away; closed the call to upstream '" + target_.config.name + "'");
+        if (mode_ == Mode::Relaying)
+            setUsage(framer_.usage()); // what reached the client
+        if (status_ != 0)
+            record(std::to_string(status_));
+        mode_ = Mode::Done;
+    }
+    call_.reset();
+}
+
+bool ProxyCall::relayEvents()
+{
+    for (;;)
+    {
+        if (writer_)
+        {
+            if (!writer_->open())
+                return false; // the client is gone: the core cancels
+            if (!writer_->ready())
+            {
+                pause();
+                return false;
+            }
+        }
+        const auto event = framer_.next();
+        if (!event)
+            return true;
+        framer_.inspect(*event);
+        if (!writer_)
+            writer_ = &exchange_->stream(status_, contentType_);
+        if (!writer_->write(*event))
+            return false;
+    }
+}
+
+void ProxyCall::flushEvents()
+{
+    // Whole events that waited for room, before the stream ends in an error: at most one
+    // read's worth, written without waiting.
+    try
+    {
+        while (const auto event = framer_.next())
+        {
+            framer_.inspect(*event);
+            if (!writer_->write(*event))
+                return;
+        }
+    }
+    catch (const AnswerTooLarge&)
+    {
+        // The failure at hand is reported; this one would only replace it.
+    }
+}
+
+void ProxyCall::finishRelay()
+{
+    mode_ = Mode::Done;
+    if (writer_ && !framer_.finished() && !framer_.pending().empty())
+    {
+        // An unterminated last event: pass it on with the blank line it lacked.
+        const std::string tail = std::string(framer_.pending()) + "\n\n";
+        framer_.inspect(tail);
+        writer_->write(tail);
+    }
+    if (!framer_.finished())
+        return fail(brokenAnswer(target_.config, "the event stream ended before its final event"));
+    setUsage(framer_.usage());
+    if (!writer_)
+        writer_ = &exchange_->stream(status_, contentType_);
+    writer_->end();
+    record(std::to_string(status_));
+}
+
+void ProxyCall::answerBuffered()
+{
+    mode_ = Mode::Done;
+    std::optional<Usage> usage;
+    if (status_ >= 200 && status_ < 300)
+        usage = scanUsage(body_);
+    exchange_->respond(status_, std::move(body_), contentType_.empty() ? std::string("application/json") : contentType_);
+    setUsage(usage);
+    record(std::to_string(status_));
+}
+
+void ProxyCall::fail(const ProxyFailure& failure)
+{
+    const bool relaying = mode_ == Mode::Relaying || (mode_ == Mode::Done && writer_);
+    mode_ = Mode::Done;
+    target_.logger->warning(failure.message);
+    if (!writer_)
+        exchange_->respondError(failure.status, failure.message, errorTypeForStatus(failure.status), failure.code);
+    else if (exchange_->response().committed && writer_->write(errorEvent(failure)))
+        writer_->fail(); // the error event, then the transfer is cut: the client sees the truncation
+    if (relaying)
+        setUsage(framer_.usage());
+    record(failure.label);
+}
+
+void ProxyCall::pause()
+{
+    waitingForRoom_ = true;
+    if (paused_ || callOver_ || !call_)
+        return;
+    paused_ = true;
+    call_->pause();
+}
+
+void ProxyCall::setUsage(const std::optional<Usage>& usage)
+{
+    if (!usage)
+        return;
+    exchange_->set(attr::UsageInputTokens, std::to_string(usage->inputTokens));
+    exchange_->set(attr::UsageOutputTokens, std::to_string(usage->outputTokens));
+}
+
+void ProxyCall::record(const std::string& label)
+{
+    const double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
+    exchange_->set(attr::UpstreamMs, std::to_string(static_cast<long long>(seconds * 1000)));
+    target_.metrics->observe(target_.config.name, label, seconds);
+}
+
+} // namespace portico::openai

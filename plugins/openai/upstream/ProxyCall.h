@@ -1,0 +1,104 @@
+#pragma once
+/// One client request forwarded to an upstream and its answer relayed back, on the event loop
+/// that owns the client's connection: no thread waits for the upstream.
+///
+/// The handler defers it (Exchange::defer); start() sends the request through the core's client
+/// (forwardedRequest: the upstream's key, never the client's; the body unchanged) and the
+/// answer comes back through the UpstreamHandler callbacks:
+///  - read whole (capped by max_body_bytes) and answered as the upstream gave it (status,
+///    Content-Type, body; its 4xx and 5xx too), with X-Upstream-Request-Id and the usage;
+///  - relayed event by event when the client asked for stream: true and the upstream answers
+///    200 text/event-stream: each event is written as soon as its blank line has arrived, byte
+///    for byte. Backpressure: while the client is over its high watermark the call is paused
+///    (the upstream is not read); what waits is at most one read plus the SSE framer's partial
+///    event. resume() goes on.
+/// Failures: before anything reached the client, a JSON error (502/504, ProxyFailure); after,
+/// an `event: error` and the transfer cut (StreamWriter::fail: the client sees the truncation,
+/// every plugin an Outcome::Error). A stream that ends without its final event (`data: [DONE]`,
+/// response.completed / .incomplete / .failed, an error) is such a failure too. One warning per
+/// failure. A client that goes away closes the upstream connection at once (cancel()).
+///
+/// Sets usage.input_tokens / usage.output_tokens and upstream_ms; records
+/// portico_upstream_request_duration_seconds.
+
+#include "ProxyFailure.h"
+#include "ProxyTarget.h"
+#include "SseFramer.h"
+#include "portico/Deferred.h"
+#include "portico/Exchange.h"
+#include "portico/Upstream.h"
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace portico::openai {
+
+class ProxyCall final : public DeferredAnswer, public UpstreamHandler
+{
+public:
+    /// POST `apiPath` (below the upstream's URL, "/chat/completions"); `stream`: the client asked
+    /// for stream: true.
+    ProxyCall(const ProxyTarget& target, std::string apiPath, bool stream);
+    ~ProxyCall() override;
+
+    void start(Exchange& exchange) override;
+    void resume(Exchange& exchange) override;
+    void cancel(Exchange& exchange) override;
+
+    void onHead(const UpstreamAnswer& answer) override;
+    void onBody(std::string_view bytes) override;
+    void onEnd() override;
+    void onError(const UpstreamFailure& failure) override;
+
+private:
+    using Clock = std::chrono::steady_clock;
+
+    enum class Mode
+    {
+        Waiting,   ///< no head yet
+        Buffering, ///< reading the answer whole
+        Relaying,  ///< relaying an event stream
+        Done       ///< answered (or failed, or the client left)
+    };
+
+    /// Writes the whole events the framer holds while the client has room; pauses the call when
+    /// it has none. True when every whole event was written.
+    bool relayEvents();
+    /// Writes every whole event the framer holds, room or not (before an error ends the stream).
+    void flushEvents();
+    /// The upstream's stream ended and every whole event is out: the last one, then the end.
+    void finishRelay();
+    /// Buffered: the answer as the upstream gave it.
+    void answerBuffered();
+    void fail(const ProxyFailure& failure);
+    /// Stops relaying until resume(), and reading the upstream (unless its answer is over).
+    void pause();
+    void setUsage(const std::optional<Usage>& usage);
+    /// upstream_ms and the histogram, with `label` as the status.
+    void record(const std::string& label);
+
+    const ProxyTarget& target_;
+    const std::string apiPath_;
+    const bool stream_;
+    Exchange* exchange_ = nullptr;
+    std::unique_ptr<UpstreamCall> call_;
+    Clock::time_point started_;
+    Mode mode_ = Mode::Waiting;
+    int status_ = 0;
+    std::string contentType_;
+    std::string body_;
+    SseFramer framer_;
+    /// The client's stream, from the first relayed event on.
+    StreamWriter* writer_ = nullptr;
+    /// The relay stopped for lack of room with the client; resume() goes on.
+    bool waitingForRoom_ = false;
+    /// The call is paused (the upstream is not read).
+    bool paused_ = false;
+    /// onEnd or onError has come: nothing more will (pause() would be pointless).
+    bool callOver_ = false;
+    /// The upstream's stream ended while events still waited for the client.
+    bool upstreamEnded_ = false;
+};
+
+} // namespace portico::openai

@@ -1,0 +1,38 @@
+#pragma once
+/// portico_upstream_request_duration_seconds{upstream,status}: the time from sending a request
+/// upstream to the end of its answer (or stream). `status` is the upstream's HTTP status, or
+/// connect_error / timeout / error when there was none.
+///
+/// Thread-safe: calls on every event loop record into it.
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace prometheus {
+class Registry;
+class Histogram;
+template <typename T>
+class Family;
+} // namespace prometheus
+
+namespace portico::openai {
+
+class UpstreamMetrics
+{
+public:
+    explicit UpstreamMetrics(prometheus::Registry& registry);
+
+    void observe(const std::string& upstream, const std::string& status, double seconds);
+
+private:
+    prometheus::Family<prometheus::Histogram>& duration_;
+    /// The histogram of each (upstream, status label) seen: Family::Add builds a label map and
+    /// searches the family, several µs per request. Status labels are few (HTTP codes and three
+    /// failure words), so this stays small.
+    std::mutex mutex_;
+    std::map<std::pair<std::string, std::string>, prometheus::Histogram*> series_;
+};
+
+} // namespace portico::openai
