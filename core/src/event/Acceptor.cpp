@@ -98,10 +98,10 @@ void Acceptor::pause()
 
 void Acceptor::refuse(int fd)
 {
+    budget_.refused.fetch_add(1); // counted before the client can see the answer
     // Best effort, one non-blocking send: a client that cannot take 200 bytes now gets a close.
     [[maybe_unused]] const ssize_t sent = ::send(fd, refusal().data(), refusal().size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     ::close(fd);
-    budget_.refused.fetch_add(1);
     const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                                  std::chrono::steady_clock::now().time_since_epoch())
                                  .count();

@@ -74,7 +74,9 @@ void Connection::onIo(std::uint32_t events)
         flush();
     if (state_ == State::Closed)
         return;
-    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+    // A TLS handshake may wait for the socket to become writable inside a read: while it is not
+    // done, every event retries the read.
+    if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) || !transport_->established())
         wantRead_ = true;
     if (wantRead_)
         readInput();
@@ -188,6 +190,7 @@ bool Connection::parseHead()
     keepAlive_ = head_.keepAlive;
     body_.clear();
     bodyTooLarge_ = false;
+    bodyWireBytes_ = 0;
     chunked_.reset();
     const long long maxBody = server_.state.maxBodyBytes();
     switch (head_.framing)
@@ -242,7 +245,11 @@ bool Connection::readBody()
     std::size_t consumed = 0;
     const ChunkedDecoder::Result result = chunked_.decode(input_, consumed, body_);
     input_.erase(0, consumed);
-    if (static_cast<long long>(body_.size()) > maxBody)
+    bodyWireBytes_ += consumed;
+    // Chunk sizes, extensions and trailers count too: a client must not send gigabytes of
+    // framing for a body within the limit.
+    if (static_cast<long long>(body_.size()) > maxBody ||
+        bodyWireBytes_ > static_cast<std::uint64_t>(maxBody) * 2 + 65536)
     {
         // The rest of the body is not read: 413, then the connection lingers.
         bodyTooLarge_ = true;
@@ -386,14 +393,20 @@ bool Connection::beginStream(const Response& response)
     }
     else
         framing_ = StreamFraming::Chunked;
-    // Read from the worker too: these fields are the loop's, but the loop does not write them
-    // while a worker holds the exchange.
-    const bool keep = framing_ != StreamFraming::UntilClose && keepAliveNow();
+    // On a worker (a blocking handler's stream) only what the loop leaves alone while the
+    // request is served is read: the request's own keep-alive and count. The loop may still
+    // decide to close after the answer (drain, a client that shut its side); a head that said
+    // keep-alive is then followed by a close, which HTTP allows.
+    const bool onWorker = !loop_.inLoopThread();
+    const bool keepPossible = onWorker ? keepAlive_ && requests_ < server_.settings.keepAliveRequests &&
+                                             !server_.state.draining()
+                                       : keepAliveNow();
+    const bool keep = framing_ != StreamFraming::UntilClose && keepPossible;
     std::string bytes;
     ResponseHeadSpec spec{http10_ ? Http10 : Http11, keep, framing, 0, httpDateNow()};
     spec.stream = true;
     appendResponseHead(bytes, response, spec);
-    if (!loop_.inLoopThread())
+    if (onWorker)
     {
         if (!keep)
             closeAfterStream_.store(true);

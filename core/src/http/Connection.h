@@ -173,6 +173,7 @@ private:
     ChunkedDecoder chunked_;
     std::string body_;
     bool bodyTooLarge_ = false;
+    std::uint64_t bodyWireBytes_ = 0; ///< bytes of a chunked body as sent, framing included
     bool inputEnded_ = false;  ///< the client shut its sending side (or reset)
     bool wantRead_ = true;     ///< input may be waiting in the socket (edge-triggered)
     int requests_ = 0;
