@@ -7,6 +7,7 @@
 
 #include "http/MessageHead.h"
 #include "http/HeadFraming.h"
+#include <algorithm>
 
 namespace portico {
 namespace {
@@ -356,6 +357,45 @@ bool statusLineByte(HeadReader& reader, ResponseHead& line, std::size_t i)
     }
 }
 
+/// In a field name: skips the token bytes from `i` (within the name's limit).
+void skipNameBytes(HeadReader& reader, std::size_t& i)
+{
+    const std::string_view input = reader.input;
+    const std::size_t end = std::min(input.size(), reader.scan.start + reader.limits.maxNameLength);
+    while (i < end && isTokenChar(input[i]))
+        ++i;
+    if (i > reader.scan.start)
+        reader.scan.nameEnd = i - 1;
+}
+
+/// In a field value: skips the bytes from `i` that need no decision (not CR, LF or another
+/// control character but HTAB), keeping the value's bounds without its OWS, within the limits.
+void skipValueBytes(HeadReader& reader, std::size_t& i)
+{
+    detail::HeadScan& scan = reader.scan;
+    const std::string_view input = reader.input;
+    const std::size_t maxLine = reader.limits.maxNameLength + 1 + reader.limits.maxValueLength + linePadding;
+    const std::size_t end = std::min(input.size(), scan.start + maxLine);
+    while (i < end)
+    {
+        const char c = input[i];
+        if (c == '\r' || c == '\n' || (isCtl(c) && c != '\t'))
+            return;
+        if (!isOws(c))
+        {
+            if (!scan.hasValue)
+            {
+                scan.valueStart = i;
+                scan.hasValue = true;
+            }
+            if (i + 1 - scan.valueStart > reader.limits.maxValueLength)
+                return; // valueByte reports it
+            scan.valueEnd = i + 1;
+        }
+        ++i;
+    }
+}
+
 /// Runs the state machine over the bytes of `input` not yet scanned, up to the end of the head;
 /// `startLineByte` takes the steps before the field lines. False: refused.
 template <typename StartLineByte>
@@ -364,6 +404,15 @@ bool run(HeadReader& reader, std::size_t& scanned, StartLineByte startLineByte)
     detail::HeadScan& scan = reader.scan;
     for (; scanned < reader.input.size() && scan.step != Step::Done; ++scanned)
     {
+        // Most bytes of a head are the plain bytes of names and values: those are taken in a
+        // run here, and the state machine below sees the byte that ends the run (a colon, a
+        // line end, anything to refuse, or the byte at a limit, which it reports).
+        if (scan.step == Step::Name)
+            skipNameBytes(reader, scanned);
+        else if (scan.step == Step::Value)
+            skipValueBytes(reader, scanned);
+        if (scanned == reader.input.size())
+            break;
         bool ok = true;
         if (scan.step == Step::Cr)
             ok = reader.afterCr(scanned);
