@@ -440,7 +440,7 @@ bool UpstreamExchange::consumeHead()
     UpstreamAnswer answer;
     answer.status = head.status;
     answer.contentType = head.headers.get("Content-Type", std::string());
-    answer.headers = head.headers;
+    answer.headers = std::move(head.headers); // not needed here after this
     headDelivered_ = true;
     if (!deliver([&answer](UpstreamHandler& handler) { handler.onHead(answer); }))
         return false;

@@ -25,7 +25,7 @@ class Client : public UpstreamClient
 {
 public:
     Client(UpstreamService& service, UpstreamEndpoint endpoint, SSL_CTX* tls)
-        : service_(service), endpoint_(std::move(endpoint)), tls_(tls)
+        : service_(service), endpoint_(std::move(endpoint)), identity_(endpoint_.identity()), tls_(tls)
     {
     }
 
@@ -39,7 +39,7 @@ public:
             throw Poco::IllegalStateException(
                 "UpstreamClient::start() runs on the exchange's event loop (from a DeferredAnswer, see "
                 "portico/Deferred.h)");
-        auto call = std::make_shared<UpstreamExchange>(service_.pool(loop, endpoint_), service_.resolver(), tls_, *host,
+        auto call = std::make_shared<UpstreamExchange>(service_.pool(loop, identity_, endpoint_), service_.resolver(), tls_, *host,
                                                        exchange, std::move(request), handler);
         call->begin();
         return std::make_unique<CallHandle>(std::move(call));
@@ -50,6 +50,7 @@ public:
 private:
     UpstreamService& service_;
     const UpstreamEndpoint endpoint_;
+    const std::string identity_;
     SSL_CTX* tls_;
 };
 
@@ -91,10 +92,11 @@ std::shared_ptr<UpstreamClient> UpstreamService::client(const UpstreamEndpoint& 
     return made;
 }
 
-std::shared_ptr<UpstreamPool> UpstreamService::pool(EventLoop& loop, const UpstreamEndpoint& endpoint)
+std::shared_ptr<UpstreamPool> UpstreamService::pool(EventLoop& loop, const std::string& identity,
+                                                   const UpstreamEndpoint& endpoint)
 {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto& slot = pools_[&loop][endpoint.identity()];
+    auto& slot = pools_[&loop][identity];
     if (!slot)
         slot = std::make_shared<UpstreamPool>(loop, endpoint);
     return slot;

@@ -32,8 +32,13 @@ public:
     /// Poco::Exception when the TLS context cannot be made (an unreadable CA file).
     std::shared_ptr<UpstreamClient> client(const UpstreamEndpoint& endpoint);
 
-    /// `endpoint`'s pool on `loop` (made on first use). Loop thread only.
-    std::shared_ptr<UpstreamPool> pool(EventLoop& loop, const UpstreamEndpoint& endpoint);
+    /// `endpoint`'s pool on `loop` (made on first use). `identity` is endpoint.identity(), which
+    /// callers keep (it is built from every setting). Loop thread only.
+    std::shared_ptr<UpstreamPool> pool(EventLoop& loop, const std::string& identity, const UpstreamEndpoint& endpoint);
+    std::shared_ptr<UpstreamPool> pool(EventLoop& loop, const UpstreamEndpoint& endpoint)
+    {
+        return pool(loop, endpoint.identity(), endpoint);
+    }
     /// Closes `loop`'s idle connections and forgets its pools. Call on the loop's thread,
     /// before it stops.
     void dropLoop(EventLoop& loop);
