@@ -8,6 +8,7 @@
 #include "Poco/PatternFormatter.h"
 #include <atomic>
 #include <csignal>
+#include <memory>
 #include <pthread.h>
 
 namespace portico {
@@ -17,9 +18,11 @@ struct LogPipeline::Shared
     /// Read and written with std::atomic_load / std::atomic_store only.
     std::shared_ptr<const Filters> filters = std::make_shared<const Filters>();
     std::shared_ptr<LineOutput> output;
-    /// While the writer thread runs: where lines go. Never freed (a logging thread may still
-    /// hold the pointer when the pipeline stops); null: write at once.
+    /// While the writer thread runs: where lines go; null: write at once. The queue itself is
+    /// owned below and lives as long as the channel does, not just the pipeline: a logging
+    /// thread may still hold the pointer when the pipeline stops.
     std::atomic<LineQueue*> queue{nullptr};
+    std::unique_ptr<LineQueue> ownedQueue;
     std::atomic<std::uint64_t> dropped{0};
     /// Lines queued and lines written by the writer (flush() waits for them to meet).
     std::atomic<std::uint64_t> queued{0};
@@ -142,7 +145,8 @@ void LogPipeline::install()
         return;
     installed_ = true;
     static constexpr std::size_t QueueBytes = 4 << 20;
-    auto* queue = new LineQueue(QueueBytes);
+    shared_->ownedQueue = std::make_unique<LineQueue>(QueueBytes);
+    LineQueue* queue = shared_->ownedQueue.get();
     shared_->queue.store(queue, std::memory_order_release);
     writer_ = std::thread([this, queue] { writeQueued(queue); });
     Poco::AutoPtr<Channel> channel(new Channel(shared_));
