@@ -2,9 +2,10 @@
 # backend (portico-echo) sends one token every BENCH_STREAM_DELAY_MS; the load generator opens
 # BENCH_STREAMS streaming chat completions, holds them all for BENCH_STREAM_HOLD seconds and
 # waits for each to finish with [DONE]. Meanwhile porticod's RSS, threads and descriptors are
-# sampled from /proc. Poco serves each connection on one worker thread for its whole life, so
-# server.threads must exceed the stream count; the stack size is BENCH_STREAM_STACK_KIB
-# (server.thread_stack_kib; README.md says why 256).
+# sampled from /proc. porticod runs its shipped [server] defaults: the local backend's streams
+# are paced on the event loops and hold no thread. BENCH_STREAM_THREADS (and
+# BENCH_STREAM_STACK_KIB) set server.threads (and thread_stack_kib) for a porticod from before
+# the event-driven core (BENCH_STAGE), which served each connection on a thread of its own.
 
 SERVERS["porticod-streams"]="start_porticod_streams"
 
@@ -16,8 +17,7 @@ fi
 STREAMS_DELAY_MS=${BENCH_STREAM_DELAY_MS:-500}
 STREAMS_STACK_KIB=${BENCH_STREAM_STACK_KIB:-256}
 STREAMS_CONNECT_RATE=${BENCH_STREAM_CONNECT_RATE:-1000}
-# Room for the streams, the acceptor and a few probes.
-STREAMS_THREADS=${BENCH_STREAM_THREADS:-$((STREAMS_COUNT + 100))}
+STREAMS_THREADS=${BENCH_STREAM_THREADS:-}
 
 # start_porticod_streams NAME: porticod for the streams, with its own [server] sizing.
 start_porticod_streams() {
@@ -25,12 +25,13 @@ start_porticod_streams() {
     mkdir -p "$dir"
     free_port
     port=$REPLY
+    local sizing=''
+    [[ -n $STREAMS_THREADS ]] && sizing=$'threads = '"$STREAMS_THREADS"$'\nthread_stack_kib = '"$STREAMS_STACK_KIB"
     cat >"$dir/portico.ini" <<INI
 [server]
 listen = 127.0.0.1:$port
 drain_seconds = 1
-threads = $STREAMS_THREADS
-thread_stack_kib = $STREAMS_STACK_KIB
+$sizing
 
 [plugins]
 order = openai
@@ -83,7 +84,7 @@ scenario_streams() {
     mkdir -p "$WORK/loadgen"
     local pid=${SERVER_PID[porticod-streams]}
     idle=$(process_sample "$pid")
-    note "streams: $STREAMS_COUNT streams of $tokens tokens every ${STREAMS_DELAY_MS} ms, held ${STREAMS_HOLD} s (porticod threads = $STREAMS_THREADS, thread_stack_kib = $STREAMS_STACK_KIB)"
+    note "streams: $STREAMS_COUNT streams of $tokens tokens every ${STREAMS_DELAY_MS} ms, held ${STREAMS_HOLD} s (porticod threads = ${STREAMS_THREADS:-default})"
     local peaks overflows
     overflows=$(listen_overflows)
     peaks=$(run_streams "$out" "$pid" --url="http://127.0.0.1:${SERVER_PORT[porticod-streams]}/v1/chat/completions" \
@@ -91,7 +92,7 @@ scenario_streams() {
         --hold="$STREAMS_HOLD" --connect-rate="$STREAMS_CONNECT_RATE" \
         --idle-timeout=$((STREAMS_DELAY_MS / 1000 + 30)) --drain-timeout=$((tokens * STREAMS_DELAY_MS / 1000 + 60)))
     overflows=$(($(listen_overflows) - overflows))
-    record_streams streams porticod-streams "$out" "$idle" "$peaks" "$STREAMS_THREADS" "$STREAMS_STACK_KIB" "$overflows"
+    record_streams streams porticod-streams "$out" "$idle" "$peaks" "${STREAMS_THREADS:-0}" "$([[ -n $STREAMS_THREADS ]] && echo "$STREAMS_STACK_KIB" || echo 0)" "$overflows"
 
     check_value streams "streams held (of $STREAMS_COUNT)" "$(stream_value streams porticod-streams held)" '>=' "$STREAMS_COUNT"
     check_value streams 'stream errors' "$(stream_value streams porticod-streams errors)" '<=' 0
