@@ -3,6 +3,7 @@
 
 #include "HttpClient.h"
 #include "PorticodProcess.h"
+#include "RawConnection.h"
 #include "Poco/Net/Context.h"
 #include "Poco/Net/HTTPRequest.h"
 #include "Poco/Net/HTTPResponse.h"
@@ -11,6 +12,7 @@
 #include "Poco/Net/SSLException.h"
 #include "Poco/StreamCopier.h"
 #include <cppunit/extensions/HelperMacros.h>
+#include <chrono>
 #include <cstdlib>
 #include <sstream>
 
@@ -60,6 +62,7 @@ class HttpsTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testServesHttpsWithVerifiedCertificate);
     CPPUNIT_TEST(testRefusesTls11);
     CPPUNIT_TEST(testCertificateWithoutKeyIsAConfigError);
+    CPPUNIT_TEST(testClientThatNeverHandshakesIsClosedAtTheHeadDeadline);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -93,6 +96,32 @@ public:
         const HttpResult plain = httpRequest(plainPort, "GET", "/healthz");
         CPPUNIT_ASSERT_EQUAL(200, plain.status);
         CPPUNIT_ASSERT(plain.has("X-Trace-Id"));
+    }
+
+    void testClientThatNeverHandshakesIsClosedAtTheHeadDeadline()
+    {
+        // No TLS session, so no 408 can be sent: the connection closes at the head deadline
+        // (its subject here: 1 s), without waiting for the send timeout behind an answer that
+        // could never go out.
+        PorticodProcess::Options options;
+        options.config = "[server]\nlisten = 127.0.0.1:{port}\nheader_timeout_seconds = 1\ntls.certificate = " +
+                         dir_.file("cert.pem") + "\ntls.private_key = " + dir_.file("key.pem") +
+                         "\n[plugins]\norder = tracing\n";
+        options.waitUntilHealthy = false;
+        PorticodProcess porticod(options);
+        CPPUNIT_ASSERT(porticod.waitForOutput("serving https://", 15));
+        RawConnection silent(porticod.port());
+        RawConnection halfHello(porticod.port());
+        CPPUNIT_ASSERT(halfHello.send(std::string("\x16\x03\x01\x02\x00\x01", 6))); // a ClientHello's start
+        const auto started = std::chrono::steady_clock::now();
+        const ReadOutcome quiet = silent.readUntilClosed(10);
+        const ReadOutcome cut = halfHello.readUntilClosed(10);
+        const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        CPPUNIT_ASSERT(quiet.closed && cut.closed);
+        CPPUNIT_ASSERT_EQUAL(std::string(), quiet.data);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(seconds) + " s", seconds < 5);
+        // The server goes on serving TLS.
+        CPPUNIT_ASSERT_EQUAL(200, httpsGet(porticod.port(), "/healthz", clientContext(dir_.file("cert.pem"))).status);
     }
 
     void testRefusesTls11()

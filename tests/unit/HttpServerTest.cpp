@@ -164,6 +164,8 @@ class HttpServerTest : public CppUnit::TestFixture
 {
     CPPUNIT_TEST_SUITE(HttpServerTest);
     CPPUNIT_TEST(testKeepAliveAndPipelining);
+    CPPUNIT_TEST(testPipelinedRequestsBeforeAHalfCloseAreAllAnswered);
+    CPPUNIT_TEST(testKeepAliveRequestsZeroIsUnlimited);
     CPPUNIT_TEST(testHttp10ClosesAndHeadHasNoBody);
     CPPUNIT_TEST(testExpectContinueAndChunkedBody);
     CPPUNIT_TEST(testContentLengthWithTransferEncodingIs400AndClosed);
@@ -271,6 +273,39 @@ public:
         read = client.readUntil("{\"hello\":true}", 5);
         CPPUNIT_ASSERT_EQUAL(200, statusOf(read.data));
         CPPUNIT_ASSERT(lowerHeadOf(read.data).find("connection: keep-alive") != std::string::npos);
+    }
+
+    void testPipelinedRequestsBeforeAHalfCloseAreAllAnswered()
+    {
+        InProcessServer server(defaults(), [this](portico::Chain& c) { routes(c); });
+        RawConnection client(server.port());
+        // Three requests, then the client shuts its sending side: each is answered, the last
+        // with Connection: close, then the server closes.
+        CPPUNIT_ASSERT(client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
+                                   "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nabcde"
+                                   "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+        client.shutdownWrite();
+        const ReadOutcome read = client.readUntilClosed(5);
+        CPPUNIT_ASSERT(read.closed);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(read.data, 3, countOf(read.data, "HTTP/1.1 200 OK"));
+        CPPUNIT_ASSERT(read.data.find("abcde") != std::string::npos);
+        const std::string lastHead = read.data.substr(read.data.rfind("HTTP/1.1 200 OK"));
+        CPPUNIT_ASSERT(lowerHeadOf(lastHead).find("connection: close") != std::string::npos);
+    }
+
+    void testKeepAliveRequestsZeroIsUnlimited()
+    {
+        portico::ServerSettings settings = defaults();
+        settings.keepAliveRequests = 0;
+        InProcessServer server(settings, [this](portico::Chain& c) { routes(c); });
+        RawConnection client(server.port());
+        for (int i = 0; i < 5; ++i)
+        {
+            CPPUNIT_ASSERT(client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+            const ReadOutcome read = client.readUntil("{\"hello\":true}", 5);
+            CPPUNIT_ASSERT_EQUAL(200, statusOf(read.data));
+            CPPUNIT_ASSERT_MESSAGE(read.data, lowerHeadOf(read.data).find("connection: keep-alive") != std::string::npos);
+        }
     }
 
     void testHttp10ClosesAndHeadHasNoBody()

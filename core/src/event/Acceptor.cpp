@@ -52,8 +52,9 @@ const std::string& refusal()
 
 } // namespace
 
-Acceptor::Acceptor(EventLoop& loop, int listeningFd, ConnectionBudget& budget, OnAccept onAccept)
-    : loop_(loop), listening_(listeningFd), budget_(budget), onAccept_(std::move(onAccept))
+Acceptor::Acceptor(EventLoop& loop, int listeningFd, bool answersRefusals, ConnectionBudget& budget,
+                   OnAccept onAccept)
+    : loop_(loop), listening_(listeningFd), answersRefusals_(answersRefusals), budget_(budget), onAccept_(std::move(onAccept))
 {
 }
 
@@ -100,7 +101,11 @@ void Acceptor::refuse(int fd)
 {
     budget_.refused.fetch_add(1); // counted before the client can see the answer
     // Best effort, one non-blocking send: a client that cannot take 200 bytes now gets a close.
-    [[maybe_unused]] const ssize_t sent = ::send(fd, refusal().data(), refusal().size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (answersRefusals_)
+    {
+        [[maybe_unused]] const ssize_t sent =
+            ::send(fd, refusal().data(), refusal().size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
     ::close(fd);
     const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                                  std::chrono::steady_clock::now().time_since_epoch())

@@ -4,7 +4,8 @@
 // not all), and the connection belongs to the loop that accepted it.
 //
 // server.max_connections bounds the sockets of the whole process: past it a new connection is
-// answered at once with a 503 in OpenAI's JSON shape and closed, counted and logged (once a
+// answered at once with a 503 in OpenAI's JSON shape (plain HTTP listeners; a TLS listener
+// cannot answer before a handshake, so it only closes) and closed, counted and logged (once a
 // minute at most). When the process runs out of descriptors (EMFILE), accepting pauses for
 // 100 ms instead of spinning on a listening socket that stays readable.
 
@@ -31,7 +32,8 @@ public:
     /// with TCP_NODELAY) and its peer's address as "host:port"; takes ownership of `fd`.
     using OnAccept = std::function<void(int fd, std::string peer)>;
 
-    Acceptor(EventLoop& loop, int listeningFd, ConnectionBudget& budget, OnAccept onAccept);
+    /// `answersRefusals`: a plain HTTP listener, which may write its 503 on a refused socket.
+    Acceptor(EventLoop& loop, int listeningFd, bool answersRefusals, ConnectionBudget& budget, OnAccept onAccept);
     ~Acceptor() override;
 
     /// Registers with the loop (on the loop's thread).
@@ -47,6 +49,7 @@ private:
 
     EventLoop& loop_;
     const int listening_;
+    const bool answersRefusals_;
     ConnectionBudget& budget_;
     OnAccept onAccept_;
     bool registered_ = false;

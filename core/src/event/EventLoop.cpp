@@ -20,6 +20,27 @@ constexpr int MaxEvents = 256;
     throw Poco::SystemException(what + ": " + std::strerror(errno));
 }
 
+/// What the exception being handled says (inside a catch block).
+std::string currentText()
+{
+    try
+    {
+        throw;
+    }
+    catch (const Poco::Exception& e)
+    {
+        return e.displayText();
+    }
+    catch (const std::exception& e)
+    {
+        return e.what();
+    }
+    catch (...)
+    {
+        return "an unknown exception";
+    }
+}
+
 /// Runs loop code that must not take the loop down: a task or a timer that throws is logged and
 /// the loop goes on (the core's own tasks catch what they expect themselves).
 template <typename Fn>
@@ -162,7 +183,6 @@ void EventLoop::post(Task task)
 
 void EventLoop::stop()
 {
-    stopRequested_.store(true);
     post([this] { stopping_ = true; });
 }
 
@@ -218,7 +238,17 @@ void EventLoop::turn(int capMs)
             drainWake();
             continue;
         }
-        handler->onIo(events[i].events);
+        try
+        {
+            handler->onIo(events[i].events);
+        }
+        catch (...)
+        {
+            // A handler's own failure (out of memory on a new exchange, a bug) takes down that
+            // connection, not the loop with every other one.
+            Poco::Logger::get("portico.core").error(name_ + ": a socket handler threw: " + currentText());
+            handler->onFailure();
+        }
     }
     runDueTimers();
     runPosted();

@@ -36,6 +36,8 @@ public:
     virtual ~IoHandler() = default;
     /// `events`: EPOLLIN, EPOLLOUT, EPOLLRDHUP, EPOLLHUP, EPOLLERR bits.
     virtual void onIo(std::uint32_t events) = 0;
+    /// onIo() threw (the loop logged it): give up the socket. Must not throw.
+    virtual void onFailure() noexcept {}
 };
 
 class EventLoop
@@ -114,7 +116,6 @@ private:
     int wake_ = -1;
     std::thread::id threadId_;
     bool stopping_ = false;
-    std::atomic<bool> stopRequested_{false};
     Clock::time_point now_;
 
     std::mutex postMutex_;

@@ -38,7 +38,9 @@ bool WorkerPool::submit(Job job, bool evenWhenFull)
     bool spawn = false;
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (stopping_ || (jobs_.size() >= maxQueued_ && !evenWhenFull))
+        if (stopping_)
+            return false; // not counted: no queue was full
+        if (jobs_.size() >= maxQueued_ && !evenWhenFull)
         {
             refused_.fetch_add(1);
             return false;
@@ -122,6 +124,12 @@ void WorkerPool::work()
     finished_.push_back(pthread_self());
     threads_.fetch_sub(1);
     exited_.notify_all();
+}
+
+bool WorkerPool::stopping() const
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stopping_;
 }
 
 void WorkerPool::stop()

@@ -39,6 +39,7 @@ public:
     bool submit(Job job, bool evenWhenFull = false);
     /// No new jobs; queued jobs still run. Returns at once.
     void stop();
+    bool stopping() const;
     /// Waits up to `timeout` for every thread to finish (after stop()). True when all did.
     bool join(std::chrono::milliseconds timeout);
 
@@ -46,7 +47,7 @@ public:
     std::size_t busy() const { return busy_.load(); }
     std::size_t queued() const;
     std::size_t maxThreads() const { return maxThreads_; }
-    /// Jobs refused because the queue was full.
+    /// Jobs refused because the queue was full (not those refused while stopping).
     std::uint64_t refused() const { return refused_.load(); }
 
 private:

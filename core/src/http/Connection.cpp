@@ -171,8 +171,9 @@ bool Connection::parseHead()
     const bool wasStarted = parser_.started();
     std::size_t consumed = 0;
     const RequestHeadParser::Result result = parser_.parse(input_, head_, consumed);
-    if (!wasStarted && parser_.started())
+    if (!wasStarted && parser_.started() && requests_ > 0)
     {
+        // A later request's head is timed from its first byte; the first one's from accept.
         headStart_ = loop_.now();
         updateDeadline();
     }
@@ -328,7 +329,8 @@ void Connection::runDone()
         return;
     if (gone_.load() || writeBroken_)
         return close();
-    if (closeAfterAnswer_ || !keepAlive_ || inputEnded_ || server_.state.draining() || draining_)
+    if (closeAfterAnswer_ || !keepAlive_ || (inputEnded_ && input_.empty()) || server_.state.draining() ||
+        draining_)
         return finishAndClose();
     nextRequest();
 }
@@ -342,16 +344,26 @@ void Connection::nextRequest()
     updateDeadline();
     if (!input_.empty())
         process();
+    if (inputEnded_ && (state_ == State::Head || state_ == State::Body))
+        return inputEnded(); // what the client sent before it shut its side ends here
     if (state_ != State::Closed && wantRead_)
         readInput();
 }
 
 // --- output ---------------------------------------------------------------------------------
 
+bool Connection::requestsLeft() const
+{
+    const int limit = server_.settings.keepAliveRequests;
+    return limit == 0 || requests_ < limit; // 0: unlimited
+}
+
 bool Connection::keepAliveNow() const
 {
-    return keepAlive_ && !closeAfterAnswer_ && !draining_ && !server_.state.draining() && !inputEnded_ &&
-           requests_ < server_.settings.keepAliveRequests;
+    // After the client shut its side, only requests it had already sent (pipelined, read) are
+    // still served; the last of them says close.
+    return keepAlive_ && !closeAfterAnswer_ && !draining_ && !server_.state.draining() &&
+           (!inputEnded_ || !input_.empty()) && requestsLeft();
 }
 
 bool Connection::sendWhole(const Response& response)
@@ -398,8 +410,7 @@ bool Connection::beginStream(const Response& response)
     // decide to close after the answer (drain, a client that shut its side); a head that said
     // keep-alive is then followed by a close, which HTTP allows.
     const bool onWorker = !loop_.inLoopThread();
-    const bool keepPossible = onWorker ? keepAlive_ && requests_ < server_.settings.keepAliveRequests &&
-                                             !server_.state.draining()
+    const bool keepPossible = onWorker ? keepAlive_ && requestsLeft() && !server_.state.draining()
                                        : keepAliveNow();
     const bool keep = framing_ != StreamFraming::UntilClose && keepPossible;
     std::string bytes;
@@ -437,8 +448,9 @@ bool Connection::writeChunk(std::string_view chunk)
         return writeFromWorker(std::move(bytes));
     if (writeBroken_)
         return false;
-    queue(std::move(bytes));
-    flush();
+    // Checked before this chunk is queued: a producer that writes while ready() is false is cut
+    // off once the client holds more than the limit, but one large chunk (a long event) written
+    // while ready() was true always goes out.
     if (queuedBytes_.load() > HardOutputLimit)
     {
         server_.counters.streamsOverBuffer.fetch_add(1);
@@ -448,6 +460,8 @@ bool Connection::writeChunk(std::string_view chunk)
         hangUp();
         return false;
     }
+    queue(std::move(bytes));
+    flush();
     return !writeBroken_;
 }
 
@@ -514,6 +528,8 @@ void Connection::pullFromWorker()
     if (state_ == State::Closed || writeBroken_ || bytes.empty())
         return;
     // queuedBytes_ already counts them.
+    if (out_.empty())
+        lastProgress_ = loop_.now();
     outBytes_ += bytes.size();
     out_.push_back(std::move(bytes));
     flush();
@@ -656,6 +672,18 @@ void Connection::cut()
     close();
 }
 
+void Connection::onFailure() noexcept
+{
+    try
+    {
+        cut();
+    }
+    catch (...)
+    {
+        // Nothing more can be done for this connection; the loop goes on.
+    }
+}
+
 void Connection::close()
 {
     if (state_ == State::Closed)
@@ -718,7 +746,15 @@ void Connection::updateDeadline()
     timerAt_ = *when;
     timer_ = loop_.at(*when, [this] {
         timer_ = 0;
-        onDeadline();
+        try
+        {
+            onDeadline();
+        }
+        catch (...)
+        {
+            onFailure(); // not left half-way with no timer; the loop logs the exception
+            throw;
+        }
     });
 }
 
@@ -742,6 +778,8 @@ void Connection::onDeadline()
         return close();
     case DeadlineKind::Head:
         server_.counters.headTimeouts.fetch_add(1);
+        if (!transport_->established())
+            return close(); // no TLS session to carry a 408 over
         return protocolError(408, "Timed out reading the request head.", "request_timeout");
     case DeadlineKind::Body:
         server_.counters.bodyTimeouts.fetch_add(1);

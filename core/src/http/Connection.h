@@ -10,8 +10,11 @@
 //            first byte, or from accept for the first request; an idle keep-alive connection
 //            waits server.idle_timeout_seconds for that first byte)
 //   Body     reading its body (deadline: server.body_timeout_seconds between two reads)
-//   Busy     an ExchangeRun has the request; input is not read (pipelined requests wait in the
-//            kernel), but a hang-up is noticed
+//   Busy     an ExchangeRun has the request; up to 64 KiB of what follows (pipelined requests)
+//            is read and kept, the rest waits in the kernel; a hang-up (EOF, reset) read
+//            within that is noticed at once, one behind a full 64 KiB when a write fails.
+//            A client that shuts its sending side has left: a deferred answer is cancelled,
+//            a buffered one still goes out, and requests it had sent before are served
 //   Linger   the answer went out without reading the request's body: the sending side is shut
 //            and what the client still sends is read and dropped (2 s, 8 MiB), so that closing
 //            does not reset the connection before the client has read the answer
@@ -99,6 +102,7 @@ public:
 
     // IoHandler
     void onIo(std::uint32_t events) override;
+    void onFailure() noexcept override;
 
     // ResponseSink
     bool sendWhole(const Response& response) override;
@@ -150,6 +154,8 @@ private:
     bool writeFromWorker(std::string bytes);
     void pullFromWorker();
     bool keepAliveNow() const;
+    /// server.keep_alive_requests not yet reached (0: unlimited).
+    bool requestsLeft() const;
 
     // ends
     void finishAndClose();

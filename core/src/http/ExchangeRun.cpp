@@ -69,12 +69,19 @@ void ExchangeRun::start()
     if (queued)
         return;
     onWorker_ = false;
-    coreLogger().warning("worker queue full (server.queue): answering " + exchange_->method() + " " +
-                         exchange_->path() + " with 503");
-    runner_.answerWithoutRequest(*exchange_, 503,
-                                 "The server is overloaded (every worker is busy and its queue is full); retry "
-                                 "shortly.",
-                                 "server_busy");
+    if (env_.workers->stopping())
+    {
+        runner_.answerWithoutRequest(*exchange_, 503, "The server is shutting down; retry shortly.", "server_stopping");
+    }
+    else
+    {
+        coreLogger().warning("worker queue full (server.queue): answering " + exchange_->method() + " " +
+                             exchange_->path() + " with 503");
+        runner_.answerWithoutRequest(*exchange_, 503,
+                                     "The server is overloaded (every worker is busy and its queue is full); "
+                                     "retry shortly.",
+                                     "server_busy");
+    }
     exchange_->response().headers.set("Retry-After", "1");
     settle();
 }
@@ -99,6 +106,24 @@ void ExchangeRun::afterRequestPath()
 
 void ExchangeRun::invoke(const std::function<void()>& callback)
 {
+    callGuarded(callback);
+    if (depth_ > 0)
+        return;
+    // A resume() asked for while plugin code was on the stack runs now, in a loop rather than
+    // nested: a producer whose writes keep draining the queue does not grow the stack.
+    while (resumePending_)
+    {
+        resumePending_ = false;
+        DeferredAnswer* task = resumableTask();
+        if (!task)
+            break;
+        callGuarded([task, this] { task->resume(*exchange_); });
+    }
+    settle();
+}
+
+void ExchangeRun::callGuarded(const std::function<void()>& callback)
+{
     ++depth_;
     try
     {
@@ -115,8 +140,6 @@ void ExchangeRun::invoke(const std::function<void()>& callback)
             exchange_->stream().fail();
     }
     --depth_;
-    if (depth_ == 0)
-        settle();
 }
 
 void ExchangeRun::settle()
@@ -236,6 +259,8 @@ void ExchangeRun::complete(Outcome outcome)
             true);
         if (queued)
             return;
+        // Only while the server stops (completion jobs are never refused otherwise): run here,
+        // on the loop, rather than lose an idempotency record or a token settlement.
         onWorker_ = false;
     }
     runCompletion();
@@ -260,12 +285,27 @@ void ExchangeRun::clientGone()
         complete(Outcome::ClientGone);
 }
 
-void ExchangeRun::writable()
+DeferredAnswer* ExchangeRun::resumableTask() const
 {
     DeferredAnswer* task = ExchangeControl::deferred(*exchange_);
     if (finished_ || gone_ || onWorker_ || !task || !deferredStarted_ ||
         ExchangeControl::streamState(*exchange_) != ExchangeControl::StreamState::Open)
+        return nullptr;
+    return task;
+}
+
+void ExchangeRun::writable()
+{
+    DeferredAnswer* task = resumableTask();
+    if (!task)
         return;
+    if (depth_ > 0)
+    {
+        // Drained by a write of the task itself: resuming now would run resume() inside that
+        // write. invoke() resumes once the outermost callback has returned.
+        resumePending_ = true;
+        return;
+    }
     invoke([task, this] { task->resume(*exchange_); });
 }
 

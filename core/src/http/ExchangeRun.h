@@ -9,9 +9,9 @@
 //
 // Everything here runs on the connection's event loop except the request path and the
 // completion hooks when they go to a worker, and a blocking handler's stream writes (which the
-// sink carries over to the loop). While a worker holds the exchange the loop does not touch it;
-// the worker posts back when it is done (a full hand-over, through the pool's and the loop's
-// locks).
+// sink carries over to the loop). While a worker holds the exchange the loop does not touch it
+// (it only notes that the client left, in an atomic flag); the worker posts back when it is done
+// (a full hand-over, through the pool's and the loop's locks).
 //
 // Every call into plugin code after the handler (a deferred answer's callbacks, its timers) goes
 // through invoke(): exceptions are caught there, and settle() moves the state on only once the
@@ -23,6 +23,7 @@
 #include "http/ChainRunner.h"
 #include "http/ResponseSink.h"
 #include "http/ServerState.h"
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -103,6 +104,10 @@ private:
     void sendBuffered();
     void complete(Outcome outcome);
     void runCompletion();
+    /// Runs plugin code, turning an exception into a 500 or a cut stream; no settling.
+    void callGuarded(const std::function<void()>& callback);
+    /// The deferred task when it may be resumed now, else null.
+    DeferredAnswer* resumableTask() const;
     void cancelTimers();
 
     RunEnvironment env_;
@@ -118,7 +123,11 @@ private:
     bool onWorker_ = false;
     bool deferredStarted_ = false;
     bool headHooksRan_ = false; ///< for the replacement 500 of a stream whose head hook threw
-    bool gone_ = false;
+    /// Written by the loop; also read by a worker whose blocking handler begins its stream.
+    std::atomic<bool> gone_{false};
+    /// The client's queue drained while plugin code was on the stack: resume() runs once the
+    /// outermost callback has returned, never nested inside a producer's own write().
+    bool resumePending_ = false;
     bool finished_ = false;
     Outcome outcome_ = Outcome::Completed;
 };

@@ -126,7 +126,7 @@ void HttpServer::start()
         {
             const bool tls = listener.tls;
             state->acceptors.push_back(std::make_unique<Acceptor>(
-                *state->loop, listener.socket.impl()->sockfd(), budget_,
+                *state->loop, listener.socket.impl()->sockfd(), !tls, budget_,
                 [this, state, tls](int fd, std::string peer) { accept(*state, fd, std::move(peer), tls); }));
         }
         state->loop->post([state] {
@@ -176,7 +176,7 @@ void HttpServer::accept(LoopState& owner, int fd, std::string peer, bool tls)
     }
 }
 
-void HttpServer::onEveryLoop(const std::function<void(LoopState&)>& task)
+bool HttpServer::onEveryLoop(const std::function<void(LoopState&)>& task)
 {
     std::vector<std::future<void>> done;
     for (auto& owner : loops_)
@@ -184,13 +184,25 @@ void HttpServer::onEveryLoop(const std::function<void(LoopState&)>& task)
         auto promise = std::make_shared<std::promise<void>>();
         done.push_back(promise->get_future());
         LoopState* state = owner.get();
-        state->loop->post([state, &task, promise] {
+        // The task is copied: a loop that answers after the wait below gave up must not reach
+        // into this frame.
+        state->loop->post([state, task, promise] {
+            struct Answer
+            {
+                std::promise<void>& promise;
+                ~Answer() { promise.set_value(); } // also when the task throws
+            } answer{*promise};
             task(*state);
-            promise->set_value();
         });
     }
+    // A loop that does not come round within this time is stuck in plugin code that blocks it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    bool all = true;
     for (auto& future : done)
-        future.wait();
+        all = future.wait_until(deadline) == std::future_status::ready && all;
+    if (!all)
+        coreLogger().error("an event loop did not answer within 5 s (plugin code blocking it?)");
+    return all;
 }
 
 int HttpServer::drainAndStop(int drainSeconds)
@@ -261,8 +273,11 @@ void HttpServer::stop()
         return; // nothing may be freed under them: the caller exits the process
     }
     // Upstream connections belong to their loops: closed there, before the loops stop.
-    if (started_ && upstreams_)
-        onEveryLoop([this](LoopState& owner) { upstreams_->dropLoop(*owner.loop); });
+    if (started_ && upstreams_ && !onEveryLoop([this](LoopState& owner) { upstreams_->dropLoop(*owner.loop); }))
+    {
+        workersStuck_ = true;
+        return; // a loop that cannot be joined: the caller exits the process
+    }
     for (auto& owner : loops_)
     {
         owner->loop->stop();

@@ -46,9 +46,9 @@ public:
     /// `drainSeconds` have passed, then cuts what is left. Returns the number still in flight
     /// at the deadline.
     int drainAndStop(int drainSeconds);
-    /// After drainAndStop(): true when a worker could not be joined (a handler that cannot be
-    /// interrupted is still running); the process must then exit without destroying the
-    /// server or the chain (std::_Exit), since that thread may still use both.
+    /// After drainAndStop(): true when a worker or an event loop could not be joined (plugin
+    /// code that cannot be interrupted is still running); the process must then exit without
+    /// destroying the server or the chain (std::_Exit), since that thread may still use both.
     bool workersStuck() const { return workersStuck_; }
 
     /// Connections refused at server.max_connections (all listeners).
@@ -82,8 +82,9 @@ private:
     };
 
     void accept(LoopState& owner, int fd, std::string peer, bool tls);
-    /// Runs `task` on every loop and waits until each has run it.
-    void onEveryLoop(const std::function<void(LoopState&)>& task);
+    /// Runs `task` on every loop and waits until each has run it, 5 s at most; false when a
+    /// loop did not come round in time (logged).
+    bool onEveryLoop(const std::function<void(LoopState&)>& task);
     void stop();
 
     ServerState& state_;
