@@ -5,6 +5,8 @@
 #include "ChainHarness.h"
 #include "RecordingPlugin.h"
 #include "api/ExchangeControl.h"
+#include "http/CoreRoutes.h"
+#include "http/ServerState.h"
 #include "portico/Deferred.h"
 #include "TestAsserts.h"
 #include "Poco/JSON/Object.h"
@@ -103,6 +105,8 @@ class ChainRunnerTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testDeferredStreamClientGoneCancelsTheTask);
     CPPUNIT_TEST(testTimersOfAnEndedExchangeNeverFire);
     CPPUNIT_TEST(testAnswerWithoutRequestRunsEveryHeadHook);
+    CPPUNIT_TEST(testRequestHookThatDefersAnswersTheRequest);
+    CPPUNIT_TEST(testReadyzWhileDraining);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -562,6 +566,35 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("head c|head b|head a|complete c completed|complete b completed|"
                                          "complete a completed"),
                              journal_.joined(false));
+    }
+
+    void testRequestHookThatDefersAnswersTheRequest()
+    {
+        // b answers from its request hook, later, on the loop: c's hook and the handler never
+        // run; the head hooks of a and b do.
+        plugins_["b"]->answerRequest = [this](Exchange& exchange) {
+            exchange.defer(std::make_unique<ScriptedAnswer>(journal_, [](Exchange& e) {
+                e.after(std::chrono::milliseconds(2), [&e] { e.respond(202, "{\"later\":true}"); });
+            }));
+        };
+        auto result = harness_->request("GET", "/ok");
+        CPPUNIT_ASSERT_EQUAL(202, result->head().status);
+        CPPUNIT_ASSERT_EQUAL(std::string("{\"later\":true}"), result->sink.body);
+        CPPUNIT_ASSERT_EQUAL(std::string("request a|request b|task start|head b|head a|task destroyed|"
+                                         "complete b completed|complete a completed"),
+                             journal_.joined(false));
+    }
+
+    void testReadyzWhileDraining()
+    {
+        portico::ServerState state;
+        portico::registerCoreRoutes(harness_->chain(), false, &state);
+        CPPUNIT_ASSERT_EQUAL(200, harness_->request("GET", "/readyz")->head().status);
+        state.setDraining();
+        auto result = harness_->request("GET", "/readyz");
+        CPPUNIT_ASSERT_EQUAL(503, result->head().status);
+        CPPUNIT_ASSERT_EQUAL(std::string("not_ready"), openAiError(result->sink.body)->getValue<std::string>("code"));
+        PORTICO_ASSERT_CONTAINS(result->sink.body, "shutting down");
     }
 
 private:

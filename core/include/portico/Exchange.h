@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,12 +38,16 @@ template <typename T>
 class StateSlot
 {
 public:
+    /// No slot: state() finds nothing, emplaceState() throws. Real slots come from
+    /// PluginContext::stateSlot<T>().
     constexpr StateSlot() = default;
     constexpr explicit StateSlot(std::uint32_t index) : index_(index) {}
     constexpr std::uint32_t index() const { return index_; }
+    constexpr bool valid() const { return index_ != None; }
 
 private:
-    std::uint32_t index_ = 0;
+    static constexpr std::uint32_t None = 0xffffffffu;
+    std::uint32_t index_ = None;
 };
 
 class PORTICO_API Exchange
@@ -113,6 +118,8 @@ public:
     template <typename T, typename... Args>
     T& emplaceState(StateSlot<T> slot, Args&&... args)
     {
+        if (!slot.valid())
+            throw std::invalid_argument("emplaceState() with a StateSlot that PluginContext::stateSlot() did not give");
         T* object = new T(std::forward<Args>(args)...);
         storeState(slot.index(), object, [](void* doomed) { delete static_cast<T*>(doomed); });
         return *object;
@@ -136,8 +143,9 @@ public:
     /// the same writer.
     StreamWriter& stream(int status = 200, std::string contentType = "text/event-stream");
 
-    /// The answer will be produced later, on the event loop, by `task` (see Deferred.h). For
-    /// handlers: call it and return. The Exchange owns the task.
+    /// The answer will be produced later, on the event loop, by `task` (see Deferred.h): call
+    /// it and return. From a handler; or from a request hook that answers the request itself,
+    /// which stops the walk inwards as respond() does. The Exchange owns the task.
     void defer(std::unique_ptr<DeferredAnswer> task);
     /// True once defer() was called.
     bool deferred() const { return deferred_ != nullptr; }

@@ -57,7 +57,22 @@ void PorticoApp::setRunningChain(std::shared_ptr<Chain> chain)
 {
     if (chain)
         logPipeline_.setFilters(chain->logFilters());
+    std::shared_ptr<const Chain> previous = state_.chain();
     state_.setChain(std::move(chain));
+    // Requests in flight may still hold the old chain. It is kept here, so that whichever of
+    // them ends last does not run its plugins' stop() (a purge thread's join, a SQLite or Redis
+    // close) on an event loop: this thread destroys it once nothing else holds it.
+    if (previous)
+        retiredChains_.push_back(std::move(previous));
+}
+
+void PorticoApp::destroyUnusedChains()
+{
+    // use_count() == 1: only this list holds it, and nothing can take a new reference from a
+    // chain that is no longer the server's.
+    retiredChains_.erase(std::remove_if(retiredChains_.begin(), retiredChains_.end(),
+                                        [](const std::shared_ptr<const Chain>& chain) { return chain.use_count() == 1; }),
+                         retiredChains_.end());
 }
 
 void PorticoApp::defineOptions(Poco::Util::OptionSet& options)
@@ -125,6 +140,7 @@ std::shared_ptr<Chain> PorticoApp::buildChain(bool reloading, ServerSettings& se
     ChainServices services;
     services.metrics = metrics_.get();
     services.upstreams = &upstreams_;
+    services.server = &state_;
     services.reloading = reloading;
     return ChainBuilder::build(config, settings, services);
 }
@@ -263,8 +279,15 @@ int PorticoApp::serve(const ServerSettings& settings)
         return now;
     });
 
-    while (SignalWaiter::wait() == SignalWaiter::Event::Reload)
-        reload();
+    for (;;)
+    {
+        const SignalWaiter::Event event = SignalWaiter::wait(std::chrono::seconds(1));
+        if (event == SignalWaiter::Event::Stop)
+            break;
+        if (event == SignalWaiter::Event::Reload)
+            reload();
+        destroyUnusedChains();
+    }
 
     sd_notify(0, "STOPPING=1");
     logger.notice("stopping: closing the listeners, then draining requests in flight (up to " +
@@ -284,10 +307,42 @@ int PorticoApp::serve(const ServerSettings& settings)
     }
     server.reset();
     state_.setChain(nullptr);
+    retiredChains_.clear();
     logger.notice("stopped");
     accessLog_.reset();
     return EXIT_OK;
 }
+
+namespace {
+
+/// The [server] keys that changed between `running` and `loaded` but apply only at start (the
+/// listeners, the threads, the connections' limits and deadlines, TLS), comma-separated.
+std::string restartOnlyChanges(const ServerSettings& running, const ServerSettings& loaded)
+{
+    std::string changed;
+    const auto note = [&changed](bool differs, const char* key) {
+        if (differs)
+            changed += (changed.empty() ? "server." : ", server.") + std::string(key);
+    };
+    note(loaded.host != running.host || loaded.port != running.port, "listen");
+    note(loaded.plainHost != running.plainHost || loaded.plainPort != running.plainPort, "plain_listen");
+    note(loaded.eventLoops != running.eventLoops, "event_loops");
+    note(loaded.threads != running.threads, "threads");
+    note(loaded.queue != running.queue, "queue");
+    note(loaded.maxConnections != running.maxConnections, "max_connections");
+    note(loaded.headerTimeoutSeconds != running.headerTimeoutSeconds, "header_timeout_seconds");
+    note(loaded.bodyTimeoutSeconds != running.bodyTimeoutSeconds, "body_timeout_seconds");
+    note(loaded.sendTimeoutSeconds != running.sendTimeoutSeconds, "send_timeout_seconds");
+    note(loaded.idleTimeoutSeconds != running.idleTimeoutSeconds, "idle_timeout_seconds");
+    note(loaded.keepAliveRequests != running.keepAliveRequests, "keep_alive_requests");
+    note(loaded.threadStackKiB != running.threadStackKiB, "thread_stack_kib");
+    note(loaded.tlsCertificate != running.tlsCertificate || loaded.tlsPrivateKey != running.tlsPrivateKey ||
+             loaded.tlsCiphers != running.tlsCiphers,
+         "tls.*");
+    return changed;
+}
+
+} // namespace
 
 void PorticoApp::reload()
 {
@@ -298,11 +353,9 @@ void PorticoApp::reload()
         ServerSettings settings;
         auto chain = buildChain(true, settings);
         accessLog_->configure(settings.accessLog); // may refuse the reload (unwritable file)
-        if (settings.host != running_.host || settings.port != running_.port || settings.threads != running_.threads ||
-            settings.queue != running_.queue || settings.eventLoops != running_.eventLoops ||
-            settings.maxConnections != running_.maxConnections)
-            logger.warning("reload: server.listen, event_loops, threads, queue and max_connections take effect on "
-                           "restart only");
+        const std::string restartOnly = restartOnlyChanges(running_, settings);
+        if (!restartOnly.empty())
+            logger.warning("reload: " + restartOnly + " changed; these take effect on restart only");
         configureLogging(settings.logLevel);
         state_.setMaxBodyBytes(settings.maxBodyBytes);
         running_.drainSeconds = settings.drainSeconds;

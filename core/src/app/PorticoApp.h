@@ -8,6 +8,7 @@
 #include "upstream/UpstreamService.h"
 #include "Poco/Util/ServerApplication.h"
 #include <memory>
+#include <vector>
 
 namespace prometheus {
 class Registry;
@@ -36,6 +37,8 @@ private:
     int serve(const ServerSettings& settings);
     /// Makes `chain` the running one: requests get it from now on, its log filters apply.
     void setRunningChain(std::shared_ptr<Chain> chain);
+    /// Destroys the retired chains no request holds any more (on the main thread).
+    void destroyUnusedChains();
 
     std::string configFile_;
     /// The files the last load read ("main.ini + conf.d/50-prod.ini").
@@ -51,6 +54,8 @@ private:
     /// Upstream connection pools: declared before state_ so that they outlive every chain.
     UpstreamService upstreams_;
     ServerState state_;
+    /// Chains replaced by a reload, until no request holds them (destroyUnusedChains()).
+    std::vector<std::shared_ptr<const Chain>> retiredChains_;
     std::shared_ptr<prometheus::Registry> metrics_;
     /// Every log line goes through it (the running chain's filters, e.g. redaction).
     LogPipeline logPipeline_;

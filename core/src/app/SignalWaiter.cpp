@@ -1,5 +1,7 @@
 #include "app/SignalWaiter.h"
+#include <cerrno>
 #include <csignal>
+#include <ctime>
 #include <pthread.h>
 
 namespace portico {
@@ -26,14 +28,21 @@ void SignalWaiter::block()
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-SignalWaiter::Event SignalWaiter::wait()
+SignalWaiter::Event SignalWaiter::wait(std::chrono::milliseconds timeout)
 {
     sigset_t set = handledSignals();
+    timespec limit{};
+    limit.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+    limit.tv_nsec = static_cast<long>(timeout.count() % 1000) * 1000000L;
     for (;;)
     {
-        int signal = 0;
-        if (sigwait(&set, &signal) != 0)
-            continue;
+        const int signal = sigtimedwait(&set, nullptr, &limit);
+        if (signal < 0)
+        {
+            if (errno == EINTR)
+                continue;
+            return Event::Timeout; // EAGAIN
+        }
         if (signal == SIGHUP)
             return Event::Reload;
         return Event::Stop;

@@ -5,6 +5,8 @@
 // a signal meant for the process. SIGPIPE is ignored: a client gone mid-write is an error
 // return, not the end of the process.
 
+#include <chrono>
+
 namespace portico {
 
 class SignalWaiter
@@ -13,13 +15,14 @@ public:
     enum class Event
     {
         Stop,
-        Reload
+        Reload,
+        Timeout
     };
 
     /// Blocks the handled signals in the calling thread (inherited by every thread it creates).
     static void block();
-    /// Waits for the next handled signal.
-    static Event wait();
+    /// Waits for the next handled signal, `timeout` at most.
+    static Event wait(std::chrono::milliseconds timeout);
 };
 
 } // namespace portico

@@ -65,7 +65,7 @@ std::shared_ptr<Chain> ChainBuilder::build(const LoadedConfig& config, const Ser
 {
     Poco::AutoPtr<Poco::Util::AbstractConfiguration> values(config.values);
     auto chain = std::make_shared<Chain>();
-    registerCoreRoutes(*chain, settings.openapi);
+    registerCoreRoutes(*chain, settings.openapi, services.server);
 
     std::set<std::string> listed(settings.order.begin(), settings.order.end());
     for (const auto& name : settings.order)
@@ -83,7 +83,14 @@ std::shared_ptr<Chain> ChainBuilder::build(const LoadedConfig& config, const Ser
             throw ConfigError("plugin " + name + " (" + file + "): " + (error.empty() ? "factory failed" : error));
         ChainLink link{name, descriptor.version ? descriptor.version : "", file, std::unique_ptr<Plugin>(plugin)};
         link.abiMinor = descriptor.abiMinor;
-        link.blocking = link.plugin->blocking();
+        try
+        {
+            link.blocking = link.plugin->blocking();
+        }
+        catch (const std::exception& e)
+        {
+            throw ConfigError("plugin " + name + " (" + file + "): blocking() threw: " + e.what());
+        }
         if (link.blocking == Blocking::May)
             chain->setMayBlock(true);
         const auto unread = context.config().unreadKeys();

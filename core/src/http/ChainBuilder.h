@@ -13,6 +13,8 @@ class Registry;
 
 namespace portico {
 
+class ServerState;
+
 class UpstreamService;
 
 struct ChainServices
@@ -20,6 +22,8 @@ struct ChainServices
     prometheus::Registry* metrics = nullptr;
     /// PluginContext::upstream(); null: plugins of this chain cannot make upstream calls.
     UpstreamService* upstreams = nullptr;
+    /// The server's state, for /readyz (503 while draining); null: never draining.
+    const ServerState* server = nullptr;
     bool reloading = false;
 };
 

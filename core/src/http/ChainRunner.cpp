@@ -81,7 +81,8 @@ void ChainRunner::runRequestHooks(Exchange& exchange)
             answerWithServerError(exchange, "plugin " + links[i].name + " (request hook)", currentExceptionText());
             return;
         }
-        if (exchange.answered())
+        // A hook that deferred answers the request itself, as respond() would.
+        if (exchange.answered() || exchange.deferred())
             return;
     }
 }

@@ -1,5 +1,6 @@
 #include "http/CoreRoutes.h"
 #include "http/Chain.h"
+#include "http/ServerState.h"
 #include "openapi/OpenApiDocument.h"
 #include "portico/Exchange.h"
 #include "portico/Json.h"
@@ -20,7 +21,7 @@ struct CachedDocument
 
 } // namespace
 
-void registerCoreRoutes(Chain& chain, bool serveOpenApi)
+void registerCoreRoutes(Chain& chain, bool serveOpenApi, const ServerState* server)
 {
     chain.routes().add({"GET", "/healthz", [](Exchange& exchange) { exchange.respond(200, "{\"status\":\"ok\"}"); },
                         Blocking::Never},
@@ -28,15 +29,19 @@ void registerCoreRoutes(Chain& chain, bool serveOpenApi)
     // The chain owns its route table, so the raw pointer lives as long as the route.
     const Chain* self = &chain;
     chain.routes().add({"GET", "/readyz",
-                        [self](Exchange& exchange) {
+                        [self, server](Exchange& exchange) {
+                            if (server && server->draining())
+                                return exchange.respondError(503, "Not ready: the server is shutting down",
+                                                             "server_error", "not_ready");
                             const std::string why = self->notReady();
                             if (why.empty())
                                 exchange.respond(200, "{\"status\":\"ready\"}");
                             else
                                 exchange.respondError(503, "Not ready: " + why, "server_error", "not_ready");
                         },
-                        // A plugin's readiness check may ask Redis.
-                        Blocking::May},
+                        // A readiness check that may wait (a Redis PING) belongs to a plugin
+                        // that says Blocking::May, and then the whole chain runs on workers.
+                        Blocking::Never},
                        "core");
     if (!serveOpenApi)
         return;
