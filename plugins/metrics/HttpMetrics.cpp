@@ -73,12 +73,14 @@ std::pair<prometheus::Counter*, prometheus::Histogram*> HttpMetrics::metricsFor(
     return {counter, metrics->duration};
 }
 
-void HttpMetrics::finished(const std::string& route, const std::string& method, int status, double seconds)
+void HttpMetrics::finished(const std::string& route, const std::string& method, int status, double seconds,
+                           bool wasStarted)
 {
     const auto [counter, duration] = metricsFor(route, methodLabel(method), status);
     counter->Increment();
     duration->Observe(seconds);
-    inFlight_.Decrement();
+    if (wasStarted)
+        inFlight_.Decrement();
 }
 
 } // namespace portico::metrics

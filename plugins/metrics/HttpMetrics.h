@@ -29,8 +29,10 @@ public:
     HttpMetrics(prometheus::Registry& registry, std::vector<double> durationBuckets, const std::string& version);
 
     void started() { inFlight_.Increment(); }
-    /// One finished request: counts it, records its duration, leaves the in-flight gauge.
-    void finished(const std::string& route, const std::string& method, int status, double seconds);
+    /// One finished request: counts it, records its duration, and leaves the in-flight gauge
+    /// when started() was called for it (`wasStarted`).
+    void finished(const std::string& route, const std::string& method, int status, double seconds,
+                  bool wasStarted = true);
 
     /// The label for a method: the standard ones as they are, anything else "other".
     static const std::string& methodLabel(const std::string& method);

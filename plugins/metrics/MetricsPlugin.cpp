@@ -7,7 +7,8 @@ namespace portico::metrics {
 
 MetricsPlugin::MetricsPlugin(PluginContext& context)
     : config_(MetricsConfig::from(context.config())),
-      http_(context.metrics(), config_.durationBuckets, PORTICO_VERSION)
+      http_(context.metrics(), config_.durationBuckets, PORTICO_VERSION),
+      counted_(context.stateSlot<Counted>())
 {
     prometheus::Registry* registry = &context.metrics(); // lives as long as the process
     context.addRoute({"GET", config_.path,
@@ -17,8 +18,9 @@ MetricsPlugin::MetricsPlugin(PluginContext& context)
                       Blocking::Never});
 }
 
-void MetricsPlugin::onRequest(Exchange&)
+void MetricsPlugin::onRequest(Exchange& exchange)
 {
+    exchange.emplaceState(counted_);
     http_.started();
 }
 
@@ -27,8 +29,10 @@ void MetricsPlugin::onComplete(Exchange& exchange, Outcome)
     const double seconds =
         std::chrono::duration<double>(Exchange::Clock::now() - exchange.startedAt()).count();
     static const std::string unmatched = "unmatched";
+    // A request the core answered without running the chain (400, 408, 431, 503 server_busy)
+    // is counted, but it never entered the in-flight gauge.
     http_.finished(exchange.route().empty() ? unmatched : exchange.route(), exchange.method(),
-                   exchange.response().status, seconds);
+                   exchange.response().status, seconds, exchange.state(counted_) != nullptr);
 }
 
 } // namespace portico::metrics

@@ -24,8 +24,14 @@ public:
     Blocking blocking() const override { return Blocking::Never; }
 
 private:
+    /// Present on an exchange whose onRequest ran (and so entered the in-flight gauge).
+    struct Counted
+    {
+    };
+
     const MetricsConfig config_;
     HttpMetrics http_;
+    const StateSlot<Counted> counted_;
 };
 
 } // namespace portico::metrics

@@ -60,6 +60,13 @@ public:
         CPPUNIT_ASSERT_EQUAL(200, httpRequest(porticod.port(), "POST", "/probe_b/echo", "{\"a\":1}").status);
         CPPUNIT_ASSERT_EQUAL(404, httpRequest(porticod.port(), "GET", "/nope/42").status);
         CPPUNIT_ASSERT_EQUAL(200, httpRequest(porticod.port(), "GET", "/healthz").status);
+        {
+            // Answered by the core without the chain's request hooks: counted, but never in
+            // flight (the gauge must not go below what is really in flight).
+            RawConnection malformed(porticod.port());
+            CPPUNIT_ASSERT(malformed.send("GET /x HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n"));
+            CPPUNIT_ASSERT_EQUAL(400, statusOf(malformed.readUntilClosed(5).data));
+        }
 
         const HttpResult result = httpRequest(porticod.port(), "GET", "/metrics");
         CPPUNIT_ASSERT_EQUAL(200, result.status);
@@ -127,6 +134,8 @@ public:
             counted = mt::sampleValue(scrape(porticod), "portico_worker_queue_refused_total");
         }
         CPPUNIT_ASSERT_EQUAL(static_cast<double>(refused), counted);
+        // The refused requests never entered the chain: only the scrape is in flight.
+        CPPUNIT_ASSERT_EQUAL(1.0, mt::sampleValue(scrape(porticod), "portico_http_in_flight"));
         CPPUNIT_ASSERT(porticod.waitForOutput("request(s) answered 503", 5));
     }
 
