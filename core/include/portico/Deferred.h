@@ -9,7 +9,9 @@
 ///         void tick(portico::Exchange& exchange)
 ///         {
 ///             portico::SseWriter sse(exchange.stream());
-///             if (!sse.data(std::to_string(left_)) || left_-- == 0)
+///             if (!sse.data(std::to_string(left_)))
+///                 return; // the client has gone: the core cancels the task
+///             if (left_-- == 0)
 ///                 return exchange.stream().end();
 ///             exchange.after(std::chrono::milliseconds(100), [this, &exchange] { tick(exchange); });
 ///         }

@@ -6,10 +6,16 @@
 /// One plugin object serves all requests of one chain, concurrently: hooks must be thread-safe
 /// and keep per-request state in the Exchange (a StateSlot), not in the plugin.
 ///
-/// Threads: the core runs a request's hooks on the event loop that owns its connection unless
-/// a plugin of the chain (or the route) says it may block; then the request hooks, the handler
-/// and the completion hooks run on a worker thread. onResponseHead and onResponseBody must never
-/// block: for deferred and streamed answers they run on the event loop.
+/// Threads (see docs/plugins.md): by default every hook runs on the event loop that owns the
+/// client's connection, and none may block there.
+///  - When a plugin of the chain says Blocking::May (blocking() below), the request hooks, the
+///    handler and the completion hooks of every request run on a worker thread.
+///  - When only the route says Blocking::May, its request hooks and handler run on a worker;
+///    completion hooks stay on the loop. So does a request whose body is over 64 KiB (parsing
+///    it must not hold the loop's other connections).
+///  - onResponseHead and onResponseBody run where the answer is produced: on the loop for a
+///    buffered answer, a deferred answer or a stream on the loop; on the worker for a blocking
+///    handler's own stream. They must never block.
 
 #include "portico/Api.h"
 #include "portico/ApiDescription.h"

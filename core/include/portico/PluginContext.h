@@ -1,7 +1,9 @@
 #pragma once
 /// What the host gives a plugin while it is being created: its configuration, a place to
 /// register routes, per-request state slots, a logger, log filters and the shared metrics
-/// registry.
+/// registry. The context itself exists only while the plugin's factory and constructor run:
+/// keep what it hands out (the logger, the registry, slots, upstream clients), never the
+/// context.
 
 #include "portico/Api.h"
 #include "portico/Exchange.h"

@@ -6,6 +6,11 @@
 ///     std::shared_ptr<RedisPool> pool = redisPool(context.config());   // in the constructor
 ///     RedisReply reply = pool->execute(Poco::Redis::Array() << "GET" << key);
 ///
+/// Threads: every call blocks its thread (a socket round trip, up to the timeouts below, and
+/// notReady checks send a PING). Call it only from the hooks of a plugin whose blocking() is
+/// Blocking::May, which the core runs on worker threads; never from an event loop (a
+/// Blocking::Never plugin, a DeferredAnswer, an upstream handler, a timer).
+///
 /// Failure model: every call is bounded by redis.connect_timeout_ms / redis.command_timeout_ms.
 /// When a connection or a command fails, the pool marks Redis down and, for the next 250 ms,
 /// fails every call at once (RedisUnavailable) instead of letting each request wait for a dead

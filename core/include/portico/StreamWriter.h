@@ -16,8 +16,10 @@
 /// end() completes the answer (the terminating chunk). fail() ends it as a failure: what was
 /// written is sent, then the transfer is cut without its terminating chunk, so that the client
 /// sees a truncated answer (curl exits non-zero, an SDK raises), and every plugin's completion
-/// hook sees Outcome::Error. A stream that is neither ended nor failed when its handler (or its
-/// DeferredAnswer) is finished is ended by the core.
+/// hook sees Outcome::Error. A handler's stream that is neither ended nor failed when the
+/// handler returns is ended by the core (cut when the handler threw). A DeferredAnswer's stream
+/// is the task's to end: the core cannot tell that a task has finished, so one that forgets
+/// end() holds the connection until the client leaves or the server stops.
 
 #include "portico/Api.h"
 #include <string_view>
