@@ -57,7 +57,7 @@ std::string hostileRequest(std::mt19937& random, int kind)
     {
     case 0: return randomBytes(random, size(random));                                        // noise
     case 1: return "GET " + randomBytes(random, size(random)) + "\r\n\r\n";                 // bad URI
-    case 2: return "GET /healthz HTTP/1.1\r\n" + randomBytes(random, size(random)) + "\r\n\r\n"; // bad headers
+    case 2: return "GET /healthz HTTP/1.1\r\nHost: x\r\n" + randomBytes(random, size(random)) + "\r\n\r\n"; // bad headers
     case 3: return "POST /probe_b/echo HTTP/1.1\r\nHost: x\r\nContent-Length: " +           // short body
                    std::to_string(size(random) + 100) + "\r\n\r\n" + randomBytes(random, size(random) / 2);
     case 4: return "POST /probe_b/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + // bad chunks

@@ -166,6 +166,7 @@ class HttpServerTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testKeepAliveAndPipelining);
     CPPUNIT_TEST(testPipelinedRequestsBeforeAHalfCloseAreAllAnswered);
     CPPUNIT_TEST(testKeepAliveRequestsZeroIsUnlimited);
+    CPPUNIT_TEST(testNoContentAnswersAndUnsendableHeaders);
     CPPUNIT_TEST(testHttp10ClosesAndHeadHasNoBody);
     CPPUNIT_TEST(testExpectContinueAndChunkedBody);
     CPPUNIT_TEST(testContentLengthWithTransferEncodingIs400AndClosed);
@@ -205,6 +206,21 @@ public:
                                 e.respond(200, name, "text/plain");
                             },
                             portico::Blocking::May},
+                           "test");
+        chain.routes().add({"GET", "/nocontent",
+                            [](Exchange& e) {
+                                e.respond(204, "this body must not be sent", "text/plain");
+                                e.response().headers.add("X-Split", "a\r\nSet-Cookie: evil=1");
+                                e.response().headers.add("X-Fine", "yes");
+                            },
+                            portico::Blocking::Never},
+                           "test");
+        chain.routes().add({"GET", "/nocontent_stream",
+                            [](Exchange& e) {
+                                e.stream(304).write("nor this");
+                                e.stream().end();
+                            },
+                            portico::Blocking::Never},
                            "test");
         chain.routes().add({"GET", "/loopthread",
                             [](Exchange& e) {
@@ -306,6 +322,31 @@ public:
             CPPUNIT_ASSERT_EQUAL(200, statusOf(read.data));
             CPPUNIT_ASSERT_MESSAGE(read.data, lowerHeadOf(read.data).find("connection: keep-alive") != std::string::npos);
         }
+    }
+
+    void testNoContentAnswersAndUnsendableHeaders()
+    {
+        InProcessServer server(defaults(), [this](portico::Chain& c) { routes(c); });
+        RawConnection client(server.port());
+        // A 204 whose handler gave a body, a 304 stream that wrote, then a pipelined request:
+        // no body bytes and no chunked framing after either head, so the third answer parses.
+        CPPUNIT_ASSERT(client.send("GET /nocontent HTTP/1.1\r\nHost: x\r\n\r\n"
+                                   "GET /nocontent_stream HTTP/1.1\r\nHost: x\r\n\r\n"
+                                   "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+        const ReadOutcome read = client.readUntil("{\"hello\":true}", 5);
+        CPPUNIT_ASSERT_MESSAGE(read.data, read.data.rfind("HTTP/1.1 204 No Content\r\n", 0) == 0);
+        const std::size_t second = read.data.find("\r\n\r\n") + 4;
+        CPPUNIT_ASSERT_MESSAGE(read.data, read.data.compare(second, 25, "HTTP/1.1 304 Not Modified") == 0);
+        const std::size_t third = read.data.find("\r\n\r\n", second) + 4;
+        CPPUNIT_ASSERT_MESSAGE(read.data, read.data.compare(third, 15, "HTTP/1.1 200 OK") == 0);
+        CPPUNIT_ASSERT(read.data.find("must not") == std::string::npos);
+        CPPUNIT_ASSERT(read.data.find("nor this") == std::string::npos);
+        const std::string firstHead = lowerHeadOf(read.data);
+        CPPUNIT_ASSERT(firstHead.find("content-length") == std::string::npos);
+        // The header with CR LF in its value is left out (no injected Set-Cookie), the rest sent.
+        CPPUNIT_ASSERT(read.data.find("evil") == std::string::npos);
+        CPPUNIT_ASSERT(firstHead.find("x-fine: yes") != std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(1), server.server().counters().responseFieldsDropped.load());
     }
 
     void testHttp10ClosesAndHeadHasNoBody()

@@ -330,6 +330,9 @@ class MessageHeadTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testNameLimitIs431BeforeTheHeadEnds);
     CPPUNIT_TEST(testFieldCountIs431BeforeTheHeadEnds);
     CPPUNIT_TEST(testWhitespacePaddingIsBounded);
+    CPPUNIT_TEST(testHeadBudgetIs431BeforeTheHeadEnds);
+    CPPUNIT_TEST(testHeadBudgetStartsAtTheRequestLine);
+    CPPUNIT_TEST(testCustomHeadBudget);
     CPPUNIT_TEST(testCustomLimits);
     CPPUNIT_TEST(testMessagesQuoteNamesSafely);
     CPPUNIT_TEST(testByteAtATimeIsLinear);
@@ -342,6 +345,9 @@ class MessageHeadTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testTransferEncodingInHttp10IsRefused);
     CPPUNIT_TEST(testKeepAlive);
     CPPUNIT_TEST(testExpectContinue);
+    CPPUNIT_TEST(testHostIsRequiredInHttp11);
+    CPPUNIT_TEST(testMoreThanOneHostIsRefused);
+    CPPUNIT_TEST(testHostValue);
     CPPUNIT_TEST(testResultsStickUntilReset);
     CPPUNIT_TEST(testAnswerHead);
     CPPUNIT_TEST(testAnswerStatusLine);
@@ -352,6 +358,7 @@ class MessageHeadTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testAnswerFramingConflicts);
     CPPUNIT_TEST(testAnswerFieldErrors);
     CPPUNIT_TEST(testAnswerKeepAlive);
+    CPPUNIT_TEST(testAnswerHeadBudget);
     CPPUNIT_TEST(testChunkedBody);
     CPPUNIT_TEST(testChunkedBareLfAndHexCase);
     CPPUNIT_TEST(testChunkExtensions);
@@ -418,7 +425,7 @@ public:
 
     void testPipelinedRequestIsNotConsumed()
     {
-        const std::string first = "POST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\n";
+        const std::string first = "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n";
         const std::string second = "GET /b HTTP/1.1\r\nHost: x\r\n\r\n";
         const std::string stream = first + "hello" + second;
         const ParsedRequest parsed = parseRequest(stream);
@@ -491,12 +498,12 @@ public:
     void testRequestLineTooLongIsRefusedEarly()
     {
         const std::string method32(32, 'M');
-        CPPUNIT_ASSERT_EQUAL(Request::Complete, parseRequest(method32 + " / HTTP/1.1\r\n\r\n").result);
+        CPPUNIT_ASSERT_EQUAL(Request::Complete, parseRequest(method32 + " / HTTP/1.1\r\nHost: a\r\n\r\n").result);
         // 33 bytes of method and nothing else yet: refused (400, not 414 or 431).
         assertBadRequest(method32 + "M", "The request line is too long: the method is longer than 32 bytes");
 
         const std::string target = "/" + std::string(16383, 't');
-        CPPUNIT_ASSERT_EQUAL(Request::Complete, parseRequest("GET " + target + " HTTP/1.1\r\n\r\n").result);
+        CPPUNIT_ASSERT_EQUAL(Request::Complete, parseRequest("GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n").result);
         assertBadRequest("GET " + target + "t", "The request line is too long: the target is longer than 16384 bytes");
     }
 
@@ -576,8 +583,8 @@ public:
 
     void testFieldCountIs431BeforeTheHeadEnds()
     {
-        std::string hundred = "GET / HTTP/1.1\r\n";
-        for (int i = 0; i < 100; ++i)
+        std::string hundred = get; // Host is the first
+        for (int i = 1; i < 100; ++i)
             hundred += "X-Field-" + std::to_string(i) + ": v\r\n";
         CPPUNIT_ASSERT_EQUAL(Request::Complete, parseRequest(hundred + "\r\n").result);
         // The first byte of a 101st field line is enough.
@@ -595,6 +602,78 @@ public:
         assertTooLarge(get + "X-Pad:" + std::string(8000, ' ') + std::string(800, 'v'), "longer than 8705 bytes");
     }
 
+    /// A request head of exactly `size` bytes (at least 48): the request line, Host, fields of
+    /// 8000-byte values (within the field limits), one shorter field, the empty line.
+    static std::string headOfSize(std::size_t size)
+    {
+        std::string head = get; // "GET /v1/models HTTP/1.1\r\nHost: gateway\r\n"
+        for (int i = 0; size - 2 - head.size() > 8100; ++i)
+            head += "X-F" + std::to_string(i) + ": " + std::string(8000, 'v') + "\r\n";
+        const std::size_t room = size - 2 - head.size();
+        CPPUNIT_ASSERT(room >= 8);
+        head += "X-L: " + std::string(room - 7, 'w') + "\r\n\r\n";
+        CPPUNIT_ASSERT_EQUAL(size, head.size());
+        return head;
+    }
+
+    void testHeadBudgetIs431BeforeTheHeadEnds()
+    {
+        // 64 KiB of head, each field within its own limits: accepted; one byte more is refused.
+        const std::string exact = headOfSize(65536);
+        CPPUNIT_ASSERT_EQUAL(Request::Complete, parseRequest(exact).result);
+        const std::string over = headOfSize(65537);
+        assertTooLarge(over, "The request head is longer than 65536 bytes (request line and header fields).");
+        // The byte past the budget is enough: the head has not ended, the line has not ended.
+        const std::string longer = headOfSize(70000);
+        assertTooLarge(longer.substr(0, 65537), "The request head is longer than 65536 bytes");
+        CPPUNIT_ASSERT_EQUAL(Request::Incomplete, parseRequest(longer.substr(0, 65536)).result);
+        // Wherever the byte past it falls: in a name, in OWS, at a line end.
+        std::string head = headOfSize(65536 - 10);
+        head.resize(head.size() - 2); // without the empty line
+        assertTooLarge(head + "X-Name-Is-Long: v\r\n\r\n", "longer than 65536 bytes");
+        assertTooLarge(head + "X:" + std::string(12, ' ') + "v\r\n\r\n", "longer than 65536 bytes");
+        assertTooLarge(head + "X-Abcd: v\r\n\r\n", "longer than 65536 bytes"); // its last LF is byte 65537
+        CPPUNIT_ASSERT_EQUAL(Request::Complete, parseRequest(head + "X-Abc: v\r\n\r\n").result);
+    }
+
+    void testHeadBudgetStartsAtTheRequestLine()
+    {
+        // Empty lines before the request line have their own bound and are not the head's.
+        std::string empty;
+        for (int i = 0; i < 100; ++i)
+            empty += "\r\n";
+        const ParsedRequest parsed = parseRequest(empty + headOfSize(65536));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(parsed.error.message, Request::Complete, parsed.result);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(200 + 65536), parsed.consumed);
+        assertTooLarge(empty + headOfSize(65537), "longer than 65536 bytes");
+        // A long target counts too (16 KiB target, then fields).
+        const std::string line = "GET /" + std::string(16000, 't') + " HTTP/1.1\r\nHost: a\r\n";
+        std::string fields;
+        for (int i = 0; i < 7; ++i)
+            fields += "X-F" + std::to_string(i) + ": " + std::string(8000, 'v') + "\r\n";
+        assertTooLarge(line + fields + "\r\n", "longer than 65536 bytes");
+        CPPUNIT_ASSERT_EQUAL(Request::Complete, parseRequest(line + fields.substr(0, 5 * 8008) + "\r\n").result);
+    }
+
+    void testCustomHeadBudget()
+    {
+        // Small enough that every split of the head is tried (parseRequest, <= 600 bytes).
+        HeadLimits limits;
+        limits.maxHead = 40;
+        const std::string ok = "GET / HTTP/1.1\r\nHost: a\r\nX-B: 012345\r\n\r\n"; // 40 bytes
+        CPPUNIT_ASSERT_EQUAL(std::size_t(40), ok.size());
+        CPPUNIT_ASSERT_EQUAL(Request::Complete, parseRequest(ok, limits).result);
+        CPPUNIT_ASSERT_EQUAL(Request::Complete, parseRequest("\r\n\n" + ok, limits).result);
+        const std::string over = "GET / HTTP/1.1\r\nHost: a\r\nX-B: 0123456\r\n\r\n";
+        assertTooLarge(over, "The request head is longer than 40 bytes", limits);
+        assertTooLarge("\r\n" + over, "The request head is longer than 40 bytes", limits);
+        // The byte past the budget is refused for the budget, even when it also breaks a rule.
+        assertTooLarge("GET / HTTP/1.1\r\nHost: a\r\nX-B: 0123456789ab\x01", "longer than 40 bytes", limits);
+        assertBadRequest("GET / HTTP/1.1\r\nHost: a\r\nX-B: 0123456789a\x01", "a control character (0x01)");
+        // ... and the request line is within it.
+        assertTooLarge("GET /" + std::string(40, 't') + " HTTP/1.1\r\n\r\n", "longer than 40 bytes", limits);
+    }
+
     void testCustomLimits()
     {
         HeadLimits limits;
@@ -603,7 +682,7 @@ public:
         limits.maxNameLength = 5;
         limits.maxValueLength = 6;
         limits.maxFields = 2;
-        const std::string ok = "POST /1234567 HTTP/1.1\r\nAbcde: 123456\r\nB: c\r\n\r\n";
+        const std::string ok = "POST /1234567 HTTP/1.1\r\nAbcde: 123456\r\nHost: c\r\n\r\n";
         CPPUNIT_ASSERT_EQUAL(Request::Complete, parseRequest(ok, limits).result);
         assertRefused("PATCH", 400, "malformed_request", "longer than 4 bytes", limits);
         assertRefused("GET /12345678", 400, "malformed_request", "longer than 8 bytes", limits);
@@ -626,32 +705,39 @@ public:
     void testByteAtATimeIsLinear()
     {
         // 100 fields of 8 KiB, a byte per call (parseRequest does that too): a parser that
-        // rescanned what it had seen would do ~3e11 steps here and time the suite out.
+        // rescanned what it had seen would do ~3e11 steps here and time the suite out. (Over
+        // the default head budget, so with a larger one.)
         std::string input = get;
         for (int i = 0; i < 99; ++i)
             input += "X-F" + std::to_string(i) + ": " + std::string(8192, 'a' + i % 26) + "\r\n";
         input += "\r\n";
-        const RequestHead head = completeRequest(input);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(100), head.headers.size());
-        CPPUNIT_ASSERT_EQUAL(std::string(8192, 'a'), head.headers.get("x-f0"));
+        HeadLimits limits;
+        limits.maxHead = 1 << 20;
+        const ParsedRequest parsed = parseRequest(input, limits);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(parsed.error.message, Request::Complete, parsed.result);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(100), parsed.head.headers.size());
+        CPPUNIT_ASSERT_EQUAL(std::string(8192, 'a'), parsed.head.headers.get("x-f0"));
+        // With the default budget the same head is refused at byte 65537, as fast.
+        const ParsedRequest refused = parseRequest(input);
+        CPPUNIT_ASSERT_EQUAL(431, refused.error.status);
     }
 
     void testContentLength()
     {
-        RequestHead head = completeRequest("POST / HTTP/1.1\r\nContent-Length: 42\r\n\r\n");
+        RequestHead head = completeRequest("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 42\r\n\r\n");
         CPPUNIT_ASSERT_EQUAL(BodyFraming::Length, head.framing);
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(42), head.contentLength);
         // OWS is not part of the value; leading zeros are digits; 0 is a length.
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(5),
-                             completeRequest("POST / HTTP/1.1\r\ncontent-length:  5 \r\n\r\n").contentLength);
+                             completeRequest("POST / HTTP/1.1\r\nHost: a\r\ncontent-length:  5 \r\n\r\n").contentLength);
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(7),
-                             completeRequest("POST / HTTP/1.1\r\nContent-Length: 007\r\n\r\n").contentLength);
-        head = completeRequest("POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n");
+                             completeRequest("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 007\r\n\r\n").contentLength);
+        head = completeRequest("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n");
         CPPUNIT_ASSERT_EQUAL(BodyFraming::Length, head.framing);
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), head.contentLength);
         CPPUNIT_ASSERT_EQUAL(
             std::uint64_t(18446744073709551615u),
-            completeRequest("POST / HTTP/1.1\r\nContent-Length: 18446744073709551615\r\n\r\n").contentLength);
+            completeRequest("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 18446744073709551615\r\n\r\n").contentLength);
     }
 
     void testContentLengthMalformed()
@@ -689,7 +775,7 @@ public:
         for (const char* value : {"chunked", "Chunked", "CHUNKED", " \tchunked\t "})
         {
             const RequestHead head =
-                completeRequest(std::string("POST / HTTP/1.1\r\nTransfer-Encoding:") + value + "\r\n\r\n");
+                completeRequest(std::string("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:") + value + "\r\n\r\n");
             CPPUNIT_ASSERT_EQUAL(BodyFraming::Chunked, head.framing);
             CPPUNIT_ASSERT(head.keepAlive);
         }
@@ -737,10 +823,60 @@ public:
     void testExpectContinue()
     {
         CPPUNIT_ASSERT(
-            completeRequest("POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n").expectContinue);
-        CPPUNIT_ASSERT(completeRequest("POST / HTTP/1.1\r\nexpect:  100-Continue \r\n\r\n").expectContinue);
-        CPPUNIT_ASSERT(!completeRequest("POST / HTTP/1.1\r\nExpect: 100-continued\r\n\r\n").expectContinue);
-        CPPUNIT_ASSERT(!completeRequest("POST / HTTP/1.1\r\nX-Expect: 100-continue\r\n\r\n").expectContinue);
+            completeRequest("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n").expectContinue);
+        CPPUNIT_ASSERT(completeRequest("POST / HTTP/1.1\r\nHost: a\r\nexpect:  100-Continue \r\n\r\n").expectContinue);
+        CPPUNIT_ASSERT(!completeRequest("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continued\r\n\r\n").expectContinue);
+        CPPUNIT_ASSERT(!completeRequest("POST / HTTP/1.1\r\nHost: a\r\nX-Expect: 100-continue\r\n\r\n").expectContinue);
+        // RFC 9110 §10.1.1: an HTTP/1.0 client would not understand a 100 (Continue).
+        CPPUNIT_ASSERT(
+            !completeRequest("POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n").expectContinue);
+        CPPUNIT_ASSERT(!completeRequest("POST / HTTP/1.0\r\nHost: a\r\nExpect: 100-continue\r\n\r\n").expectContinue);
+    }
+
+    void testHostIsRequiredInHttp11()
+    {
+        assertBadRequest("GET / HTTP/1.1\r\n\r\n", "The request has no Host header (HTTP/1.1 requires one).");
+        assertBadRequest("POST / HTTP/1.1\r\nContent-Length: 0\r\nX-Host: a\r\n\r\n", "no Host header");
+        assertBadRequest("GET / HTTP/1.1\r\nHost-Name: a\r\n\r\n", "no Host header");
+        // The name is case-insensitive; an empty value is a Host (a target without authority).
+        CPPUNIT_ASSERT_EQUAL(std::string("a"), completeRequest("GET / HTTP/1.1\r\nhOST: a\r\n\r\n").headers.get("Host"));
+        CPPUNIT_ASSERT_EQUAL(std::string(), completeRequest("GET / HTTP/1.1\r\nHost:\r\n\r\n").headers.get("Host"));
+        CPPUNIT_ASSERT_EQUAL(std::string(), completeRequest("GET / HTTP/1.1\r\nHost:  \r\n\r\n").headers.get("Host"));
+        // HTTP/1.0 may omit it.
+        CPPUNIT_ASSERT(completeRequest("GET / HTTP/1.0\r\n\r\n").headers.empty());
+        // A framing error is reported first: it is the one that matters to the connection.
+        assertBadRequest("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", "2 Content-Length headers");
+        assertRefused("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501, "unsupported_transfer_encoding",
+                      "Transfer-Encoding 'gzip'");
+    }
+
+    void testMoreThanOneHostIsRefused()
+    {
+        assertBadRequest(get + "Host: gateway\r\n\r\n", "The request has 2 Host headers; only one is allowed.");
+        assertBadRequest(get + "host: other\r\n\r\n", "2 Host headers");
+        assertBadRequest(get + "Host: a\r\nHOST: b\r\n\r\n", "3 Host headers");
+        // In HTTP/1.0 too (RFC 9112 §3.2: "any request message").
+        assertBadRequest("GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", "2 Host headers");
+        // A list in one field is not a host either.
+        assertBadRequest("GET / HTTP/1.1\r\nHost: a, b\r\n\r\n", "Host header 'a, b' is not a host");
+    }
+
+    void testHostValue()
+    {
+        for (const char* host : {"gateway", "127.0.0.1", "127.0.0.1:8000", "localhost:", "[::1]", "[::1]:443",
+                                 "[v1.fe80::a+en1]", "[fe80::1%25en0]:80", "api.example.com.", "xn--caf-dma.example",
+                                 "a%2Db", "under_score", "!$&'()*+,;=-._~"})
+            CPPUNIT_ASSERT_EQUAL(std::string(host),
+                                 completeRequest(std::string("GET / HTTP/1.1\r\nHost: ") + host + "\r\n\r\n")
+                                     .headers.get("Host"));
+        for (const char* host : {"a b", "user@host", "host/path", "host:80x", "host:80:80", "[::1", "[]", "[::1]x",
+                                 "[::1]:x", "a%2", "a%zz", "caf\xC3\xA9", "h\tx", "a\"b", "<script>"})
+            assertBadRequest(std::string("GET / HTTP/1.1\r\nHost: ") + host + "\r\n\r\n", "is not a host");
+        // Quoted safely in the message.
+        assertBadRequest("GET / HTTP/1.1\r\nHost: caf\xC3\xA9\r\n\r\n",
+                         "The request's Host header 'caf\\xC3\\xA9' is not a host with an optional port.");
+        // In HTTP/1.0 too, when there is one.
+        assertBadRequest("GET / HTTP/1.0\r\nHost: a b\r\n\r\n", "is not a host");
     }
 
     void testResultsStickUntilReset()
@@ -767,10 +903,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(Request::Complete,
                              parser.parse("GET /x HTTP/1.0\r\nContent-Length: 1\r\n\r\n", head, consumed));
         parser.reset();
-        CPPUNIT_ASSERT_EQUAL(Request::Complete, parser.parse("GET /y HTTP/1.1\r\n\r\n", head, consumed));
+        CPPUNIT_ASSERT_EQUAL(Request::Complete, parser.parse("GET /y HTTP/1.1\r\nHost: y\r\n\r\n", head, consumed));
         CPPUNIT_ASSERT_EQUAL(BodyFraming::None, head.framing);
         CPPUNIT_ASSERT(!head.http10);
-        CPPUNIT_ASSERT(head.headers.empty());
+        CPPUNIT_ASSERT(HeaderList({{"Host", "y"}}) == head.headers);
         CPPUNIT_ASSERT(head.keepAlive);
     }
 
@@ -935,6 +1071,18 @@ public:
             completeAnswer("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n").keepAlive);
         // keep-alive, but the body ends at the close.
         CPPUNIT_ASSERT(!completeAnswer("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\n\r\n").keepAlive);
+    }
+
+    void testAnswerHeadBudget()
+    {
+        // An upstream's head has the same 64 KiB budget; past it the answer is a 502. (And an
+        // answer needs no Host.)
+        std::string answer = "HTTP/1.1 200 OK\r\n";
+        for (int i = 0; i < 8; ++i)
+            answer += "X-F" + std::to_string(i) + ": " + std::string(8000, 'v') + "\r\n";
+        CPPUNIT_ASSERT_EQUAL(BodyFraming::Length, completeAnswer(answer + "Content-Length: 0\r\n\r\n").framing);
+        answer += "X-F8: " + std::string(1500, 'v') + "\r\n";
+        assertBadAnswer(answer + "Content-Length: 0\r\n\r\n", "a head longer than 65536 bytes");
     }
 
     // ---- Chunked bodies ------------------------------------------------------------------

@@ -271,6 +271,7 @@ int PorticoApp::serve(const ServerSettings& settings)
         now.bodyTimeouts = counters.bodyTimeouts.load();
         now.sendTimeouts = counters.sendTimeouts.load();
         now.streamsCut = counters.streamsOverBuffer.load();
+        now.responseFieldsDropped = counters.responseFieldsDropped.load();
         now.workers = raw->workers().threads();
         now.workersBusy = raw->workers().busy();
         now.workerQueue = raw->workers().queued();

@@ -373,12 +373,15 @@ bool Connection::sendWhole(const Response& response)
     const bool keep = keepAliveNow();
     if (!keep)
         closeAfterAnswer_ = true;
-    const std::string_view body = headRequest_ ? std::string_view() : std::string_view(response.body);
+    // HEAD, 204 and 304: the head only (its Content-Length, when it has one, is the body's
+    // that a GET would get).
+    const bool bodyAllowed = !headRequest_ && statusAllowsBody(response.status);
+    const std::string_view body = bodyAllowed ? std::string_view(response.body) : std::string_view();
     std::string bytes;
     bytes.reserve(512 + (body.size() <= CoalesceLimit ? body.size() : 0));
-    appendResponseHead(bytes, response,
-                       {http10_ ? Http10 : Http11, keep, AnswerFraming::ContentLength, response.body.size(),
-                        httpDateNow()});
+    reportDropped(appendResponseHead(bytes, response,
+                                     {http10_ ? Http10 : Http11, keep, AnswerFraming::ContentLength,
+                                      response.body.size(), httpDateNow()}));
     if (body.size() <= CoalesceLimit)
     {
         bytes.append(body.data(), body.size());
@@ -393,16 +396,30 @@ bool Connection::sendWhole(const Response& response)
     return !writeBroken_;
 }
 
+void Connection::reportDropped(const DroppedFields& dropped) const
+{
+    if (dropped.count == 0)
+        return;
+    server_.counters.responseFieldsDropped.fetch_add(dropped.count);
+    // A plugin that sets a bad header does so on every request: one line a minute, the metric
+    // counts them all.
+    static std::atomic<std::int64_t> lastLogged{0};
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(loop_.now().time_since_epoch()).count();
+    std::int64_t last = lastLogged.load();
+    if (now - last >= 60 && lastLogged.compare_exchange_strong(last, now))
+        coreLogger().warning("left out " + std::to_string(dropped.count) +
+                             " unsendable response field(s) in an answer to " + peer_ + ": " + dropped.description +
+                             " (portico_http_response_fields_dropped_total counts them; logged once a minute)");
+}
+
 bool Connection::beginStream(const Response& response)
 {
-    AnswerFraming framing = AnswerFraming::Chunked;
-    if (headRequest_)
-        framing_ = StreamFraming::HeadOnly;
+    AnswerFraming framing = http10_ ? AnswerFraming::UntilClose : AnswerFraming::Chunked;
+    if (headRequest_ || !statusAllowsBody(response.status))
+        framing_ = StreamFraming::HeadOnly; // what is written is dropped, no chunked framing
     else if (http10_)
-    {
         framing_ = StreamFraming::UntilClose;
-        framing = AnswerFraming::UntilClose;
-    }
     else
         framing_ = StreamFraming::Chunked;
     // On a worker (a blocking handler's stream) only what the loop leaves alone while the
@@ -416,7 +433,7 @@ bool Connection::beginStream(const Response& response)
     std::string bytes;
     ResponseHeadSpec spec{http10_ ? Http10 : Http11, keep, framing, 0, httpDateNow()};
     spec.stream = true;
-    appendResponseHead(bytes, response, spec);
+    reportDropped(appendResponseHead(bytes, response, spec));
     if (onWorker)
     {
         if (!keep)

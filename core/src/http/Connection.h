@@ -43,6 +43,7 @@ namespace portico {
 
 class AccessLog;
 class WorkerPool;
+struct DroppedFields;
 
 /// Counters the connections keep for the metrics.
 struct ServerCounters
@@ -52,6 +53,8 @@ struct ServerCounters
     std::atomic<std::uint64_t> sendTimeouts{0};
     std::atomic<std::uint64_t> badRequests{0};
     std::atomic<std::uint64_t> streamsOverBuffer{0};
+    /// Response header fields (and statuses, content types) not sendable as a plugin set them.
+    std::atomic<std::uint64_t> responseFieldsDropped{0};
 };
 
 /// Connection settings, from [server].
@@ -154,6 +157,8 @@ private:
     bool writeFromWorker(std::string bytes);
     void pullFromWorker();
     bool keepAliveNow() const;
+    /// Logs and counts what appendResponseHead left out.
+    void reportDropped(const DroppedFields& dropped) const;
     /// server.keep_alive_requests not yet reached (0: unlimited).
     bool requestsLeft() const;
 

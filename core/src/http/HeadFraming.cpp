@@ -43,6 +43,8 @@ struct FramingFields
     bool close = false;           ///< Connection lists "close"
     bool keepAlive = false;       ///< Connection lists "keep-alive"
     bool expectContinue = false;
+    int hosts = 0;
+    std::string_view host; ///< the last Host field's value
 };
 
 FramingFields framingFields(const HeaderList& headers)
@@ -68,8 +70,68 @@ FramingFields framingFields(const HeaderList& headers)
         }
         else if (HeaderList::sameName(name, "Expect"))
             f.expectContinue = f.expectContinue || equalsIgnoringCase(value, "100-continue");
+        else if (HeaderList::sameName(name, "Host"))
+        {
+            ++f.hosts;
+            f.host = value;
+        }
     }
     return f;
+}
+
+/// RFC 3986 unreserved, sub-delims and '%' (of pct-encoded): the bytes of a reg-name or an
+/// IPv4 address.
+constexpr ByteSet makeHostChars() noexcept
+{
+    ByteSet set;
+    for (int c = 0; c < 256; ++c)
+        set.has[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    for (const char symbol : std::string_view("-._~!$&'()*+,;=%"))
+        set.has[static_cast<unsigned char>(symbol)] = true;
+    return set;
+}
+constexpr ByteSet hostChars = makeHostChars();
+
+bool isHexDigit(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/// RFC 9112 §3.2: Host = uri-host [ ":" port ] (RFC 3986 §3.2.2-3.2.3), or empty. A reg-name,
+/// an IPv4 address or an IP-literal in brackets (whose inside is only checked for its bytes:
+/// hex digits, '.', ':' and those of IPvFuture), then at most a colon and digits. No userinfo,
+/// no whitespace, no path.
+bool validHost(std::string_view host)
+{
+    std::size_t i = 0;
+    if (!host.empty() && host.front() == '[')
+    {
+        const std::size_t close = host.find(']');
+        if (close == std::string_view::npos || close == 1)
+            return false;
+        for (i = 1; i < close; ++i)
+            if (!hostChars(host[i]) && host[i] != ':')
+                return false;
+        i = close + 1;
+    }
+    else
+    {
+        for (; i < host.size() && host[i] != ':'; ++i)
+        {
+            if (!hostChars(host[i]))
+                return false;
+            if (host[i] == '%' && (i + 2 >= host.size() || !isHexDigit(host[i + 1]) || !isHexDigit(host[i + 2])))
+                return false;
+        }
+    }
+    if (i == host.size())
+        return true;
+    if (host[i] != ':')
+        return false;
+    for (++i; i < host.size(); ++i)
+        if (host[i] < '0' || host[i] > '9')
+            return false;
+    return true;
 }
 
 /// What is wrong with the Content-Length fields (a phrase that follows "has"), or "" when there
@@ -160,8 +222,21 @@ bool requestFraming(RequestHead& head, HeadError& error)
         head.framing = BodyFraming::Length;
         head.contentLength = length;
     }
+    // RFC 9112 §3.2: exactly one Host in HTTP/1.1, at most one in HTTP/1.0, and a valid one.
+    // Checked after the framing, so that a request both ambiguous and without Host is refused
+    // for its framing. (The empty value is valid: a target without an authority.)
+    if (f.hosts > 1)
+        return refuse(error, 400, "malformed_request",
+                      "The request has " + std::to_string(f.hosts) + " Host headers; only one is allowed.");
+    if (f.hosts == 0 && !head.http10)
+        return refuse(error, 400, "malformed_request", "The request has no Host header (HTTP/1.1 requires one).");
+    if (f.hosts == 1 && !validHost(f.host))
+        return refuse(error, 400, "malformed_request",
+                      "The request's Host header " + quoted(f.host) + " is not a host with an optional port.");
     head.keepAlive = !f.close && (!head.http10 || f.keepAlive);
-    head.expectContinue = f.expectContinue;
+    // RFC 9110 §10.1.1: a server MUST ignore 100-continue in an HTTP/1.0 request (its client
+    // would not understand the interim answer).
+    head.expectContinue = f.expectContinue && !head.http10;
     return true;
 }
 

@@ -19,10 +19,12 @@ std::string hexByte(char c);
 /// ASCII as is, any other byte (and '\') as \xNN, cut after quoteLimit bytes ("...").
 std::string quoted(std::string_view text);
 
-/// A complete request head's framing, keepAlive and expectContinue, from its fields. False, with
-/// `error` set, when the framing is ambiguous (Content-Length with Transfer-Encoding, two
-/// Content-Lengths, one that is not a number, Transfer-Encoding in HTTP/1.0: 400) or uses a
-/// coding other than chunked (501).
+/// A complete request head's framing, keepAlive and expectContinue (never for HTTP/1.0), from its
+/// fields. False, with `error` set, when the framing is ambiguous (Content-Length with
+/// Transfer-Encoding, two Content-Lengths, one that is not a number, Transfer-Encoding in
+/// HTTP/1.0: 400) or uses a coding other than chunked (501); then (RFC 9112 §3.2) when an
+/// HTTP/1.1 request has no Host, any request has more than one, or its value is not
+/// uri-host [":" port] (400).
 bool requestFraming(RequestHead& head, HeadError& error);
 
 /// A complete answer head's framing and keepAlive (an answer to HEAD, a 1xx, 204 or 304 has no

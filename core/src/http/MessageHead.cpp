@@ -84,6 +84,13 @@ public:
             return fail(502, "upstream_error", "the upstream's answer has " + problem);
         return fail(431, "request_header_fields_too_large", sentence);
     }
+    /// A byte past HeadLimits::maxHead.
+    bool headTooLarge()
+    {
+        const std::string limit = std::to_string(limits.maxHead);
+        return tooLarge("The request head is longer than " + limit + " bytes (request line and header fields).",
+                        "a head longer than " + limit + " bytes");
+    }
     bool fail(int status, const char* code, std::string message)
     {
         error_ = {status, std::move(message), code};
@@ -269,6 +276,7 @@ bool requestLineByte(HeadReader& reader, RequestHead& line, bool& started, std::
         }
         started = true;
         scan.start = i;
+        scan.headStart = i;
         scan.step = Step::Method;
         return requestLineByte(reader, line, started, i);
     case Step::Method:
@@ -357,11 +365,12 @@ bool statusLineByte(HeadReader& reader, ResponseHead& line, std::size_t i)
     }
 }
 
-/// In a field name: skips the token bytes from `i` (within the name's limit).
-void skipNameBytes(HeadReader& reader, std::size_t& i)
+/// In a field name: skips the token bytes from `i` (within the name's limit and before
+/// `budgetEnd`, the head's).
+void skipNameBytes(HeadReader& reader, std::size_t& i, std::size_t budgetEnd)
 {
     const std::string_view input = reader.input;
-    const std::size_t end = std::min(input.size(), reader.scan.start + reader.limits.maxNameLength);
+    const std::size_t end = std::min({input.size(), reader.scan.start + reader.limits.maxNameLength, budgetEnd});
     while (i < end && isTokenChar(input[i]))
         ++i;
     if (i > reader.scan.start)
@@ -369,13 +378,14 @@ void skipNameBytes(HeadReader& reader, std::size_t& i)
 }
 
 /// In a field value: skips the bytes from `i` that need no decision (not CR, LF or another
-/// control character but HTAB), keeping the value's bounds without its OWS, within the limits.
-void skipValueBytes(HeadReader& reader, std::size_t& i)
+/// control character but HTAB), keeping the value's bounds without its OWS, within the limits
+/// (and before `budgetEnd`, the head's).
+void skipValueBytes(HeadReader& reader, std::size_t& i, std::size_t budgetEnd)
 {
     detail::HeadScan& scan = reader.scan;
     const std::string_view input = reader.input;
     const std::size_t maxLine = reader.limits.maxNameLength + 1 + reader.limits.maxValueLength + linePadding;
-    const std::size_t end = std::min(input.size(), scan.start + maxLine);
+    const std::size_t end = std::min({input.size(), scan.start + maxLine, budgetEnd});
     while (i < end)
     {
         const char c = input[i];
@@ -404,15 +414,23 @@ bool run(HeadReader& reader, std::size_t& scanned, StartLineByte startLineByte)
     detail::HeadScan& scan = reader.scan;
     for (; scanned < reader.input.size() && scan.step != Step::Done; ++scanned)
     {
+        // The head's total budget ends before this byte. The empty lines before a request line
+        // do not count (they have a bound of their own): the budget starts with the line.
+        const bool beforeHead = scan.step == Step::Empty || (scan.step == Step::Cr && scan.crFrom == Step::Empty);
+        const std::size_t budgetEnd = beforeHead ? reader.input.size() : scan.headStart + reader.limits.maxHead;
         // Most bytes of a head are the plain bytes of names and values: those are taken in a
         // run here, and the state machine below sees the byte that ends the run (a colon, a
         // line end, anything to refuse, or the byte at a limit, which it reports).
         if (scan.step == Step::Name)
-            skipNameBytes(reader, scanned);
+            skipNameBytes(reader, scanned, budgetEnd);
         else if (scan.step == Step::Value)
-            skipValueBytes(reader, scanned);
+            skipValueBytes(reader, scanned, budgetEnd);
         if (scanned == reader.input.size())
             break;
+        // Checked before anything else the byte could mean, so that the same byte is refused
+        // for the same reason however the head was cut.
+        if (scanned >= budgetEnd)
+            return reader.headTooLarge();
         bool ok = true;
         if (scan.step == Step::Cr)
             ok = reader.afterCr(scanned);

@@ -11,7 +11,11 @@
 //    is invalid; a Transfer-Encoding other than exactly "chunked" is refused (requests: 501;
 //    answers: invalid) and in HTTP/1.0 it is invalid;
 //  - limits as POCO's parser had them (the abuse tests rely on the statuses): method 32
-//    bytes, request target 16 KiB, a field name 256 bytes, a field value 8 KiB, 100 fields.
+//    bytes, request target 16 KiB, a field name 256 bytes, a field value 8 KiB, 100 fields;
+//    and the whole head at most 64 KiB (maxHeadBytes below);
+//  - RFC 9112 §3.2: an HTTP/1.1 request without a Host field, and any request with more than
+//    one, is invalid (400); Expect: 100-continue in an HTTP/1.0 request is ignored (RFC 9110
+//    §10.1.1).
 //
 // The parser is resumable: it is handed the bytes received so far and scans only what is new,
 // so a head that arrives a byte at a time costs what a head that arrives at once costs.
@@ -24,6 +28,16 @@
 
 namespace portico {
 
+/// The most bytes one head may have in all: its request (or status) line and every field line,
+/// line ends included, up to and with the empty line that ends it (the empty lines a client may
+/// send before a request line are bounded on their own and do not count). Why a total: the
+/// per-field limits alone let one head grow to 100 x (256 + 8192 bytes + whitespace), about
+/// 870 KiB, which a connection holds in memory until the head ends (and a slow client can hold
+/// for a long time, on many connections). 64 KiB is more than real clients send (large cookies
+/// and JWTs included; Envoy's default is 60 KiB, nginx's 4 x 8 KiB buffers), and like the other
+/// head limits it is refused with 431 as soon as the byte past it arrives.
+constexpr std::size_t maxHeadBytes = 64 * 1024;
+
 struct HeadLimits
 {
     std::size_t maxMethod = 32;
@@ -31,6 +45,7 @@ struct HeadLimits
     std::size_t maxNameLength = 256;
     std::size_t maxValueLength = 8192;
     std::size_t maxFields = 100;
+    std::size_t maxHead = maxHeadBytes; ///< the whole head (see maxHeadBytes)
 };
 
 /// How the body after a head is delimited.
@@ -44,15 +59,31 @@ enum class BodyFraming
 
 namespace detail {
 
+/// A yes/no answer for each of the 256 byte values.
+struct ByteSet
+{
+    bool has[256] = {};
+    constexpr bool operator()(char c) const noexcept { return has[static_cast<unsigned char>(c)]; }
+};
+
+constexpr ByteSet makeTokenChars() noexcept
+{
+    ByteSet set;
+    for (int c = 0; c < 256; ++c)
+        set.has[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    for (const char symbol : std::string_view("!#$%&'*+-.^_`|~"))
+        set.has[static_cast<unsigned char>(symbol)] = true;
+    return set;
+}
+
+/// RFC 9110 §5.6.2 tchar, as a table (the parsers and the answer writer test every byte of
+/// every field name against it).
+inline constexpr ByteSet tokenChars = makeTokenChars();
+
 /// RFC 9110 §5.6.2 tchar: the bytes of a token (method, field name, transfer coding).
 constexpr bool isTokenChar(char c) noexcept
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    for (const char symbol : std::string_view("!#$%&'*+-.^_`|~"))
-        if (c == symbol)
-            return true;
-    return false;
+    return tokenChars(c);
 }
 
 /// Where a head parser stands in the bytes it was given: the state both parsers share (not an
@@ -89,6 +120,7 @@ struct HeadScan
     std::size_t valueStart = 0; ///< the value's first byte that is not OWS
     std::size_t valueEnd = 0;   ///< one past its last byte that is not OWS
     std::size_t fields = 0;     ///< field lines begun
+    std::size_t headStart = 0;  ///< the request (status) line's first byte: HeadLimits::maxHead counts from it
     std::size_t end = 0;        ///< one past the head's last byte (Done)
 };
 
@@ -113,7 +145,8 @@ struct RequestHead
     std::uint64_t contentLength = 0; ///< when framing is Length
     /// HTTP/1.1 without "Connection: close", or HTTP/1.0 with "Connection: keep-alive".
     bool keepAlive = true;
-    /// "Expect: 100-continue".
+    /// "Expect: 100-continue" in an HTTP/1.1 request (an HTTP/1.0 one's is ignored: RFC 9110
+    /// §10.1.1, a 1.0 client does not understand a 100 answer).
     bool expectContinue = false;
 
     const char* version() const { return http10 ? "HTTP/1.0" : "HTTP/1.1"; }
@@ -136,7 +169,9 @@ public:
     /// passes the same bytes plus the new ones). Empty lines before the request line are skipped
     /// (RFC 9112 §2.2), at most 256 bytes of them. Every limit is checked as the bytes come, so
     /// a head over one is Invalid before it ends (a field line's whitespace around the value
-    /// counts too: a line longer than name + value limits + 256 bytes is a 431).
+    /// counts too: a line longer than name + value limits + 256 bytes is a 431; so does a head
+    /// longer than HeadLimits::maxHead). An HTTP/1.1 request needs exactly one Host field, an
+    /// HTTP/1.0 one at most one (else Invalid, 400).
     /// `head` and `consumed` are written only when the result is Complete. Once Complete or
     /// Invalid, later calls give the same result (and leave `head` alone) until reset().
     Result parse(std::string_view input, RequestHead& head, std::size_t& consumed);

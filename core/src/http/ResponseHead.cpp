@@ -1,8 +1,11 @@
 #include "http/ResponseHead.h"
+#include "http/HeadFraming.h"
+#include "http/MessageHead.h"
 #include "portico/AsciiCase.h"
 #include "Poco/Bugcheck.h"
 #include "Poco/Net/HTTPResponse.h"
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <string_view>
 
@@ -52,6 +55,149 @@ private:
     char* at_;
 };
 
+// Byte-parallel tests on 8 bytes at once ("SWAR"): each sets bit 7 of every byte of the result
+// for which the test holds, exactly (no carry crosses from one byte to the next).
+constexpr std::uint64_t ones = 0x0101010101010101u;
+constexpr std::uint64_t highs = ones * 0x80;
+constexpr std::uint64_t lows = ones * 0x7f;
+
+/// Bytes equal to `c`.
+constexpr std::uint64_t bytesEqual(std::uint64_t word, unsigned char c) noexcept
+{
+    const std::uint64_t x = word ^ (ones * c);
+    return ~(((x & lows) + lows) | x) & highs;
+}
+
+/// Bytes below 0x80 with `low` < byte < `high` (both at most 0x80).
+constexpr std::uint64_t bytesBetween(std::uint64_t word, unsigned char low, unsigned char high) noexcept
+{
+    const std::uint64_t x = word & lows;
+    return ((ones * (127 + high) - x) & ~word & (x + ones * (127 - low))) & highs;
+}
+
+std::uint64_t load8(const char* at) noexcept
+{
+    std::uint64_t word;
+    std::memcpy(&word, at, 8);
+    return word;
+}
+
+bool isBadValueByte(char c) noexcept
+{
+    const auto byte = static_cast<unsigned char>(c);
+    return (byte < 0x20 && byte != '\t') || byte == 0x7f;
+}
+
+/// The offset of the first byte of `value` that a field value may not have (RFC 9110 §5.5: a
+/// control byte other than HTAB, which CR, LF and NUL are), or npos. Every header value of
+/// every answer goes through here, so 8 bytes are looked at at once: a word with no byte below
+/// 0x20 and no 0x7F is passed at once, any other (one with a HTAB, say) byte by byte.
+std::size_t badValueByte(std::string_view value) noexcept
+{
+    const std::size_t size = value.size();
+    if (size < 8)
+    {
+        for (std::size_t i = 0; i < size; ++i)
+            if (isBadValueByte(value[i]))
+                return i;
+        return std::string_view::npos;
+    }
+    // Whole words, the last one overlapping the one before it when the size is not a multiple
+    // of 8 (a byte looked at twice is judged the same twice).
+    for (std::size_t i = 0;; i += 8)
+    {
+        const std::size_t at = i + 8 <= size ? i : size - 8;
+        const std::uint64_t word = load8(value.data() + at);
+        if ((bytesBetween(word, 0, 0x20) | bytesEqual(word, 0) | bytesEqual(word, 0x7f)) != 0)
+            // a byte below 0x20 (perhaps only HTAB) or DEL: which, byte by byte
+            for (std::size_t j = at; j < at + 8; ++j)
+                if (isBadValueByte(value[j]))
+                    return j;
+        if (at + 8 == size)
+            return std::string_view::npos;
+    }
+}
+
+/// A field name is a token. Every name of every answer is checked, so 8 bytes at a time: a
+/// word of letters, digits and '-' (all a name usually has) passes at once; any other byte
+/// (a token symbol, or not a token byte at all) is looked up on its own.
+bool isToken(std::string_view name) noexcept
+{
+    const std::size_t size = name.size();
+    if (size < 8)
+    {
+        for (const char c : name)
+            if (!detail::isTokenChar(c))
+                return false;
+        return size > 0;
+    }
+    for (std::size_t i = 0;; i += 8) // whole words, the last one overlapping (as badValueByte)
+    {
+        const std::size_t at = i + 8 <= size ? i : size - 8;
+        const std::uint64_t word = load8(name.data() + at);
+        // Letters in either case (setting bit 5 maps A-Z and only them onto a-z: the digits and
+        // '-' are tested on the word as it is, since 0x10-0x19 and CR would map onto them).
+        const std::uint64_t folded = word | (ones * 0x20);
+        const std::uint64_t usual =
+            bytesBetween(folded, 0x60, 0x7b) | bytesBetween(word, 0x2f, 0x3a) | bytesEqual(word, '-');
+        if (usual != highs)
+            for (std::size_t j = at; j < at + 8; ++j)
+                if (!detail::isTokenChar(name[j]))
+                    return false;
+        if (at + 8 == size)
+            return true;
+    }
+}
+
+/// A header that can go on the wire as it is: a token for a name, field-content for a value.
+bool sendable(std::string_view name, std::string_view value) noexcept
+{
+    return isToken(name) && badValueByte(value) == std::string_view::npos;
+}
+
+/// How many dropped fields DroppedFields::description names; the rest are only counted.
+constexpr std::size_t describedLimit = 8;
+
+void noteDropped(DroppedFields& dropped, const std::string& what)
+{
+    if (dropped.count++ >= describedLimit)
+        return;
+    if (!dropped.description.empty())
+        dropped.description += ", ";
+    dropped.description += what;
+}
+
+/// Why `value` cannot be sent ("byte 0x0A in its value"); it has a bad byte.
+std::string badValueReason(std::string_view value)
+{
+    return "byte " + detail::hexByte(value[badValueByte(value)]) + " in its value";
+}
+
+/// The slow path, for an answer with unsendable headers: names each in `dropped`.
+void noteUnsendable(DroppedFields& dropped, const HeaderList& headers)
+{
+    for (const auto& [name, value] : headers)
+    {
+        // Framing headers are the core's and left out in any case (see the header).
+        if (isFramingHeader(name) || sendable(name, value))
+            continue;
+        noteDropped(dropped, "header " + detail::quoted(name) + " (" +
+                                 (isToken(name) ? badValueReason(value) : std::string("its name is not a token")) +
+                                 ")");
+    }
+}
+
+/// Poco's reason phrase for `status` (100..599). Poco's enum ends at 511, which makes 512..599
+/// values the enum cannot hold (casting them is undefined): those get Poco's "unknown" phrase,
+/// as any status Poco does not name does.
+const std::string& reasonFor(int status)
+{
+    using Poco::Net::HTTPResponse;
+    if (status > HTTPResponse::HTTP_NETWORK_AUTHENTICATION_REQUIRED)
+        return HTTPResponse::HTTP_REASON_UNKNOWN;
+    return HTTPResponse::getReasonForStatus(static_cast<HTTPResponse::HTTPStatus>(status));
+}
+
 constexpr std::string_view keepAliveLine = "\r\nConnection: Keep-Alive\r\n";
 constexpr std::string_view closeLine = "\r\nConnection: Close\r\n";
 constexpr std::string_view noCacheLine = "Cache-Control: no-cache\r\n";
@@ -60,32 +206,72 @@ constexpr std::string_view chunkedLine = "Transfer-Encoding: chunked\r\n";
 
 } // namespace
 
-void appendResponseHead(std::string& out, const Response& response, const ResponseHeadSpec& spec)
+DroppedFields appendResponseHead(std::string& out, const Response& response, const ResponseHeadSpec& spec)
 {
-    const auto status = static_cast<Poco::Net::HTTPResponse::HTTPStatus>(response.status);
-    const std::string& reason = Poco::Net::HTTPResponse::getReasonForStatus(status);
+    DroppedFields dropped;
+    int statusCode = response.status;
+    // Only final answers are written here (100 Continue is the connection's own): a 1xx from a
+    // handler would tell a proxy in front that the protocol switched (101) or that more is to
+    // come.
+    if (statusCode < 200 || statusCode > 599)
+    {
+        noteDropped(dropped, "status " + std::to_string(statusCode) + " (not a final status, 200..599; sent as 500)");
+        statusCode = 500;
+    }
+    const std::string& reason = reasonFor(statusCode);
     char statusDigits[24];
     const std::size_t statusLength = static_cast<std::size_t>(
-        std::to_chars(statusDigits, statusDigits + sizeof statusDigits, response.status).ptr - statusDigits);
+        std::to_chars(statusDigits, statusDigits + sizeof statusDigits, statusCode).ptr - statusDigits);
     char lengthDigits[24];
     const std::size_t lengthLength = static_cast<std::size_t>(
         std::to_chars(lengthDigits, lengthDigits + sizeof lengthDigits, spec.contentLength).ptr - lengthDigits);
-    const bool noCache = spec.stream && !response.headers.has("Cache-Control");
-    const bool noBuffering = spec.stream && !response.headers.has("X-Accel-Buffering");
     const std::string_view connection = spec.keepAlive ? keepAliveLine : closeLine;
 
-    // Measure.
+    // What the status allows: a 1xx or 204 has no content, so neither a length nor a type; a
+    // 304 no framing header. HTTP/1.0 has no chunked coding.
+    const bool bodyAllowed = statusAllowsBody(statusCode);
+    const bool noContent = statusCode < 200 || statusCode == 204;
+    const bool writeLength = bodyAllowed && spec.framing == AnswerFraming::ContentLength;
+    const bool writeChunked = bodyAllowed && spec.framing == AnswerFraming::Chunked && spec.version != "HTTP/1.0";
+    std::string_view contentType = noContent ? std::string_view() : std::string_view(response.contentType);
+    if (!contentType.empty() && badValueByte(contentType) != std::string_view::npos)
+    {
+        noteDropped(dropped, "Content-Type (" + badValueReason(contentType) + "; sent as application/octet-stream)");
+        contentType = "application/octet-stream";
+    }
+
+    // Measure, and check each header once: the copy below trusts this pass unless it found one
+    // that cannot be sent (then it checks again; that is rare and may be slow).
     std::size_t size = spec.version.size() + 1 + statusLength + 1 + reason.size() + 8 /* "\r\nDate: " */ +
                        spec.date.size() + connection.size();
-    if (!response.contentType.empty())
-        size += 14 /* "Content-Type: " */ + response.contentType.size() + 2;
+    if (!contentType.empty())
+        size += 14 /* "Content-Type: " */ + contentType.size() + 2;
+    std::size_t unsendable = 0;
+    bool hasCacheControl = false;
+    bool hasBuffering = false;
     for (const auto& [name, value] : response.headers)
-        if (!isFramingHeader(name))
-            size += name.size() + 2 + value.size() + 2;
+    {
+        if (isFramingHeader(name))
+            continue;
+        if (!sendable(name, value))
+        {
+            ++unsendable;
+            continue;
+        }
+        size += name.size() + 2 + value.size() + 2;
+        if (spec.stream)
+        {
+            hasCacheControl = hasCacheControl || equalsIgnoringCase(name, "Cache-Control");
+            hasBuffering = hasBuffering || equalsIgnoringCase(name, "X-Accel-Buffering");
+        }
+    }
+    // A stream's defaults fill in for headers the exchange did not set, or set unsendable.
+    const bool noCache = spec.stream && !hasCacheControl;
+    const bool noBuffering = spec.stream && !hasBuffering;
     size += (noCache ? noCacheLine.size() : 0) + (noBuffering ? noBufferingLine.size() : 0);
-    if (spec.framing == AnswerFraming::ContentLength)
+    if (writeLength)
         size += 16 /* "Content-Length: " */ + lengthLength + 2;
-    else if (spec.framing == AnswerFraming::Chunked)
+    else if (writeChunked)
         size += chunkedLine.size();
     size += 2;
 
@@ -101,25 +287,31 @@ void appendResponseHead(std::string& out, const Response& response, const Respon
     writer.put("\r\nDate: ");
     writer.put(spec.date);
     writer.put(connection);
-    if (!response.contentType.empty())
-        writer.header("Content-Type", response.contentType);
+    if (!contentType.empty())
+        writer.header("Content-Type", contentType);
     for (const auto& [name, value] : response.headers)
-        if (!isFramingHeader(name))
+        if (!isFramingHeader(name) && (unsendable == 0 || sendable(name, value)))
             writer.header(name, value);
     if (noCache)
         writer.put(noCacheLine);
     if (noBuffering)
         writer.put(noBufferingLine);
-    if (spec.framing == AnswerFraming::ContentLength)
+    if (writeLength)
     {
         writer.put("Content-Length: ");
         writer.put({lengthDigits, lengthLength});
         writer.put("\r\n");
     }
-    else if (spec.framing == AnswerFraming::Chunked)
+    else if (writeChunked)
         writer.put(chunkedLine);
     writer.put("\r\n");
     poco_assert(writer.position() == out.data() + out.size());
+
+    if (unsendable > 0)
+        noteUnsendable(dropped, response.headers);
+    if (dropped.count > describedLimit)
+        dropped.description += " and " + std::to_string(dropped.count - describedLimit) + " more";
+    return dropped;
 }
 
 void appendChunkSize(std::string& out, std::size_t size)

@@ -48,6 +48,9 @@ ServerMetrics::ServerMetrics(prometheus::Registry& registry, std::function<Serve
       sendTimeouts_{counter(registry, "portico_http_timeouts_total", TimeoutsHelp, {{"phase", "send"}})},
       streamsCut_{counter(registry, "portico_http_streams_cut_total",
                           "Streams cut because their producer kept writing to a client that read nothing.")},
+      fieldsDropped_{counter(registry, "portico_http_response_fields_dropped_total",
+                             "Response header fields, statuses or content types a plugin set that could not "
+                             "be sent as they were (control bytes, a name that is not a token).")},
       queueRefused_{counter(registry, "portico_worker_queue_refused_total",
                             "Requests answered 503 because every worker was busy and the queue (server.queue) "
                             "was full.")},
@@ -83,6 +86,7 @@ void ServerMetrics::update()
         bodyTimeouts_.follow(now.bodyTimeouts);
         sendTimeouts_.follow(now.sendTimeouts);
         streamsCut_.follow(now.streamsCut);
+        fieldsDropped_.follow(now.responseFieldsDropped);
         refusedRequests = queueRefused_.follow(now.workerQueueRefused);
         logDropped_.follow(now.logLinesDropped);
         connections_.Set(static_cast<double>(now.connections));

@@ -7,6 +7,9 @@
 //   portico_http_timeouts_total{phase}       counter  head (408), body (408), send (client stalled)
 //   portico_http_streams_cut_total           counter  streams cut because their producer ignored
 //                                                     the client's backpressure
+//   portico_http_response_fields_dropped_total counter response header fields (or a status, a
+//                                                     content type) a plugin set that could not
+//                                                     be sent as they were (CR, LF, NUL, ...)
 //   portico_workers                          gauge    worker threads running
 //   portico_workers_busy                     gauge    worker threads in plugin code
 //   portico_worker_queue                     gauge    requests waiting for a worker
@@ -40,6 +43,7 @@ struct ServerSnapshot
     std::uint64_t bodyTimeouts = 0;
     std::uint64_t sendTimeouts = 0;
     std::uint64_t streamsCut = 0;
+    std::uint64_t responseFieldsDropped = 0;
     std::uint64_t workers = 0;
     std::uint64_t workersBusy = 0;
     std::uint64_t workerQueue = 0;
@@ -80,6 +84,7 @@ private:
     Growth bodyTimeouts_;
     Growth sendTimeouts_;
     Growth streamsCut_;
+    Growth fieldsDropped_;
     Growth queueRefused_;
     Growth logDropped_;
     prometheus::Gauge& connections_;

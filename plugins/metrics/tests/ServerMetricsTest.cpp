@@ -109,6 +109,7 @@ public:
         now.bodyTimeouts = 3;
         now.sendTimeouts = 4;
         now.streamsCut = 5;
+        now.responseFieldsDropped = 9;
         now.workers = 6;
         now.workersBusy = 1;
         now.workerQueue = 7;
@@ -121,6 +122,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(3.0, mt::sampleValue(text, "portico_http_timeouts_total{phase=\"body\"}"));
         CPPUNIT_ASSERT_EQUAL(4.0, mt::sampleValue(text, "portico_http_timeouts_total{phase=\"send\"}"));
         CPPUNIT_ASSERT_EQUAL(5.0, mt::sampleValue(text, "portico_http_streams_cut_total"));
+        CPPUNIT_ASSERT_EQUAL(9.0, mt::sampleValue(text, "portico_http_response_fields_dropped_total"));
         CPPUNIT_ASSERT_EQUAL(6.0, mt::sampleValue(text, "portico_workers"));
         CPPUNIT_ASSERT_EQUAL(1.0, mt::sampleValue(text, "portico_workers_busy"));
         CPPUNIT_ASSERT_EQUAL(7.0, mt::sampleValue(text, "portico_worker_queue"));

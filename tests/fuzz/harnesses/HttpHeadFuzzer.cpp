@@ -1,22 +1,31 @@
 // Fuzzes the HTTP/1.1 head parsers and the chunked decoder (core/src/http/MessageHead.h) with
-// arbitrary bytes as a client's request head, an upstream's answer head and a chunked body.
+// arbitrary bytes as a client's request head, an upstream's answer head and a chunked body; and
+// the answer head writer (core/src/http/ResponseHead.h) with the same bytes cut into a
+// Content-Type and header names and values.
 //
 // The first three input bytes steer, the rest is the message: bytes 0-1 pick the offset where
-// the head is split in two calls, byte 2 seeds the piece sizes (1..64) of a third feeding and of
-// the decoder's slices, and its low bit says whether the answer is to a HEAD request.
+// the head is split in two calls (and the writer's status), byte 2 seeds the piece sizes
+// (1..64) of a third feeding and of the decoder's slices, its low bit says whether the answer
+// is to a HEAD request, and its other bits pick the writer's framing, version, keep-alive and
+// stream flag.
 //
 // Contract: where the bytes are cut does not matter: whole, split in two and fed in pieces,
-// each parser gives the same result, consumed count, head fields and error; the decoder gives
-// the same result, data, end offset and error. And what they accept is what MessageHead.h
-// promises: a Complete head ends with LF within the input, its method and names are tokens
-// within the limits, values have no control byte but HTAB and no OWS at either end, the
-// framing follows from exactly one Content-Length (all digits) or one Transfer-Encoding
-// "chunked", never both; an answer without length or chunking is not kept alive. A refusal
-// has a documented status and code and a message of printable ASCII (it becomes the client's
-// JSON error).
+// each parser gives the same result, consumed count, head fields and error (with the default
+// limits, and with a head budget small enough for the fuzzer to pass); the decoder gives the
+// same result, data, end offset and error. And what they accept is what MessageHead.h
+// promises: a Complete head ends with LF within the input and within the head budget, its
+// method and names are tokens within the limits, values have no control byte but HTAB and no
+// OWS at either end, the framing follows from exactly one Content-Length (all digits) or one
+// Transfer-Encoding "chunked", never both; an answer without length or chunking is not kept
+// alive; an HTTP/1.1 request has exactly one Host, an HTTP/1.0 one at most one and never
+// expects 100-continue. A refusal has a documented status and code and a message of printable
+// ASCII (it becomes the client's JSON error). The writer's head, whatever the fields, parses
+// back whole with the answer parser into exactly the fields that were sendable (the rest are
+// counted as dropped, described in printable ASCII) and the framing the status allows.
 
 #include "FuzzCheck.h"
 #include "http/MessageHead.h"
+#include "http/ResponseHead.h"
 #include <cstdint>
 #include <random>
 #include <string>
@@ -28,6 +37,15 @@ using namespace portico;
 namespace {
 
 const HeadLimits limits;
+
+/// The default limits but a head budget the fuzzer's inputs (at most 16 KiB) can pass.
+HeadLimits smallBudget()
+{
+    HeadLimits small;
+    small.maxHead = 200;
+    return small;
+}
+const HeadLimits smallLimits = smallBudget();
 
 /// Offsets at which a message of `size` bytes is cut into pieces of 1..64 bytes.
 std::vector<std::size_t> pieces(std::size_t size, unsigned seed)
@@ -52,10 +70,11 @@ using ParsedRequest = Parsed<RequestHeadParser::Result, RequestHead>;
 using ParsedAnswer = Parsed<ResponseHeadParser::Result, ResponseHead>;
 
 /// Feeds `message` growing to each cut (each call gets the whole prefix), then whole.
-ParsedRequest parseRequest(std::string_view message, const std::vector<std::size_t>& cuts)
+ParsedRequest parseRequest(std::string_view message, const std::vector<std::size_t>& cuts,
+                           const HeadLimits& with = limits)
 {
     ParsedRequest out;
-    RequestHeadParser parser(limits);
+    RequestHeadParser parser(with);
     out.result = RequestHeadParser::Result::Incomplete;
     for (std::size_t cut : cuts)
         if ((out.result = parser.parse(message.substr(0, cut), out.head, out.consumed)) !=
@@ -67,10 +86,11 @@ ParsedRequest parseRequest(std::string_view message, const std::vector<std::size
     return out;
 }
 
-ParsedAnswer parseAnswer(std::string_view message, const std::vector<std::size_t>& cuts, bool requestWasHead)
+ParsedAnswer parseAnswer(std::string_view message, const std::vector<std::size_t>& cuts, bool requestWasHead,
+                         const HeadLimits& with = limits)
 {
     ParsedAnswer out;
-    ResponseHeadParser parser(limits);
+    ResponseHeadParser parser(with);
     out.result = ResponseHeadParser::Result::Incomplete;
     for (std::size_t cut : cuts)
         if ((out.result = parser.parse(message.substr(0, cut), requestWasHead, out.head, out.consumed)) !=
@@ -213,7 +233,16 @@ void checkFraming(BodyFraming framing, std::uint64_t contentLength, const Framin
         check(count.lengths == 0 && count.codings == 0, "no framing field without Length or Chunked");
 }
 
-void checkRequest(std::string_view message, const ParsedRequest& parsed)
+/// Bytes of empty lines before the request line (not the head's for its budget).
+std::size_t leadingEmptyLines(std::string_view message)
+{
+    std::size_t i = 0;
+    while (i < message.size() && (message[i] == '\r' || message[i] == '\n'))
+        ++i;
+    return i;
+}
+
+void checkRequest(std::string_view message, const ParsedRequest& parsed, const HeadLimits& with = limits)
 {
     if (parsed.result == RequestHeadParser::Result::Invalid)
     {
@@ -231,12 +260,18 @@ void checkRequest(std::string_view message, const ParsedRequest& parsed)
     check(!head.target.empty() && head.target.size() <= limits.maxTarget, "the target is within the limit");
     for (const char c : head.target)
         check(static_cast<unsigned char>(c) > 0x20 && c != 0x7f, "the target has no whitespace or control byte");
+    check(parsed.consumed - leadingEmptyLines(message) <= with.maxHead, "the head is within its budget");
     const FramingCount count = countFraming(head.headers);
     checkFraming(head.framing, head.contentLength, count);
     check(!(head.http10 && count.codings > 0), "no Transfer-Encoding in HTTP/1.0");
+    std::size_t hosts = 0;
+    for (const auto& header : head.headers)
+        hosts += HeaderList::sameName(header.first, "Host") ? 1 : 0;
+    check(hosts == 1 || (head.http10 && hosts == 0), "HTTP/1.1: one Host; HTTP/1.0: at most one");
+    check(!(head.http10 && head.expectContinue), "no 100-continue for HTTP/1.0");
 }
 
-void checkAnswer(std::string_view message, const ParsedAnswer& parsed)
+void checkAnswer(std::string_view message, const ParsedAnswer& parsed, const HeadLimits& with = limits)
 {
     if (parsed.result == ResponseHeadParser::Result::Invalid)
     {
@@ -249,12 +284,126 @@ void checkAnswer(std::string_view message, const ParsedAnswer& parsed)
     const ResponseHead& head = parsed.head;
     check(parsed.consumed > 0 && parsed.consumed <= message.size() && message[parsed.consumed - 1] == '\n',
           "a head ends with LF within the input");
+    check(parsed.consumed <= with.maxHead, "the head is within its budget");
     check(head.status >= 100 && head.status <= 599, "a status in 100..599");
     check(hasNoControl(head.reason), "the reason has no control byte but HTAB");
     const FramingCount count = countFraming(head.headers);
     if (head.framing != BodyFraming::None)
         checkFraming(head.framing, head.contentLength, count);
     check(head.framing != BodyFraming::UntilClose || !head.keepAlive, "a body to the close is not kept alive");
+}
+
+// ---- The answer head writer -------------------------------------------------------------
+
+std::string_view trimmed(std::string_view value)
+{
+    while (!value.empty() && isOws(value.front()))
+        value.remove_prefix(1);
+    while (!value.empty() && isOws(value.back()))
+        value.remove_suffix(1);
+    return value;
+}
+
+bool isCoreFraming(std::string_view name)
+{
+    return HeaderList::sameName(name, "Connection") || HeaderList::sameName(name, "Content-Length") ||
+           HeaderList::sameName(name, "Transfer-Encoding");
+}
+
+/// Writes a head for a response made of `message` (cut at 0xFF bytes into a Content-Type, then
+/// names and values) and checks it against what ResponseHead.h promises, by reading it back.
+void checkWriter(std::string_view message, int status, unsigned flags)
+{
+    Response response;
+    response.status = status;
+    std::vector<std::string_view> parts;
+    for (std::size_t from = 0;;)
+    {
+        const std::size_t cut = message.find('\xff', from);
+        parts.push_back(message.substr(from, cut == std::string_view::npos ? std::string_view::npos : cut - from));
+        if (cut == std::string_view::npos)
+            break;
+        from = cut + 1;
+    }
+    response.contentType = std::string(parts[0]);
+    for (std::size_t i = 1; i + 1 < parts.size(); i += 2)
+        response.headers.add(std::string(parts[i]), std::string(parts[i + 1]));
+
+    static const std::string http11 = "HTTP/1.1", http10 = "HTTP/1.0", date = "Sun, 06 Nov 1994 08:49:37 GMT";
+    const AnswerFraming framings[] = {AnswerFraming::ContentLength, AnswerFraming::Chunked,
+                                      AnswerFraming::UntilClose, AnswerFraming::ContentLength};
+    const AnswerFraming framing = framings[(flags >> 1) & 3];
+    const bool old = (flags & 8) != 0;
+    ResponseHeadSpec spec{old ? http10 : http11, (flags & 16) != 0, framing, message.size(), date};
+    spec.stream = (flags & 32) != 0;
+    std::string out;
+    const DroppedFields dropped = appendResponseHead(out, response, spec);
+
+    // What should be on the wire, worked out here from ResponseHead.h's rules.
+    const bool validStatus = status >= 200 && status <= 599; // final answers only
+    const int sent = validStatus ? status : 500;
+    const bool noContent = sent == 204;
+    const bool bodyAllowed = !noContent && sent != 304;
+    std::size_t expectDropped = validStatus ? 0 : 1;
+    HeaderList expected{{"Date", date}, {"Connection", spec.keepAlive ? "Keep-Alive" : "Close"}};
+    if (!noContent && !response.contentType.empty())
+    {
+        const bool ok = hasNoControl(response.contentType);
+        expectDropped += ok ? 0 : 1;
+        expected.add("Content-Type", ok ? std::string(trimmed(response.contentType)) : "application/octet-stream");
+    }
+    bool cacheControl = false, buffering = false;
+    for (const auto& [name, value] : response.headers)
+    {
+        if (isCoreFraming(name))
+            continue;
+        if (!isToken(name) || !hasNoControl(value))
+        {
+            ++expectDropped;
+            continue;
+        }
+        expected.add(name, std::string(trimmed(value)));
+        cacheControl = cacheControl || HeaderList::sameName(name, "Cache-Control");
+        buffering = buffering || HeaderList::sameName(name, "X-Accel-Buffering");
+    }
+    if (spec.stream && !cacheControl)
+        expected.add("Cache-Control", "no-cache");
+    if (spec.stream && !buffering)
+        expected.add("X-Accel-Buffering", "no");
+    BodyFraming expectFraming = BodyFraming::None;
+    if (bodyAllowed && framing == AnswerFraming::ContentLength)
+    {
+        expected.add("Content-Length", std::to_string(message.size()));
+        expectFraming = BodyFraming::Length;
+    }
+    else if (bodyAllowed && framing == AnswerFraming::Chunked && !old)
+    {
+        expected.add("Transfer-Encoding", "chunked");
+        expectFraming = BodyFraming::Chunked;
+    }
+    else if (bodyAllowed)
+        expectFraming = BodyFraming::UntilClose;
+
+    check(dropped.count == expectDropped, "the writer counts exactly the fields it could not send");
+    check(dropped.count == 0 ? dropped.description.empty() : !dropped.description.empty(),
+          "dropped fields, and only they, are described");
+    for (const char c : dropped.description)
+        check(c >= 0x20 && c <= 0x7e, "the dropped fields are described in printable ASCII");
+
+    // Read back by the strict parser, with limits out of the way: one head, nothing more.
+    HeadLimits roomy;
+    roomy.maxNameLength = roomy.maxValueLength = roomy.maxHead = 1 << 22;
+    roomy.maxFields = 1 << 16;
+    ResponseHeadParser parser(roomy);
+    ResponseHead head;
+    std::size_t consumed = 0;
+    check(parser.parse(out, false, head, consumed) == ResponseHeadParser::Result::Complete,
+          "the written head parses back");
+    check(consumed == out.size(), "the written head is one head, nothing after it");
+    check(head.status == sent && head.http10 == old, "the status line is the one asked for (500 if invalid)");
+    check(head.headers == expected, "the written fields are exactly the sendable ones, in order");
+    check(head.framing == expectFraming, "the framing is the one the status and version allow");
+    check(expectFraming != BodyFraming::Length || head.contentLength == message.size(), "the length is the spec's");
 }
 
 struct Decoded
@@ -302,10 +451,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(same(request, parseRequest(message, inPieces)), "a request fed in pieces parses as whole");
     checkRequest(message, request);
 
+    const ParsedRequest small = parseRequest(message, {}, smallLimits);
+    check(same(small, parseRequest(message, {split}, smallLimits)), "a request split in two parses as whole (budget)");
+    check(same(small, parseRequest(message, inPieces, smallLimits)), "a request in pieces parses as whole (budget)");
+    checkRequest(message, small, smallLimits);
+
     const ParsedAnswer answer = parseAnswer(message, {}, requestWasHead);
     check(same(answer, parseAnswer(message, {split}, requestWasHead)), "an answer split in two parses as whole");
     check(same(answer, parseAnswer(message, inPieces, requestWasHead)), "an answer fed in pieces parses as whole");
     checkAnswer(message, answer);
+
+    const ParsedAnswer smallAnswer = parseAnswer(message, {}, requestWasHead, smallLimits);
+    check(same(smallAnswer, parseAnswer(message, inPieces, requestWasHead, smallLimits)),
+          "an answer fed in pieces parses as whole (budget)");
+    checkAnswer(message, smallAnswer, smallLimits);
+
+    checkWriter(message, static_cast<int>((std::size_t(data[0]) << 8 | data[1]) % 700) - 50, data[2]);
 
     const Decoded whole = decode(message, {});
     const Decoded sliced = decode(message, inPieces);

@@ -192,7 +192,7 @@ public:
             Listener closed; // bound, then closed: nothing listens there any more
             port = closed.port();
         }
-        SingleRequest request("GET / HTTP/1.1\r\n\r\n");
+        SingleRequest request("GET / HTTP/1.1\r\nHost: h\r\n\r\n");
         Poller poller;
         request.start(port, Clock::now());
         drive(poller, request, 2, [&] { return !request.pending(); });
