@@ -25,8 +25,38 @@
 /// The callbacks run on the exchange's loop, one at a time, after start() has returned; an
 /// exception from one fails the exchange as one from the task would (Deferred.h). After onEnd or
 /// onError nothing more is called. Destroying the UpstreamCall abandons the call: a connection
-/// still in use is closed at once (the upstream stops generating), one that finished cleanly
-/// goes back to the pool.
+/// still in use is closed at once (the upstream stops generating); one whose answer ended
+/// cleanly is already back in the pool (see "Keep-alive" below).
+///
+/// Lifetimes. The UpstreamCall keeps plain references to the Exchange and to the handler, so:
+/// the handler must outlive the call, and the call must not outlive the exchange. Keep the
+/// call in the DeferredAnswer (which is the handler, as above) and drop it in the deferred
+/// answer's cancel() and destructor at the latest; after that no callback comes.
+///
+/// Retries (within UpstreamEndpoint::retries, after a jittered exponential backoff, and only
+/// before onHead):
+///  - a failure to connect (refused, unreachable, name resolution, TLS handshake, the connect
+///    timeout; not a certificate that fails verification): nothing was sent;
+///  - a pooled keep-alive connection that turns out to be closed before any byte of the answer
+///    came (once, not counted): when the request was not written completely, or when it is
+///    replayable. A request written completely may have been processed by the upstream, so one
+///    that is not replayable fails instead (UpstreamFailure::Broken);
+///  - with UpstreamRequest::retryBusy, a 503 (the upstream did not process the request), and a
+///    502 only for a replayable request.
+/// Replayable follows Go's net/http: an idempotent method (GET, HEAD, OPTIONS, TRACE, PUT,
+/// DELETE) or an Idempotency-Key (or X-Idempotency-Key) header. Read timeouts and failures after
+/// the answer began are never retried.
+///
+/// Keep-alive. A connection goes back to this loop's pool only when the request was written
+/// completely, the answer was framed by Content-Length or chunking (not ended by the close),
+/// allowed keep-alive, and nothing followed it: no byte after its end and no sign that the
+/// upstream closed or reset the connection. An idle pooled connection that the upstream closes
+/// (or sends anything on) is dropped at once.
+///
+/// An answer without Content-Length or chunking ends when the upstream closes the connection
+/// (RFC 9112 6.3). Over plain TCP a close is taken as that end (HTTP/1.1 allows it; nothing can
+/// tell it from a connection cut at that point). Over TLS the upstream must end it with
+/// close_notify: a bare TCP close may be a truncation, and fails the call (Broken, after onHead).
 
 #include "portico/Api.h"
 #include "portico/HeaderList.h"
@@ -54,15 +84,18 @@ struct PORTICO_API UpstreamEndpoint
     /// TLS: a PEM file with the CAs that sign the upstream's certificate; empty: the system's.
     std::string caFile;
 
+    /// Name resolution, TCP connect and TLS handshake together (like Go's Dialer.Timeout).
     std::chrono::milliseconds connectTimeout{5000};
     /// The longest wait for the next bytes of an answer: the first byte, and every gap after.
+    /// While the request is still being written, also the longest gap between its writes.
     std::chrono::milliseconds readTimeout{600000};
     /// An idle pooled connection is closed after this long.
     std::chrono::milliseconds idleTimeout{4000};
     /// Idle keep-alive connections kept per event loop; 0: a connection per call (Connection:
     /// close).
     std::size_t poolSize = 64;
-    /// Extra attempts after a failure to connect (and, for calls that ask, a 502 or 503).
+    /// Extra attempts after a failure to connect (and, for calls that ask, a 503, or a 502 of a
+    /// replayable request; see the header comment).
     int retries = 2;
     /// Base of the jittered exponential backoff between attempts.
     std::chrono::milliseconds retryBackoff{100};
@@ -71,8 +104,12 @@ struct PORTICO_API UpstreamEndpoint
     std::string identity() const;
 };
 
-/// One request. Host, Content-Length and Connection are the client's; the rest of `headers` is
-/// sent as given (names and values are checked: no CR, LF or NUL).
+/// One request. This library sets Host (the endpoint's), Content-Length (the body's size) and
+/// Connection itself: such headers in `headers` are left out, and so is Transfer-Encoding (the
+/// body always goes with Content-Length). The other headers are sent as given, in order, except
+/// that a header whose name is not an RFC 9110 token (empty, a space, a colon, a control byte)
+/// or whose value contains CR, LF or NUL is left out too: silently (the call goes on without
+/// it; nothing fails and nothing is logged), so that no header can split or bend the request.
 struct UpstreamRequest
 {
     std::string method = "POST";
@@ -80,8 +117,9 @@ struct UpstreamRequest
     std::string target;
     HeaderList headers;
     std::string body;
-    /// Retry a 502 or 503 answer (within UpstreamEndpoint::retries): for calls whose answer is
-    /// read whole. A stream's 502 is passed on.
+    /// Retry a 503 answer, and a 502 of a replayable request (within UpstreamEndpoint::retries,
+    /// see the header comment): for calls whose answer is read whole. Without it a 502 or 503 is
+    /// passed on like any answer.
     bool retryBusy = false;
     /// The longest answer body accepted (bytes of body, after chunked decoding); longer fails
     /// with UpstreamFailure::TooLarge. 0: no limit (the handler bounds what it keeps).
@@ -133,7 +171,9 @@ public:
     virtual void onError(const UpstreamFailure& failure) = 0;
 };
 
-/// A call in progress. Destroying it abandons the call (see above).
+/// A call in progress. Destroying it abandons the call (see above). It refers to the exchange
+/// and the handler it was started with: destroy it before either goes (the handler's cancel()
+/// and destructor, for a DeferredAnswer).
 class PORTICO_API UpstreamCall
 {
 public:
@@ -151,7 +191,8 @@ public:
     virtual ~UpstreamClient();
     /// Starts `request` for `exchange`, whose event loop runs the call and the callbacks. Call
     /// it from the loop (a DeferredAnswer's start() or later). The first callback comes after
-    /// this returns.
+    /// this returns. `exchange` and `handler` are referred to, not copied: the returned call
+    /// must be destroyed before either of them.
     virtual std::unique_ptr<UpstreamCall> start(Exchange& exchange, UpstreamRequest request,
                                                 UpstreamHandler& handler) = 0;
     virtual const UpstreamEndpoint& endpoint() const = 0;

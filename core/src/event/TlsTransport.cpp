@@ -410,6 +410,18 @@ std::string TlsTransport::peerVerifyError() const
     return result == X509_V_OK ? std::string() : X509_verify_cert_error_string(result);
 }
 
+bool TlsTransport::closeNotifyReceived() const
+{
+    // With SSL_OP_IGNORE_UNEXPECTED_EOF, OpenSSL 3 marks a bare EOF as SSL_RECEIVED_SHUTDOWN as
+    // well; only then has the socket BIO itself read the end of the stream (without read-ahead
+    // OpenSSL reads records to their exact length, so a close_notify is taken without the FIN
+    // behind it).
+    if (!(SSL_get_shutdown(ssl_.get()) & SSL_RECEIVED_SHUTDOWN))
+        return false;
+    BIO* bio = SSL_get_rbio(ssl_.get());
+    return bio && BIO_eof(bio) == 0;
+}
+
 std::string TlsTransport::protocol() const
 {
     return SSL_get_version(ssl_.get());

@@ -81,6 +81,12 @@ public:
     /// Why the peer's certificate failed verification ("hostname mismatch"), "" when it passed
     /// or was not checked. With verification off the result is still recorded, not enforced.
     std::string peerVerifyError() const;
+    /// True once the peer's close_notify has been read. read() reports Eof for it and, because
+    /// of SSL_OP_IGNORE_UNEXPECTED_EOF, also for a TCP FIN without one (which OpenSSL then
+    /// records as a received shutdown too): this tells the two apart. Where the end of the
+    /// stream ends a message (an HTTP body delimited by the close), only close_notify proves
+    /// that nothing was cut off.
+    bool closeNotifyReceived() const;
     /// The negotiated protocol ("TLSv1.3"), for logs.
     std::string protocol() const;
     Want wants() const { return want_; }

@@ -19,7 +19,9 @@ UpstreamConnection::UpstreamConnection(EventLoop& loop, const ResolvedAddress& a
     const int result = ::connect(fd_, reinterpret_cast<const sockaddr*>(&address.address), address.length);
     if (result == 0)
         connected_ = true;
-    // EINPROGRESS and any other error: the event after registration tells (finishConnect).
+    else if (errno != EINPROGRESS && errno != EINTR)
+        connectError_ = errno; // refused at once (ENETUNREACH, EADDRNOTAVAIL): kept for finishConnect
+    // EINPROGRESS (and EINTR: the connect goes on): the event after registration tells.
     try
     {
         loop_.addSocket(fd_, this);
@@ -51,6 +53,12 @@ bool UpstreamConnection::finishConnect(std::string& error)
 {
     if (connected_)
         return true;
+    if (connectError_ != 0)
+    {
+        // connect() itself failed: SO_ERROR is not set for that, only its errno tells why.
+        error = std::strerror(connectError_);
+        return false;
+    }
     int code = 0;
     socklen_t length = sizeof code;
     if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &code, &length) != 0)

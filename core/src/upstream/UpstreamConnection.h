@@ -27,8 +27,9 @@ public:
     };
 
     /// Starts a non-blocking connect to `address` (the socket is registered with `loop` at
-    /// once). Throws Poco::SystemException when no socket can be made; a refused connect shows
-    /// as an event (finishConnect() then says why).
+    /// once). Throws Poco::SystemException when no socket can be made. A connect that fails at
+    /// once (ENETUNREACH, EADDRNOTAVAIL) is kept: failedAtOnce() is true and finishConnect()
+    /// says why; a refused connect shows as an event (finishConnect() then says why).
     UpstreamConnection(EventLoop& loop, const ResolvedAddress& address);
     ~UpstreamConnection() override;
     UpstreamConnection(const UpstreamConnection&) = delete;
@@ -41,6 +42,8 @@ public:
     /// (`error` empty) or when the connect failed (`error` says why).
     bool finishConnect(std::string& error);
     bool connected() const { return connected_; }
+    /// connect() failed right away (finishConnect() says why); no event need be waited for.
+    bool failedAtOnce() const { return connectError_ != 0; }
     /// The transport once connected (plain or TLS, set by the call).
     void setTransport(std::unique_ptr<Transport> transport) { transport_ = std::move(transport); }
     Transport* transport() const { return transport_.get(); }
@@ -62,6 +65,7 @@ private:
     Owner* owner_ = nullptr;
     bool connected_ = false;
     bool closed_ = false;
+    int connectError_ = 0; ///< errno of a connect() that failed at once
     std::unique_ptr<Transport> transport_;
 };
 

@@ -20,7 +20,7 @@ Poco::Logger& logger()
     return instance;
 }
 
-/// A header name or value we can put on the wire as it is.
+/// A header value we can put on the wire as it is.
 bool sendable(std::string_view text)
 {
     for (const char c : text)
@@ -29,10 +29,38 @@ bool sendable(std::string_view text)
     return true;
 }
 
+/// RFC 9110 5.1: a field name is a token. Anything else ("Transfer-Encoding " with a space, a
+/// colon, a control byte) could be read differently by the upstream and is never sent.
+bool token(std::string_view name)
+{
+    if (name.empty())
+        return false;
+    for (const char c : name)
+    {
+        const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos)
+            return false;
+    }
+    return true;
+}
+
 bool ownedHeader(std::string_view name)
 {
     return equalsIgnoringCase(name, "Host") || equalsIgnoringCase(name, "Content-Length") ||
            equalsIgnoringCase(name, "Connection") || equalsIgnoringCase(name, "Transfer-Encoding");
+}
+
+/// A header of the request that goes on the wire (requestBytes() leaves the others out).
+bool sentHeader(std::string_view name, std::string_view value)
+{
+    return token(name) && sendable(value) && !ownedHeader(name);
+}
+
+/// RFC 9110 9.2.2 (CONNECT and PATCH are not; methods are case-sensitive).
+bool idempotentMethod(std::string_view method)
+{
+    return method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "TRACE" || method == "PUT" ||
+           method == "DELETE";
 }
 
 /// Retry n (from 0) waits a random time in [d/2, d], d = min(base * 2^n, 32 * base).
@@ -155,12 +183,18 @@ void UpstreamExchange::startAttempt()
         }
     }
     const UpstreamEndpoint& endpoint = pool_->endpoint();
+    // The connect timeout covers the name's resolution, the TCP connect and the TLS handshake
+    // (as Go's Dialer.Timeout does): a resolver that never answers fails the attempt too.
+    phase_ = Phase::Resolving;
+    armDeadline(endpoint.connectTimeout);
     std::weak_ptr<UpstreamExchange> weak = shared_from_this();
     const int attempt = attempts_;
     resolver_.resolve(endpoint.host, endpoint.port, loop_,
                       [weak, attempt](std::vector<ResolvedAddress> addresses, std::string error) {
                           auto self = weak.lock();
-                          if (!self || self->abandoned_ || self->attempts_ != attempt)
+                          // A late answer (the attempt timed out, failed or was retried) is dropped.
+                          if (!self || self->abandoned_ || self->attempts_ != attempt ||
+                              self->phase_ != Phase::Resolving)
                               return;
                           if (addresses.empty())
                               return self->fail(UpstreamFailure::Kind::Connect,
@@ -182,8 +216,13 @@ void UpstreamExchange::connectTo(const std::vector<ResolvedAddress>& addresses)
     }
     attempt_.connection->setOwner(this);
     ++pool_->opened;
-    phase_ = Phase::Connecting;
-    armDeadline(pool_->endpoint().connectTimeout);
+    phase_ = Phase::Connecting; // the connect timeout armed before resolving runs on
+    if (attempt_.connection->failedAtOnce())
+    {
+        std::string error;
+        attempt_.connection->finishConnect(error);
+        return fail(UpstreamFailure::Kind::Connect, "cannot connect: " + error, true);
+    }
     if (attempt_.connection->connected())
         onConnected();
 }
@@ -193,6 +232,13 @@ void UpstreamExchange::connectionEvent(UpstreamConnection& connection, std::uint
     if (&connection != attempt_.connection.get() || abandoned_)
         return;
     const auto keep = shared_from_this();
+    // Edge-triggered: an event is not repeated. A hang-up seen now (even with the answer's last
+    // bytes) keeps the connection out of the pool; input means the socket holds unread bytes
+    // until a read says otherwise.
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        attempt_.peerClosed = true;
+    if (events & EPOLLIN)
+        attempt_.readToEnd = false;
     switch (phase_)
     {
     case Phase::Connecting:
@@ -208,10 +254,17 @@ void UpstreamExchange::connectionEvent(UpstreamConnection& connection, std::uint
     case Phase::Handshaking:
         return continueHandshake();
     case Phase::Sending:
+    {
+        const int attempt = attempts_;
         writeRequest();
-        if (phase_ != Phase::Done && attempt_.connection)
+        // Writing may have ended the call, or replaced a stale pooled connection by a new one
+        // that is still connecting (no transport yet): read only on this connection, and only
+        // while an answer is due on it.
+        if (!abandoned_ && attempts_ == attempt && attempt_.connection.get() == &connection &&
+            (phase_ == Phase::Sending || phase_ == Phase::Head || phase_ == Phase::Body))
             readAnswer();
         return;
+    }
     case Phase::Head:
     case Phase::Body:
         return readAnswer();
@@ -279,7 +332,7 @@ std::string UpstreamExchange::requestBytes() const
         out += ":" + std::to_string(endpoint.port);
     out += "\r\n";
     for (const auto& [name, value] : request_.headers)
-        if (!ownedHeader(name) && sendable(name) && sendable(value) && !name.empty())
+        if (sentHeader(name, value)) // the others are left out (Upstream.h, UpstreamRequest)
         {
             out += name;
             out += ": ";
@@ -296,6 +349,8 @@ std::string UpstreamExchange::requestBytes() const
 
 void UpstreamExchange::writeRequest()
 {
+    if (!attempt_.sendError.empty())
+        return; // the request cannot go on; what the upstream sent is read instead
     if (attempt_.out.empty())
         attempt_.out = requestBytes();
     Transport* transport = attempt_.connection->transport();
@@ -304,20 +359,17 @@ void UpstreamExchange::writeRequest()
         const long sent = transport->write(attempt_.out.data() + attempt_.sent, attempt_.out.size() - attempt_.sent);
         if (sent == Transport::Error)
         {
-            if (attempt_.reused && attempt_.received == 0 && !staleRetried_)
-            {
-                // The upstream closed this idle connection as we picked it: nothing was
-                // processed, so the request goes again, once, on a new connection.
-                logger().debug(describe() + ": pooled connection was closed; retrying on a new one");
-                staleRetried_ = true;
-                dropConnection();
-                return startAttempt();
-            }
-            return fail(UpstreamFailure::Kind::Broken, "sending the request failed: " + transport->lastError(), false);
+            attempt_.sendError = transport->lastError();
+            if (attempt_.sendError.empty())
+                attempt_.sendError = "the connection broke";
+            return afterSendFailure();
         }
         if (sent == 0)
             return; // the socket is full: the next event goes on
         attempt_.sent += static_cast<std::size_t>(sent);
+        // A request body still going out is progress too: the read timeout counts from the
+        // last bytes moved either way (a large body to a slow upstream is not a timeout).
+        deadline_ = std::chrono::steady_clock::now() + pool_->endpoint().readTimeout;
     }
     if (phase_ == Phase::Sending)
     {
@@ -326,47 +378,126 @@ void UpstreamExchange::writeRequest()
     }
 }
 
+void UpstreamExchange::afterSendFailure()
+{
+    // An upstream may answer early (413, 401, 503) and close while the body is still going out:
+    // the write fails, but its answer is in the socket (Linux keeps received bytes readable after
+    // a reset). That answer is what the call delivers; only without a complete head does the
+    // send failure count (a stale pooled connection is retried, see connectionLost). Over TLS a
+    // failed write ends the session, so nothing more can be read there.
+    const UpstreamConnection* connection = attempt_.connection.get();
+    const int attempt = attempts_;
+    readAnswer();
+    if (abandoned_ || attempts_ != attempt || attempt_.connection.get() != connection || phase_ == Phase::Done ||
+        phase_ == Phase::Body)
+        return; // an answer came (or the call ended, or went on)
+    connectionLost(false, std::string());
+}
+
 void UpstreamExchange::readAnswer()
 {
     std::vector<char>& buffer = loop_.readBuffer();
+    const bool tls = pool_->endpoint().tls;
     while (!paused_ && phase_ != Phase::Done && attempt_.connection)
     {
-        const long got = attempt_.connection->transport()->read(buffer.data(), buffer.size());
+        Transport* transport = attempt_.connection->transport();
+        if (!transport)
+            return; // not connected yet: nothing to read
+        const long got = transport->read(buffer.data(), buffer.size());
         if (got == Transport::WouldBlock)
-            return;
-        if (got == Transport::Eof || got == Transport::Error)
         {
-            const bool eof = got == Transport::Eof;
-            const std::string why = eof ? std::string() : attempt_.connection->transport()->lastError();
-            if (phase_ == Phase::Body && attempt_.head.framing == BodyFraming::UntilClose && eof)
-                return attempt_.draining ? drained() : finish();
-            if (attempt_.draining) // the busy answer broke off: the retry goes on a new connection
-                return retryAfterBackoff("the upstream answered " + std::to_string(attempt_.head.status));
-            if (attempt_.reused && attempt_.received == 0 && !staleRetried_ && !headDelivered_)
-            {
-                logger().debug(describe() + ": pooled connection was closed; retrying on a new one");
-                staleRetried_ = true;
-                dropConnection();
-                return startAttempt();
-            }
-            std::string what;
-            if (phase_ == Phase::Body && attempt_.head.framing == BodyFraming::Length)
-                what = "the connection closed after " + std::to_string(attempt_.bodyDelivered) + " of " +
-                       std::to_string(attempt_.head.contentLength) + " bytes of the answer";
-            else if (phase_ == Phase::Body)
-                what = "the connection closed before the end of the answer";
-            else
-                what = "the connection closed before an answer came";
-            if (!why.empty())
-                what += " (" + why + ")";
-            return fail(UpstreamFailure::Kind::Broken, what, false);
+            attempt_.readToEnd = true;
+            return;
         }
+        if (got == Transport::Eof || got == Transport::Error)
+            return connectionLost(got == Transport::Eof, got == Transport::Eof ? std::string() : transport->lastError());
+        // A plain recv that returned less than it could took all the socket held; TLS returns a
+        // record at a time, so there only WouldBlock says the socket is empty.
+        attempt_.readToEnd = !tls && static_cast<std::size_t>(got) < buffer.size();
         attempt_.received += static_cast<std::size_t>(got);
         deadline_ = std::chrono::steady_clock::now() + pool_->endpoint().readTimeout;
         attempt_.in.append(buffer.data(), static_cast<std::size_t>(got));
         if (!consume())
             return;
     }
+}
+
+void UpstreamExchange::connectionLost(bool eof, const std::string& why)
+{
+    attempt_.peerClosed = true;
+    if (phase_ == Phase::Body && attempt_.head.framing == BodyFraming::UntilClose && eof)
+    {
+        if (attempt_.draining)
+            return drained();
+        // RFC 9112 6.3 lets the close end a body without Content-Length or chunking. Over plain
+        // TCP nothing tells that end from a connection cut in the middle (a reset is an Error and
+        // fails below, a FIN is taken as the end, as HTTP/1.1 allows). Over TLS the upstream's
+        // close_notify tells: a bare EOF may be a truncation (RFC 8446 6.1), so it is a broken
+        // answer.
+        auto* tls = attempt_.connection ? dynamic_cast<TlsTransport*>(attempt_.connection->transport()) : nullptr;
+        if (tls && !tls->closeNotifyReceived())
+            return fail(UpstreamFailure::Kind::Broken,
+                        "the TLS connection closed without close_notify, so the answer (delimited by the close) may "
+                        "be cut off after " +
+                            std::to_string(attempt_.bodyDelivered) + " bytes",
+                        false);
+        return finish();
+    }
+    if (attempt_.draining) // the busy answer broke off: the retry goes on a new connection
+        return retryAfterBackoff("the upstream answered " + std::to_string(attempt_.head.status));
+    // A pooled connection closed by the upstream while it idled fails before any answer byte. The
+    // request goes again, once, on a new connection, unless it may have been processed: written
+    // completely and not replayable (Go's net/http rule).
+    if (attempt_.reused && attempt_.received == 0 && !staleRetried_ && !headDelivered_ &&
+        (attempt_.sent < attempt_.out.size() || replayable()))
+    {
+        logger().debug(describe() + ": pooled connection was closed; retrying on a new one");
+        staleRetried_ = true;
+        dropConnection();
+        return startAttempt();
+    }
+    std::string what;
+    if (phase_ == Phase::Body && attempt_.head.framing == BodyFraming::Length)
+        what = "the connection closed after " + std::to_string(attempt_.bodyDelivered) + " of " +
+               std::to_string(attempt_.head.contentLength) + " bytes of the answer";
+    else if (phase_ == Phase::Body)
+        what = "the connection closed before the end of the answer";
+    else if (!attempt_.sendError.empty())
+        what = "sending the request failed: " + attempt_.sendError;
+    else
+        what = "the connection closed before an answer came";
+    if (!why.empty() && attempt_.sendError.empty())
+        what += " (" + why + ")";
+    fail(UpstreamFailure::Kind::Broken, what, false);
+}
+
+bool UpstreamExchange::replayable() const
+{
+    if (idempotentMethod(request_.method))
+        return true;
+    for (const auto& [name, value] : request_.headers)
+        if ((equalsIgnoringCase(name, "Idempotency-Key") || equalsIgnoringCase(name, "X-Idempotency-Key")) &&
+            sentHeader(name, value))
+            return true;
+    return false;
+}
+
+bool UpstreamExchange::reusable()
+{
+    if (!attempt_.connection || !attempt_.head.keepAlive || !attempt_.in.empty() ||
+        attempt_.head.framing == BodyFraming::UntilClose || attempt_.sent != attempt_.out.size() ||
+        !attempt_.sendError.empty() || attempt_.peerClosed)
+        return false;
+    if (attempt_.readToEnd)
+        return true;
+    // The socket may still hold bytes (the last read filled the buffer, TLS, a pause): they, or
+    // a FIN behind them, would raise no new event once the pool holds the connection. One more
+    // read must find nothing (a close_notify, a FIN or stray bytes: the connection goes).
+    Transport* transport = attempt_.connection->transport();
+    if (!transport)
+        return false;
+    char probe[256];
+    return transport->read(probe, sizeof probe) == Transport::WouldBlock;
 }
 
 bool UpstreamExchange::consume()
@@ -412,7 +543,11 @@ bool UpstreamExchange::consumeHead()
         return true; // the next head follows
     }
     const UpstreamEndpoint& endpoint = pool_->endpoint();
-    if (request_.retryBusy && (head.status == 502 || head.status == 503) && busyRetries_ + connectRetries_ < endpoint.retries)
+    // 503: the upstream says it did not process the request, so it may go again. 502 says
+    // nothing of the kind (a proxy in front may have passed the request on): only a replayable
+    // request is sent again.
+    const bool busy = head.status == 503 || (head.status == 502 && replayable());
+    if (request_.retryBusy && busy && busyRetries_ + connectRetries_ < endpoint.retries)
     {
         // Read this answer to its end (not delivered), so that its connection can carry the
         // retry, then try again after the backoff.
@@ -515,8 +650,9 @@ bool UpstreamExchange::consumeBody()
 void UpstreamExchange::drained()
 {
     const std::string why = "the upstream answered " + std::to_string(attempt_.head.status);
-    if (attempt_.connection && attempt_.head.keepAlive && attempt_.in.empty() &&
-        attempt_.head.framing != BodyFraming::UntilClose)
+    // Not when the request went out only in part (an upstream that answered before reading the
+    // whole body would take the retry's bytes as the rest of it), nor after a hang-up.
+    if (reusable())
     {
         ++attempt_.connection->calls;
         pool_->give(std::move(attempt_.connection)); // the retry takes it again
@@ -534,13 +670,12 @@ void UpstreamExchange::finish()
     // a connection that is fine. Not when bytes followed the answer: the connection is out of step.
     if (attempt_.connection)
     {
-        const bool reusable = attempt_.head.keepAlive && attempt_.in.empty() &&
-                              attempt_.head.framing != BodyFraming::UntilClose && attempt_.sent == attempt_.out.size();
+        const bool reuse = reusable();
         if (auto* tls = dynamic_cast<TlsTransport*>(attempt_.connection->transport()))
             if (SSL_SESSION* session = tls->session())
                 pool_->setTlsSession(session); // TLS 1.3 tickets come after the handshake: now
         ++attempt_.connection->calls;
-        if (reusable)
+        if (reuse)
             pool_->give(std::move(attempt_.connection));
         else
             dropConnection();
@@ -634,6 +769,11 @@ void UpstreamExchange::onDeadline()
         return armTimer(); // bytes came meanwhile: the deadline moved on
     const auto keep = shared_from_this();
     const UpstreamEndpoint& endpoint = pool_->endpoint();
+    if (phase_ == Phase::Resolving)
+        return fail(UpstreamFailure::Kind::Timeout,
+                    "resolving " + endpoint.host + " timed out after " + std::to_string(endpoint.connectTimeout.count()) +
+                        " ms (connect timeout)",
+                    true);
     if (phase_ == Phase::Connecting || phase_ == Phase::Handshaking)
         return fail(UpstreamFailure::Kind::Timeout,
                     "connecting timed out after " + std::to_string(endpoint.connectTimeout.count()) + " ms", true);

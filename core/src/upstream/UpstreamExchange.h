@@ -3,9 +3,22 @@
 // reuse a pooled connection), TLS handshake, send, read the answer's head (strict parser,
 // interim 1xx skipped) and body (length, chunks or until close), hand it to the UpstreamHandler,
 // give the connection back to the pool, or fail. Retries: a failure to connect, within
-// UpstreamEndpoint::retries, after a jittered exponential backoff; a 502/503 when the request
-// asks; and once, uncounted, a pooled connection that turns out to be closed before any byte of
-// the answer arrived. Every per-attempt field lives in Attempt and is reset for each attempt.
+// UpstreamEndpoint::retries, after a jittered exponential backoff; a 503 (a 502 only for a
+// replayable request, see below) when the request asks; and once, uncounted, a pooled connection
+// that turns out to be closed before any byte of the answer arrived, when the request was not
+// completely written or is replayable. Every per-attempt field lives in Attempt and is reset for
+// each attempt.
+//
+// Replayable (Go's net/http rule): an idempotent method (GET, HEAD, OPTIONS, TRACE, PUT, DELETE)
+// or an Idempotency-Key / X-Idempotency-Key header. A request that was written completely may
+// have been processed, so only a replayable one is sent again after that.
+//
+// A connection goes back to the pool only when it is surely reusable: the request was written
+// completely, the answer was framed (not ended by the close) and allowed keep-alive, no byte
+// followed it, and the upstream did not hang up. Sockets are edge-triggered, so a hang-up or
+// bytes that arrived with the answer's last bytes raise no later event: every event's
+// EPOLLRDHUP/EPOLLHUP/EPOLLERR is remembered for the attempt, and when the socket may still hold
+// unread bytes (the last read filled the buffer, TLS, a pause) one more read must find nothing.
 //
 // Lifetime: shared, held by the UpstreamCall handle and by itself while it works; destroying the
 // handle calls abandon(), after which no callback runs and the connection (unless it is back in
@@ -48,7 +61,8 @@ public:
 private:
     enum class Phase
     {
-        Idle,       ///< between attempts (resolving, backing off)
+        Idle,       ///< between attempts (backing off)
+        Resolving,  ///< waiting for the resolver (the connect timeout runs)
         Connecting,
         Handshaking,
         Sending,    ///< the request is being written (an early answer is read too)
@@ -64,6 +78,7 @@ private:
         bool reused = false;
         std::string out; ///< the request's head and body
         std::size_t sent = 0;
+        std::string sendError; ///< why writing the request failed (then nothing more is written)
         std::string in;  ///< answer bytes not consumed yet
         ResponseHeadParser parser;
         ResponseHead head;
@@ -73,6 +88,9 @@ private:
         std::uint64_t bodyDelivered = 0;
         std::uint64_t received = 0; ///< answer bytes read on this connection
         bool draining = false;      ///< a 502/503 that will be retried: read, not delivered
+        bool peerClosed = false;    ///< a hang-up (RDHUP, HUP, ERR, EOF) was seen: not reusable
+        /// The socket was read until it had nothing more (false: bytes may be waiting unseen).
+        bool readToEnd = true;
     };
 
     void startAttempt();
@@ -80,7 +98,16 @@ private:
     void onConnected();
     void continueHandshake();
     void writeRequest();
+    /// The request could not be written: read what the upstream sent before it closed.
+    void afterSendFailure();
     void readAnswer();
+    /// The connection ended (Eof, or a read Error saying `why`): the end of a close-delimited
+    /// answer, a stale pooled connection to retry on, or a failure.
+    void connectionLost(bool eof, const std::string& why);
+    /// The request may be sent again after it was written completely (see the header comment).
+    bool replayable() const;
+    /// The attempt's connection can carry another request (checked once its answer ended).
+    bool reusable();
     /// Consumes attempt_.in; false when the call ended (or was abandoned) meanwhile.
     bool consume();
     bool consumeHead();

@@ -3,8 +3,10 @@
 // pool, like nginx's per-worker keepalive: no lock, and a connection never changes loops).
 // Taken most-recent-first; at most UpstreamEndpoint::poolSize kept (the oldest goes); closed
 // after idleTimeout by a sweep timer, or at once when the upstream closes one (an idle
-// connection with an event is dead). Also keeps the TLS session offered to new connections.
-// Only the owning loop's thread uses it.
+// connection with an event is dead). Sockets are edge-triggered, so that works only for what
+// happens after give(): a call gives a connection back only when nothing is pending on it (no
+// hang-up seen, no unread byte; UpstreamExchange::reusable). Also keeps the TLS session offered
+// to new connections. Only the owning loop's thread uses it.
 
 #include "portico/Upstream.h"
 #include "upstream/UpstreamConnection.h"
