@@ -34,9 +34,19 @@ void PacedStream::step(Exchange& exchange)
     {
         // Before the first event the core answers an ordinary 500. After it, the client learns
         // of the failure from an error event; the core logs the exception and cuts the stream.
+        // The original exception is the one that propagates: the error event is sent only
+        // while the stream is still open, and a failure to send it is dropped.
         finished(exchange, next_);
-        if (exchange.response().committed)
-            SseWriter(exchange.stream()).send("error", errorEvent());
+        if (exchange.response().committed && writer_ && writer_->open())
+        {
+            try
+            {
+                SseWriter(*writer_).send("error", errorEvent());
+            }
+            catch (const std::exception&)
+            {
+            }
+        }
         throw;
     }
 }
@@ -46,6 +56,7 @@ void PacedStream::produce(Exchange& exchange)
     if (done_)
         return;
     StreamWriter& writer = exchange.stream();
+    writer_ = &writer;
     SseWriter sse(writer);
     if (!opened_)
     {

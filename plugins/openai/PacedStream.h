@@ -50,6 +50,9 @@ private:
     const std::chrono::milliseconds delay_;
     const std::size_t tokens_;
     Exchange::Clock::time_point started_;
+    /// The stream's writer once produce() has asked for it (for the error event after a
+    /// failure: Exchange::stream() throws once the stream has ended or failed).
+    StreamWriter* writer_ = nullptr;
     std::size_t next_ = 0;
     bool opened_ = false;
     bool waitingForRoom_ = false;

@@ -1,17 +1,14 @@
-// UpstreamRouting on top of the upstream proxy (upstream/UpstreamConfig.h, UpstreamProxy.h).
+// UpstreamRouting on top of the upstream proxy (upstream/UpstreamConfig.h, UpstreamProxy.h,
+// ModelListCache.h).
 #include "UpstreamRouting.h"
+#include "upstream/ModelListCache.h"
 #include "upstream/UpstreamConfig.h"
 #include "upstream/UpstreamProxy.h"
 #include <algorithm>
-#include <chrono>
-#include <mutex>
 
 namespace portico::openai {
 
 namespace {
-
-/// How long the model list of a "*" upstream is reused before it is fetched again.
-constexpr std::chrono::seconds listCacheTtl{10};
 
 void add(std::vector<UpstreamModel>& models, const std::string& id, const std::string& owner)
 {
@@ -25,7 +22,8 @@ void add(std::vector<UpstreamModel>& models, const std::string& id, const std::s
 
 struct UpstreamRouting::Impl
 {
-    Impl(std::vector<UpstreamConfig> configs, PluginContext& context) : proxy(std::move(configs), context)
+    Impl(std::vector<UpstreamConfig> configs, PluginContext& context)
+        : proxy(std::move(configs), context), lists(proxy.wildcards())
     {
         for (const auto& target : proxy.targets())
             listsModels = listsModels || target.config.servesAll;
@@ -53,29 +51,16 @@ struct UpstreamRouting::Impl
     {
         if (!listsModels)
             return compose({});
-        std::lock_guard<std::mutex> lock(cacheMutex);
-        if (cacheValid && std::chrono::steady_clock::now() - cachedAt < listCacheTtl)
-            return cached;
+        if (auto fetched = lists.fresh())
+            return compose(*fetched);
         return std::nullopt;
-    }
-
-    void store(const std::vector<UpstreamModel>& models)
-    {
-        std::lock_guard<std::mutex> lock(cacheMutex);
-        cached = models;
-        cachedAt = std::chrono::steady_clock::now();
-        cacheValid = true;
     }
 
     UpstreamProxy proxy;
     /// An upstream takes "*": its models are what it lists.
     bool listsModels = false;
-
-    // Shared by every exchange (on every loop): the lists of the last complete fetch.
-    std::mutex cacheMutex;
-    std::vector<UpstreamModel> cached;
-    std::chrono::steady_clock::time_point cachedAt;
-    bool cacheValid = false;
+    /// What the "*" upstreams list, shared by every exchange (on every loop).
+    ModelListCache lists;
 };
 
 UpstreamRouting::UpstreamRouting(PluginContext& context)
@@ -115,13 +100,9 @@ void UpstreamRouting::models(Exchange& exchange, ModelsAnswer answer)
     if (auto known = impl_->known())
         return answer(exchange, std::move(*known));
     Impl* impl = impl_.get();
-    exchange.defer(impl->proxy.listModels(
-        [impl, answer = std::move(answer)](Exchange& done, std::vector<std::vector<std::string>> lists, bool complete) {
-            auto models = impl->compose(lists);
-            if (complete)
-                impl->store(models);
-            answer(done, std::move(models));
-        }));
+    exchange.defer(impl->lists.wait([impl, answer = std::move(answer)](Exchange& done, const ModelListCache::Lists& lists) {
+        answer(done, impl->compose(lists));
+    }));
 }
 
 void UpstreamRouting::find(Exchange& exchange, const std::string& id, ModelAnswer answer)

@@ -47,9 +47,10 @@ public:
     using ModelsAnswer = std::function<void(Exchange&, std::vector<UpstreamModel>)>;
     using ModelAnswer = std::function<void(Exchange&, std::optional<UpstreamModel>)>;
     /// Calls `answer` with every model the upstreams serve: the listed ones, and what "*"
-    /// upstreams list at GET <url>/models (cached for a few seconds; an upstream that fails
-    /// lists its configured names). At once when that is known; otherwise the exchange's answer
-    /// is deferred and `answer` runs on its loop once the lists are in.
+    /// upstreams list at GET <url>/models (ModelListCache: cached 10 s; an upstream that fails
+    /// or does not answer within its models_timeout_ms lists its configured names, cached 5 s;
+    /// requests on one loop share one fetch). At once when that is known; otherwise the
+    /// exchange's answer is deferred and `answer` runs on its loop once the lists are in.
     void models(Exchange& exchange, ModelsAnswer answer);
     /// Calls `answer` with the upstream model `id`, if an upstream serves it (as models()).
     void find(Exchange& exchange, const std::string& id, ModelAnswer answer);

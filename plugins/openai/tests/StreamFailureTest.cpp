@@ -1,6 +1,7 @@
 // Streams that do not end well: a client that goes away (production stops at once, usage
-// counts what was produced) and a failure after the first event (an `error` event, then the
-// transfer is cut), plus the per-token pacing of portico-echo on the event loop's timers.
+// counts what was produced), a failure after the first event (an `error` event, then the
+// transfer is cut) and one after the stream has already ended (the original exception is the
+// one reported), plus the per-token pacing of portico-echo on the event loop's timers.
 
 #include "ChainHarness.h"
 #include "ChatHandler.h"
@@ -9,10 +10,17 @@
 #include "ResponsesHandler.h"
 #include "TestAsserts.h"
 #include "JsonBody.h"
+#include "PacedStream.h"
 #include "prometheus/registry.h"
+#include "Poco/AutoPtr.h"
+#include "Poco/Channel.h"
+#include "Poco/Logger.h"
+#include "Poco/Message.h"
 #include <chrono>
 #include <cppunit/extensions/HelperMacros.h>
+#include <mutex>
 #include <stdexcept>
+#include <vector>
 
 using namespace portico::openai::test;
 using portico::Outcome;
@@ -54,6 +62,64 @@ std::string runFailingAt(const std::string& target, const std::string& body, int
     return sink.body;
 }
 
+/// A PacedStream whose second token ends the stream and then fails (a producer that throws
+/// after its stream is over): the exception must reach the core as it was thrown.
+class EndThenThrow : public portico::openai::PacedStream
+{
+public:
+    EndThenThrow() : PacedStream(0, 3) {}
+
+protected:
+    bool opening(portico::SseWriter& sse) override { return sse.data("open"); }
+    bool token(portico::SseWriter& sse, std::size_t index) override
+    {
+        if (index == 1)
+        {
+            sse.writer().end();
+            throw std::runtime_error("generation failed after the end");
+        }
+        return sse.data("token");
+    }
+    bool closing(portico::SseWriter& sse) override { return sse.data("[DONE]"); }
+    std::string errorEvent() const override { return R"({"error":{}})"; }
+    void finished(portico::Exchange&, std::size_t) override {}
+};
+
+/// Keeps the error lines the core logs while it lives.
+class CoreErrors
+{
+public:
+    CoreErrors() : channel_(new Lines), logger_(Poco::Logger::get("portico.core")), previous_(logger_.getChannel())
+    {
+        logger_.setChannel(channel_);
+    }
+    ~CoreErrors() { logger_.setChannel(previous_); }
+
+    std::vector<std::string> lines() const
+    {
+        std::lock_guard<std::mutex> lock(channel_->mutex);
+        return channel_->lines;
+    }
+
+private:
+    struct Lines : Poco::Channel
+    {
+        void log(const Poco::Message& message) override
+        {
+            if (message.getPriority() > Poco::Message::PRIO_ERROR)
+                return;
+            std::lock_guard<std::mutex> lock(mutex);
+            lines.push_back(message.getText());
+        }
+        mutable std::mutex mutex;
+        std::vector<std::string> lines;
+    };
+
+    Poco::AutoPtr<Lines> channel_;
+    Poco::Logger& logger_;
+    Poco::AutoPtr<Poco::Channel> previous_;
+};
+
 } // namespace
 
 class StreamFailureTest : public CppUnit::TestFixture
@@ -63,6 +129,7 @@ class StreamFailureTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testClientGoneStopsChatStream);
     CPPUNIT_TEST(testResponsesErrorAfterFirstEvent);
     CPPUNIT_TEST(testChatErrorAfterFirstChunk);
+    CPPUNIT_TEST(testFailureAfterTheEndKeepsItsException);
     CPPUNIT_TEST(testTokensArePaced);
     CPPUNIT_TEST_SUITE_END();
 
@@ -130,6 +197,27 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("error"), events[1].event);
         CPPUNIT_ASSERT_EQUAL(std::string("server_error"), stringAt(parseObject(events[1].data), "error.type"));
         PORTICO_ASSERT_NOT_CONTAINS(body, "[DONE]");
+    }
+
+    void testFailureAfterTheEndKeepsItsException()
+    {
+        // The stream has ended when the producer throws: no error event can go out (and asking
+        // the exchange for the stream again would throw an IllegalStateException that replaced
+        // the producer's own exception).
+        portico::test::ChainHarness harness;
+        harness.route("POST", "/paced", [](portico::Exchange& exchange) {
+            exchange.defer(std::make_unique<EndThenThrow>());
+        });
+        CoreErrors errors;
+        auto exchange = portico::test::makeExchange("POST", "/paced", {}, "");
+        portico::test::MemorySink sink;
+        const Outcome outcome = harness.run(exchange, sink);
+        CPPUNIT_ASSERT(outcome == Outcome::Error);
+        CPPUNIT_ASSERT(sink.streamEnded);
+        CPPUNIT_ASSERT_EQUAL(std::string("data: open\n\ndata: token\n\n"), sink.body);
+        const auto lines = errors.lines();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), lines.size());
+        CPPUNIT_ASSERT_MESSAGE(lines[0], lines[0].find("generation failed after the end") != std::string::npos);
     }
 
     void testTokensArePaced()

@@ -11,18 +11,26 @@
 
 namespace portico::openai {
 
-/// The GET of one upstream.
-class ModelListFetch::Listing final : public UpstreamHandler
+/// The GET of one upstream, bounded by its models_timeout_ms (a timer of the exchange).
+class ModelListFetch::Listing final : public UpstreamHandler, public std::enable_shared_from_this<Listing>
 {
 public:
     Listing(ModelListFetch& owner, const ProxyTarget& target) : owner_(owner), target_(target) {}
+    // The call first: destroying it closes a connection still in use. The timer is left to the
+    // exchange (cancelled when it ends; its callback holds only a weak reference).
     ~Listing() override { call_.reset(); }
 
     void start(Exchange& exchange)
     {
+        exchange_ = &exchange;
         started_ = std::chrono::steady_clock::now();
         UpstreamRequest request = modelsRequest(target_.config);
         path_ = request.target;
+        std::weak_ptr<Listing> weak = shared_from_this();
+        timer_ = exchange.after(target_.config.modelsTimeout, [weak] {
+            if (auto self = weak.lock())
+                self->timedOut();
+        });
         call_ = target_.client->start(exchange, std::move(request), *this);
     }
 
@@ -31,6 +39,8 @@ public:
 
     void onEnd() override
     {
+        if (!end())
+            return;
         observe(std::to_string(status_));
         if (status_ != 200)
             return fallBack("GET " + path_ + " answered " + std::to_string(status_));
@@ -48,6 +58,8 @@ public:
 
     void onError(const UpstreamFailure& failure) override
     {
+        if (!end())
+            return;
         const ProxyFailure problem = proxyFailure(target_.config, failure);
         observe(problem.label);
         fallBack(problem.message);
@@ -57,6 +69,31 @@ public:
     bool complete() const { return complete_; }
 
 private:
+    /// The listing is over (called from a callback of the call or of the exchange): no more
+    /// timer, and the call goes (the core allows that inside its callback; a connection whose
+    /// answer ended cleanly is back in the pool already). Nothing of the listing refers to the
+    /// exchange after this, so the fetch may outlive it. False when it was over already.
+    bool end()
+    {
+        if (ended_)
+            return false;
+        ended_ = true;
+        exchange_->cancelTimer(timer_);
+        call_.reset();
+        return true;
+    }
+
+    void timedOut()
+    {
+        if (ended_)
+            return;
+        ended_ = true;
+        call_.reset(); // abandoned: its connection is closed, no callback comes any more
+        observe("timeout");
+        fallBack("GET " + path_ + " did not answer within " + std::to_string(target_.config.modelsTimeout.count()) +
+                 " ms (" + target_.config.keyPrefix + ".models_timeout_ms)");
+    }
+
     void observe(const std::string& label)
     {
         target_.metrics->observe(target_.config.name, label,
@@ -73,42 +110,37 @@ private:
 
     ModelListFetch& owner_;
     const ProxyTarget& target_;
+    Exchange* exchange_ = nullptr;
     /// The request's target, for messages.
     std::string path_;
     std::unique_ptr<UpstreamCall> call_;
+    Exchange::TimerId timer_{};
     std::chrono::steady_clock::time_point started_;
     int status_ = 0;
     std::string body_;
     std::vector<std::string> ids_;
     bool complete_ = false;
+    bool ended_ = false;
 };
 
-ModelListFetch::ModelListFetch(std::vector<const ProxyTarget*> targets, Done done)
-    : targets_(std::move(targets)), done_(std::move(done))
-{
-}
+ModelListFetch::ModelListFetch(std::vector<const ProxyTarget*> targets) : targets_(std::move(targets)) {}
 
 ModelListFetch::~ModelListFetch()
 {
     // The calls before anything they report to.
+    pending_ = 0;
     listings_.clear();
 }
 
-void ModelListFetch::start(Exchange& exchange)
+void ModelListFetch::start(Exchange& exchange, Done done)
 {
-    exchange_ = &exchange;
+    done_ = std::move(done);
     for (const ProxyTarget* target : targets_)
-        listings_.push_back(std::make_unique<Listing>(*this, *target));
+        listings_.push_back(std::make_shared<Listing>(*this, *target));
     pending_ = listings_.size() + 1;
     for (auto& listing : listings_)
         listing->start(exchange);
     listed(); // the start's own count: `done` runs after every call was started
-}
-
-void ModelListFetch::cancel(Exchange&)
-{
-    listings_.clear(); // closes the calls still in flight
-    pending_ = 0;
 }
 
 void ModelListFetch::listed()
@@ -122,7 +154,7 @@ void ModelListFetch::listed()
         complete = complete && listing->complete();
         lists.push_back(std::move(listing->ids()));
     }
-    done_(*exchange_, std::move(lists), complete);
+    done_(std::move(lists), complete);
 }
 
 std::vector<std::string> parseModelIds(const std::string& body)

@@ -136,9 +136,36 @@ void ProxyCall::onError(const UpstreamFailure& failure)
     callOver_ = true;
     if (mode_ == Mode::Done)
         return;
+    ProxyFailure problem = proxyFailure(target_.config, failure);
     if (mode_ == Mode::Relaying && writer_)
-        flushEvents();
-    fail(proxyFailure(target_.config, failure));
+    {
+        // The whole events that came before the failure go first, as the client has room: the
+        // failure waits for resume() while the client is over its high watermark.
+        if (waitingForRoom_)
+        {
+            pendingFailure_ = std::move(problem);
+            return;
+        }
+        try
+        {
+            if (!relayEvents())
+            {
+                if (mode_ != Mode::Relaying)
+                    return; // the upstream's own error event ended the stream
+                if (writer_->open())
+                {
+                    pendingFailure_ = std::move(problem); // out of room: resume() reports it
+                    return;
+                }
+                // The client is gone: the failure is still logged and counted.
+            }
+        }
+        catch (const AnswerTooLarge&)
+        {
+            // The failure at hand is reported; this one would only replace it.
+        }
+    }
+    fail(problem);
 }
 
 void ProxyCall::resume(Exchange&)
@@ -153,8 +180,12 @@ void ProxyCall::resume(Exchange&)
     }
     catch (const AnswerTooLarge& error)
     {
+        if (pendingFailure_)
+            return fail(*pendingFailure_);
         return fail(tooLarge(target_.config, error));
     }
+    if (pendingFailure_)
+        return fail(*pendingFailure_);
     if (upstreamEnded_)
         return finishRelay();
     if (paused_)
@@ -200,25 +231,14 @@ bool ProxyCall::relayEvents()
             writer_ = &exchange_->stream(status_, contentType_);
         if (!writer_->write(*event))
             return false;
-    }
-}
-
-void ProxyCall::flushEvents()
-{
-    // Whole events that waited for room, before the stream ends in an error: at most one
-    // read's worth, written without waiting.
-    try
-    {
-        while (const auto event = framer_.next())
+        if (framer_.failed())
         {
-            framer_.inspect(*event);
-            if (!writer_->write(*event))
-                return;
+            // The upstream reported a failure: the client has its event; the stream must not
+            // end as a success (no idempotent replay of it, an error in every completion hook).
+            pause(); // nothing after it is read
+            fail(reportedFailure(target_.config, framer_.failure()), false);
+            return false;
         }
-    }
-    catch (const AnswerTooLarge&)
-    {
-        // The failure at hand is reported; this one would only replace it.
     }
 }
 
@@ -231,6 +251,8 @@ void ProxyCall::finishRelay()
         const std::string tail = std::string(framer_.pending()) + "\n\n";
         framer_.inspect(tail);
         writer_->write(tail);
+        if (framer_.failed())
+            return fail(reportedFailure(target_.config, framer_.failure()), false);
     }
     if (!framer_.finished())
         return fail(brokenAnswer(target_.config, "the event stream ended before its final event"));
@@ -252,14 +274,14 @@ void ProxyCall::answerBuffered()
     record(std::to_string(status_));
 }
 
-void ProxyCall::fail(const ProxyFailure& failure)
+void ProxyCall::fail(const ProxyFailure& failure, bool sendEvent)
 {
     const bool relaying = mode_ == Mode::Relaying || (mode_ == Mode::Done && writer_);
     mode_ = Mode::Done;
     target_.logger->warning(failure.message);
     if (!writer_)
         exchange_->respondError(failure.status, failure.message, errorTypeForStatus(failure.status), failure.code);
-    else if (exchange_->response().committed && writer_->write(errorEvent(failure)))
+    else if (exchange_->response().committed && writer_->open() && (!sendEvent || writer_->write(errorEvent(failure))))
         writer_->fail(); // the error event, then the transfer is cut: the client sees the truncation
     if (relaying)
         setUsage(framer_.usage());

@@ -15,8 +15,13 @@
 /// Failures: before anything reached the client, a JSON error (502/504, ProxyFailure); after,
 /// an `event: error` and the transfer cut (StreamWriter::fail: the client sees the truncation,
 /// every plugin an Outcome::Error). A stream that ends without its final event (`data: [DONE]`,
-/// response.completed / .incomplete / .failed, an error) is such a failure too. One warning per
-/// failure. A client that goes away closes the upstream connection at once (cancel()).
+/// response.completed / .incomplete / .failed, an error) is such a failure too. So is a stream
+/// the upstream ends with a failure of its own (`event: error`, response.failed, a chat
+/// `data: {"error":…}` chunk): that event is relayed as the upstream sent it, then the transfer
+/// is cut (no second error event). Nothing is written while the client is over its high
+/// watermark: a failure that comes then waits for resume(), after the events before it. One
+/// warning per failure. A client that goes away closes the upstream connection at once
+/// (cancel()).
 ///
 /// Sets usage.input_tokens / usage.output_tokens and upstream_ms; records
 /// portico_upstream_request_duration_seconds.
@@ -65,13 +70,13 @@ private:
     /// Writes the whole events the framer holds while the client has room; pauses the call when
     /// it has none. True when every whole event was written.
     bool relayEvents();
-    /// Writes every whole event the framer holds, room or not (before an error ends the stream).
-    void flushEvents();
     /// The upstream's stream ended and every whole event is out: the last one, then the end.
     void finishRelay();
     /// Buffered: the answer as the upstream gave it.
     void answerBuffered();
-    void fail(const ProxyFailure& failure);
+    /// A JSON error before the stream began; after, `event: error` (unless `sendEvent` is
+    /// false: the upstream's own error event went out already) and the transfer cut.
+    void fail(const ProxyFailure& failure, bool sendEvent = true);
     /// Stops relaying until resume(), and reading the upstream (unless its answer is over).
     void pause();
     void setUsage(const std::optional<Usage>& usage);
@@ -99,6 +104,8 @@ private:
     bool callOver_ = false;
     /// The upstream's stream ended while events still waited for the client.
     bool upstreamEnded_ = false;
+    /// The call failed while events still waited for the client: reported once they are out.
+    std::optional<ProxyFailure> pendingFailure_;
 };
 
 } // namespace portico::openai

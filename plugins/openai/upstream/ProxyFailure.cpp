@@ -77,6 +77,17 @@ ProxyFailure brokenAnswer(const UpstreamConfig& upstream, const std::string& wha
     return result;
 }
 
+ProxyFailure reportedFailure(const UpstreamConfig& upstream, const std::string& data)
+{
+    std::string quoted = data;
+    for (char& c : quoted)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            c = ' ';
+    ProxyFailure result;
+    result.message = where(upstream) + " ended its stream with a failure: " + quoted;
+    return result;
+}
+
 std::string errorEvent(const ProxyFailure& failure)
 {
     std::string frame = "event: error\ndata: ";

@@ -30,6 +30,11 @@ ProxyFailure tooLarge(const UpstreamConfig& upstream, const AnswerTooLarge& erro
 /// ended before its final event").
 ProxyFailure brokenAnswer(const UpstreamConfig& upstream, const std::string& what);
 
+/// A stream the upstream ended with a failure of its own (an `event: error`, response.failed, a
+/// chat error chunk): `data` is that event's data (SseFramer::failure), quoted in the message
+/// with control characters replaced. The event itself reaches the client as the upstream sent it.
+ProxyFailure reportedFailure(const UpstreamConfig& upstream, const std::string& data);
+
 /// "event: error" + "data: {"error":{...}}": how a stream that has begun reports a failure.
 /// The OpenAI SDKs raise it as an APIError for chat and Responses streams alike.
 std::string errorEvent(const ProxyFailure& failure);

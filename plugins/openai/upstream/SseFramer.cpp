@@ -13,8 +13,13 @@ std::string_view trimLeft(std::string_view text)
 
 bool isTerminalEvent(std::string_view name)
 {
-    return name == "response.completed" || name == "response.incomplete" || name == "response.failed" ||
-           name == "error";
+    return name == "response.completed" || name == "response.incomplete";
+}
+
+/// Events that end a stream with the upstream's own failure.
+bool isFailureEvent(std::string_view name)
+{
+    return name == "response.failed" || name == "error";
 }
 
 } // namespace
@@ -98,8 +103,16 @@ void SseFramer::inspect(std::string_view event)
     }
     if (isTerminalEvent(name) || data == "[DONE]")
         finished_ = true;
-    else if (name.empty() && trimLeft(data).compare(0, 8, "{\"error\"") == 0)
-        finished_ = true; // a chat stream's error chunk ends it
+    else if (isFailureEvent(name) || (name.empty() && trimLeft(data).compare(0, 8, "{\"error\"") == 0))
+    {
+        // A chat stream's error chunk ends it too.
+        finished_ = true;
+        if (!failed_)
+        {
+            failed_ = true;
+            failure_ = data.substr(0, 300);
+        }
+    }
     if (data.find("\"usage\"") != std::string::npos)
     {
         if (auto usage = scanUsage(data))

@@ -2,7 +2,8 @@
 /// Cuts an upstream's server-sent-events byte stream into whole events as bytes arrive, so each
 /// event can be relayed (and flushed) the moment its blank line is in, whatever way the bytes
 /// were split across reads and chunks. It also notes what the proxy needs from the events:
-/// the usage of the final one and whether the stream ended properly.
+/// the usage of the final one, whether the stream ended properly, and whether the upstream
+/// ended it with a failure of its own.
 
 #include "AnswerLimits.h"
 #include "UsageScanner.h"
@@ -38,6 +39,13 @@ public:
     /// True once the stream ended the way OpenAI streams end: `data: [DONE]` (chat),
     /// response.completed / .incomplete / .failed (Responses API) or an error event.
     bool finished() const { return finished_; }
+    /// True once the upstream reported a failure in the stream: an `event: error`, a
+    /// response.failed, or a chat stream's `data: {"error":…}` chunk. Such a stream is
+    /// finished() too, but it did not succeed: the relay passes the event on and then fails the
+    /// client's stream.
+    bool failed() const { return failed_; }
+    /// The data of the event that failed() the stream, at most 300 bytes (for the log).
+    const std::string& failure() const { return failure_; }
     std::size_t events() const { return events_; }
 
 private:
@@ -53,6 +61,8 @@ private:
     std::size_t lineStart_ = 0;
     std::optional<Usage> usage_;
     bool finished_ = false;
+    bool failed_ = false;
+    std::string failure_;
     std::size_t events_ = 0;
 };
 

@@ -23,7 +23,7 @@ const std::set<std::string>& knownFields()
     static const std::set<std::string> fields{
         "url",          "api_key_file",     "models",    "connect_timeout_ms", "read_timeout_ms",
         "retries",      "retry_backoff_ms", "pool_size", "idle_timeout_ms",    "ca_file",
-        "max_body_bytes", "max_event_bytes"};
+        "max_body_bytes", "max_event_bytes", "models_timeout_ms"};
     return fields;
 }
 
@@ -32,6 +32,37 @@ bool validName(const std::string& name)
     return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     });
+}
+
+bool isHexDigit(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/// The path of `text` (an http(s) URL with a host and without query or fragment) as written:
+/// it goes into every request line as it is, so it must hold only visible ASCII characters,
+/// with '%' only in escapes. (Poco::URI::getPath() is decoded: "%0D%0A" or "%20" in it would
+/// go raw into the request line.)
+std::string rawPath(const PluginConfig& config, const std::string& key, const std::string& text)
+{
+    const std::size_t authority = text.find("://");
+    const std::size_t slash = authority == std::string::npos ? std::string::npos : text.find('/', authority + 3);
+    if (slash == std::string::npos)
+        return "";
+    const std::string path = text.substr(slash);
+    for (std::size_t i = 0; i < path.size(); ++i)
+    {
+        const unsigned char c = static_cast<unsigned char>(path[i]);
+        if (c <= 0x20 || c >= 0x7f)
+            throw config.error(key, "the URL's path holds a space, a control or a non-ASCII character (at byte " +
+                                        std::to_string(slash + i + 1) + "); percent-encode it (a space is %20)");
+        if (c == '?' || c == '#')
+            throw config.error(key, "the URL must not have a query or fragment: '" + text + "'");
+        if (c == '%' && (i + 2 >= path.size() || !isHexDigit(path[i + 1]) || !isHexDigit(path[i + 2])))
+            throw config.error(key, "a '%' in the URL's path must begin an escape such as %20 (at byte " +
+                                        std::to_string(slash + i + 1) + ")");
+    }
+    return path;
 }
 
 void parseUrl(const PluginConfig& config, const std::string& key, UpstreamConfig& upstream)
@@ -58,7 +89,7 @@ void parseUrl(const PluginConfig& config, const std::string& key, UpstreamConfig
     if (!uri.getRawQuery().empty() || !uri.getFragment().empty())
         throw config.error(key, "the URL must not have a query or fragment: '" + text + "'");
     upstream.url = text;
-    upstream.basePath = uri.getPath();
+    upstream.basePath = rawPath(config, key, text);
     UpstreamEndpoint& endpoint = upstream.endpoint;
     endpoint.url = text;
     endpoint.tls = scheme == "https";
@@ -116,6 +147,7 @@ UpstreamConfig readBlock(const PluginConfig& config, const std::string& prefix, 
         config.getInt(key("pool_size"), static_cast<long long>(endpoint.poolSize), 0, 10000));
     endpoint.idleTimeout = milliseconds("idle_timeout_ms", endpoint.idleTimeout, 3600000);
     endpoint.caFile = config.getString(key("ca_file"), "");
+    upstream.modelsTimeout = milliseconds("models_timeout_ms", upstream.modelsTimeout, 600000);
     // The same ceiling as server.max_body_bytes (16 GiB); at least one byte.
     upstream.maxBodyBytes = static_cast<std::size_t>(
         config.getInt(key("max_body_bytes"), static_cast<long long>(upstream.maxBodyBytes), 1, 1LL << 34));
@@ -156,7 +188,7 @@ void rejectUnknown(const PluginConfig& config, const std::vector<std::string>& k
         if (!knownFields().count(field))
             throw config.error(key, "unknown key (known: url, api_key_file, models, connect_timeout_ms, "
                                     "read_timeout_ms, retries, retry_backoff_ms, pool_size, idle_timeout_ms, "
-                                    "ca_file, max_body_bytes, max_event_bytes)");
+                                    "ca_file, max_body_bytes, max_event_bytes, models_timeout_ms)");
     }
 }
 

@@ -5,12 +5,14 @@
 /// Keys (in the [openai] section; README.md beside this file has the full table):
 ///   upstream.url, upstream.api_key_file, upstream.models, upstream.connect_timeout_ms,
 ///   upstream.read_timeout_ms, upstream.retries, upstream.retry_backoff_ms, upstream.pool_size,
-///   upstream.idle_timeout_ms, upstream.ca_file, upstream.max_body_bytes, upstream.max_event_bytes
+///   upstream.idle_timeout_ms, upstream.ca_file, upstream.max_body_bytes, upstream.max_event_bytes,
+///   upstream.models_timeout_ms
 /// and the same keys below upstreams.<name>. for further, named upstreams.
 
 #include "AnswerLimits.h"
 #include "portico/PluginConfig.h"
 #include "portico/Upstream.h"
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -24,7 +26,8 @@ struct UpstreamConfig
     std::string keyPrefix;
     /// The API root as configured, without a trailing slash ("http://127.0.0.1:9000/v1").
     std::string url;
-    /// The path of url ("/v1", may be empty): requests go below it (upstreamTarget).
+    /// The path of url as written, still percent-encoded ("/v1", may be empty): requests go
+    /// below it (upstreamTarget). Only visible ASCII (checked when it is read).
     std::string basePath;
 
     /// What the core's upstream client needs: name and url (for messages), tls (https), host,
@@ -47,6 +50,11 @@ struct UpstreamConfig
     std::size_t maxBodyBytes = DefaultMaxBodyBytes;
     /// The longest single event of a relayed stream; a longer one ends the stream with an error.
     std::size_t maxEventBytes = DefaultMaxEventBytes;
+    /// The longest wait for this upstream's model list (GET <url>/models for GET /v1/models),
+    /// connecting and retries included; after it the configured names are listed instead.
+    /// Bounded separately because read_timeout_ms (10 minutes by default) is made for
+    /// generations, not for a listing that a client waits on.
+    std::chrono::milliseconds modelsTimeout{5000};
 
     bool secure() const { return endpoint.tls; }
     /// True when `model` is listed (servesAll not considered).

@@ -18,7 +18,8 @@ const prometheus::Histogram::BucketBoundaries& durationBuckets()
 UpstreamMetrics::UpstreamMetrics(prometheus::Registry& registry)
     : duration_(prometheus::BuildHistogram()
                     .Name("portico_upstream_request_duration_seconds")
-                    .Help("Time from sending a request upstream to the end of its answer (or stream).")
+                    .Help("Time from the start of an upstream call (resolving, connecting, TLS and retries "
+                          "included) to the end of its answer (or stream), or its failure.")
                     .Register(registry))
 {
 }

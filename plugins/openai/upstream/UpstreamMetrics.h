@@ -1,7 +1,9 @@
 #pragma once
-/// portico_upstream_request_duration_seconds{upstream,status}: the time from sending a request
-/// upstream to the end of its answer (or stream). `status` is the upstream's HTTP status, or
-/// connect_error / timeout / error when there was none.
+/// portico_upstream_request_duration_seconds{upstream,status}: the time from the start of a call
+/// (so resolving the name, connecting, the TLS handshake and any retries with their backoff
+/// are included) to the end of its answer (or stream), or to its failure. `status` is the
+/// upstream's HTTP status, or connect_error / timeout / error when there was none or the answer
+/// failed after it.
 ///
 /// Thread-safe: calls on every event loop record into it.
 

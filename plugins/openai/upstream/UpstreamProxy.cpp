@@ -35,13 +35,13 @@ void UpstreamProxy::forward(Exchange& exchange, const ProxyTarget& target, const
     exchange.defer(std::make_unique<ProxyCall>(target, apiPath, stream));
 }
 
-std::unique_ptr<DeferredAnswer> UpstreamProxy::listModels(ModelListFetch::Done done) const
+std::vector<const ProxyTarget*> UpstreamProxy::wildcards() const
 {
     std::vector<const ProxyTarget*> wildcards;
     for (const auto& target : targets_)
         if (target.config.servesAll)
             wildcards.push_back(&target);
-    return std::make_unique<ModelListFetch>(std::move(wildcards), std::move(done));
+    return wildcards;
 }
 
 } // namespace portico::openai

@@ -1,12 +1,11 @@
 #pragma once
 /// The configured upstreams, each with the core's client for it (PluginContext::upstream: one
 /// pool of keep-alive connections per upstream and event loop, retries, TLS), and the calls
-/// that go there: a client's request forwarded (ProxyCall) and the "*" upstreams' model lists
-/// (ModelListFetch). Both are deferred answers: no thread waits for an upstream.
+/// that go there: a client's request forwarded (ProxyCall, a deferred answer: no thread waits
+/// for an upstream). The "*" upstreams' model lists are ModelListCache's (on wildcards()).
 ///
 /// Immutable after construction; one proxy serves all requests of a chain, from every loop.
 
-#include "ModelListFetch.h"
 #include "ProxyTarget.h"
 #include "UpstreamConfig.h"
 #include "UpstreamMetrics.h"
@@ -37,9 +36,8 @@ public:
     /// upstream's URL ("/chat/completions"); `stream`: the client asked for stream: true.
     void forward(Exchange& exchange, const ProxyTarget& target, const std::string& apiPath, bool stream) const;
 
-    /// A deferred answer that lists the models of every "*" upstream (in the order of
-    /// targets(), those with servesAll), then calls `done`.
-    std::unique_ptr<DeferredAnswer> listModels(ModelListFetch::Done done) const;
+    /// The upstreams that take every model (servesAll), in the order of targets().
+    std::vector<const ProxyTarget*> wildcards() const;
 
 private:
     UpstreamMetrics metrics_;

@@ -2,7 +2,8 @@
 // chain: calls reuse one connection, pool_size = 0 opens one per call, an idle connection is
 // closed after idle_timeout_ms, one the upstream closed while idle is not used again, and a
 // pooled connection that the upstream closes just as a request goes out is retried once on a
-// new one (not counted against retries).
+// new one (not counted against retries) when the request is safe to repeat (an
+// Idempotency-Key); a plain POST that was written completely is not sent twice (502).
 
 #include "FakeUpstream.h"
 #include "ProxyTestSupport.h"
@@ -48,6 +49,7 @@ class ConnectionReuseTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testIdleEviction);
     CPPUNIT_TEST(testUpstreamClosedIdleConnection);
     CPPUNIT_TEST(testStaleConnectionRetriedOnce);
+    CPPUNIT_TEST(testStaleConnectionNotResentWithoutIdempotencyKey);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -109,6 +111,8 @@ public:
     {
         // Connection 0 answers one request, then takes the next one and hangs up without an
         // answer (the race of an upstream closing an idle connection as a request goes out).
+        // The second request carries an Idempotency-Key (passed on from the client): it is safe
+        // to send again.
         ScriptedServer server([](Poco::Net::StreamSocket& socket, int index) {
             if (index == 0)
             {
@@ -129,12 +133,33 @@ public:
         auto first = postChat(harness, Chat);
         CPPUNIT_ASSERT_EQUAL(200, first->status());
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"n":1})"), first->body());
-        auto second = postChat(harness, Chat);
+        auto second = runRequest(harness, "POST", "/v1/chat/completions", Chat, {{"Idempotency-Key", "idem-2"}});
         CPPUNIT_ASSERT_EQUAL_MESSAGE(second->body(), 200, second->status());
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"n":2})"), second->body());
         CPPUNIT_ASSERT_EQUAL(2, server.accepted());
         // Connection: close in the answer: not pooled.
         CPPUNIT_ASSERT_EQUAL(std::size_t(0), poolOf(harness)->idle());
+    }
+
+    void testStaleConnectionNotResentWithoutIdempotencyKey()
+    {
+        // The same race for a POST without an Idempotency-Key, written completely: the
+        // upstream may have started generating (and billing) it, so it is not sent again.
+        ScriptedServer server([](Poco::Net::StreamSocket& socket, int index) {
+            if (index != 0)
+                return;
+            ScriptedServer::readRequest(socket);
+            const std::string first = answer(R"({"n":1})");
+            socket.sendBytes(first.data(), static_cast<int>(first.size()));
+            ScriptedServer::readRequest(socket);
+            socket.close();
+        });
+        OpenAiHarness harness(upstreamSection("http://127.0.0.1:" + std::to_string(server.port()) + "/v1"));
+        CPPUNIT_ASSERT_EQUAL(200, postChat(harness, Chat)->status());
+        auto second = postChat(harness, Chat);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(second->body(), 502, second->status());
+        CPPUNIT_ASSERT_MESSAGE(second->body(), contains(second->body(), R"("code":"upstream_error")"));
+        CPPUNIT_ASSERT_EQUAL(1, server.accepted());
     }
 };
 

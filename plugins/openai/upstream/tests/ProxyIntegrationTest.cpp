@@ -1,11 +1,14 @@
 // Two real porticod processes: A proxies every model (upstream.models = *) to B, which serves
 // them from its local backend with a per-token delay, standing in for a slow LLM. A relays on
 // its event loop through the core's upstream client; a stream that B breaks off mid-way reaches
-// the client as a truncated transfer (curl exits non-zero).
+// the client as a truncated transfer (curl exits non-zero). And A in front of a fake upstream (a
+// raw socket in this process) that reports a failure in its stream: the client gets that event
+// and a truncated transfer, and A's completion hooks see an error.
 
 #include "HttpClient.h"
 #include "TempDir.h"
 #include "PorticodProcess.h"
+#include "Poco/Net/ServerSocket.h"
 #include "Poco/Net/SocketAddress.h"
 #include "Poco/Net/StreamSocket.h"
 #include "Poco/Pipe.h"
@@ -56,6 +59,44 @@ std::string streamRequest(const std::string& text)
            std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
 }
 
+std::string chunk(const std::string& data)
+{
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    return size + data + "\r\n";
+}
+
+/// An upstream that answers the first request on `listener` (within 10 s) with `answer` and
+/// then waits (up to 5 s) for the proxy to close the connection.
+std::thread answerOnce(Poco::Net::ServerSocket& listener, std::string answer)
+{
+    return std::thread([&listener, answer = std::move(answer)] {
+        if (!listener.poll(Poco::Timespan(10, 0), Poco::Net::Socket::SELECT_READ))
+            return;
+        Poco::Net::StreamSocket socket = listener.acceptConnection();
+        socket.setReceiveTimeout(Poco::Timespan(5, 0));
+        std::string request;
+        char buffer[4096];
+        std::size_t headEnd = std::string::npos;
+        std::size_t length = 0;
+        while (headEnd == std::string::npos || request.size() < headEnd + 4 + length)
+        {
+            const int got = socket.receiveBytes(buffer, sizeof buffer);
+            if (got <= 0)
+                return;
+            request.append(buffer, static_cast<std::size_t>(got));
+            if (headEnd == std::string::npos && (headEnd = request.find("\r\n\r\n")) != std::string::npos)
+            {
+                const auto at = request.find("Content-Length: ");
+                if (at != std::string::npos && at < headEnd)
+                    length = std::stoul(request.substr(at + 16));
+            }
+        }
+        socket.sendBytes(answer.data(), static_cast<int>(answer.size()));
+        socket.poll(Poco::Timespan(5, 0), Poco::Net::Socket::SELECT_READ);
+    });
+}
+
 std::size_t count(const std::string& text, const std::string& part)
 {
     std::size_t n = 0;
@@ -73,6 +114,7 @@ class ProxyIntegrationTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testTraceCrossesTheHop);
     CPPUNIT_TEST(testClientDisconnectClosesUpstreamRequest);
     CPPUNIT_TEST(testStreamCutMidWayFailsCurl);
+    CPPUNIT_TEST(testUpstreamErrorEventFailsTheStream);
     CPPUNIT_TEST(testUnreachableUpstreamIs502);
     CPPUNIT_TEST(testKeyFileProblemsStopStartUp);
     CPPUNIT_TEST_SUITE_END();
@@ -179,6 +221,39 @@ public:
         CPPUNIT_ASSERT_MESSAGE(received, received.find("\"code\":\"upstream_error\"") != std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(received, received.find("[DONE]") == std::string::npos);
         CPPUNIT_ASSERT_MESSAGE(proxy.output(), proxy.waitForOutput("upstream 'default'", 5));
+    }
+
+    void testUpstreamErrorEventFailsTheStream()
+    {
+        // The upstream sends a chunk, then an error chunk, then [DONE] and a clean end of its
+        // chunked answer. A passes the error on and then cuts the transfer (no terminating
+        // chunk), and A's completion hooks see an error, not a completed 200.
+        const std::string delta = R"(data: {"object":"chat.completion.chunk","choices":[{"delta":{"content":"a"}}]})"
+                                  "\n\n";
+        const std::string error = R"(data: {"error":{"message":"the model is overloaded","code":503}})"
+                                  "\n\n";
+        Poco::Net::ServerSocket listener(Poco::Net::SocketAddress("127.0.0.1", 0));
+        std::thread upstream = answerOnce(
+            listener, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                          chunk(delta) + chunk(error) + chunk("data: [DONE]\n\n") + "0\r\n\r\n");
+        std::string config = proxyConfig(listener.address().port());
+        config.replace(config.find("order = tracing, openai"), 23, "path = {plugins}\norder = tracing, probe_a, openai");
+        PorticodProcess proxy(config);
+        const RawResult result = rawRequest(proxy.port(), streamRequest("hi"), 10);
+        upstream.join();
+
+        CPPUNIT_ASSERT_EQUAL(200, result.status);
+        const std::string raw = result.raw.substr(result.raw.find("\r\n\r\n") + 4);
+        const std::string body = dechunk(raw);
+        CPPUNIT_ASSERT_MESSAGE(body, body.find(delta) == 0);
+        CPPUNIT_ASSERT_MESSAGE(body, body.find(error) == delta.size()); // as the upstream sent it
+        CPPUNIT_ASSERT_MESSAGE(body, body.find("[DONE]") == std::string::npos);
+        // The transfer was cut: no terminating chunk, the connection closed.
+        CPPUNIT_ASSERT_MESSAGE(raw, raw.size() < 5 || raw.compare(raw.size() - 5, 5, "0\r\n\r\n") != 0);
+        CPPUNIT_ASSERT(result.closedByServer);
+        CPPUNIT_ASSERT_MESSAGE(proxy.output(),
+                               proxy.waitForOutput("probe probe_a complete error 200 /v1/chat/completions", 5));
+        CPPUNIT_ASSERT_MESSAGE(proxy.output(), proxy.output().find("ended its stream with a failure") != std::string::npos);
     }
 
     void testUnreachableUpstreamIs502()

@@ -164,12 +164,39 @@ public:
 
     void testErrorChunkEnds()
     {
+        // The upstream's own failures end the stream, and are noted as failures (the relay
+        // passes the event on, then fails the client's stream).
         SseFramer chat;
-        chat.inspect("data: {\"error\":{\"message\":\"overloaded\"}}\n\n");
+        chat.inspect("data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n");
+        CPPUNIT_ASSERT(!chat.failed());
+        chat.inspect("data:  {\"error\":{\"message\":\"overloaded\"}}\n\n");
         CPPUNIT_ASSERT(chat.finished());
+        CPPUNIT_ASSERT(chat.failed());
+        CPPUNIT_ASSERT_EQUAL(std::string(" {\"error\":{\"message\":\"overloaded\"}}"), chat.failure());
+        chat.inspect("data: [DONE]\n\n"); // the first failure is the one kept
+        CPPUNIT_ASSERT(chat.failed());
         SseFramer named;
         named.inspect("event: error\ndata: {\"error\":{\"message\":\"x\"}}\n\n");
         CPPUNIT_ASSERT(named.finished());
+        CPPUNIT_ASSERT(named.failed());
+        SseFramer responses;
+        responses.inspect("event: response.failed\r\ndata: {\"type\":\"response.failed\"}\r\n\r\n");
+        CPPUNIT_ASSERT(responses.finished());
+        CPPUNIT_ASSERT(responses.failed());
+        // Clean ends are no failures; neither is "error" inside an ordinary event's data.
+        for (const char* end : {"data: [DONE]\n\n", "event: response.completed\ndata: {}\n\n",
+                                "event: response.incomplete\ndata: {}\n\n"})
+        {
+            SseFramer framer;
+            framer.inspect("data: {\"choices\":[{\"delta\":{\"content\":\"{\\\"error\\\"\"}}]}\n\n");
+            framer.inspect(end);
+            CPPUNIT_ASSERT_MESSAGE(end, framer.finished());
+            CPPUNIT_ASSERT_MESSAGE(end, !framer.failed());
+        }
+        // A long error's data is kept only in part (for a log line).
+        SseFramer big;
+        big.inspect("event: error\ndata: " + std::string(1000, 'x') + "\n\n");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(300), big.failure().size());
     }
 
     void testEventAtCapPasses()

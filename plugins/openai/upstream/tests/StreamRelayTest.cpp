@@ -2,7 +2,8 @@
 // relayed one by one as they arrive, usage from the final event, the connection reused after a
 // complete stream, backpressure (a client that stops draining pauses the upstream reads), a
 // client that goes away closing the upstream request, and errors before the first event (a
-// JSON answer) and after it (the error event, then the transfer cut: Outcome::Error).
+// JSON answer) and after it (the error event, then the transfer cut: Outcome::Error), the
+// upstream's own error events included (relayed, then the transfer cut).
 
 #include "FakeUpstream.h"
 #include "ProxyTestSupport.h"
@@ -54,6 +55,7 @@ class StreamRelayTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testUpstreamBrokenMidStreamIsVisible);
     CPPUNIT_TEST(testTimeoutMidStreamSendsErrorEvent);
     CPPUNIT_TEST(testStreamCutShortSendsErrorEvent);
+    CPPUNIT_TEST(testUpstreamErrorEventFailsTheStream);
     CPPUNIT_TEST(testTimeoutBeforeFirstEventIsJson);
     CPPUNIT_TEST(testStreamErrorsAreNotRetried);
     CPPUNIT_TEST(testJsonAnswerToStreamRequestPassedThrough);
@@ -267,6 +269,58 @@ public:
         CPPUNIT_ASSERT(contains(result->sink.chunks[2], "event: error"));
         CPPUNIT_ASSERT(contains(result->sink.chunks[2], "ended before its final event"));
         assertCut(*result);
+    }
+
+    void testUpstreamErrorEventFailsTheStream()
+    {
+        // The upstream reports a failure in its stream and then ends it cleanly (vLLM sends
+        // [DONE] after its error chunk): the client gets the failure as the upstream sent it,
+        // then the transfer is cut, and the exchange ends as an error (no idempotent replay of a
+        // failed generation, the metric's status is not 200).
+        struct Case
+        {
+            const char* target;
+            const char* body;
+            std::vector<std::string> events;
+        };
+        const std::string delta = R"(data: {"object":"chat.completion.chunk","choices":[{"delta":{"content":"a"}}]})"
+                                  "\n\n";
+        const std::vector<Case> cases{
+            {"/v1/chat/completions", StreamChat,
+             {delta, "data: {\"error\":{\"message\":\"overloaded\",\"code\":503}}\n\n", "data: [DONE]\n\n"}},
+            {"/v1/chat/completions", StreamChat,
+             {delta, "event: error\ndata: {\"error\":{\"message\":\"overloaded\"}}\n\n", "data: [DONE]\n\n"}},
+            {"/v1/responses", R"({"model":"m","input":"x","stream":true})",
+             {"event: response.created\ndata: {\"type\":\"response.created\"}\n\n",
+              "event: response.failed\ndata: {\"type\":\"response.failed\",\"response\":{\"error\":"
+              "{\"code\":\"server_error\",\"message\":\"overloaded\"}}}\n\n"}},
+        };
+        double failures = 0;
+        for (const auto& test : cases)
+        {
+            FakeUpstream upstream([&](const SeenRequest&, Poco::Net::HTTPServerResponse& response) {
+                upstream.sendEvents(response, test.events, 0);
+            });
+            OpenAiHarness harness(upstreamSection(upstream.url()));
+            CapturedWarnings log;
+            auto result = runRequest(harness, "POST", test.target, test.body);
+            const std::string& failure = test.events[1];
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(failure, std::size_t(2), result->sink.chunks.size());
+            CPPUNIT_ASSERT_EQUAL(test.events[0], result->sink.chunks[0]);
+            CPPUNIT_ASSERT_EQUAL(failure, result->sink.chunks[1]); // as the upstream sent it, no second error
+            assertCut(*result);
+            const auto warnings = log.warnings();
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(failure, std::size_t(1), warnings.size());
+            CPPUNIT_ASSERT_MESSAGE(warnings[0], contains(warnings[0], "upstream 'default'") &&
+                                                    contains(warnings[0], "ended its stream with a failure") &&
+                                                    contains(warnings[0], "overloaded"));
+            CPPUNIT_ASSERT_EQUAL(1.0, harness.metric("portico_upstream_request_duration_seconds",
+                                                     {{"upstream", "default"}, {"status", "error"}}));
+            CPPUNIT_ASSERT_EQUAL(0.0, harness.metric("portico_upstream_request_duration_seconds",
+                                                     {{"upstream", "default"}, {"status", "200"}}));
+            ++failures;
+        }
+        CPPUNIT_ASSERT_EQUAL(3.0, failures);
     }
 
     void testTimeoutBeforeFirstEventIsJson()

@@ -55,6 +55,8 @@ class UpstreamConfigTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testKeyFileErrorsNameTheFile);
     CPPUNIT_TEST(testUnknownKeys);
     CPPUNIT_TEST(testBadUrls);
+    CPPUNIT_TEST(testUrlPathStaysEncoded);
+    CPPUNIT_TEST(testModelsTimeout);
     CPPUNIT_TEST(testOverlaps);
     CPPUNIT_TEST(testRangeErrors);
     CPPUNIT_TEST(testAnswerCapKeys);
@@ -214,6 +216,48 @@ public:
         }
         const std::string error = errorOf({{"upstream.url", "http://h/v1"}, {"upstream.ca_file", "/etc/hosts"}});
         CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstream.ca_file") && contains(error, "https"));
+    }
+
+    void testUrlPathStaysEncoded()
+    {
+        // The path goes into the request line as configured: an escape stays an escape (never
+        // a raw CR, LF or space in the request line), and what cannot be sent is refused with
+        // the key named.
+        auto u = readUpstreamConfigs(section({{"upstream.url", "http://h/api%20x/v1%0D%0AX-Injected:%201"}})).at(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("/api%20x/v1%0D%0AX-Injected:%201"), u.basePath);
+        CPPUNIT_ASSERT_EQUAL(std::string("/api%20x/v1%0D%0AX-Injected:%201/chat/completions"),
+                             upstreamTarget(u, "/chat/completions"));
+        u = readUpstreamConfigs(section({{"upstream.url", "https://h:8443/openai/v1/"}})).at(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("/openai/v1"), u.basePath);
+        u = readUpstreamConfigs(section({{"upstream.url", "http://h"}})).at(0);
+        CPPUNIT_ASSERT_EQUAL(std::string(""), u.basePath);
+        u = readUpstreamConfigs(section({{"upstream.url", "http://[::1]:9000/v1"}})).at(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1"), u.basePath);
+        for (const char* url : {"http://h/a b/v1", "http://h/v\t1", "http://h/v1\x7f", "http://h/caf\xc3\xa9/v1",
+                                "http://h/v1%", "http://h/v1%2", "http://h/v1%zz", "http://h/v1#"})
+        {
+            const std::string error = errorOf({{"upstreams.x.url", url}});
+            CPPUNIT_ASSERT_MESSAGE(std::string(url) + " -> " + error, contains(error, "upstreams.x.url:"));
+            CPPUNIT_ASSERT_MESSAGE(error, error.find_first_of("\t\x7f") == std::string::npos);
+        }
+        const std::string error = errorOf({{"upstream.url", "http://h/a b/v1"}});
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstream.url:") && contains(error, "%20"));
+    }
+
+    void testModelsTimeout()
+    {
+        auto u = readUpstreamConfigs(section({{"upstream.url", "http://h/v1"}})).at(0);
+        CPPUNIT_ASSERT_EQUAL(5000LL, static_cast<long long>(u.modelsTimeout.count()));
+        const auto config = section({{"upstream.url", "http://h/v1"}, {"upstream.models_timeout_ms", "250"}});
+        u = readUpstreamConfigs(config).at(0);
+        CPPUNIT_ASSERT_EQUAL(250LL, static_cast<long long>(u.modelsTimeout.count()));
+        CPPUNIT_ASSERT(config.unreadKeys().empty());
+        for (const char* value : {"0", "-5", "600001", "soon", ""})
+        {
+            const std::string error =
+                errorOf({{"upstreams.b.url", "http://b/v1"}, {"upstreams.b.models_timeout_ms", value}});
+            CPPUNIT_ASSERT_MESSAGE(std::string(value) + " -> " + error, contains(error, "upstreams.b.models_timeout_ms"));
+        }
     }
 
     void testOverlaps()

@@ -2,7 +2,8 @@
 // upstreams: what goes upstream (the upstream's key, never the client's; traceparent; the body
 // unchanged), what comes back (status, type and body as given, X-Upstream-Request-Id, usage,
 // the duration histogram), and the failure answers: 504 on timeout, 502 when refused after the
-// retries, a 502/503 retried with backoff, routing between a listed and a "*" upstream.
+// retries, a 503 retried with backoff (a 502 only for a request with an Idempotency-Key),
+// routing between a listed and a "*" upstream.
 
 #include "FakeUpstream.h"
 #include "ProxyTestSupport.h"
@@ -32,6 +33,7 @@ class UpstreamProxyTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testRefusedIs502AfterRetries);
     CPPUNIT_TEST(testConnectRetryReachesLateUpstream);
     CPPUNIT_TEST(testBusyUpstreamRetried);
+    CPPUNIT_TEST(testBadGatewayRetriedOnlyWhenReplayable);
     CPPUNIT_TEST(testBusyPassedThroughWhenRetriesRunOut);
     CPPUNIT_TEST(testRouting);
     CPPUNIT_TEST(testEveryEndpointAndPath);
@@ -193,7 +195,10 @@ public:
                 FakeUpstream::sendJson(response, 200, R"({"ok":true})");
         });
         OpenAiHarness harness(upstreamSection(upstream.url()));
-        auto result = runRequest(harness, "POST", "/v1/embeddings", R"({"model":"m","input":"x"})");
+        // With an Idempotency-Key (passed on from the client) the request is safe to repeat:
+        // the 502 is retried too.
+        auto result = runRequest(harness, "POST", "/v1/embeddings", R"({"model":"m","input":"x"})",
+                                 {{"Idempotency-Key", "idem-busy"}});
         CPPUNIT_ASSERT_EQUAL(200, result->status());
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"ok":true})"), result->body());
         const auto seen = upstream.requests();
@@ -201,6 +206,25 @@ public:
         for (const auto& request : seen)
             CPPUNIT_ASSERT_EQUAL(std::string(R"({"model":"m","input":"x"})"), request.body); // the same body each time
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), upstream.connections()); // drained and reused
+    }
+
+    void testBadGatewayRetriedOnlyWhenReplayable()
+    {
+        // Without an Idempotency-Key a POST's 503 is retried (the upstream did not take the
+        // work), its 502 is not (a gateway may have passed the request on): passed through.
+        std::atomic<int> calls{0};
+        FakeUpstream upstream([&](const SeenRequest&, Poco::Net::HTTPServerResponse& response) {
+            const int call = ++calls;
+            if (call <= 2)
+                FakeUpstream::sendJson(response, call == 1 ? 503 : 502, R"({"error":{"message":"busy"}})");
+            else
+                FakeUpstream::sendJson(response, 200, R"({"ok":true})");
+        });
+        OpenAiHarness harness(upstreamSection(upstream.url()));
+        auto result = runRequest(harness, "POST", "/v1/embeddings", R"({"model":"m","input":"x"})");
+        CPPUNIT_ASSERT_EQUAL(502, result->status());
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"error":{"message":"busy"}})"), result->body());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), upstream.requests().size());
     }
 
     void testBusyPassedThroughWhenRetriesRunOut()
