@@ -105,7 +105,8 @@ public:
         }
         CPPUNIT_ASSERT_EQUAL(2.0, inFlight); // the slow request and the scrape
         CPPUNIT_ASSERT_EQUAL(200, slow.get());
-        CPPUNIT_ASSERT_EQUAL(1.0, mt::sampleValue(scrape(porticod), "portico_http_in_flight"));
+        // The slow request's completion (and the last scrape's) run just after their answers.
+        CPPUNIT_ASSERT_EQUAL(1.0, mt::awaitSample([&] { return scrape(porticod); }, "portico_http_in_flight", 1.0));
     }
 
     void testRefusedRequestsAreCounted()

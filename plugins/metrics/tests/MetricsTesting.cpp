@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <sys/wait.h>
+#include <chrono>
+#include <thread>
 
 namespace portico::metrics::test {
 
@@ -26,6 +28,18 @@ bool promtoolAccepts(const std::string& exposition, std::string& output, bool& m
         output.append(buffer, got);
     const int status = pclose(pipe);
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 && output.empty();
+}
+
+double awaitSample(const std::function<std::string()>& scrape, const std::string& series, double expected)
+{
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    double value = sampleValue(scrape(), series);
+    while (value != expected && std::chrono::steady_clock::now() < deadline)
+    {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        value = sampleValue(scrape(), series);
+    }
+    return value;
 }
 
 double sampleValue(const std::string& exposition, const std::string& series)

@@ -2,6 +2,7 @@
 // Test helpers for anything that reads a Prometheus exposition: `promtool check metrics` and
 // sample lookup. Also used by the ratelimit plugin's integration tests.
 
+#include <functional>
 #include <string>
 
 namespace portico::metrics::test {
@@ -14,6 +15,11 @@ bool promtoolAccepts(const std::string& exposition, std::string& output, bool& m
 /// The value of the sample whose line starts with `series` (name and labels exactly as
 /// exposed, e.g. `portico_http_in_flight` or `x_total{a="b"}`), or -1 when there is none.
 double sampleValue(const std::string& exposition, const std::string& series);
+
+/// Scrapes (`scrape` returns an exposition) until `series` has the value `expected`, for up to
+/// two seconds, and returns the last value seen. Completion hooks, and so the HTTP counters,
+/// run just after an answer has been sent: a client that scrapes at once may be a moment early.
+double awaitSample(const std::function<std::string()>& scrape, const std::string& series, double expected);
 
 /// The message to print when promtool is missing (the check must run in CI).
 inline constexpr const char* PromtoolMissing =

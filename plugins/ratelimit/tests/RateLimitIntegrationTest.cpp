@@ -119,10 +119,16 @@ public:
                                                                                     "type=\"requests\"}"));
         PORTICO_ASSERT_NOT_CONTAINS(exposition.body, principal);
         PORTICO_ASSERT_NOT_CONTAINS(exposition.body, "burst-tester");
-        CPPUNIT_ASSERT_EQUAL(40.0, metrics::sampleValue(exposition.body, "portico_http_requests_total{method=\"GET\","
-                                                                         "route=\"/probe_b/slow\",status=\"200\"}"));
-        CPPUNIT_ASSERT_EQUAL(20.0, metrics::sampleValue(exposition.body, "portico_http_requests_total{method=\"GET\","
-                                                                         "route=\"/probe_b/slow\",status=\"429\"}"));
+        // Counted by completion hooks, which run just after each answer went out.
+        const auto scrape = [&] { return httpRequest(porticod.port(), "GET", "/metrics").body; };
+        CPPUNIT_ASSERT_EQUAL(40.0, metrics::awaitSample(scrape,
+                                                        "portico_http_requests_total{method=\"GET\","
+                                                        "route=\"/probe_b/slow\",status=\"200\"}",
+                                                        40.0));
+        CPPUNIT_ASSERT_EQUAL(20.0, metrics::awaitSample(scrape,
+                                                        "portico_http_requests_total{method=\"GET\","
+                                                        "route=\"/probe_b/slow\",status=\"429\"}",
+                                                        20.0));
 
         std::string promtool;
         bool missing = false;
@@ -166,9 +172,10 @@ public:
         // The reloaded chain's plugin is a new object; the bucket is the same.
         CPPUNIT_ASSERT_EQUAL(std::string("9"), asPrincipal(porticod.port(), "reloader", "/probe_b/slow?ms=0")
                                                    .header("x-ratelimit-remaining-requests"));
-        const HttpResult exposition = httpRequest(porticod.port(), "GET", "/metrics");
-        CPPUNIT_ASSERT_EQUAL(31.0, metrics::sampleValue(exposition.body, "portico_http_requests_total{method=\"GET\","
-                                                                         "route=\"/probe_b/slow\",status=\"200\"}"));
+        CPPUNIT_ASSERT_EQUAL(31.0, metrics::awaitSample([&] { return httpRequest(porticod.port(), "GET", "/metrics").body; },
+                                                        "portico_http_requests_total{method=\"GET\","
+                                                        "route=\"/probe_b/slow\",status=\"200\"}",
+                                                        31.0));
     }
 
     void testXmlOverrides()
