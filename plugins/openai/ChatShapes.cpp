@@ -116,9 +116,28 @@ std::string ChatChunks::roleChunk(std::size_t index) const
 
 std::string ChatChunks::contentChunk(std::size_t index, std::string_view content) const
 {
-    Writer chunk(*this, index);
-    chunk.w.field("content", content);
-    return chunk.close(nullptr);
+    if (index >= contentFrames_.size())
+        contentFrames_.resize(index + 1);
+    Frame& frame = contentFrames_[index];
+    if (frame.before.empty())
+    {
+        // The chunk with an empty content, split around that content's value. Every string
+        // before it is escaped, so the only unescaped `"content":""` is the content's own.
+        Writer chunk(*this, index);
+        chunk.w.field("content", "");
+        const std::string whole = chunk.close(nullptr);
+        static constexpr std::string_view marker = "\"content\":\"\"";
+        const std::size_t at = whole.rfind(marker);
+        frame.before = whole.substr(0, at + marker.size() - 2);
+        frame.after = whole.substr(at + marker.size());
+    }
+    const std::string value = jsonString(content);
+    std::string out;
+    out.reserve(frame.before.size() + value.size() + frame.after.size());
+    out += frame.before;
+    out += value;
+    out += frame.after;
+    return out;
 }
 
 std::string ChatChunks::finishChunk(std::size_t index, FinishReason finish) const

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace portico::openai {
 
@@ -40,7 +41,8 @@ public:
 
     /// The first chunk of choice `index`: delta {role:"assistant", content:""}.
     std::string roleChunk(std::size_t index) const;
-    /// A content delta of choice `index`.
+    /// A content delta of choice `index`. Every token of a stream is one, so it is the prebuilt
+    /// text around the content (built on first use per choice) with the content put between.
     std::string contentChunk(std::size_t index, std::string_view content) const;
     /// The last chunk of choice `index`: empty delta and its finish_reason.
     std::string finishChunk(std::size_t index, FinishReason finish) const;
@@ -51,8 +53,16 @@ public:
 
 private:
     class Writer;
+    /// What comes before and after the escaped content in a content chunk of one choice.
+    struct Frame
+    {
+        std::string before;
+        std::string after;
+    };
+
     const ChatIdentity& identity_;
     bool includeUsage_;
+    mutable std::vector<Frame> contentFrames_; ///< by choice index
 };
 
 } // namespace portico::openai

@@ -2,6 +2,7 @@
 // chunk shapes, n, stop, the token limits, include_usage, [DONE], validation, usage, metrics.
 
 #include "OpenAiHarness.h"
+#include "ChatShapes.h"
 #include "portico/Attributes.h"
 #include "TestAsserts.h"
 #include <cppunit/extensions/HelperMacros.h>
@@ -26,6 +27,7 @@ class ChatHandlerTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testTokenLimitsAndStop);
     CPPUNIT_TEST(testStreamChunks);
     CPPUNIT_TEST(testStreamWithUsage);
+    CPPUNIT_TEST(testContentChunkFraming);
     CPPUNIT_TEST(testStreamAndWholeGiveTheSameText);
     CPPUNIT_TEST(testValidationErrors);
     CPPUNIT_TEST(testUsageAttributesAndMetrics);
@@ -121,6 +123,29 @@ public:
         CPPUNIT_ASSERT_EQUAL(5LL, intAt(usage, "usage.prompt_tokens"));
         CPPUNIT_ASSERT_EQUAL(1LL, intAt(usage, "usage.completion_tokens"));
         CPPUNIT_ASSERT_EQUAL(std::string("[DONE]"), events[4].data);
+    }
+
+    void testContentChunkFraming()
+    {
+        // Content chunks are a prebuilt frame per choice with the content put in: a model name
+        // that looks like the content field, and content that needs escaping, stay intact.
+        for (const bool includeUsage : {false, true})
+        {
+            const portico::openai::ChatIdentity identity{"chatcmpl-x", 1700000001, R"(m"content":""x)"};
+            const portico::openai::ChatChunks chunks(identity, includeUsage);
+            for (const std::string& content : {std::string("plain"), std::string("q\"uo\nte\\ \u00e9"), std::string()})
+            {
+                const auto chunk = parseObject(chunks.contentChunk(2, content));
+                CPPUNIT_ASSERT_EQUAL(content, stringAt(chunk, "choices[0].delta.content"));
+                CPPUNIT_ASSERT_EQUAL(identity.model, stringAt(chunk, "model"));
+                CPPUNIT_ASSERT_EQUAL(2LL, intAt(chunk, "choices[0].index"));
+                CPPUNIT_ASSERT(at(chunk, "choices[0].finish_reason").isEmpty());
+                CPPUNIT_ASSERT_EQUAL(includeUsage, chunk->has("usage"));
+                CPPUNIT_ASSERT_EQUAL(std::size_t(1), chunk->getArray("choices")->getObject(0)->getObject("delta")->size());
+            }
+            // Choice 0 after choice 2: each index has its own frame.
+            CPPUNIT_ASSERT_EQUAL(0LL, intAt(parseObject(chunks.contentChunk(0, "a")), "choices[0].index"));
+        }
     }
 
     void testStreamAndWholeGiveTheSameText()
