@@ -104,12 +104,12 @@ private:
 
 } // namespace
 
-void ChatHandler::handle(Exchange& exchange, const Poco::JSON::Object& body) const
+void ChatHandler::handle(Exchange& exchange, const Poco::JSON::Object& body, const AnswerLater& later) const
 {
     const ChatRequest request = ChatRequest::parse(body, config_);
     ChatIdentity identity{newObjectId("chatcmpl-"), unixNow(), request.model};
     if (request.stream)
-        return exchange.defer(ChatStream::make(request, std::move(identity), config_.tokenDelayMs, metrics_));
+        return later(ChatStream::make(request, std::move(identity), config_.tokenDelayMs, metrics_));
     EchoAnswer answer;
     EchoModel::answer(request.conversation, request.maxTokens, request.stop, answer);
     // The n choices are generated side by side: the answer takes as long as one of them.
@@ -119,7 +119,7 @@ void ChatHandler::handle(Exchange& exchange, const Poco::JSON::Object& body) con
     const auto generation = std::chrono::milliseconds(config_.tokenDelayMs) * static_cast<long>(answer.outputTokens());
     if (generation.count() == 0)
         return exchange.respond(200, std::move(json));
-    exchange.defer(std::make_unique<DelayedAnswer>(generation, std::move(json)));
+    later(std::make_unique<DelayedAnswer>(generation, std::move(json)));
 }
 
 } // namespace portico::openai

@@ -12,6 +12,7 @@
 ///
 /// Sets the usage attributes and records the stream's time to first token.
 
+#include "AnswerLater.h"
 #include "OpenAiConfig.h"
 #include "OpenAiMetrics.h"
 #include "portico/Exchange.h"
@@ -29,7 +30,8 @@ public:
     ChatHandler(const LocalBackendConfig& config, OpenAiMetrics& metrics) : config_(config), metrics_(metrics) {}
 
     /// Answers `exchange`; throws RequestError for an invalid request (before anything is sent).
-    void handle(Exchange& exchange, const Poco::JSON::Object& body) const;
+    /// `later` takes the task when the answer comes later (AnswerLater.h).
+    void handle(Exchange& exchange, const Poco::JSON::Object& body, const AnswerLater& later) const;
 
 private:
     const LocalBackendConfig& config_;

@@ -7,7 +7,7 @@
 
 namespace portico::openai {
 
-void EmbeddingsHandler::handle(Exchange& exchange, const Poco::JSON::Object& body) const
+void EmbeddingsHandler::handle(Exchange& exchange, const Poco::JSON::Object& body, const AnswerLater& /*later: embeddings answer at once*/) const
 {
     const EmbeddingsRequest request = EmbeddingsRequest::parse(body, config_);
     std::size_t promptTokens = 0;

@@ -20,6 +20,11 @@ std::optional<LocalKind> ModelCatalog::local(const std::string& id) const
 {
     if (!localEnabled_ || upstreams_.routes(id))
         return std::nullopt;
+    return localKind(id);
+}
+
+std::optional<LocalKind> ModelCatalog::localKind(const std::string& id)
+{
     if (id == EchoModel::id)
         return LocalKind::Text;
     if (id == HashingEmbedder::id)
@@ -32,8 +37,16 @@ void ModelCatalog::list(Exchange& exchange, ListAnswer answer)
     upstreams_.models(exchange, [this, answer = std::move(answer)](Exchange& done, std::vector<UpstreamModel> models) {
         std::vector<ModelEntry> entries;
         for (const char* id : {EchoModel::id, HashingEmbedder::id})
-            if (local(id))
+            if (local(id) && !upstreams_.inCatalog(id))
                 entries.push_back({id, localModelsCreated, localOwner});
+        for (auto& name : upstreams_.catalogNames())
+        {
+            bool seen = false;
+            for (const auto& entry : entries)
+                seen = seen || entry.id == name;
+            if (!seen)
+                entries.push_back({std::move(name), startedAt_, localOwner});
+        }
         for (auto& model : models)
         {
             bool seen = false;
@@ -48,6 +61,8 @@ void ModelCatalog::list(Exchange& exchange, ListAnswer answer)
 
 void ModelCatalog::find(Exchange& exchange, const std::string& id, FindAnswer answer)
 {
+    if (upstreams_.inCatalog(id))
+        return answer(exchange, ModelEntry{id, startedAt_, localOwner});
     if (local(id))
         return answer(exchange, ModelEntry{id, localModelsCreated, localOwner});
     upstreams_.find(exchange, id, [this, answer = std::move(answer)](Exchange& done, std::optional<UpstreamModel> model) {

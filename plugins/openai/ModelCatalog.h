@@ -39,12 +39,15 @@ public:
     /// The local model `id` and what it does, when it is served locally (not shadowed by an
     /// upstream).
     std::optional<LocalKind> local(const std::string& id) const;
+    /// What the local model `id` does, if it is one (served or not).
+    static std::optional<LocalKind> localKind(const std::string& id);
     /// True when an upstream serves `id`.
     bool upstream(const std::string& id) const { return upstreams_.routes(id); }
 
     using ListAnswer = std::function<void(Exchange&, std::vector<ModelEntry>)>;
     using FindAnswer = std::function<void(Exchange&, std::optional<ModelEntry>)>;
-    /// Calls `answer` with every model: local first, then the upstreams', each id once. At
+    /// Calls `answer` with every model: local first, then the catalog's public names (routing/),
+    /// then the upstreams', each id once. At
     /// once when the upstreams' lists are known; otherwise the exchange's answer is deferred
     /// until they are in (UpstreamRouting::models).
     void list(Exchange& exchange, ListAnswer answer);

@@ -2,7 +2,11 @@
 #include "JsonBody.h"
 #include "RequestError.h"
 #include "RequestPeek.h"
+#include "routing/RoutedCall.h"
 #include "portico/Attributes.h"
+#include "Poco/JSON/Object.h"
+#include <optional>
+#include <sstream>
 #include "Poco/NumberParser.h"
 
 namespace portico::openai {
@@ -35,16 +39,45 @@ std::uint64_t attributeNumber(const Exchange& exchange, const AttributeKey& key)
 
 } // namespace
 
+class OpenAiPlugin::LocalEndpoint final : public LocalAnswers
+{
+public:
+    LocalEndpoint(OpenAiPlugin& plugin, Endpoint endpoint) : plugin_(plugin), endpoint_(endpoint) {}
+
+    void answer(Exchange& exchange, const std::string& body, const AnswerLater& later) override
+    {
+        try
+        {
+            const auto parsed = parseJsonObject(body, static_cast<std::size_t>(plugin_.config_.maxJsonDepth));
+            const RequestPeek fields = readRequestPeek(*parsed);
+            plugin_.handleLocally(exchange, endpoint_, fields.model, *parsed, later, true);
+        }
+        catch (const RequestError& error)
+        {
+            if (exchange.response().committed)
+                throw;
+            error.respond(exchange);
+        }
+    }
+
+private:
+    OpenAiPlugin& plugin_;
+    const Endpoint endpoint_;
+};
+
 OpenAiPlugin::OpenAiPlugin(PluginContext& context)
     : config_(OpenAiConfig::from(context.config())),
       metrics_(context.metrics()),
-      upstreams_(context),
+      upstreams_(context, config_.local.enabled, static_cast<std::size_t>(config_.maxJsonDepth)),
       catalog_(config_.local.enabled, upstreams_),
       models_(catalog_),
       embeddings_(config_.local),
       responses_(config_.local, metrics_),
       chat_(config_.local, metrics_),
-      relay_(context.stateSlot<RelayState>())
+      relay_(context.stateSlot<RelayState>()),
+      localEmbeddings_(std::make_unique<LocalEndpoint>(*this, Endpoint::Embeddings)),
+      localResponses_(std::make_unique<LocalEndpoint>(*this, Endpoint::Responses)),
+      localChat_(std::make_unique<LocalEndpoint>(*this, Endpoint::Chat))
 {
     // No route waits: local models compute (their pacing is a timer on the loop), and upstream
     // calls and model lists are deferred answers on the loop (the core's upstream client).
@@ -58,20 +91,49 @@ OpenAiPlugin::OpenAiPlugin(PluginContext& context)
         {"POST", "/v1/chat/completions", [this](Exchange& e) { handlePost(e, Endpoint::Chat); }, never});
 }
 
+OpenAiPlugin::~OpenAiPlugin() = default;
+
+const char* OpenAiPlugin::apiPathOf(Endpoint endpoint)
+{
+    return endpoint == Endpoint::Embeddings  ? "/embeddings"
+           : endpoint == Endpoint::Responses ? "/responses"
+                                             : "/chat/completions";
+}
+
 void OpenAiPlugin::handlePost(Exchange& exchange, Endpoint endpoint)
 {
     try
     {
         const auto maxDepth = static_cast<std::size_t>(config_.maxJsonDepth);
-        // Bound for an upstream, the body is relayed unchanged and the upstream validates the
-        // rest: "model" and "stream" are all we need, read without building a JSON tree.
-        if (auto peek = peekRequest(exchange.body(), maxDepth); peek && catalog_.upstream(peek->model))
-            return forwardUpstream(exchange, endpoint, peek->model, peek->stream);
-        const auto body = parseJsonObject(exchange.body(), maxDepth);
+        // Bound for the catalog or an upstream, the body is relayed (with the deployment's
+        // model) and the upstream validates the rest: "model" and "stream" are all we need,
+        // read without building a JSON tree.
+        if (auto peek = peekRequest(exchange.body(), maxDepth))
+        {
+            if (upstreams_.inCatalog(peek->model))
+                return routeCatalog(exchange, endpoint, peek->model, peek->stream, exchange.body());
+            if (catalog_.upstream(peek->model))
+                return forwardUpstream(exchange, endpoint, peek->model, peek->stream);
+        }
+        auto body = parseJsonObject(exchange.body(), maxDepth);
+        // default_model: a request that names no model gets it (off unless configured, since
+        // OpenAI requires "model").
+        std::optional<std::string> withDefault;
+        if (!body->has("model") && !upstreams_.defaultModel().empty())
+        {
+            body->set("model", upstreams_.defaultModel());
+            std::ostringstream text;
+            body->stringify(text);
+            withDefault = text.str();
+        }
         const RequestPeek fields = readRequestPeek(*body);
+        if (upstreams_.inCatalog(fields.model))
+            return routeCatalog(exchange, endpoint, fields.model, fields.stream,
+                                withDefault ? *withDefault : exchange.body());
         if (catalog_.upstream(fields.model))
-            return forwardUpstream(exchange, endpoint, fields.model, fields.stream);
-        handleLocally(exchange, endpoint, fields.model, *body);
+            return forwardUpstream(exchange, endpoint, fields.model, fields.stream,
+                                   withDefault ? &*withDefault : nullptr);
+        handleLocally(exchange, endpoint, fields.model, *body, deferOn(exchange));
     }
     catch (const RequestError& error)
     {
@@ -82,21 +144,32 @@ void OpenAiPlugin::handlePost(Exchange& exchange, Endpoint endpoint)
     }
 }
 
-void OpenAiPlugin::forwardUpstream(Exchange& exchange, Endpoint endpoint, const std::string& model, bool stream)
+void OpenAiPlugin::routeCatalog(Exchange& exchange, Endpoint endpoint, const std::string& model, bool stream,
+                                std::string body)
 {
     exchange.set(attr::Model, model);
     if (stream)
         exchange.emplaceState(relay_).awaitingFirstToken = true;
-    const char* apiPath = endpoint == Endpoint::Embeddings  ? "/embeddings"
-                          : endpoint == Endpoint::Responses ? "/responses"
-                                                            : "/chat/completions";
-    upstreams_.forward(exchange, model, apiPath, stream);
+    LocalEndpoint& local = endpoint == Endpoint::Embeddings  ? *localEmbeddings_
+                           : endpoint == Endpoint::Responses ? *localResponses_
+                                                             : *localChat_;
+    upstreams_.route(exchange, model, apiPathOf(endpoint), stream, std::move(body), local);
+}
+
+void OpenAiPlugin::forwardUpstream(Exchange& exchange, Endpoint endpoint, const std::string& model, bool stream,
+                                   const std::string* body)
+{
+    exchange.set(attr::Model, model);
+    if (stream)
+        exchange.emplaceState(relay_).awaitingFirstToken = true;
+    upstreams_.forward(exchange, model, apiPathOf(endpoint), stream, body);
 }
 
 void OpenAiPlugin::handleLocally(Exchange& exchange, Endpoint endpoint, const std::string& model,
-                                 const Poco::JSON::Object& body)
+                                 const Poco::JSON::Object& body, const AnswerLater& later, bool deployment)
 {
-    const auto kind = catalog_.local(model);
+    // A catalog deployment names a local model explicitly: no upstream shadows it.
+    const auto kind = deployment ? ModelCatalog::localKind(model) : catalog_.local(model);
     if (!kind)
         throw RequestError::modelNotFound(model);
     exchange.set(attr::Model, model);
@@ -109,9 +182,9 @@ void OpenAiPlugin::handleLocally(Exchange& exchange, Endpoint endpoint, const st
                                     "model_not_supported");
     switch (endpoint)
     {
-    case Endpoint::Embeddings: embeddings_.handle(exchange, body); break;
-    case Endpoint::Responses: responses_.handle(exchange, body); break;
-    case Endpoint::Chat: chat_.handle(exchange, body); break;
+    case Endpoint::Embeddings: embeddings_.handle(exchange, body, later); break;
+    case Endpoint::Responses: responses_.handle(exchange, body, later); break;
+    case Endpoint::Chat: chat_.handle(exchange, body, later); break;
     }
 }
 

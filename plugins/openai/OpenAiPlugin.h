@@ -1,8 +1,9 @@
 #pragma once
 // openai: the OpenAI-compatible API. Registers GET /v1/models, GET /v1/models/{id},
 // POST /v1/embeddings, POST /v1/responses and POST /v1/chat/completions. Each POST is parsed
-// once (JSON object, bounded depth), its `model` decides where it goes: an upstream that
-// serves it (the body forwarded unchanged on the event loop, see UpstreamRouting) or the local backend
+// once (JSON object, bounded depth), its `model` decides where it goes: the model catalog's
+// deployments (routing/: aliases, groups, failover), an upstream that serves it (the body
+// forwarded unchanged on the event loop, see UpstreamRouting) or the local backend
 // (portico-echo, portico-embed); anything else is 404 model_not_found.
 //
 // Sets attr::Model and the usage attributes; counts portico_tokens_total on completion and
@@ -25,6 +26,7 @@ class OpenAiPlugin : public Plugin
 {
 public:
     explicit OpenAiPlugin(PluginContext& context);
+    ~OpenAiPlugin() override;
 
     /// Spots the first token of a stream relayed from an upstream (for the TTFT histogram).
     void onResponseBody(Exchange& exchange, std::string_view chunk) override;
@@ -48,10 +50,19 @@ private:
         Chat
     };
 
+    /// The local models as the model router's local deployments use them, one per endpoint.
+    class LocalEndpoint;
+
     void handlePost(Exchange& exchange, Endpoint endpoint);
-    void forwardUpstream(Exchange& exchange, Endpoint endpoint, const std::string& model, bool stream);
+    /// `body`: sent instead of the exchange's (the default model added).
+    void forwardUpstream(Exchange& exchange, Endpoint endpoint, const std::string& model, bool stream,
+                         const std::string* body = nullptr);
+    void routeCatalog(Exchange& exchange, Endpoint endpoint, const std::string& model, bool stream, std::string body);
+    /// `deployment`: a local deployment of the catalog (the model is local whatever an
+    /// upstream takes).
     void handleLocally(Exchange& exchange, Endpoint endpoint, const std::string& model,
-                       const Poco::JSON::Object& body);
+                       const Poco::JSON::Object& body, const AnswerLater& later, bool deployment = false);
+    static const char* apiPathOf(Endpoint endpoint);
 
     const OpenAiConfig config_;
     OpenAiMetrics metrics_;
@@ -62,6 +73,9 @@ private:
     ResponsesHandler responses_;
     ChatHandler chat_;
     const StateSlot<RelayState> relay_;
+    std::unique_ptr<LocalEndpoint> localEmbeddings_;
+    std::unique_ptr<LocalEndpoint> localResponses_;
+    std::unique_ptr<LocalEndpoint> localChat_;
 };
 
 } // namespace portico::openai

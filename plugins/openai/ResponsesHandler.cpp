@@ -113,11 +113,11 @@ void finishResponse(ResponseState& state, const EchoAnswer& answer, std::size_t 
     state.outputTokens = producedTokens;
 }
 
-void ResponsesHandler::handle(Exchange& exchange, const Poco::JSON::Object& body) const
+void ResponsesHandler::handle(Exchange& exchange, const Poco::JSON::Object& body, const AnswerLater& later) const
 {
     const ResponsesRequest request = ResponsesRequest::parse(body, config_);
     if (request.stream)
-        return exchange.defer(ResponsesStream::make(request, config_.tokenDelayMs, metrics_));
+        return later(ResponsesStream::make(request, config_.tokenDelayMs, metrics_));
 
     EchoAnswer answer;
     EchoModel::answer(request.conversation, request.settings.maxOutputTokens, {}, answer);
@@ -135,7 +135,7 @@ void ResponsesHandler::handle(Exchange& exchange, const Poco::JSON::Object& body
     if (generation.count() == 0)
         return exchange.respond(200, std::move(json));
     // The body is complete now but goes out when the model would have finished generating it.
-    exchange.defer(std::make_unique<DelayedAnswer>(generation, std::move(json)));
+    later(std::make_unique<DelayedAnswer>(generation, std::move(json)));
 }
 
 } // namespace portico::openai

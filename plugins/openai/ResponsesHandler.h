@@ -14,6 +14,7 @@
 /// Sets the usage attributes (input tokens, output tokens actually produced) and records the
 /// stream's time to first token.
 
+#include "AnswerLater.h"
 #include "OpenAiConfig.h"
 #include "OpenAiMetrics.h"
 #include "ResponseShapes.h"
@@ -30,7 +31,8 @@ public:
     ResponsesHandler(const LocalBackendConfig& config, OpenAiMetrics& metrics) : config_(config), metrics_(metrics) {}
 
     /// Answers `exchange`; throws RequestError for an invalid request (before anything is sent).
-    void handle(Exchange& exchange, const Poco::JSON::Object& body) const;
+    /// `later` takes the task when the answer comes later (AnswerLater.h).
+    void handle(Exchange& exchange, const Poco::JSON::Object& body, const AnswerLater& later) const;
 
 private:
     const LocalBackendConfig& config_;

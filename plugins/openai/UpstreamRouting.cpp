@@ -1,6 +1,11 @@
 // UpstreamRouting on top of the upstream proxy (upstream/UpstreamConfig.h, UpstreamProxy.h,
 // ModelListCache.h).
 #include "UpstreamRouting.h"
+#include "EchoModel.h"
+#include "HashingEmbedder.h"
+#include "routing/RoutedCall.h"
+#include "routing/Router.h"
+#include "routing/RoutingConfig.h"
 #include "upstream/ModelListCache.h"
 #include "upstream/UpstreamConfig.h"
 #include "upstream/UpstreamProxy.h"
@@ -57,46 +62,92 @@ struct UpstreamRouting::Impl
     }
 
     UpstreamProxy proxy;
+    /// The model catalog; nullptr when the config has none.
+    std::unique_ptr<Router> router;
     /// An upstream takes "*": its models are what it lists.
     bool listsModels = false;
     /// What the "*" upstreams list, shared by every exchange (on every loop).
     ModelListCache lists;
 };
 
-UpstreamRouting::UpstreamRouting(PluginContext& context)
+UpstreamRouting::UpstreamRouting(PluginContext& context, bool localEnabled, std::size_t maxJsonDepth)
+    : maxJsonDepth_(maxJsonDepth)
 {
-    auto configs = readUpstreamConfigs(context.config());
-    if (!configs.empty())
-        impl_ = std::make_unique<Impl>(std::move(configs), context);
+    const PluginConfig& config = context.config();
+    impl_ = std::make_unique<Impl>(readUpstreamConfigs(config, upstreamsNamedByCatalog(config)), context);
+    const UpstreamProxy& proxy = impl_->proxy;
+    // A local model serves its name unless an upstream takes that name (as ModelCatalog::local).
+    const auto isLocal = [&proxy, localEnabled](const std::string& name) {
+        return localEnabled && (name == EchoModel::id || name == HashingEmbedder::id) && !proxy.targetFor(name);
+    };
+    RoutingContext routing;
+    for (const auto& target : proxy.targets())
+        routing.upstreams.push_back(target.config.name);
+    if (localEnabled)
+        routing.localModels = {EchoModel::id, HashingEmbedder::id};
+    routing.servedDirectly = [&proxy, &isLocal](const std::string& name) {
+        return proxy.targetFor(name) != nullptr || isLocal(name);
+    };
+    const RoutingConfig catalog = readRoutingConfig(config, routing);
+    defaultModel_ = catalog.defaultModel;
+    if (!catalog.empty())
+        impl_->router = std::make_unique<Router>(catalog, proxy, context, isLocal);
 }
 
 UpstreamRouting::~UpstreamRouting() = default;
 
 bool UpstreamRouting::configured() const
 {
-    return impl_ != nullptr;
+    return !impl_->proxy.targets().empty();
+}
+
+bool UpstreamRouting::inCatalog(const std::string& model) const
+{
+    return impl_->router && impl_->router->find(model) != nullptr;
+}
+
+std::vector<std::string> UpstreamRouting::catalogNames() const
+{
+    return impl_->router ? impl_->router->publicNames() : std::vector<std::string>{};
+}
+
+void UpstreamRouting::route(Exchange& exchange, const std::string& model, const std::string& apiPath, bool stream,
+                            std::string body, LocalAnswers& local)
+{
+    const ModelGroup* group = impl_->router ? impl_->router->find(model) : nullptr;
+    if (!group)
+    {
+        exchange.respondError(502, "The model '" + model + "' is not in the catalog.", "server_error", "upstream_error");
+        return;
+    }
+    RoutedRequest request;
+    request.apiPath = apiPath;
+    request.stream = stream;
+    request.body = std::move(body);
+    request.maxJsonDepth = maxJsonDepth_;
+    exchange.defer(std::make_unique<RoutedCall>(*impl_->router, *group, std::move(request), local,
+                                                *impl_->proxy.logger()));
 }
 
 bool UpstreamRouting::routes(const std::string& model) const
 {
-    return impl_ && impl_->proxy.targetFor(model) != nullptr;
+    return impl_->proxy.targetFor(model) != nullptr;
 }
 
-void UpstreamRouting::forward(Exchange& exchange, const std::string& model, const std::string& apiPath, bool stream)
+void UpstreamRouting::forward(Exchange& exchange, const std::string& model, const std::string& apiPath, bool stream,
+                              const std::string* body)
 {
-    const ProxyTarget* target = impl_ ? impl_->proxy.targetFor(model) : nullptr;
+    const ProxyTarget* target = impl_->proxy.targetFor(model);
     if (!target)
     {
         exchange.respondError(502, "No upstream serves the model '" + model + "'.", "server_error", "upstream_error");
         return;
     }
-    impl_->proxy.forward(exchange, *target, apiPath, stream);
+    impl_->proxy.forward(exchange, *target, apiPath, stream, body);
 }
 
 void UpstreamRouting::models(Exchange& exchange, ModelsAnswer answer)
 {
-    if (!impl_)
-        return answer(exchange, {});
     if (auto known = impl_->known())
         return answer(exchange, std::move(*known));
     Impl* impl = impl_.get();
@@ -107,7 +158,7 @@ void UpstreamRouting::models(Exchange& exchange, ModelsAnswer answer)
 
 void UpstreamRouting::find(Exchange& exchange, const std::string& id, ModelAnswer answer)
 {
-    const ProxyTarget* target = impl_ ? impl_->proxy.targetFor(id) : nullptr;
+    const ProxyTarget* target = impl_->proxy.targetFor(id);
     if (!target)
         return answer(exchange, std::nullopt);
     if (target->config.lists(id))

@@ -17,6 +17,8 @@
 
 namespace portico::openai {
 
+class LocalAnswers;
+
 /// A model an upstream serves, as /v1/models shows it.
 struct UpstreamModel
 {
@@ -27,22 +29,40 @@ struct UpstreamModel
 class UpstreamRouting
 {
 public:
-    /// Reads the upstream.* and upstreams.<name>.* keys of `context`'s section (throws
-    /// ConfigError on a bad one) and gets a client for each upstream from `context`.
-    explicit UpstreamRouting(PluginContext& context);
+    /// Reads the upstream.* and upstreams.<name>.* keys of `context`'s section and the model
+    /// catalog's (models.*, deployments.*, routing.*, default_model; routing/README.md), throws
+    /// ConfigError on a bad one, and gets a client for each upstream from `context`.
+    /// `localEnabled`: the local models are served (local.enabled); `maxJsonDepth`: the
+    /// plugin's max_json_depth (the router rewrites request bodies).
+    UpstreamRouting(PluginContext& context, bool localEnabled, std::size_t maxJsonDepth);
     ~UpstreamRouting();
     UpstreamRouting(const UpstreamRouting&) = delete;
     UpstreamRouting& operator=(const UpstreamRouting&) = delete;
 
     /// True when at least one upstream is configured.
     bool configured() const;
+
+    // --- the model catalog (routing/) --------------------------------------------------------
+    /// True when the catalog has the public name `model`: the request goes through route().
+    bool inCatalog(const std::string& model) const;
+    /// The catalog's public names (groups, then aliases), for /v1/models.
+    std::vector<std::string> catalogNames() const;
+    /// The model a request that names none gets (default_model); empty: none.
+    const std::string& defaultModel() const { return defaultModel_; }
+    /// Answers through the deployments of `model`'s group, with failover (routing/RoutedCall):
+    /// the answer is deferred. `body` is the request as the client sent it (with the default
+    /// model added); `local` answers for the local deployments. Only when inCatalog(model).
+    void route(Exchange& exchange, const std::string& model, const std::string& apiPath, bool stream,
+               std::string body, LocalAnswers& local);
     /// True when an upstream serves `model` (it is listed there, or an upstream takes "*").
     bool routes(const std::string& model) const;
     /// Sends the exchange's request body unchanged to the upstream serving `model`, at
     /// `apiPath` below its URL ("/chat/completions"), and answers the exchange with what comes
     /// back (a stream relayed event by event): the answer is deferred. Only call it when
     /// routes(model) is true.
-    void forward(Exchange& exchange, const std::string& model, const std::string& apiPath, bool stream);
+    /// `body`, when given, is sent instead of the exchange's (the default model added to it).
+    void forward(Exchange& exchange, const std::string& model, const std::string& apiPath, bool stream,
+                 const std::string* body = nullptr);
 
     using ModelsAnswer = std::function<void(Exchange&, std::vector<UpstreamModel>)>;
     using ModelAnswer = std::function<void(Exchange&, std::optional<UpstreamModel>)>;
@@ -58,6 +78,8 @@ public:
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
+    std::string defaultModel_;
+    std::size_t maxJsonDepth_ = 64;
 };
 
 } // namespace portico::openai

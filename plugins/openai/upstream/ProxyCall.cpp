@@ -29,11 +29,27 @@ long long declaredLength(const UpstreamAnswer& answer)
     return end && *end == '\0' ? static_cast<long long>(std::min<unsigned long long>(length, 1ULL << 62)) : -1;
 }
 
+/// Retry-After in delta-seconds (an HTTP date is not worth parsing here: upstreams that rate
+/// limit send seconds), capped at a day; 0 when absent or unreadable.
+std::chrono::seconds retryAfterSeconds(const UpstreamAnswer& answer)
+{
+    const std::string& value = answer.headers.get("Retry-After", Exchange::empty());
+    if (value.empty() || value.size() > 9 || value.find_first_not_of("0123456789") != std::string::npos)
+        return std::chrono::seconds(0);
+    return std::chrono::seconds(std::min(std::stol(value), 86400L));
+}
+
 } // namespace
 
 ProxyCall::ProxyCall(const ProxyTarget& target, std::string apiPath, bool stream)
     : target_(target), apiPath_(std::move(apiPath)), stream_(stream), framer_(target.config.maxEventBytes)
 {
+}
+
+ProxyCall::ProxyCall(const ProxyTarget& target, std::string apiPath, bool stream, AttemptSettings attempt)
+    : ProxyCall(target, std::move(apiPath), stream)
+{
+    attempt_ = std::move(attempt);
 }
 
 ProxyCall::~ProxyCall()
@@ -46,6 +62,13 @@ void ProxyCall::start(Exchange& exchange)
 {
     exchange_ = &exchange;
     started_ = Clock::now();
+    if (attempt_)
+    {
+        UpstreamRequest request = forwardedRequest(exchange, target_.config, apiPath_, stream_, &attempt_->body);
+        attempt_->body = std::string(); // sent: the request holds it now
+        call_ = attempt_->client->start(exchange, std::move(request), *this);
+        return;
+    }
     call_ = target_.client->start(exchange, forwardedRequest(exchange, target_.config, apiPath_, stream_), *this);
 }
 
@@ -55,6 +78,7 @@ void ProxyCall::onHead(const UpstreamAnswer& answer)
         return;
     status_ = answer.status;
     contentType_ = answer.contentType;
+    retryAfter_ = retryAfterSeconds(answer);
     const std::string& requestId = answer.headers.get("x-request-id", Exchange::empty());
     if (!requestId.empty())
         exchange_->response().headers.set(UpstreamRequestIdHeader, requestId);
@@ -228,7 +252,11 @@ bool ProxyCall::relayEvents()
             return true;
         framer_.inspect(*event);
         if (!writer_)
+        {
+            if (attempt_ && attempt_->observer)
+                attempt_->observer->relaying();
             writer_ = &exchange_->stream(status_, contentType_);
+        }
         if (!writer_->write(*event))
             return false;
         if (framer_.failed())
@@ -258,7 +286,11 @@ void ProxyCall::finishRelay()
         return fail(brokenAnswer(target_.config, "the event stream ended before its final event"));
     setUsage(framer_.usage());
     if (!writer_)
+    {
+        if (attempt_ && attempt_->observer)
+            attempt_->observer->relaying();
         writer_ = &exchange_->stream(status_, contentType_);
+    }
     writer_->end();
     record(std::to_string(status_));
 }
@@ -266,6 +298,13 @@ void ProxyCall::finishRelay()
 void ProxyCall::answerBuffered()
 {
     mode_ = Mode::Done;
+    AttemptOutcome outcome;
+    outcome.status = status_;
+    outcome.contentType = contentType_;
+    outcome.body = body_;
+    outcome.retryAfter = retryAfter_;
+    if (handedOver(outcome))
+        return record(std::to_string(status_));
     std::optional<Usage> usage;
     if (status_ >= 200 && status_ < 300)
         usage = scanUsage(body_);
@@ -278,6 +317,13 @@ void ProxyCall::fail(const ProxyFailure& failure, bool sendEvent)
 {
     const bool relaying = mode_ == Mode::Relaying || (mode_ == Mode::Done && writer_);
     mode_ = Mode::Done;
+    if (!writer_)
+    {
+        AttemptOutcome outcome;
+        outcome.failure = &failure;
+        if (handedOver(outcome))
+            return record(failure.label); // the observer logs what it does next
+    }
     target_.logger->warning(failure.message);
     if (!writer_)
         exchange_->respondError(failure.status, failure.message, errorTypeForStatus(failure.status), failure.code);
@@ -286,6 +332,13 @@ void ProxyCall::fail(const ProxyFailure& failure, bool sendEvent)
     if (relaying)
         setUsage(framer_.usage());
     record(failure.label);
+}
+
+bool ProxyCall::handedOver(const AttemptOutcome& outcome)
+{
+    if (!attempt_ || !attempt_->observer || exchange_->response().committed)
+        return false;
+    return attempt_->observer->takeOver(outcome);
 }
 
 void ProxyCall::pause()

@@ -36,8 +36,44 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace portico::openai {
+
+/// How one attempt ended while nothing had reached the client, for a caller that may try
+/// elsewhere (the model router, routing/RoutedCall).
+struct AttemptOutcome
+{
+    /// No usable answer: could not connect, timed out, broke before the first event, ...
+    const ProxyFailure* failure = nullptr;
+    /// Otherwise the upstream's answer, read whole: its status, Content-Type and body.
+    int status = 0;
+    std::string_view contentType;
+    std::string_view body;
+    /// A 429's or 503's Retry-After, in whole seconds; 0 when absent.
+    std::chrono::seconds retryAfter{0};
+};
+
+/// Told how a ProxyCall's attempt goes, by the call, on the exchange's loop.
+class AttemptObserver
+{
+public:
+    virtual ~AttemptObserver() = default;
+    /// The attempt's outcome, before it is answered: true when the observer will answer the
+    /// exchange itself (another attempt); the call then sends nothing and only records its metric.
+    virtual bool takeOver(const AttemptOutcome& outcome) = 0;
+    /// The first event of a stream is going to the client: the attempt has won.
+    virtual void relaying() = 0;
+};
+
+/// What a routed attempt changes: the client (a deployment's: its timeouts, no retries of its
+/// own), the body (with the deployment's model) and who hears of the outcome.
+struct AttemptSettings
+{
+    UpstreamClient* client = nullptr;
+    std::string body;
+    AttemptObserver* observer = nullptr;
+};
 
 class ProxyCall final : public DeferredAnswer, public UpstreamHandler
 {
@@ -45,6 +81,8 @@ public:
     /// POST `apiPath` (below the upstream's URL, "/chat/completions"); `stream`: the client asked
     /// for stream: true.
     ProxyCall(const ProxyTarget& target, std::string apiPath, bool stream);
+    /// The same for one attempt of the model router.
+    ProxyCall(const ProxyTarget& target, std::string apiPath, bool stream, AttemptSettings attempt);
     ~ProxyCall() override;
 
     void start(Exchange& exchange) override;
@@ -83,9 +121,14 @@ private:
     /// upstream_ms and the histogram, with `label` as the status.
     void record(const std::string& label);
 
+    /// Offers the outcome to the attempt's observer (true: it answers).
+    bool handedOver(const AttemptOutcome& outcome);
+
     const ProxyTarget& target_;
     const std::string apiPath_;
     const bool stream_;
+    std::optional<AttemptSettings> attempt_;
+    std::chrono::seconds retryAfter_{0};
     Exchange* exchange_ = nullptr;
     std::unique_ptr<UpstreamCall> call_;
     Clock::time_point started_;

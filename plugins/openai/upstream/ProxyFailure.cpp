@@ -55,6 +55,7 @@ ProxyFailure proxyFailure(const UpstreamConfig& upstream, const UpstreamFailure&
     case UpstreamFailure::Kind::Timeout: result.label = "timeout"; break;
     default: result.label = "error"; break;
     }
+    result.retryElsewhere = failure.kind != UpstreamFailure::Kind::TooLarge;
     if (failure.kind == UpstreamFailure::Kind::TooLarge)
         result.message =
             sentTooMuch(upstream, detail(upstream, failure.message), "max_body_bytes", upstream.maxBodyBytes);
@@ -67,6 +68,7 @@ ProxyFailure tooLarge(const UpstreamConfig& upstream, const AnswerTooLarge& erro
 {
     ProxyFailure result;
     result.message = sentTooMuch(upstream, error.what(), error.field(), error.limit());
+    result.retryElsewhere = false;
     return result;
 }
 

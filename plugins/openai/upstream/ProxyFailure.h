@@ -18,6 +18,9 @@ struct ProxyFailure
     std::string message;
     /// The metric's status label: "connect_error", "timeout" or "error".
     std::string label = "error";
+    /// Another upstream might do better (false for an answer refused for its size, which
+    /// another deployment of the same model would most likely send too).
+    bool retryElsewhere = true;
 };
 
 /// A failure the core's client reported (connect, timeout, a malformed or broken answer, a body

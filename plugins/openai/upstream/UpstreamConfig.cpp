@@ -123,7 +123,8 @@ std::string readKeyFile(const PluginConfig& config, const std::string& key, cons
 }
 
 /// Reads one block; `prefix` is "upstream" or "upstreams.<name>".
-UpstreamConfig readBlock(const PluginConfig& config, const std::string& prefix, const std::string& name)
+UpstreamConfig readBlock(const PluginConfig& config, const std::string& prefix, const std::string& name,
+                         bool catalogUses)
 {
     UpstreamConfig upstream;
     upstream.name = name;
@@ -132,7 +133,7 @@ UpstreamConfig readBlock(const PluginConfig& config, const std::string& prefix, 
 
     upstream.url = config.getString(key("url"), "");
     upstream.apiKeyFile = config.getString(key("api_key_file"), "");
-    const auto models = config.getList(key("models"), {"*"});
+    const auto models = config.getList(key("models"), catalogUses ? std::vector<std::string>{} : std::vector<std::string>{"*"});
     UpstreamEndpoint& endpoint = upstream.endpoint;
     endpoint.name = name;
     const auto milliseconds = [&](const char* field, std::chrono::milliseconds fallback, long long max) {
@@ -166,7 +167,7 @@ UpstreamConfig readBlock(const PluginConfig& config, const std::string& prefix, 
         if (!std::ifstream(endpoint.caFile))
             throw config.error(key("ca_file"), "cannot read the CA file " + endpoint.caFile);
     }
-    if (models.empty())
+    if (models.empty() && !catalogUses)
         throw config.error(key("models"), "must name at least one model, or *");
     for (const auto& model : models)
     {
@@ -218,14 +219,14 @@ void rejectOverlaps(const PluginConfig& config, const std::vector<UpstreamConfig
 
 } // namespace
 
-std::vector<UpstreamConfig> readUpstreamConfigs(const PluginConfig& config)
+std::vector<UpstreamConfig> readUpstreamConfigs(const PluginConfig& config, const std::set<std::string>& catalogUpstreams)
 {
     std::vector<UpstreamConfig> upstreams;
 
     const auto unnamedKeys = config.keysBelow("upstream");
     rejectUnknown(config, unnamedKeys, "upstream");
     if (!unnamedKeys.empty())
-        upstreams.push_back(readBlock(config, "upstream", "default"));
+        upstreams.push_back(readBlock(config, "upstream", "default", catalogUpstreams.count("default") > 0));
 
     // upstreams.<name>.<field>: collect the names in the order Poco lists them.
     std::vector<std::string> names;
@@ -244,7 +245,7 @@ std::vector<UpstreamConfig> readUpstreamConfigs(const PluginConfig& config)
         rejectUnknown(config, {key}, "upstreams." + name);
     }
     for (const auto& name : names)
-        upstreams.push_back(readBlock(config, "upstreams." + name, name));
+        upstreams.push_back(readBlock(config, "upstreams." + name, name, catalogUpstreams.count(name) > 0));
 
     rejectOverlaps(config, upstreams);
     return upstreams;

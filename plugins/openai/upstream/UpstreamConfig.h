@@ -13,6 +13,7 @@
 #include "portico/PluginConfig.h"
 #include "portico/Upstream.h"
 #include <chrono>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,9 @@ struct UpstreamConfig
 /// vector when no upstream is configured. Throws ConfigError naming the key (and the key file)
 /// for a bad URL, an unreadable or empty api_key_file, an unknown key, a model routed to two
 /// upstreams, or two upstreams that both claim "*".
-std::vector<UpstreamConfig> readUpstreamConfigs(const PluginConfig& config);
+/// An upstream named in `catalogUpstreams` (the model catalog sends models there, see
+/// routing/) routes no model by name unless its `models` says so: its default is none, not "*".
+std::vector<UpstreamConfig> readUpstreamConfigs(const PluginConfig& config,
+                                                const std::set<std::string>& catalogUpstreams = {});
 
 } // namespace portico::openai

@@ -4,7 +4,7 @@
 namespace portico::openai {
 
 UpstreamProxy::UpstreamProxy(std::vector<UpstreamConfig> upstreams, PluginContext& context)
-    : metrics_(context.metrics())
+    : metrics_(context.metrics()), logger_(&context.logger())
 {
     targets_.reserve(upstreams.size());
     for (auto& upstream : upstreams)
@@ -29,10 +29,15 @@ const ProxyTarget* UpstreamProxy::targetFor(const std::string& model) const
     return nullptr;
 }
 
-void UpstreamProxy::forward(Exchange& exchange, const ProxyTarget& target, const std::string& apiPath,
-                            bool stream) const
+void UpstreamProxy::forward(Exchange& exchange, const ProxyTarget& target, const std::string& apiPath, bool stream,
+                            const std::string* body) const
 {
-    exchange.defer(std::make_unique<ProxyCall>(target, apiPath, stream));
+    if (!body)
+        return exchange.defer(std::make_unique<ProxyCall>(target, apiPath, stream));
+    AttemptSettings settings;
+    settings.client = target.client.get();
+    settings.body = *body;
+    exchange.defer(std::make_unique<ProxyCall>(target, apiPath, stream, std::move(settings)));
 }
 
 std::vector<const ProxyTarget*> UpstreamProxy::wildcards() const

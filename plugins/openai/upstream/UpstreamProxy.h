@@ -34,13 +34,18 @@ public:
 
     /// Defers `exchange`'s answer to a ProxyCall: its body POSTed to `apiPath` below the
     /// upstream's URL ("/chat/completions"); `stream`: the client asked for stream: true.
-    void forward(Exchange& exchange, const ProxyTarget& target, const std::string& apiPath, bool stream) const;
+    /// `body`, when given, is sent instead of the exchange's.
+    void forward(Exchange& exchange, const ProxyTarget& target, const std::string& apiPath, bool stream,
+                 const std::string* body = nullptr) const;
+    /// The plugin's logger (for the model router's warnings).
+    Poco::Logger* logger() const { return logger_; }
 
     /// The upstreams that take every model (servesAll), in the order of targets().
     std::vector<const ProxyTarget*> wildcards() const;
 
 private:
     UpstreamMetrics metrics_;
+    Poco::Logger* logger_ = nullptr;
     /// Built once; calls refer to its elements, so it never grows.
     std::vector<ProxyTarget> targets_;
 };

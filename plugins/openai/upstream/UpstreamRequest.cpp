@@ -40,7 +40,7 @@ std::string upstreamTarget(const UpstreamConfig& upstream, const std::string& ap
 }
 
 UpstreamRequest forwardedRequest(const Exchange& exchange, const UpstreamConfig& upstream,
-                                 const std::string& apiPath, bool stream)
+                                 const std::string& apiPath, bool stream, const std::string* body)
 {
     UpstreamRequest request;
     request.method = "POST";
@@ -62,7 +62,7 @@ UpstreamRequest forwardedRequest(const Exchange& exchange, const UpstreamConfig&
         if (!value.empty())
             headers.add(name, value);
     }
-    request.body = exchange.body();
+    request.body = body ? *body : exchange.body();
     // A buffered answer may be retried when the upstream is busy; a stream's 502 is passed on.
     request.retryBusy = !stream;
     // A stream's events are capped one by one (max_event_bytes) by the relay; an answer to a

@@ -21,11 +21,12 @@ namespace portico::openai {
 /// "/chat/completions" and "/v1/chat/completions" work against "http://host/v1".
 std::string upstreamTarget(const UpstreamConfig& upstream, const std::string& apiPath);
 
-/// POST `apiPath` with `exchange`'s body unchanged and the headers above; `stream`: the client
-/// asked for stream: true (Accept: text/event-stream, no retry of a 502/503, no body cap: the
-/// relay caps each event instead).
+/// POST `apiPath` with `exchange`'s body unchanged (or `body`, when given: the model router's
+/// copy with the deployment's model) and the headers above; `stream`: the client asked for
+/// stream: true (Accept: text/event-stream, no retry of a 502/503, no body cap: the relay caps
+/// each event instead).
 UpstreamRequest forwardedRequest(const Exchange& exchange, const UpstreamConfig& upstream,
-                                 const std::string& apiPath, bool stream);
+                                 const std::string& apiPath, bool stream, const std::string* body = nullptr);
 
 /// GET <url>/models with Accept: application/json and the upstream's key.
 UpstreamRequest modelsRequest(const UpstreamConfig& upstream);

@@ -1,0 +1,207 @@
+#include "Router.h"
+#include <random>
+
+namespace portico::openai {
+
+namespace {
+
+/// A fast generator per thread (xorshift64*): picking must not contend on shared state.
+double uniform()
+{
+    thread_local std::uint64_t state = [] {
+        std::random_device device;
+        const std::uint64_t seed = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+        return seed == 0 ? 0x9e3779b97f4a7c15ULL : seed;
+    }();
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    return static_cast<double>((state * 0x2545F4914F6CDD1DULL) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+bool tried(const std::vector<const Deployment*>& list, const Deployment* deployment)
+{
+    for (const Deployment* entry : list)
+        if (entry == deployment)
+            return true;
+    return false;
+}
+
+} // namespace
+
+Router::Router(const RoutingConfig& config, const UpstreamProxy& proxy, PluginContext& context,
+               const std::function<bool(const std::string&)>& isLocal)
+    : cooldown_(config.cooldown), defaultModel_(config.defaultModel)
+{
+    std::vector<Deployment*> configured;
+    configured.reserve(config.deployments.size());
+    for (const DeploymentConfig& deployment : config.deployments)
+        configured.push_back(addDeployment(deployment, proxy, context));
+    for (const GroupConfig& groupConfig : config.groups)
+    {
+        auto group = std::make_unique<ModelGroup>();
+        group->config = groupConfig;
+        for (const std::size_t index : groupConfig.deployments)
+            group->deployments.push_back(configured[index]);
+        byName_[groupConfig.name] = group.get();
+        publicNames_.push_back(groupConfig.name);
+        groups_.push_back(std::move(group));
+    }
+    // Names the catalog refers to but serves without it get one-deployment groups.
+    for (const auto& group : groups_)
+        for (const auto* list : {&group->config.fallbacks, &group->config.contextFallbacks})
+            for (const std::string& name : *list)
+                if (!byName_.count(name))
+                    implicitGroup(name, proxy, context, isLocal);
+    for (const AliasConfig& alias : config.aliases)
+    {
+        const auto target = byName_.find(alias.target);
+        byName_[alias.name] =
+            target != byName_.end() ? target->second : implicitGroup(alias.target, proxy, context, isLocal);
+        publicNames_.push_back(alias.name);
+    }
+}
+
+Deployment* Router::addDeployment(DeploymentConfig config, const UpstreamProxy& proxy, PluginContext& context)
+{
+    auto deployment = std::make_unique<Deployment>(std::move(config), cooldown_);
+    if (!deployment->config.local())
+    {
+        for (const ProxyTarget& target : proxy.targets())
+            if (target.config.name == deployment->config.upstream)
+                deployment->target = &target;
+        if (!deployment->target)
+            throw std::logic_error("deployment '" + deployment->config.name + "' names an upstream that is gone");
+        UpstreamEndpoint endpoint = deployment->target->config.endpoint;
+        endpoint.retries = 0;
+        if (deployment->config.connectTimeout)
+            endpoint.connectTimeout = *deployment->config.connectTimeout;
+        if (deployment->config.readTimeout)
+            endpoint.readTimeout = *deployment->config.readTimeout;
+        deployment->client = context.upstream(endpoint);
+    }
+    deployments_.push_back(std::move(deployment));
+    return deployments_.back().get();
+}
+
+const ModelGroup* Router::implicitGroup(const std::string& name, const UpstreamProxy& proxy, PluginContext& context,
+                                        const std::function<bool(const std::string&)>& isLocal)
+{
+    if (const auto found = implicit_.find(name); found != implicit_.end())
+        return found->second;
+    DeploymentConfig deployment;
+    deployment.key = "(" + name + ")";
+    deployment.model = name;
+    if (const ProxyTarget* target = proxy.targetFor(name))
+    {
+        deployment.upstream = target->config.name;
+        deployment.name = target->config.name + ":" + name;
+    }
+    else if (isLocal(name))
+        deployment.name = "local:" + name;
+    else
+        throw std::logic_error("the catalog refers to '" + name + "', which nothing serves");
+    auto group = std::make_unique<ModelGroup>();
+    group->config.id = name;
+    group->config.name = name;
+    group->implicit = true;
+    group->deployments.push_back(addDeployment(std::move(deployment), proxy, context));
+    implicit_[name] = group.get();
+    groups_.push_back(std::move(group));
+    return groups_.back().get();
+}
+
+const ModelGroup* Router::find(const std::string& model) const
+{
+    const auto found = byName_.find(model);
+    return found == byName_.end() ? nullptr : found->second;
+}
+
+const ModelGroup* Router::fallback(const std::string& name) const
+{
+    if (const ModelGroup* group = find(name))
+        return group;
+    const auto found = implicit_.find(name);
+    return found == implicit_.end() ? nullptr : found->second;
+}
+
+Deployment* Router::pick(const ModelGroup& group, const std::vector<const Deployment*>& triedAlready,
+                         Clock::time_point now) const
+{
+    // Candidates on the stack: groups are small (a claim that loses a race drops one and picks
+    // again, so this runs at most once per candidate).
+    constexpr std::size_t Inline = 16;
+    Deployment* inlineCandidates[Inline];
+    std::vector<Deployment*> heap;
+    Deployment** candidates = inlineCandidates;
+    if (group.deployments.size() > Inline)
+    {
+        heap.resize(group.deployments.size());
+        candidates = heap.data();
+    }
+    std::size_t count = 0;
+    for (Deployment* deployment : group.deployments)
+        if (!tried(triedAlready, deployment) && deployment->state.available(now))
+            candidates[count++] = deployment;
+
+    while (count > 0)
+    {
+        std::size_t chosen = 0;
+        switch (group.config.strategy)
+        {
+        case Strategy::Weighted: {
+            double total = 0;
+            for (std::size_t i = 0; i < count; ++i)
+                total += candidates[i]->config.weight;
+            if (total <= 0)
+            {
+                // Only weight-0 deployments are left: they serve when nothing else can.
+                chosen = std::min(count - 1, static_cast<std::size_t>(uniform() * static_cast<double>(count)));
+                break;
+            }
+            double point = uniform() * total;
+            chosen = count - 1;
+            for (std::size_t i = 0; i < count; ++i)
+            {
+                point -= candidates[i]->config.weight;
+                if (point < 0 && candidates[i]->config.weight > 0)
+                {
+                    chosen = i;
+                    break;
+                }
+            }
+            break;
+        }
+        case Strategy::LeastBusy: {
+            // Fewest in flight; among equals the heavier weight, then the first listed.
+            for (std::size_t i = 1; i < count; ++i)
+            {
+                const int busy = candidates[i]->state.inFlight();
+                const int best = candidates[chosen]->state.inFlight();
+                if (busy < best || (busy == best && candidates[i]->config.weight > candidates[chosen]->config.weight))
+                    chosen = i;
+            }
+            break;
+        }
+        case Strategy::Latency: {
+            // The lowest moving average of time to first byte; one never measured goes first
+            // (so each gets measured), then the first listed.
+            for (std::size_t i = 1; i < count; ++i)
+            {
+                const std::int64_t latency = candidates[i]->state.latencyMicros();
+                const std::int64_t best = candidates[chosen]->state.latencyMicros();
+                if (best != 0 && (latency == 0 || latency < best))
+                    chosen = i;
+            }
+            break;
+        }
+        }
+        Deployment* deployment = candidates[chosen];
+        if (deployment->state.claim(now))
+            return deployment;
+        candidates[chosen] = candidates[--count]; // lost a race for it: pick among the rest
+    }
+    return nullptr;
+}
+
+} // namespace portico::openai
