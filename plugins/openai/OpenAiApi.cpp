@@ -167,6 +167,14 @@ void OpenAiPlugin::describeApi(ApiDescription& api) const
     api.addOperation("POST", "/v1/chat/completions",
                      postOperation("createChatCompletion", "A chat completion.", "CreateChatCompletionRequest",
                                    "ChatCompletion", "chat.completion.chunk data lines, then data: [DONE]"));
+    api.addOperation("GET", "/routing", R"({"operationId": "getRouting", "summary": "The model catalog (models.*, deployments.*): groups, aliases and every deployment's live state (healthy, cooling, half_open), for operators.",
+        "tags": ["openai"], "responses": {"200": {"description": "The routing table.", "content": {"application/json": {"schema": {"type": "object",
+            "required": ["models", "aliases", "deployments", "cooldown", "default_model"], "properties": {
+            "models": {"type": "array", "items": {"type": "object"}}, "aliases": {"type": "array", "items": {"type": "object"}},
+            "deployments": {"type": "array", "items": {"type": "object", "required": ["name", "upstream", "model", "state"], "properties": {
+                "name": {"type": "string"}, "upstream": {"type": "string"}, "model": {"type": "string"},
+                "state": {"type": "string", "enum": ["healthy", "cooling", "half_open"]}}}},
+            "cooldown": {"type": "object"}, "default_model": {"type": ["string", "null"]}}}}}}}})");
 }
 
 } // namespace portico::openai

@@ -89,6 +89,7 @@ OpenAiPlugin::OpenAiPlugin(PluginContext& context)
     context.addRoute({"POST", "/v1/responses", [this](Exchange& e) { handlePost(e, Endpoint::Responses); }, never});
     context.addRoute(
         {"POST", "/v1/chat/completions", [this](Exchange& e) { handlePost(e, Endpoint::Chat); }, never});
+    context.addRoute({"GET", "/routing", [this](Exchange& e) { e.respond(200, upstreams_.routingView()); }, never});
 }
 
 OpenAiPlugin::~OpenAiPlugin() = default;

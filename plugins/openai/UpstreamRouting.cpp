@@ -62,7 +62,7 @@ struct UpstreamRouting::Impl
     }
 
     UpstreamProxy proxy;
-    /// The model catalog; nullptr when the config has none.
+    /// The model catalog (empty when the config has none).
     std::unique_ptr<Router> router;
     /// An upstream takes "*": its models are what it lists.
     bool listsModels = false;
@@ -90,8 +90,8 @@ UpstreamRouting::UpstreamRouting(PluginContext& context, bool localEnabled, std:
     };
     const RoutingConfig catalog = readRoutingConfig(config, routing);
     defaultModel_ = catalog.defaultModel;
-    if (!catalog.empty())
-        impl_->router = std::make_unique<Router>(catalog, proxy, context, isLocal);
+    // Always built, empty or not: GET /routing shows the (empty) table and the defaults.
+    impl_->router = std::make_unique<Router>(catalog, proxy, context, isLocal);
 }
 
 UpstreamRouting::~UpstreamRouting() = default;
@@ -103,18 +103,23 @@ bool UpstreamRouting::configured() const
 
 bool UpstreamRouting::inCatalog(const std::string& model) const
 {
-    return impl_->router && impl_->router->find(model) != nullptr;
+    return impl_->router->find(model) != nullptr;
+}
+
+std::string UpstreamRouting::routingView() const
+{
+    return impl_->router->view(Router::Clock::now());
 }
 
 std::vector<std::string> UpstreamRouting::catalogNames() const
 {
-    return impl_->router ? impl_->router->publicNames() : std::vector<std::string>{};
+    return impl_->router->publicNames();
 }
 
 void UpstreamRouting::route(Exchange& exchange, const std::string& model, const std::string& apiPath, bool stream,
                             std::string body, LocalAnswers& local)
 {
-    const ModelGroup* group = impl_->router ? impl_->router->find(model) : nullptr;
+    const ModelGroup* group = impl_->router->find(model);
     if (!group)
     {
         exchange.respondError(502, "The model '" + model + "' is not in the catalog.", "server_error", "upstream_error");

@@ -47,6 +47,8 @@ public:
     bool inCatalog(const std::string& model) const;
     /// The catalog's public names (groups, then aliases), for /v1/models.
     std::vector<std::string> catalogNames() const;
+    /// The routing table and the deployments' live state as JSON (Router::view), for GET /routing.
+    std::string routingView() const;
     /// The model a request that names none gets (default_model); empty: none.
     const std::string& defaultModel() const { return defaultModel_; }
     /// Answers through the deployments of `model`'s group, with failover (routing/RoutedCall):

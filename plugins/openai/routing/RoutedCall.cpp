@@ -90,6 +90,24 @@ void RoutedCall::next()
     exchange_->respondError(502, lastFailure_, "server_error", "upstream_error");
 }
 
+void RoutedCall::succeeded()
+{
+    const auto took = since(attemptStarted_);
+    current_->state.succeeded(took);
+    current_->metrics.firstByte->Observe(std::chrono::duration<double>(took).count());
+    current_->publishState(Clock::now());
+    verdict_ = true;
+}
+
+void RoutedCall::failed(std::chrono::milliseconds retryAfter)
+{
+    const auto now = Clock::now();
+    current_->state.failed(now, retryAfter);
+    current_->metrics.failures->Increment();
+    current_->publishState(now);
+    verdict_ = true;
+}
+
 void RoutedCall::attempt(Deployment& deployment)
 {
     ++attempts_;
@@ -97,6 +115,8 @@ void RoutedCall::attempt(Deployment& deployment)
     current_ = &deployment;
     verdict_ = false;
     attemptStarted_ = Clock::now();
+    deployment.metrics.requests->Increment();
+    deployment.publishState(attemptStarted_); // a probe shows as half-open
     HeaderList& headers = exchange_->response().headers;
     headers.set(DeploymentHeader, deployment.config.name);
     headers.set(AttemptsHeader, std::to_string(attempts_));
@@ -105,8 +125,7 @@ void RoutedCall::attempt(Deployment& deployment)
     {
         // The local models do not fail: this attempt answers.
         answerBegun_ = true;
-        deployment.state.succeeded(since(attemptStarted_));
-        verdict_ = true;
+        succeeded();
         local_.answer(*exchange_, body, [this](std::unique_ptr<DeferredAnswer> task) {
             child_ = std::move(task);
             child_->start(*exchange_);
@@ -149,16 +168,14 @@ bool RoutedCall::takeOver(const AttemptOutcome& outcome)
     }
     if (!moveOn && !contextFull)
     {
-        current_->state.succeeded(since(attemptStarted_));
-        verdict_ = true;
+        succeeded();
         return false;
     }
     // A context-length refusal is the request's, not the deployment's.
     if (moveOn)
-        current_->state.failed(now, retryAfter);
+        failed(retryAfter);
     else
-        current_->state.succeeded(since(attemptStarted_));
-    verdict_ = true;
+        succeeded();
     if (contextFull)
     {
         contextFallback_ = true;
@@ -168,6 +185,8 @@ bool RoutedCall::takeOver(const AttemptOutcome& outcome)
     if (attempts_ >= policy.maxAttempts || (!untried && !available(now, false)))
         return false; // nothing else to try: the client gets this answer as it is
     lastFailure_ = "model '" + requested_.config.name + "': deployment '" + current_->config.name + "' failed: " + what;
+    if (requested_.failovers)
+        requested_.failovers->Increment();
     logger_.warning(lastFailure_ + "; trying " + (contextFull ? "the context fallbacks" : "another deployment") +
                     " (attempt " + std::to_string(attempts_ + 1) + " of at most " +
                     std::to_string(policy.maxAttempts) + ")");
@@ -181,10 +200,7 @@ void RoutedCall::relaying()
 {
     answerBegun_ = true;
     if (current_ && !verdict_)
-    {
-        current_->state.succeeded(since(attemptStarted_));
-        verdict_ = true;
-    }
+        succeeded();
 }
 
 void RoutedCall::resume(Exchange& exchange)
@@ -257,10 +273,7 @@ void RoutedCall::onDeadline()
     over_ = true;
     child_.reset(); // abandons the attempt under way (its connection is closed)
     if (current_ && !verdict_)
-    {
-        current_->state.failed(Clock::now());
-        verdict_ = true;
-    }
+        failed(std::chrono::milliseconds(0));
     exchange_->respondError(504,
                             "model '" + requested_.config.name + "': no deployment answered within deadline_ms = " +
                                 std::to_string(requested_.config.deadline.count()) + " (" +

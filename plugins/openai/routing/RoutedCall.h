@@ -87,6 +87,9 @@ private:
     /// Every deployment of the plan is cooling or capped: 503 with Retry-After.
     void answerUnavailable();
     void onDeadline();
+    /// The current attempt's verdict, in its state, metrics and gauge.
+    void succeeded();
+    void failed(std::chrono::milliseconds retryAfter);
     /// The current deployment's request is over: its in-flight count goes down.
     void release(std::int64_t tokens);
     const Router& router_;

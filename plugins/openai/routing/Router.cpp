@@ -1,5 +1,10 @@
 #include "Router.h"
+#include "Poco/JSON/Array.h"
+#include "Poco/JSON/Object.h"
+#include <map>
+#include <mutex>
 #include <random>
+#include <sstream>
 
 namespace portico::openai {
 
@@ -19,6 +24,25 @@ double uniform()
     return static_cast<double>((state * 0x2545F4914F6CDD1DULL) >> 11) * (1.0 / 9007199254740992.0);
 }
 
+/// Deployment states by what they depend on, so that a reload's new chain takes over the state of
+/// a deployment that did not change (its cooldown, its per-minute counts): the old chain holds
+/// them until it is retired, and the new one is built while it still does.
+std::shared_ptr<DeploymentState> sharedState(const std::string& key, const CooldownConfig& cooldown,
+                                             const DeploymentConfig& config)
+{
+    static std::mutex lock;
+    static std::map<std::string, std::weak_ptr<DeploymentState>> states;
+    std::lock_guard<std::mutex> guard(lock);
+    for (auto it = states.begin(); it != states.end();)
+        it = it->second.expired() ? states.erase(it) : std::next(it);
+    std::weak_ptr<DeploymentState>& slot = states[key];
+    if (auto state = slot.lock())
+        return state;
+    auto state = std::make_shared<DeploymentState>(cooldown, config.rpm, config.tpm);
+    slot = state;
+    return state;
+}
+
 bool tried(const std::vector<const Deployment*>& list, const Deployment* deployment)
 {
     for (const Deployment* entry : list)
@@ -31,7 +55,9 @@ bool tried(const std::vector<const Deployment*>& list, const Deployment* deploym
 
 Router::Router(const RoutingConfig& config, const UpstreamProxy& proxy, PluginContext& context,
                const std::function<bool(const std::string&)>& isLocal)
-    : cooldown_(config.cooldown), defaultModel_(config.defaultModel)
+    : cooldown_(config.cooldown),
+      metrics_(std::make_unique<RoutingMetrics>(context.metrics())),
+      defaultModel_(config.defaultModel)
 {
     std::vector<Deployment*> configured;
     configured.reserve(config.deployments.size());
@@ -43,6 +69,7 @@ Router::Router(const RoutingConfig& config, const UpstreamProxy& proxy, PluginCo
         group->config = groupConfig;
         for (const std::size_t index : groupConfig.deployments)
             group->deployments.push_back(configured[index]);
+        group->failovers = &metrics_->failovers(groupConfig.name);
         byName_[groupConfig.name] = group.get();
         publicNames_.push_back(groupConfig.name);
         groups_.push_back(std::move(group));
@@ -59,20 +86,31 @@ Router::Router(const RoutingConfig& config, const UpstreamProxy& proxy, PluginCo
         byName_[alias.name] =
             target != byName_.end() ? target->second : implicitGroup(alias.target, proxy, context, isLocal);
         publicNames_.push_back(alias.name);
+        aliases_.emplace_back(alias.name, alias.target);
     }
 }
 
 Deployment* Router::addDeployment(DeploymentConfig config, const UpstreamProxy& proxy, PluginContext& context)
 {
-    auto deployment = std::make_unique<Deployment>(std::move(config), cooldown_);
-    if (!deployment->config.local())
+    const ProxyTarget* target = nullptr;
+    for (const ProxyTarget& candidate : proxy.targets())
+        if (!config.local() && candidate.config.name == config.upstream)
+            target = &candidate;
+    if (!config.local() && !target)
+        throw std::logic_error("deployment '" + config.name + "' names an upstream that is gone");
+    // What the state depends on: where it sends, what, its caps and the breaker's settings.
+    std::ostringstream key;
+    key << config.name << '|' << (target ? target->config.endpoint.identity() : std::string("local")) << '|'
+        << config.model << '|' << config.rpm << '|' << config.tpm << '|' << cooldown_.allowedFails << '|'
+        << cooldown_.failureWindow.count() << '|' << cooldown_.cooldown.count();
+    auto state = sharedState(key.str(), cooldown_, config);
+    auto deployment = std::make_unique<Deployment>(std::move(config), std::move(state));
+    deployment->metrics = metrics_->deployment(deployment->config.name);
+    deployment->publishState(Clock::now());
+    deployment->target = target;
+    if (target)
     {
-        for (const ProxyTarget& target : proxy.targets())
-            if (target.config.name == deployment->config.upstream)
-                deployment->target = &target;
-        if (!deployment->target)
-            throw std::logic_error("deployment '" + deployment->config.name + "' names an upstream that is gone");
-        UpstreamEndpoint endpoint = deployment->target->config.endpoint;
+        UpstreamEndpoint endpoint = target->config.endpoint;
         endpoint.retries = 0;
         if (deployment->config.connectTimeout)
             endpoint.connectTimeout = *deployment->config.connectTimeout;
@@ -202,6 +240,95 @@ Deployment* Router::pick(const ModelGroup& group, const std::vector<const Deploy
         candidates[chosen] = candidates[--count]; // lost a race for it: pick among the rest
     }
     return nullptr;
+}
+
+std::string Router::view(Clock::time_point now) const
+{
+    using Poco::JSON::Array;
+    using Poco::JSON::Object;
+    Object::Ptr root = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    Array::Ptr models = new Array;
+    for (const auto& group : groups_)
+    {
+        if (group->implicit)
+            continue;
+        Object::Ptr entry = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        const GroupConfig& config = group->config;
+        entry->set("name", config.name);
+        entry->set("strategy", config.strategy == Strategy::Weighted    ? "weighted"
+                               : config.strategy == Strategy::LeastBusy ? "least_busy"
+                                                                        : "latency");
+        Array::Ptr deployments = new Array;
+        for (const Deployment* deployment : group->deployments)
+            deployments->add(deployment->config.name);
+        entry->set("deployments", deployments);
+        Array::Ptr fallbacks = new Array;
+        for (const std::string& name : config.fallbacks)
+            fallbacks->add(name);
+        entry->set("fallbacks", fallbacks);
+        Array::Ptr contextFallbacks = new Array;
+        for (const std::string& name : config.contextFallbacks)
+            contextFallbacks->add(name);
+        entry->set("context_fallbacks", contextFallbacks);
+        Array::Ptr fallbackOn = new Array;
+        for (const int status : config.fallbackOn)
+            fallbackOn->add(status);
+        entry->set("fallback_on", fallbackOn);
+        entry->set("max_attempts", config.maxAttempts);
+        entry->set("deadline_ms", static_cast<Poco::Int64>(config.deadline.count()));
+        models->add(entry);
+    }
+    root->set("models", models);
+    Array::Ptr aliases = new Array;
+    for (const auto& [name, target] : aliases_)
+    {
+        Object::Ptr entry = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        entry->set("name", name);
+        entry->set("alias_of", target);
+        aliases->add(entry);
+    }
+    root->set("aliases", aliases);
+    Array::Ptr deployments = new Array;
+    for (const auto& deployment : deployments_)
+    {
+        const DeploymentConfig& config = deployment->config;
+        const DeploymentState& state = deployment->state;
+        Object::Ptr entry = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        entry->set("name", config.name);
+        entry->set("upstream", config.local() ? std::string("local") : config.upstream);
+        if (deployment->target)
+            entry->set("url", deployment->target->config.url);
+        entry->set("model", config.model);
+        entry->set("weight", config.weight);
+        entry->set("rpm", static_cast<Poco::Int64>(config.rpm));
+        entry->set("tpm", static_cast<Poco::Int64>(config.tpm));
+        const Health health = state.health(now);
+        entry->set("state", healthName(health));
+        long long coolingMs = 0;
+        if (health == Health::Cooling)
+            coolingMs = std::chrono::duration_cast<std::chrono::milliseconds>(state.coolingUntil() - now).count();
+        entry->set("cooling_ms", static_cast<Poco::Int64>(coolingMs));
+        entry->set("in_flight", state.inFlight());
+        entry->set("first_byte_ms", static_cast<double>(state.latencyMicros()) / 1000.0);
+        // Counted only against a cap (the counts cost a lock per request).
+        if (config.rpm > 0)
+            entry->set("requests_last_minute", static_cast<Poco::Int64>(state.requestsLastMinute(now)));
+        if (config.tpm > 0)
+            entry->set("tokens_last_minute", static_cast<Poco::Int64>(state.tokensLastMinute(now)));
+        deployments->add(entry);
+    }
+    root->set("deployments", deployments);
+    root->set("cooldown", [this] {
+        Object::Ptr cooldown = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+        cooldown->set("allowed_fails", cooldown_.allowedFails);
+        cooldown->set("failure_window_ms", static_cast<Poco::Int64>(cooldown_.failureWindow.count()));
+        cooldown->set("cooldown_ms", static_cast<Poco::Int64>(cooldown_.cooldown.count()));
+        return cooldown;
+    }());
+    root->set("default_model", defaultModel_.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(defaultModel_));
+    std::ostringstream out;
+    root->stringify(out);
+    return out.str();
 }
 
 } // namespace portico::openai

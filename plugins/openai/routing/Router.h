@@ -8,6 +8,7 @@
 
 #include "DeploymentState.h"
 #include "RoutingConfig.h"
+#include "RoutingMetrics.h"
 #include "upstream/UpstreamProxy.h"
 #include "portico/PluginContext.h"
 #include "portico/Upstream.h"
@@ -21,9 +22,22 @@ namespace portico::openai {
 
 struct Deployment
 {
-    Deployment(DeploymentConfig settings, const CooldownConfig& cooldown)
-        : config(std::move(settings)), state(cooldown, config.rpm, config.tpm)
+    /// `shared`: the state, which a reload hands on to the new chain's deployment when nothing
+    /// that matters to it changed (Router); the other form makes a fresh one.
+    Deployment(DeploymentConfig settings, std::shared_ptr<DeploymentState> shared)
+        : config(std::move(settings)), stateOwner(std::move(shared)), state(*stateOwner)
     {
+    }
+    Deployment(DeploymentConfig settings, const CooldownConfig& cooldown)
+        : Deployment(settings, std::make_shared<DeploymentState>(cooldown, settings.rpm, settings.tpm))
+    {
+    }
+
+    /// Sets the state gauge to the state as of `now`.
+    void publishState(DeploymentState::Clock::time_point now) const
+    {
+        if (metrics.state)
+            metrics.state->Set(static_cast<double>(static_cast<int>(state.health(now))));
     }
 
     DeploymentConfig config;
@@ -32,7 +46,9 @@ struct Deployment
     /// The client for the upstream with this deployment's timeouts and no retries of its own:
     /// the router retries, on the next deployment when there is one.
     std::shared_ptr<UpstreamClient> client;
-    DeploymentState state;
+    std::shared_ptr<DeploymentState> stateOwner;
+    DeploymentState& state;
+    RoutingMetrics::Deployment metrics;
 };
 
 struct ModelGroup
@@ -42,6 +58,7 @@ struct ModelGroup
     /// Made for a name the catalog refers to (an alias's target, a fallback) that is served
     /// without it: one deployment, the name's own upstream or local model.
     bool implicit = false;
+    prometheus::Counter* failovers = nullptr;
 };
 
 class Router
@@ -71,6 +88,8 @@ public:
     const std::vector<std::string>& publicNames() const { return publicNames_; }
     const std::vector<std::unique_ptr<Deployment>>& deployments() const { return deployments_; }
     const CooldownConfig& cooldown() const { return cooldown_; }
+    /// The routing table and every deployment's live state, as JSON (GET /routing).
+    std::string view(Clock::time_point now) const;
 
 private:
     /// The implicit group for `name`, made on first use at construction.
@@ -79,12 +98,15 @@ private:
     Deployment* addDeployment(DeploymentConfig config, const UpstreamProxy& proxy, PluginContext& context);
 
     CooldownConfig cooldown_;
+    std::unique_ptr<RoutingMetrics> metrics_;
     std::vector<std::unique_ptr<Deployment>> deployments_;
     std::vector<std::unique_ptr<ModelGroup>> groups_;
     std::unordered_map<std::string, const ModelGroup*> byName_;
     std::unordered_map<std::string, const ModelGroup*> implicit_;
     std::string defaultModel_;
     std::vector<std::string> publicNames_;
+    /// Alias name -> the name it stands for (for the view).
+    std::vector<std::pair<std::string, std::string>> aliases_;
 };
 
 } // namespace portico::openai
