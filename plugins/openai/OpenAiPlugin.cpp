@@ -46,6 +46,9 @@ public:
 
     void answer(Exchange& exchange, const std::string& body, const AnswerLater& later) override
     {
+        // A local model times its own first token (the relay's watch is for upstream streams).
+        if (RelayState* relay = exchange.state(plugin_.relay_))
+            relay->awaitingFirstToken = false;
         try
         {
             const auto parsed = parseJsonObject(body, static_cast<std::size_t>(plugin_.config_.maxJsonDepth));

@@ -60,33 +60,34 @@ bool DeploymentState::available(Clock::time_point now) const
     return underCapacity(now);
 }
 
-bool DeploymentState::claim(Clock::time_point now)
+Claim DeploymentState::claim(Clock::time_point now)
 {
     const Health state = health(now);
     if (state == Health::Cooling)
-        return false;
-    if (state == Health::HalfOpen)
+        return {};
+    const bool probe = state == Health::HalfOpen;
+    if (probe)
     {
         bool expected = false;
         if (!probing_.compare_exchange_strong(expected, true, std::memory_order_acq_rel))
-            return false; // another request is the probe
+            return {}; // another request is the probe
     }
     if (rpm_ != 0 || tpm_ != 0)
     {
         std::lock_guard<std::mutex> guard(lock_);
         if (!underCapacity(now))
         {
-            if (state == Health::HalfOpen)
+            if (probe)
                 probing_.store(false, std::memory_order_release);
-            return false;
+            return {};
         }
         minute_.requests[static_cast<std::size_t>(minute_.second % 60)] += 1;
     }
     inFlight_.fetch_add(1, std::memory_order_relaxed);
-    return true;
+    return {true, probe};
 }
 
-void DeploymentState::succeeded(std::chrono::microseconds timeToFirstByte)
+void DeploymentState::succeeded(std::chrono::microseconds timeToFirstByte, bool probe)
 {
     // An exponential moving average (weight 1/8 for the new sample), like TCP's smoothed RTT.
     const std::int64_t sample = std::max<std::int64_t>(1, timeToFirstByte.count());
@@ -95,7 +96,7 @@ void DeploymentState::succeeded(std::chrono::microseconds timeToFirstByte)
                                                  std::memory_order_relaxed))
     {
     }
-    if (coolingUntil_.load(std::memory_order_acquire) == 0 && !probing_.load(std::memory_order_acquire))
+    if (!probe)
         return; // healthy: nothing to reset (failures in the window age out by themselves)
     std::lock_guard<std::mutex> guard(lock_);
     failures_.clear();
@@ -103,23 +104,24 @@ void DeploymentState::succeeded(std::chrono::microseconds timeToFirstByte)
     probing_.store(false, std::memory_order_release);
 }
 
-void DeploymentState::failed(Clock::time_point now, std::chrono::milliseconds retryAfter)
+void DeploymentState::failed(Clock::time_point now, std::chrono::milliseconds retryAfter, bool probe)
 {
     std::lock_guard<std::mutex> guard(lock_);
     std::int64_t until = 0;
-    if (probing_.load(std::memory_order_acquire))
+    if (probe)
     {
         // The probe failed: another full cooldown.
         until = nanos(now + cooldown_.cooldown);
         probing_.store(false, std::memory_order_release);
     }
-    else
+    else if (cooldown_.allowedFails > 0)
     {
+        // At most allowedFails entries: reaching it cools the deployment and clears the list.
         failures_.erase(std::remove_if(failures_.begin(), failures_.end(),
                                        [&](Clock::time_point t) { return now - t >= cooldown_.failureWindow; }),
                         failures_.end());
         failures_.push_back(now);
-        if (cooldown_.allowedFails > 0 && static_cast<int>(failures_.size()) >= cooldown_.allowedFails)
+        if (static_cast<int>(failures_.size()) >= cooldown_.allowedFails)
         {
             until = nanos(now + cooldown_.cooldown);
             failures_.clear();
@@ -131,9 +133,10 @@ void DeploymentState::failed(Clock::time_point now, std::chrono::milliseconds re
         coolingUntil_.store(std::max(until, coolingUntil_.load(std::memory_order_acquire)), std::memory_order_release);
 }
 
-void DeploymentState::abandoned()
+void DeploymentState::abandoned(bool probe)
 {
-    probing_.store(false, std::memory_order_release);
+    if (probe)
+        probing_.store(false, std::memory_order_release);
 }
 
 void DeploymentState::finished(std::int64_t tokens)

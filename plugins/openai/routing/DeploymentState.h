@@ -26,6 +26,15 @@ enum class Health
 
 const char* healthName(Health health);
 
+/// What claim() got: the deployment for a request, and whether that request is the half-open
+/// probe (only the probe's outcome decides whether the deployment comes back).
+struct Claim
+{
+    bool taken = false;
+    bool probe = false;
+    explicit operator bool() const { return taken; }
+};
+
 class DeploymentState
 {
 public:
@@ -39,18 +48,22 @@ public:
     /// True when it may take a request now: not cooling, no probe of it in flight, under rpm
     /// and tpm. Has no side effect.
     bool available(Clock::time_point now) const;
-    /// Claims it for one request: false when another request took the half-open probe first
-    /// (or it stopped being available). On true, begin() has been counted.
-    bool claim(Clock::time_point now);
+    /// Claims it for one request: refused when another request took the half-open probe first
+    /// (or it stopped being available). When taken, the request counts as in flight (and
+    /// against rpm), and `probe` says whether it is the half-open probe.
+    Claim claim(Clock::time_point now);
 
-    /// The outcome of a claimed request (exactly one of these per claim).
-    /// The answer began well (a status not taken as failure): closes the breaker.
-    void succeeded(std::chrono::microseconds timeToFirstByte);
-    /// A connect failure, timeout or a status that moves on. `retryAfter` (from a 429's
-    /// Retry-After) cools it for that long at least.
-    void failed(Clock::time_point now, std::chrono::milliseconds retryAfter = std::chrono::milliseconds(0));
-    /// The request ended without a verdict (the client left): releases a probe.
-    void abandoned();
+    /// The outcome of a claimed request (exactly one of these per claim); `probe` as claim()
+    /// said. Requests that were in flight before a cooldown began are no probe: their outcome
+    /// does not decide the breaker's state (a late failure still counts as a failure).
+    /// The answer began well (a status not taken as failure): the probe closes the breaker.
+    void succeeded(std::chrono::microseconds timeToFirstByte, bool probe = false);
+    /// A connect failure, timeout or a status that moves on. `retryAfter` (from a 429's or
+    /// 503's Retry-After) cools it for that long at least. The probe's failure: a new cooldown.
+    void failed(Clock::time_point now, std::chrono::milliseconds retryAfter = std::chrono::milliseconds(0),
+                bool probe = false);
+    /// The request ended without a verdict (the client left): the probe is free again.
+    void abandoned(bool probe = false);
     /// The request is over (after one of the three above): in-flight goes down, tokens count.
     void finished(std::int64_t tokens);
 

@@ -74,7 +74,7 @@ void RoutedCall::next()
     for (int pass = 0; pass < 2; ++pass)
     {
         for (; planAt_ < plan_.size(); ++planAt_)
-            if (Deployment* deployment = router_.pick(*plan_[planAt_], tried_, now))
+            if (Deployment* deployment = router_.pick(*plan_[planAt_], tried_, now, &probe_))
                 return attempt(*deployment);
         if (attempts_ == 0 || attempts_ >= requested_.config.maxAttempts)
             break;
@@ -93,7 +93,7 @@ void RoutedCall::next()
 void RoutedCall::succeeded()
 {
     const auto took = since(attemptStarted_);
-    current_->state.succeeded(took);
+    current_->state.succeeded(took, probe_);
     current_->metrics.firstByte->Observe(std::chrono::duration<double>(took).count());
     current_->publishState(Clock::now());
     verdict_ = true;
@@ -102,7 +102,7 @@ void RoutedCall::succeeded()
 void RoutedCall::failed(std::chrono::milliseconds retryAfter)
 {
     const auto now = Clock::now();
-    current_->state.failed(now, retryAfter);
+    current_->state.failed(now, retryAfter, probe_);
     current_->metrics.failures->Increment();
     current_->publishState(now);
     verdict_ = true;
@@ -216,7 +216,7 @@ void RoutedCall::cancel(Exchange& exchange)
         child_->cancel(exchange);
     if (current_ && !verdict_)
     {
-        current_->state.abandoned();
+        current_->state.abandoned(probe_);
         verdict_ = true;
     }
 }
@@ -286,7 +286,7 @@ void RoutedCall::release(std::int64_t tokens)
     if (!current_)
         return;
     if (!verdict_)
-        current_->state.abandoned();
+        current_->state.abandoned(probe_);
     current_->state.finished(tokens);
     current_ = nullptr;
 }

@@ -109,6 +109,7 @@ private:
 
     Deployment* current_ = nullptr;
     bool verdict_ = false; ///< the current attempt's outcome was recorded in its state
+    bool probe_ = false;   ///< the current attempt is its deployment's half-open probe
     Clock::time_point attemptStarted_;
     std::unique_ptr<DeferredAnswer> child_;
     /// The last failure, for the answer when the plan runs dry after a lost race.

@@ -74,12 +74,6 @@ Router::Router(const RoutingConfig& config, const UpstreamProxy& proxy, PluginCo
         publicNames_.push_back(groupConfig.name);
         groups_.push_back(std::move(group));
     }
-    // Names the catalog refers to but serves without it get one-deployment groups.
-    for (const auto& group : groups_)
-        for (const auto* list : {&group->config.fallbacks, &group->config.contextFallbacks})
-            for (const std::string& name : *list)
-                if (!byName_.count(name))
-                    implicitGroup(name, proxy, context, isLocal);
     for (const AliasConfig& alias : config.aliases)
     {
         const auto target = byName_.find(alias.target);
@@ -87,6 +81,17 @@ Router::Router(const RoutingConfig& config, const UpstreamProxy& proxy, PluginCo
             target != byName_.end() ? target->second : implicitGroup(alias.target, proxy, context, isLocal);
         publicNames_.push_back(alias.name);
         aliases_.emplace_back(alias.name, alias.target);
+    }
+    // Names the catalog refers to but serves without it get one-deployment groups. After the
+    // aliases, since a fallback may name one (then it is the alias's group, not a model name to
+    // send on). By index over the configured groups only: implicitGroup() appends to groups_.
+    for (std::size_t i = 0; i < config.groups.size(); ++i)
+    {
+        const GroupConfig& group = groups_[i]->config;
+        for (const auto* list : {&group.fallbacks, &group.contextFallbacks})
+            for (const std::string& name : *list)
+                if (!byName_.count(name))
+                    implicitGroup(name, proxy, context, isLocal);
     }
 }
 
@@ -164,7 +169,7 @@ const ModelGroup* Router::fallback(const std::string& name) const
 }
 
 Deployment* Router::pick(const ModelGroup& group, const std::vector<const Deployment*>& triedAlready,
-                         Clock::time_point now) const
+                         Clock::time_point now, bool* probe) const
 {
     // Candidates on the stack: groups are small (a claim that loses a race drops one and picks
     // again, so this runs at most once per candidate).
@@ -235,8 +240,12 @@ Deployment* Router::pick(const ModelGroup& group, const std::vector<const Deploy
         }
         }
         Deployment* deployment = candidates[chosen];
-        if (deployment->state.claim(now))
+        if (const Claim claim = deployment->state.claim(now))
+        {
+            if (probe)
+                *probe = claim.probe;
             return deployment;
+        }
         candidates[chosen] = candidates[--count]; // lost a race for it: pick among the rest
     }
     return nullptr;

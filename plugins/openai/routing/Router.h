@@ -80,8 +80,10 @@ public:
     /// The group for a fallback name (a catalog name, or an implicit group).
     const ModelGroup* fallback(const std::string& name) const;
     /// An available deployment of `group` that is not in `tried`, claimed (DeploymentState::
-    /// claim) for one request; nullptr when there is none.
-    Deployment* pick(const ModelGroup& group, const std::vector<const Deployment*>& tried, Clock::time_point now) const;
+    /// claim) for one request; nullptr when there is none. `probe` (when given) is set to
+    /// whether the request is the deployment's half-open probe.
+    Deployment* pick(const ModelGroup& group, const std::vector<const Deployment*>& tried, Clock::time_point now,
+                     bool* probe = nullptr) const;
     /// The model a request without one gets; empty: none.
     const std::string& defaultModel() const { return defaultModel_; }
     /// The public names of the catalog (groups, then aliases), for /v1/models.

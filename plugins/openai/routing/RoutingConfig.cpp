@@ -1,4 +1,5 @@
 #include "RoutingConfig.h"
+#include "Poco/String.h"
 #include <algorithm>
 #include <map>
 #include <set>
@@ -28,7 +29,8 @@ bool contains(const std::vector<std::string>& list, const std::string& value)
 }
 
 /// The ids of the blocks below `prefix` ("models" -> the <id>s of models.<id>.<field>), in the
-/// order the configuration lists them, each checked to be an id with known fields only.
+/// order Poco lists the keys (alphabetical for INI and XML files; so are /v1/models' catalog
+/// names), each checked to be an id with known fields only.
 std::vector<std::string> blockIds(const PluginConfig& config, const std::string& prefix,
                                   const std::set<std::string>& fields)
 {
@@ -196,12 +198,13 @@ private:
         }
         else
         {
-            const std::string upstream = item.substr(0, colon);
+            // "openai: gpt-4o" is "openai:gpt-4o": spaces around the ':' are not part of either.
+            const std::string upstream = Poco::trim(item.substr(0, colon));
+            d.model = Poco::trim(item.substr(colon + 1));
             d.key = key;
-            d.name = item;
+            d.name = upstream + ":" + d.model;
             checkUpstream(key, upstream);
             d.upstream = upstream == LocalUpstream ? "" : upstream;
-            d.model = item.substr(colon + 1);
             checkModelName(config_, key, d.model);
             if (d.local())
                 checkLocalModel(key, d.model);
@@ -339,7 +342,7 @@ std::set<std::string> upstreamsNamedByCatalog(const PluginConfig& config)
         if (key.size() > 12 && key.compare(key.size() - 12, 12, ".deployments") == 0)
             for (const std::string& item : config.getList(key, {}))
                 if (const std::size_t colon = item.find(':'); colon != std::string::npos)
-                    names.insert(item.substr(0, colon));
+                    names.insert(Poco::trim(item.substr(0, colon)));
     names.erase(LocalUpstream);
     return names;
 }
