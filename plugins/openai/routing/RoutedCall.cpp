@@ -187,9 +187,12 @@ bool RoutedCall::takeOver(const AttemptOutcome& outcome)
     lastFailure_ = "model '" + requested_.config.name + "': deployment '" + current_->config.name + "' failed: " + what;
     if (requested_.failovers)
         requested_.failovers->Increment();
-    logger_.warning(lastFailure_ + "; trying " + (contextFull ? "the context fallbacks" : "another deployment") +
-                    " (attempt " + std::to_string(attempts_ + 1) + " of at most " +
-                    std::to_string(policy.maxAttempts) + ")");
+    if (long suppressed = 0; current_->mayWarn(now, suppressed))
+        logger_.warning(lastFailure_ + "; trying " + (contextFull ? "the context fallbacks" : "another deployment") +
+                        " (attempt " + std::to_string(attempts_ + 1) + " of at most " +
+                        std::to_string(policy.maxAttempts) + ")" +
+                        (suppressed > 0 ? "; " + std::to_string(suppressed) + " more such failures in the last seconds not logged"
+                                        : std::string()));
     release(0);
     // The next attempt starts from the loop, not from inside the failed call's callback.
     exchange_->after(untried ? std::chrono::milliseconds(0) : backoff(), [this] { next(); });

@@ -1,8 +1,8 @@
 # Results: medians per target, comparisons (ratios and differences), the table on stdout and the
 # same as JSON. Reads $WORK/samples.tsv (lib/wrk.sh), $WORK/latency.tsv, $WORK/streams.tsv and
-# $WORK/hold.tsv (lib/loadgen.sh), $WORK/comparisons.tsv (compare) and $WORK/checks.tsv
-# (check_value). Targets are "OP THRESHOLD" with OP one of >= <= > < ("-": no target, shown for
-# information).
+# $WORK/hold.tsv (lib/loadgen.sh), $WORK/pick.tsv (record_pick), $WORK/comparisons.tsv (compare)
+# and $WORK/checks.tsv (check_value). Targets are "OP THRESHOLD" with OP one of >= <= > < ("-":
+# no target, shown for information).
 
 # compare SCENARIO LABEL ratio|delta METRIC A B [OP THRESHOLD]: a line of the comparison table,
 # A/B (ratio) or A-B (delta) of the medians of METRIC (rps, p50 or p99 in ms), checked against
@@ -97,6 +97,40 @@ record_hold() {
 
 # hold_value SCENARIO TARGET COLUMN: one value of $WORK/hold.tsv (a name in HOLD_COLUMNS).
 hold_value() { tsv_value "$WORK/hold.tsv" "${HOLD_COLUMNS[*]}" "$@"; }
+
+# The columns of $WORK/pick.tsv, one line per figure of routing_pick_bench (a strategy on 1 or 2
+# threads): the program's figures (ns per choice, per thread; plugins/openai/routing/bench), then
+# lib/cpu.sh's other load % over its run.
+PICK_KEYS=(strategy threads groups deployments rounds iterations median_ns min_ns max_ns cpu_median_ns)
+PICK_COLUMNS=(scenario "${PICK_KEYS[@]}" other_load_percent)
+
+# record_pick SCENARIO PICK_OUT OTHER_LOAD: a line of $WORK/pick.tsv for every "pick name=value..."
+# line of routing_pick_bench's output.
+record_pick() {
+    awk -v s="$1" -v other="$3" -v keys="${PICK_KEYS[*]}" '
+        $1 == "pick" { delete v
+            for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+            printf "%s", s
+            n = split(keys, k, " ")
+            for (i = 1; i <= n; i++) printf "\t%s", (v[k[i]] == "" ? "nan" : v[k[i]])
+            printf "\t%s\n", other
+            found = 1 }
+        END { if (!found) { print "no pick result line in " FILENAME > "/dev/stderr"; exit 1 } }' "$2" \
+        >>"$WORK/pick.tsv" || die "routing_pick_bench printed no result:"$'\n'"$(cat "$2")"
+}
+
+# pick_value SCENARIO STRATEGY THREADS COLUMN: one value of $WORK/pick.tsv (a name in PICK_COLUMNS);
+# "nan" when there is none.
+pick_value() {
+    local i
+    for i in "${!PICK_COLUMNS[@]}"; do
+        [[ ${PICK_COLUMNS[$i]} == "$4" ]] || continue
+        awk -F'\t' -v s="$1" -v st="$2" -v t="$3" -v c=$((i + 1)) '$1 == s && $2 == st && $3 == t { v = $c }
+            END { print (v == "" ? "nan" : v) }' "$WORK/pick.tsv" 2>/dev/null || echo nan
+        return 0
+    done
+    die "pick_value: no column '$4'"
+}
 
 # summarise: $WORK/summary.tsv, one line per scenario/target in the order they ran: scenario,
 # target, rounds, then medians over the rounds of req/s, p50 ms, p99 ms, then spread %
@@ -215,6 +249,7 @@ print_table() {
     print_latency_table
     print_streams_table
     print_hold_table
+    print_pick_table
     if [[ -s $WORK/verdicts.tsv ]]; then
         printf '\n%-10s %-50s %9s %12s\n' scenario 'comparison (paired per round, median) or check' value target
         awk -F'\t' '{ printf "%-10s %-50s %9s %12s  %s\n", $1, $2, $3, ($4 == "-" ? "" : $4 " " $5), ($6 == "-" ? "" : $6) }' \
@@ -289,6 +324,20 @@ print_hold_table() {
     printf ' meanwhile: above ~10%% the machine was busy and latencies are noisy)\n'
 }
 
+# The deployment-choice figures (routing_pick_bench, scenarios/routing.sh), when there were any.
+print_pick_table() {
+    [[ -s $WORK/pick.tsv ]] || return 0
+    printf '\n%-10s %-32s %7s %9s %8s %8s %8s %7s\n' scenario 'choosing a deployment: strategy' threads 'median ns' \
+        'min ns' 'max ns' 'cpu ns' other
+    awk -F'\t' '{ printf "%-10s %-32s %7d %9.1f %8.1f %8.1f %8.1f %6.1f%%\n", $1, $2 " (" $4 " groups x " $5 ")", $3, $8, $9, $10, $11, $12 }' \
+        "$WORK/pick.tsv"
+    awk -F'\t' 'NR == 1 { printf "(routing_pick_bench: Router::find + Clock::now + Router::pick + succeeded + finished per choice, in\n"
+        printf " ns per thread: median, min, max over %d rounds of %d choices per loop; cpu = the threads'"'"' own CPU\n", $6, $7 }' \
+        "$WORK/pick.tsv"
+    printf ' time per choice (median); 2 threads = two loops at once (pinned: server and client CPU); other =\n'
+    printf ' CPU used outside the bench during the program'"'"'s whole run: above ~10%% wall figures are noisy)\n'
+}
+
 json_string() {
     local s=${1//\\/\\\\}
     s=${s//\"/\\\"}
@@ -329,6 +378,14 @@ write_json() {
                   printf "}" }
                 END { if (NR) printf "\n" }' "$WORK/hold.tsv"
         fi
+        printf '  ],\n  "pick": [\n'
+        if [[ -s $WORK/pick.tsv ]]; then
+            awk -F'\t' -v names="${PICK_COLUMNS[*]}" 'BEGIN { n = split(names, k, " ") }
+                { printf "%s    {", (NR > 1 ? ",\n" : "")
+                  for (i = 1; i <= n; i++) printf "%s\"%s\": %s", (i > 1 ? ", " : ""), k[i], (i <= 2 ? "\"" $i "\"" : ($i == "nan" ? "null" : $i + 0))
+                  printf "}" }
+                END { if (NR) printf "\n" }' "$WORK/pick.tsv"
+        fi
         printf '  ],\n  "comparisons": [\n'
         awk -F'\t' '{ printf "%s    {\"scenario\": \"%s\", \"comparison\": \"%s\", \"value\": %s, \"target\": %s, \"verdict\": \"%s\"}", (NR > 1 ? ",\n" : ""), $1, $2, ($3 == "nan" ? "null" : $3), ($4 == "-" ? "null" : "\"" $4 " " $5 "\""), $6 }
             END { if (NR) printf "\n" }' "$WORK/verdicts.tsv"
@@ -345,7 +402,8 @@ write_json() {
 # every comparison with a target met it too. Prints what failed; non-zero when anything did.
 check_results() {
     local failed=0
-    [[ -s $WORK/summary.tsv || -s $WORK/latency-summary.tsv || -s $WORK/streams.tsv || -s $WORK/hold.tsv ]] ||
+    [[ -s $WORK/summary.tsv || -s $WORK/latency-summary.tsv || -s $WORK/streams.tsv || -s $WORK/hold.tsv ||
+        -s $WORK/pick.tsv ]] ||
         { note "no target was measured"; return 1; }
     if [[ -s $WORK/summary.tsv ]]; then
         awk -F'\t' '$8 <= 0 || $9 > 0 { printf "bench: %s/%s: %d requests, %d errors (see %s)\n", $1, $2, $8, $9, work; bad = 1 }

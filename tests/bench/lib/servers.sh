@@ -104,7 +104,11 @@ start_porticod() {
 # openai: the local models (the plugin's defaults); with VARIANT "upstream", every model is
 # proxied to the static nginx upstream (start that one first); "echo": the local models with
 # local.token_delay_ms = STREAMS10K_DELAY_MS (scenarios/streams10k.sh); "relay": every model
-# proxied to the porticod porticod-relay-upstream (scenarios/relay.sh; start that one first).
+# proxied to the porticod porticod-relay-upstream (scenarios/relay.sh; start that one first);
+# "routing": the model catalog of scenarios/routing.sh, model "failover" (a deployment on the
+# closed port ROUTING_DEAD_PORT, always picked first, then one on the static nginx upstream) and
+# model "direct" (one deployment on that upstream), the dead one never rested (start
+# nginx-upstream first).
 porticod_section_openai() {
     local upstream
     case $3 in
@@ -120,6 +124,20 @@ porticod_section_openai() {
         upstream=${SERVER_PORT[porticod-relay-upstream]-}
         [[ -n $upstream ]] || die "$1 needs porticod-relay-upstream started first"
         printf '\n[openai]\nupstream.url = http://127.0.0.1:%s/v1\nupstream.models = *\n' "$upstream"
+        ;;
+    routing)
+        upstream=${SERVER_PORT[nginx-upstream]-}
+        [[ -n $upstream ]] || die "$1 needs nginx-upstream started first"
+        [[ -n ${ROUTING_DEAD_PORT-} ]] || die "$1 needs ROUTING_DEAD_PORT (scenarios/routing.sh)"
+        # Weighted, weights 1 and 0: the dead deployment is always the first choice, the live one
+        # (weight 0) serves only once the dead one was tried. allowed_fails = 0: never rested,
+        # so every request for "failover" pays the refused connect.
+        printf '\n[openai]\nupstreams.dead.url = http://127.0.0.1:%s/v1\nupstreams.live.url = http://127.0.0.1:%s/v1\n' \
+            "$ROUTING_DEAD_PORT" "$upstream"
+        printf 'deployments.dead.upstream = dead\ndeployments.dead.model = bench-model\ndeployments.dead.weight = 1\n'
+        printf 'deployments.live.upstream = live\ndeployments.live.model = bench-model\ndeployments.live.weight = 0\n'
+        printf 'models.failover.deployments = dead, live\nmodels.failover.strategy = weighted\n'
+        printf 'models.direct.deployments = live:bench-model\nrouting.allowed_fails = 0\n'
         ;;
     esac
 }
