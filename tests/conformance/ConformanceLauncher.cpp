@@ -1,16 +1,21 @@
 // Runs the conformance suite (the official openai npm package) against the installed porticod.
 //
-//   portico_conformance --source <dir> --work <dir> [--with-key] --config <file> [--config <file> ...]
+//   portico_conformance --source <dir> --work <dir> [--with-key] [--env NAME=VALUE ...]
+//                       (--config <file> | --stage-config <path>) ...
 //
 // 1. Copies package.json, package-lock.json and conformance.test.mjs from --source into
 //    --work and runs `npm ci` there when node_modules is missing or the lock file changed
 //    (so the pinned SDK is installed once per build tree, never into the source tree).
 // 2. Starts one porticod per --config, in the order given (PorticodProcess: free port, waits
 //    for /healthz). A config may use "{port1}", "{port2}", ... for the ports of the porticods
-//    started before it, e.g. a proxy whose upstream.url points at a backend started first.
+//    started before it, e.g. a proxy whose upstream.url points at a backend started first,
+//    and "{refused_port}" for a port on 127.0.0.1 where nothing listens (a dead upstream).
+//    --stage-config names a config of the staged install by its path below the stage
+//    (etc/portico/portico.ini: the shipped config as installed), run with only the listen
+//    address of its [server] section changed to 127.0.0.1 and a free port.
 // 3. Runs `node --test conformance.test.mjs` with PORTICO_BASE_URL=http://127.0.0.1:<port>/v1
-//    of the LAST porticod, and exits with node's exit code (porticod's output is printed on
-//    failure).
+//    of the LAST porticod and every --env setting (the suite's PORTICO_TEXT_MODEL, ...), and
+//    exits with node's exit code (porticod's output is printed on failure).
 // With --with-key, a real API key is made first with the installed `porticod --new-key`, its
 // keys-file line written to a temp file that configs name as "{keys_file}", and the key given to
 // the suite as PORTICO_API_KEY (which also turns on the suite's authentication checks). After the
@@ -35,11 +40,19 @@ namespace {
 
 const char* const suiteFiles[] = {"package.json", "package-lock.json", "conformance.test.mjs"};
 
+struct ConfigArgument
+{
+    std::string path;
+    /// A path below the stage (--stage-config): its listen address is replaced.
+    bool fromStage = false;
+};
+
 struct Arguments
 {
     std::string source;
     std::string work;
-    std::vector<std::string> configs;
+    std::vector<ConfigArgument> configs;
+    std::vector<std::pair<std::string, std::string>> env;
     bool withKey = false;
 };
 
@@ -62,12 +75,23 @@ Arguments parse(int argc, char** argv)
         else if (flag == "--work")
             args.work = argv[i + 1];
         else if (flag == "--config")
-            args.configs.push_back(argv[i + 1]);
+            args.configs.push_back({argv[i + 1], false});
+        else if (flag == "--stage-config")
+            args.configs.push_back({argv[i + 1], true});
+        else if (flag == "--env")
+        {
+            const std::string setting = argv[i + 1];
+            const auto equals = setting.find('=');
+            if (equals == std::string::npos || equals == 0)
+                throw std::runtime_error("--env wants NAME=VALUE, got '" + setting + "'");
+            args.env.emplace_back(setting.substr(0, equals), setting.substr(equals + 1));
+        }
         else
             throw std::runtime_error("unknown argument " + flag);
     }
     if (args.source.empty() || args.work.empty() || args.configs.empty())
-        throw std::runtime_error("usage: portico_conformance --source DIR --work DIR --config FILE [--config FILE ...]");
+        throw std::runtime_error("usage: portico_conformance --source DIR --work DIR [--with-key] [--env NAME=VALUE ...] "
+                                 "(--config FILE | --stage-config PATH) ...");
     return args;
 }
 
@@ -99,6 +123,26 @@ void prepare(const Arguments& args)
         portico::test::TempDir scratch;
         Poco::File(scratch.write("lock", lock)).copyTo(args.work + "/node_modules/.portico-lock");
     }
+}
+
+/// The text of a config of the staged install with the listen address of its [server] section
+/// replaced by 127.0.0.1:{port}; nothing else changes.
+std::string stageConfig(const std::string& relative)
+{
+    const std::string path = portico::test::stageDir() + "/" + relative;
+    std::string text = readFile(path);
+    if (text.empty())
+        throw std::runtime_error("cannot read " + path + " (stage_install)");
+    const auto section = text.find("[server]");
+    const auto line = section == std::string::npos ? section : text.find("\nlisten", section);
+    const auto nextSection = section == std::string::npos ? section : text.find("\n[", section);
+    if (line == std::string::npos || (nextSection != std::string::npos && line > nextSection))
+        throw std::runtime_error(path + " has no listen key in its [server] section");
+    const auto equals = text.find('=', line);
+    const auto valueStart = text.find_first_not_of(" \t", equals + 1);
+    const auto valueEnd = text.find_first_of(" \t;\r\n", valueStart);
+    text.replace(valueStart, valueEnd - valueStart, "127.0.0.1:{port}");
+    return text;
 }
 
 /// A new key from the installed `porticod --new-key`: {key, keys-file line}.
@@ -137,11 +181,14 @@ int main(int argc, char** argv)
             apiKey = key;
             keysDir.write("keys", "# made by porticod --new-key for the conformance run\n" + line + "\n");
         }
-        for (const auto& path : args.configs)
+        for (const auto& config : args.configs)
         {
-            std::string text = readFile(path);
+            const std::string& path = config.path;
+            std::string text = config.fromStage ? stageConfig(path) : readFile(path);
             if (text.empty())
                 throw std::runtime_error("cannot read config " + path);
+            if (text.find("{refused_port}") != std::string::npos)
+                text = Poco::replace(text, std::string("{refused_port}"), std::to_string(portico::test::freePort()));
             for (std::size_t i = 0; i < servers.size(); ++i)
                 text = Poco::replace(text, "{port" + std::to_string(i + 1) + "}", std::to_string(servers[i]->port()));
             text = Poco::replace(text, std::string("{keys_file}"), keysDir.file("keys"));
@@ -153,6 +200,11 @@ int main(int argc, char** argv)
         env["PORTICO_BASE_URL"] = "http://127.0.0.1:" + std::to_string(servers.back()->port()) + "/v1";
         if (!apiKey.empty())
             env["PORTICO_API_KEY"] = apiKey;
+        for (const auto& [name, value] : args.env)
+        {
+            env[name] = value;
+            std::cout << "conformance: " << name << "=" << value << std::endl;
+        }
         int status = run("node", {"--test", "--test-reporter=spec", "conformance.test.mjs"}, args.work, env);
         if (!apiKey.empty())
             for (const auto& server : servers)

@@ -7,6 +7,15 @@
 //   PORTICO_API_KEY      sent as the bearer key (default: a dummy; auth may be off)
 //   PORTICO_TEXT_MODEL   default portico-echo (a model that echoes the last user message)
 //   PORTICO_EMBED_MODEL  default portico-embed
+//   PORTICO_ALIASES      "alias=target,...": names among the two above that are aliases (the
+//                        model catalog's alias_of); answers name the target, which served them,
+//                        and an alias must answer exactly as its target
+//   PORTICO_TEXT_ROUTE   "<deployment> <attempts>": the X-Portico-Deployment and
+//                        X-Portico-Attempts every text call must carry (a catalog model)
+//   PORTICO_EMBED_ROUTE  the same for embedding calls
+//   PORTICO_FALLBACK_MODEL, PORTICO_FALLBACK_ROUTE
+//                        a catalog model whose deployments fail and whose fallback answers
+//                        (it must echo, like the text model), and the headers it must carry
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +34,21 @@ const client = new OpenAI({
 });
 const TEXT = process.env.PORTICO_TEXT_MODEL ?? 'portico-echo';
 const EMBED = process.env.PORTICO_EMBED_MODEL ?? 'portico-embed';
+const ALIASES = new Map(
+  (process.env.PORTICO_ALIASES ?? '').split(',').filter((pair) => pair.includes('='))
+    .map((pair) => pair.split('=').map((name) => name.trim())),
+);
+/** The model an answer for `name` names: the alias's target, which served it. */
+const servedAs = (name) => ALIASES.get(name) ?? name;
+function route(text) {
+  if (!text) return null;
+  const [deployment, attempts] = text.trim().split(/\s+/);
+  return { deployment, attempts };
+}
+const TEXT_ROUTE = route(process.env.PORTICO_TEXT_ROUTE);
+const EMBED_ROUTE = route(process.env.PORTICO_EMBED_ROUTE);
+const FALLBACK_MODEL = process.env.PORTICO_FALLBACK_MODEL;
+const FALLBACK_ROUTE = route(process.env.PORTICO_FALLBACK_ROUTE);
 
 const norm = (v) => Math.sqrt(v.reduce((sum, x) => sum + x * x, 0));
 const dot = (a, b) => a.reduce((sum, x, i) => sum + x * b[i], 0);
@@ -75,7 +99,7 @@ test('embeddings: default (base64 on the wire) and float give the same vectors',
   const byDefault = await client.embeddings.create({ model: EMBED, input });
   const asFloat = await client.embeddings.create({ model: EMBED, input, encoding_format: 'float' });
   assert.equal(byDefault.object, 'list');
-  assert.equal(byDefault.model, EMBED);
+  assert.equal(byDefault.model, servedAs(EMBED));
   assert.equal(byDefault.data.length, input.length);
   byDefault.data.forEach((item, i) => {
     assert.equal(item.object, 'embedding');
@@ -249,4 +273,95 @@ test('auth: no key at all is a 401 that says so; /healthz needs none', { skip: !
   assert.match(body.error.message, /didn't provide an API key/i);
   const health = await fetch(new URL('/healthz', baseURL));
   assert.equal(health.status, 200);
+});
+
+// ---- the model catalog (routing/): aliases, deployments, failover and fallbacks ----
+
+function assertRoute(response, expected, what) {
+  assert.equal(response.headers.get('x-portico-deployment'), expected.deployment, `${what}: X-Portico-Deployment`);
+  assert.equal(response.headers.get('x-portico-attempts'), expected.attempts, `${what}: X-Portico-Attempts`);
+}
+
+/** Chat and responses, streamed and not, for `model` (an echo): answers and routing headers. */
+async function textThroughCatalog(model, expected) {
+  const said = `routed to ${model}`;
+  const messages = [{ role: 'user', content: said }];
+
+  const chat = await client.chat.completions.create({ model, messages }).withResponse();
+  assertRoute(chat.response, expected, `${model} chat`);
+  assert.equal(chat.data.choices[0].message.content, said);
+  assert.equal(chat.data.choices[0].finish_reason, 'stop');
+
+  const chatStream = await client.chat.completions.create({ model, messages, stream: true }).withResponse();
+  assertRoute(chatStream.response, expected, `${model} chat stream`);
+  let text = '';
+  let finish = null;
+  for await (const chunk of chatStream.data) {
+    for (const choice of chunk.choices) {
+      text += choice.delta.content ?? '';
+      finish = choice.finish_reason ?? finish;
+    }
+  }
+  assert.equal(text, said);
+  assert.equal(finish, 'stop');
+
+  const response = await client.responses.create({ model, input: said }).withResponse();
+  assertRoute(response.response, expected, `${model} responses`);
+  assert.equal(response.data.status, 'completed');
+  assert.equal(response.data.output_text, said);
+
+  const responseStream = await client.responses.create({ model, input: said, stream: true }).withResponse();
+  assertRoute(responseStream.response, expected, `${model} responses stream`);
+  const events = [];
+  for await (const event of responseStream.data) events.push(event);
+  assert.equal(events[0].type, 'response.created');
+  assert.equal(events.at(-1).type, 'response.completed');
+  events.forEach((event, i) => assert.equal(event.sequence_number, i));
+  const deltas = events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+  assert.equal(deltas, said);
+  assert.equal(events.at(-1).response.output_text ?? events.at(-1).response.output[0].content[0].text, said);
+}
+
+test('aliases: listed, retrievable, and answering exactly as their targets', { skip: ALIASES.size === 0 }, async () => {
+  const ids = (await client.models.list()).data.map((m) => m.id);
+  for (const [alias, target] of ALIASES) {
+    assert.ok(ids.includes(alias), `models list lacks ${alias}: ${ids}`);
+    assert.ok(ids.includes(target), `models list lacks ${target}: ${ids}`);
+    assert.equal((await client.models.retrieve(alias)).id, alias);
+  }
+  if (ALIASES.has(EMBED)) {
+    const input = ['an alias embeds', 'like its target'];
+    const viaAlias = await client.embeddings.create({ model: EMBED, input, encoding_format: 'float' });
+    const direct = await client.embeddings.create({ model: servedAs(EMBED), input, encoding_format: 'float' });
+    assert.equal(viaAlias.model, servedAs(EMBED));
+    assert.deepEqual(viaAlias.data, direct.data);
+    assert.deepEqual(viaAlias.usage, direct.usage);
+  }
+  if (ALIASES.has(TEXT)) {
+    const params = { instructions: 'Echo.', input: 'an alias answers like its target' };
+    const viaAlias = await client.responses.create({ model: TEXT, ...params });
+    const direct = await client.responses.create({ model: servedAs(TEXT), ...params });
+    assert.equal(viaAlias.model, servedAs(TEXT));
+    assert.deepEqual(comparable(viaAlias), comparable(direct));
+    const messages = [{ role: 'user', content: 'chat under another name' }];
+    const chatAlias = await client.chat.completions.create({ model: TEXT, messages });
+    const chatDirect = await client.chat.completions.create({ model: servedAs(TEXT), messages });
+    assert.equal(chatAlias.model, servedAs(TEXT));
+    assert.deepEqual(chatAlias.choices, chatDirect.choices);
+    assert.deepEqual(chatAlias.usage, chatDirect.usage);
+  }
+});
+
+test('catalog: text calls carry the deployment that answered and the attempts made', { skip: !TEXT_ROUTE }, async () => {
+  await textThroughCatalog(TEXT, TEXT_ROUTE);
+});
+
+test('catalog: embedding calls carry the deployment that answered', { skip: !EMBED_ROUTE }, async () => {
+  const answer = await client.embeddings.create({ model: EMBED, input: 'routed embedding' }).withResponse();
+  assertRoute(answer.response, EMBED_ROUTE, `${EMBED} embeddings`);
+  assert.equal(answer.data.data[0].embedding.length, 256);
+});
+
+test('catalog: a model whose deployments fail is answered by its fallback', { skip: !FALLBACK_MODEL }, async () => {
+  await textThroughCatalog(FALLBACK_MODEL, FALLBACK_ROUTE);
 });
