@@ -176,7 +176,8 @@ void OpenAiPlugin::handleLocally(Exchange& exchange, Endpoint endpoint, const st
     const auto kind = deployment ? ModelCatalog::localKind(model) : catalog_.local(model);
     if (!kind)
         throw RequestError::modelNotFound(model);
-    exchange.set(attr::Model, model);
+    if (!deployment) // a catalog request keeps the public name it asked for
+        exchange.set(attr::Model, model);
     const bool wantsEmbeddings = endpoint == Endpoint::Embeddings;
     if (wantsEmbeddings != (*kind == LocalKind::Embeddings))
         throw RequestError::invalid("model",
