@@ -1,14 +1,24 @@
 #include "ProxyCall.h"
+#include "StreamUsage.h"
 #include "UpstreamRequest.h"
 #include "portico/AsciiCase.h"
 #include "portico/Attributes.h"
 #include "portico/Json.h"
+#include "Poco/Exception.h"
 #include "Poco/Logger.h"
 #include <cstdlib>
 
 namespace portico::openai {
 
 namespace {
+
+/// How deep StreamUsage scans a request body; deeper bodies go to its Poco fallback.
+constexpr std::size_t UsageScanDepth = 256;
+
+bool endsWith(std::string_view text, std::string_view suffix)
+{
+    return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
 
 bool isEventStream(std::string_view contentType)
 {
@@ -62,14 +72,30 @@ void ProxyCall::start(Exchange& exchange)
 {
     exchange_ = &exchange;
     started_ = Clock::now();
-    if (attempt_)
+    const std::string* body = attempt_ ? &attempt_->body : nullptr;
+    // A chat stream is asked for its usage (StreamUsage.h), so that its tokens count exactly.
+    std::optional<std::string> askingUsage;
+    if (stream_ && target_.config.streamUsage && endsWith(apiPath_, "/chat/completions"))
     {
-        UpstreamRequest request = forwardedRequest(exchange, target_.config, apiPath_, stream_, &attempt_->body);
-        attempt_->body = std::string(); // sent: the request holds it now
-        call_ = attempt_->client->start(exchange, std::move(request), *this);
-        return;
+        try
+        {
+            askingUsage = withStreamUsage(body ? *body : exchange.body(), UsageScanDepth);
+        }
+        catch (const Poco::Exception&)
+        {
+            // Not JSON after all (the client sent what the upstream will refuse): as it came.
+        }
+        if (askingUsage)
+        {
+            body = &*askingUsage;
+            hideUsage_ = true;
+        }
     }
-    call_ = target_.client->start(exchange, forwardedRequest(exchange, target_.config, apiPath_, stream_), *this);
+    UpstreamClient& client = attempt_ ? *attempt_->client : *target_.client;
+    UpstreamRequest request = forwardedRequest(exchange, target_.config, apiPath_, stream_, body);
+    if (attempt_)
+        attempt_->body = std::string(); // the request holds its copy
+    call_ = client.start(exchange, std::move(request), *this);
 }
 
 void ProxyCall::onHead(const UpstreamAnswer& answer)
@@ -251,13 +277,20 @@ bool ProxyCall::relayEvents()
         if (!event)
             return true;
         framer_.inspect(*event);
+        std::string_view out = *event;
+        if (hideUsage_)
+        {
+            if (!clientView(*event, clientEvent_))
+                continue; // the usage chunk only the proxy asked for
+            out = clientEvent_;
+        }
         if (!writer_)
         {
             if (attempt_ && attempt_->observer)
                 attempt_->observer->relaying();
             writer_ = &exchange_->stream(status_, contentType_);
         }
-        if (!writer_->write(*event))
+        if (!writer_->write(out))
             return false;
         if (framer_.failed())
         {
@@ -278,7 +311,8 @@ void ProxyCall::finishRelay()
         // An unterminated last event: pass it on with the blank line it lacked.
         const std::string tail = std::string(framer_.pending()) + "\n\n";
         framer_.inspect(tail);
-        writer_->write(tail);
+        if (!hideUsage_ || clientView(tail, clientEvent_))
+            writer_->write(hideUsage_ ? std::string_view(clientEvent_) : std::string_view(tail));
         if (framer_.failed())
             return fail(reportedFailure(target_.config, framer_.failure()), false);
     }

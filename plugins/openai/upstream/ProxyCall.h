@@ -129,6 +129,10 @@ private:
     const bool stream_;
     std::optional<AttemptSettings> attempt_;
     std::chrono::seconds retryAfter_{0};
+    /// The proxy asked this chat stream for its usage on the client's behalf: the client gets
+    /// each event as it would have without (StreamUsage.h's clientView).
+    bool hideUsage_ = false;
+    std::string clientEvent_;
     Exchange* exchange_ = nullptr;
     std::unique_ptr<UpstreamCall> call_;
     Clock::time_point started_;

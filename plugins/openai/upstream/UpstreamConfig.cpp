@@ -23,7 +23,7 @@ const std::set<std::string>& knownFields()
     static const std::set<std::string> fields{
         "url",          "api_key_file",     "models",    "connect_timeout_ms", "read_timeout_ms",
         "retries",      "retry_backoff_ms", "pool_size", "idle_timeout_ms",    "ca_file",
-        "max_body_bytes", "max_event_bytes", "models_timeout_ms"};
+        "max_body_bytes", "max_event_bytes", "models_timeout_ms", "stream_usage"};
     return fields;
 }
 
@@ -149,6 +149,7 @@ UpstreamConfig readBlock(const PluginConfig& config, const std::string& prefix, 
     endpoint.idleTimeout = milliseconds("idle_timeout_ms", endpoint.idleTimeout, 3600000);
     endpoint.caFile = config.getString(key("ca_file"), "");
     upstream.modelsTimeout = milliseconds("models_timeout_ms", upstream.modelsTimeout, 600000);
+    upstream.streamUsage = config.getBool(key("stream_usage"), upstream.streamUsage);
     // The same ceiling as server.max_body_bytes (16 GiB); at least one byte.
     upstream.maxBodyBytes = static_cast<std::size_t>(
         config.getInt(key("max_body_bytes"), static_cast<long long>(upstream.maxBodyBytes), 1, 1LL << 34));
@@ -189,7 +190,7 @@ void rejectUnknown(const PluginConfig& config, const std::vector<std::string>& k
         if (!knownFields().count(field))
             throw config.error(key, "unknown key (known: url, api_key_file, models, connect_timeout_ms, "
                                     "read_timeout_ms, retries, retry_backoff_ms, pool_size, idle_timeout_ms, "
-                                    "ca_file, max_body_bytes, max_event_bytes, models_timeout_ms)");
+                                    "ca_file, max_body_bytes, max_event_bytes, models_timeout_ms, stream_usage)");
     }
 }
 

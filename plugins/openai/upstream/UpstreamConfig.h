@@ -6,7 +6,7 @@
 ///   upstream.url, upstream.api_key_file, upstream.models, upstream.connect_timeout_ms,
 ///   upstream.read_timeout_ms, upstream.retries, upstream.retry_backoff_ms, upstream.pool_size,
 ///   upstream.idle_timeout_ms, upstream.ca_file, upstream.max_body_bytes, upstream.max_event_bytes,
-///   upstream.models_timeout_ms
+///   upstream.models_timeout_ms, upstream.stream_usage
 /// and the same keys below upstreams.<name>. for further, named upstreams.
 
 #include "AnswerLimits.h"
@@ -56,6 +56,10 @@ struct UpstreamConfig
     /// Bounded separately because read_timeout_ms (10 minutes by default) is made for
     /// generations, not for a listing that a client waits on.
     std::chrono::milliseconds modelsTimeout{5000};
+    /// Ask chat streams for their usage (stream_options.include_usage) when the client did not,
+    /// and hide the extra chunk from it (StreamUsage.h): streams' tokens are counted exactly.
+    /// Off for an upstream that refuses the parameter.
+    bool streamUsage = true;
 
     bool secure() const { return endpoint.tls; }
     /// True when `model` is listed (servesAll not considered).

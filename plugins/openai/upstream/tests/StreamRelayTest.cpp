@@ -19,7 +19,10 @@ using portico::Outcome;
 
 namespace {
 
-const char* const StreamChat = R"({"model":"m","stream":true,"messages":[]})";
+// The client asks for usage itself: the relay passes every event byte for byte. (Without it the
+// proxy asks on its behalf and hides the extra chunk: testUsageAskedOnTheClientsBehalf.)
+const char* const StreamChat = R"({"model":"m","stream":true,"stream_options":{"include_usage":true},"messages":[]})";
+const char* const StreamChatWithoutUsage = R"({"model":"m","stream":true,"messages":[]})";
 
 /// The answer bytes of an event stream: a chunked head, then `chunks`, then (if `close`) the
 /// connection closed without the terminating chunk.
@@ -50,6 +53,7 @@ class StreamRelayTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testEventsRelayedAsTheyArrive);
     CPPUNIT_TEST(testRelayDelayPerEvent);
     CPPUNIT_TEST(testUsageAndReuseAfterCompleteStream);
+    CPPUNIT_TEST(testUsageAskedOnTheClientsBehalf);
     CPPUNIT_TEST(testSlowClientPausesTheUpstream);
     CPPUNIT_TEST(testClientGoneClosesUpstreamRequest);
     CPPUNIT_TEST(testUpstreamBrokenMidStreamIsVisible);
@@ -114,6 +118,43 @@ public:
         std::cerr << "\n  relay delay per event: median " << median << " ms, p99 " << p99 << " ms, max "
                   << delays.back() << " ms\n";
         CPPUNIT_ASSERT_MESSAGE(std::to_string(median), median < 2.0);
+    }
+
+    void testUsageAskedOnTheClientsBehalf()
+    {
+        // The client did not ask for usage: the upstream is asked (so the tokens count), and the
+        // client gets the stream it would have had: no usage chunk, no "usage":null.
+        const auto events = chatEvents(4);
+        std::string forwarded;
+        FakeUpstream upstream([&](const SeenRequest& request, Poco::Net::HTTPServerResponse& response) {
+            forwarded = request.body;
+            upstream.sendEvents(response, events, 0);
+        });
+        OpenAiHarness harness(upstreamSection(upstream.url()));
+        auto result = postChat(harness, StreamChatWithoutUsage);
+
+        CPPUNIT_ASSERT(result->outcome == Outcome::Completed);
+        CPPUNIT_ASSERT_EQUAL(
+            std::string(R"({"stream_options":{"include_usage":true},"model":"m","stream":true,"messages":[]})"),
+            forwarded);
+        CPPUNIT_ASSERT_EQUAL(events.size() - 1, result->sink.chunks.size()); // the usage chunk left out
+        for (std::size_t i = 0; i + 2 < events.size(); ++i)
+        {
+            std::string expected = events[i];
+            expected.replace(expected.find(R"(,"usage":null)"), 13, "");
+            CPPUNIT_ASSERT_EQUAL(expected, result->sink.chunks[i]);
+        }
+        CPPUNIT_ASSERT_EQUAL(std::string("data: [DONE]\n\n"), result->sink.chunks.back());
+        // The usage the client did not see still counts.
+        CPPUNIT_ASSERT_EQUAL(std::string("4"), result->exchange->get(portico::attr::UsageOutputTokens));
+        CPPUNIT_ASSERT_EQUAL(std::string("4"), result->exchange->get(portico::attr::UsageInputTokens));
+
+        // stream_usage = false: the request and the stream pass unchanged.
+        OpenAiHarness off(upstreamSection(upstream.url(), {{"upstream.stream_usage", "false"}}));
+        auto plain = postChat(off, StreamChatWithoutUsage);
+        CPPUNIT_ASSERT_EQUAL(std::string(StreamChatWithoutUsage), forwarded);
+        CPPUNIT_ASSERT_EQUAL(events.size(), plain->sink.chunks.size());
+        CPPUNIT_ASSERT_EQUAL(events[0], plain->sink.chunks[0]);
     }
 
     void testUsageAndReuseAfterCompleteStream()
