@@ -130,6 +130,7 @@ void UpstreamRouting::route(Exchange& exchange, const std::string& model, const 
     request.stream = stream;
     request.body = std::move(body);
     request.maxJsonDepth = maxJsonDepth_;
+    request.model = model;
     exchange.defer(std::make_unique<RoutedCall>(*impl_->router, *group, std::move(request), local,
                                                 *impl_->proxy.logger()));
 }

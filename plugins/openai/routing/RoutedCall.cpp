@@ -42,6 +42,8 @@ RoutedCall::~RoutedCall()
 void RoutedCall::start(Exchange& exchange)
 {
     exchange_ = &exchange;
+    if (requested_.config.pattern)
+        matched_ = request_.model.substr(std::min(request_.model.size(), requested_.config.name.size() - 1));
     plan(&requested_, requested_.config.fallbacks);
     if (requested_.config.deadline.count() > 0)
     {
@@ -120,7 +122,10 @@ void RoutedCall::attempt(Deployment& deployment)
     HeaderList& headers = exchange_->response().headers;
     headers.set(DeploymentHeader, deployment.config.name);
     headers.set(AttemptsHeader, std::to_string(attempts_));
-    std::string body = withModel(request_.body, deployment.config.model, request_.maxJsonDepth);
+    std::string model = deployment.config.model;
+    if (const std::size_t star = model.find('*'); star != std::string::npos)
+        model.replace(star, 1, matched_);
+    std::string body = withModel(request_.body, model, request_.maxJsonDepth);
     if (deployment.config.local())
     {
         // The local models do not fail: this attempt answers.

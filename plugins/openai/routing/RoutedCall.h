@@ -53,6 +53,9 @@ struct RoutedRequest
     /// The body as the client sent it (with the default model when it named none).
     std::string body;
     std::size_t maxJsonDepth = 64;
+    /// The model the client asked for (for a pattern group: what its '*' matched goes into the
+    /// deployments' models).
+    std::string model;
 };
 
 inline constexpr const char* DeploymentHeader = "X-Portico-Deployment";
@@ -114,6 +117,8 @@ private:
     std::unique_ptr<DeferredAnswer> child_;
     /// The last failure, for the answer when the plan runs dry after a lost race.
     std::string lastFailure_;
+    /// What the requested pattern's '*' matched ("gpt-4o" of "openai/gpt-4o"); empty otherwise.
+    std::string matched_;
     bool answerBegun_ = false;
     bool over_ = false;
 };

@@ -1,6 +1,7 @@
 #include "Router.h"
 #include "Poco/JSON/Array.h"
 #include "Poco/JSON/Object.h"
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <random>
@@ -70,10 +71,17 @@ Router::Router(const RoutingConfig& config, const UpstreamProxy& proxy, PluginCo
         for (const std::size_t index : groupConfig.deployments)
             group->deployments.push_back(configured[index]);
         group->failovers = &metrics_->failovers(groupConfig.name);
-        byName_[groupConfig.name] = group.get();
-        publicNames_.push_back(groupConfig.name);
+        if (groupConfig.pattern)
+            patterns_.emplace_back(groupConfig.name.substr(0, groupConfig.name.size() - 1), group.get());
+        else
+        {
+            byName_[groupConfig.name] = group.get();
+            publicNames_.push_back(groupConfig.name); // a pattern is no model /v1/models could list
+        }
         groups_.push_back(std::move(group));
     }
+    std::stable_sort(patterns_.begin(), patterns_.end(),
+                     [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
     for (const AliasConfig& alias : config.aliases)
     {
         const auto target = byName_.find(alias.target);
@@ -157,7 +165,12 @@ const ModelGroup* Router::implicitGroup(const std::string& name, const UpstreamP
 const ModelGroup* Router::find(const std::string& model) const
 {
     const auto found = byName_.find(model);
-    return found == byName_.end() ? nullptr : found->second;
+    if (found != byName_.end())
+        return found->second;
+    for (const auto& [prefix, group] : patterns_)
+        if (model.size() > prefix.size() && model.compare(0, prefix.size(), prefix) == 0)
+            return group;
+    return nullptr;
 }
 
 const ModelGroup* Router::fallback(const std::string& name) const

@@ -96,8 +96,9 @@ public:
     Router& operator=(const Router&) = delete;
 
     bool empty() const { return byName_.empty(); }
-    /// The group a request for public name `model` goes to (aliases followed), or nullptr when
-    /// the catalog does not have the name.
+    /// The group a request for public name `model` goes to (aliases followed; a pattern group
+    /// when no name matches exactly: the one with the longest prefix), or nullptr when the
+    /// catalog does not have the name.
     const ModelGroup* find(const std::string& model) const;
     /// The group for a fallback name (a catalog name, or an implicit group).
     const ModelGroup* fallback(const std::string& name) const;
@@ -126,6 +127,8 @@ private:
     std::vector<std::unique_ptr<Deployment>> deployments_;
     std::vector<std::unique_ptr<ModelGroup>> groups_;
     std::unordered_map<std::string, const ModelGroup*> byName_;
+    /// Pattern groups by their prefix (the name without its '*'), longest first.
+    std::vector<std::pair<std::string, const ModelGroup*>> patterns_;
     std::unordered_map<std::string, const ModelGroup*> implicit_;
     std::string defaultModel_;
     std::vector<std::string> publicNames_;

@@ -59,8 +59,18 @@ std::vector<std::string> blockIds(const PluginConfig& config, const std::string&
     return ids;
 }
 
+/// Where a '*' may stand in a model name: nowhere, last (a public name that is a pattern), or
+/// once anywhere (a deployment's model, where the pattern's matched rest goes).
+enum class Star
+{
+    Never,
+    Last,
+    Once
+};
+
 /// A model name as clients send it: not empty, no control characters, not absurdly long.
-void checkModelName(const PluginConfig& config, const std::string& key, const std::string& name)
+void checkModelName(const PluginConfig& config, const std::string& key, const std::string& name,
+                    Star star = Star::Never)
 {
     if (name.empty())
         throw config.error(key, "a model name must not be empty");
@@ -69,6 +79,15 @@ void checkModelName(const PluginConfig& config, const std::string& key, const st
     for (const char c : name)
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == ',')
             throw config.error(key, "a model name must not hold a control character or a comma");
+    const std::size_t stars = static_cast<std::size_t>(std::count(name.begin(), name.end(), '*'));
+    if (stars == 0)
+        return;
+    if (star == Star::Never)
+        throw config.error(key, "'" + name + "': a '*' belongs only in a pattern (models.<id>.name) and in the "
+                                "model its deployments send");
+    if (stars > 1 || (star == Star::Last && name.back() != '*'))
+        throw config.error(key, "'" + name + "': one '*', " +
+                                    std::string(star == Star::Last ? "at the end" : "for the matched rest"));
 }
 
 class Reader
@@ -87,13 +106,15 @@ public:
         {
             const std::string key = "models." + id + ".name";
             const std::string name = config_.getString(key, id);
-            checkModelName(config_, key, name);
+            checkModelName(config_, key, name, Star::Last);
             if (const auto other = publicNames_.find(name); other != publicNames_.end())
                 throw config_.error(key, "the model name '" + name + "' is given twice (models." + other->second +
                                              " and models." + id + ")");
             publicNames_[name] = id;
             const bool alias = config_.has("models." + id + ".alias_of");
             const bool deployments = config_.has("models." + id + ".deployments");
+            if (alias && name.back() == '*')
+                throw config_.error(key, "a pattern ('" + name + "') needs deployments, not alias_of");
             if (alias == deployments)
                 throw config_.error("models." + id + (alias ? ".alias_of" : ".deployments"),
                                     alias ? "give either alias_of or deployments, not both"
@@ -106,6 +127,8 @@ public:
             out_.aliases.push_back(readAlias(id));
         // Deployment blocks no group uses are still checked (above), and then ignored.
         out_.defaultModel = config_.getString("default_model", "");
+        if (!out_.defaultModel.empty())
+            checkModelName(config_, "default_model", out_.defaultModel);
         if (!out_.defaultModel.empty() && !known(out_.defaultModel))
             throw config_.error("default_model", "'" + out_.defaultModel + "' is not a model this gateway serves");
         return std::move(out_);
@@ -164,7 +187,7 @@ private:
         checkUpstream(prefix + "upstream", upstream);
         d.upstream = upstream == LocalUpstream ? "" : upstream;
         d.model = config_.getString(prefix + "model", "");
-        checkModelName(config_, prefix + "model", d.model);
+        checkModelName(config_, prefix + "model", d.model, Star::Once);
         if (d.local())
             checkLocalModel(prefix + "model", d.model);
         d.weight = config_.getDouble(prefix + "weight", 1.0, 0.0, 1e6);
@@ -205,7 +228,7 @@ private:
             d.name = upstream + ":" + d.model;
             checkUpstream(key, upstream);
             d.upstream = upstream == LocalUpstream ? "" : upstream;
-            checkModelName(config_, key, d.model);
+            checkModelName(config_, key, d.model, Star::Once);
             if (d.local())
                 checkLocalModel(key, d.model);
         }
@@ -220,6 +243,7 @@ private:
         GroupConfig g;
         g.id = id;
         g.name = config_.getString(prefix + "name", id);
+        g.pattern = g.name.back() == '*';
         const auto items = config_.getList(prefix + "deployments", {});
         if (items.empty())
             throw config_.error(prefix + "deployments", "empty: list at least one deployment");
@@ -231,6 +255,11 @@ private:
                 throw config_.error(prefix + "deployments", "'" + item + "' is listed twice");
             g.deployments.push_back(index);
             weights += out_.deployments[index].weight;
+            if (!g.pattern && out_.deployments[index].model.find('*') != std::string::npos)
+                throw config_.error(prefix + "deployments",
+                                    "'" + item + "' sends '" + out_.deployments[index].model +
+                                        "': a '*' there is filled in with what a pattern name (one ending in '*') "
+                                        "matched, and '" + g.name + "' is no pattern");
         }
         if (weights <= 0)
             throw config_.error(prefix + "deployments", "every deployment has weight 0: nothing would be chosen");
@@ -270,6 +299,7 @@ private:
         std::vector<std::string> names = config_.getList(key, {});
         for (const std::string& name : names)
         {
+            checkModelName(config_, key, name);
             if (name == self)
                 throw config_.error(key, "a model cannot fall back to itself");
             if (!known(name))

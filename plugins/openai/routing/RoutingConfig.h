@@ -56,8 +56,12 @@ struct GroupConfig
 {
     /// The config id (models.<id>): names the group in messages.
     std::string id;
-    /// The public name clients send (models.<id>.name, default the id).
+    /// The public name clients send (models.<id>.name, default the id). A pattern when it ends
+    /// in '*' ("openai/*"): it takes every name that begins with the rest, and a '*' in its
+    /// deployments' models is replaced by what the '*' matched ("openai:*" sends "gpt-4o" for
+    /// "openai/gpt-4o").
     std::string name;
+    bool pattern = false;
     /// Indices into RoutingConfig::deployments.
     std::vector<std::size_t> deployments;
     Strategy strategy = Strategy::Weighted;

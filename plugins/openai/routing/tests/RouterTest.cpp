@@ -53,6 +53,7 @@ class RouterTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testHalfOpenProbeIsPickedOnce);
     CPPUNIT_TEST(testLargeGroup);
     CPPUNIT_TEST(testSharedDeploymentSharesState);
+    CPPUNIT_TEST(testPatternsMatchTheLongestPrefix);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -452,6 +453,26 @@ public:
         cool(*catalog.group("one").deployments[0], now);
         CPPUNIT_ASSERT(catalog.router->pick(catalog.group("two"), {}, now) == nullptr);
         CPPUNIT_ASSERT_EQUAL(std::string("b:m"), catalog.pickName("one", {}, now));
+    }
+
+    void testPatternsMatchTheLongestPrefix()
+    {
+        Catalog catalog(Upstreams + "models.all.name = *\nmodels.all.deployments = c:*\n"
+                                    "models.oa.name = openai/*\nmodels.oa.deployments = a:*\n"
+                                    "models.mini.name = openai/gpt-4o-mini*\nmodels.mini.deployments = b:mini*\n"
+                                    "models.exact.name = openai/exact\nmodels.exact.deployments = b:x\n");
+        CPPUNIT_ASSERT(catalog.router->find("openai/gpt-4o") == &catalog.group("openai/x"));
+        CPPUNIT_ASSERT(catalog.router->find("openai/gpt-4o-mini-2024") != catalog.router->find("openai/gpt-4o"));
+        CPPUNIT_ASSERT_EQUAL(std::string("b:mini*"),
+                             catalog.router->find("openai/gpt-4o-mini-2024")->deployments[0]->config.name);
+        CPPUNIT_ASSERT_EQUAL(std::string("b:x"), catalog.router->find("openai/exact")->deployments[0]->config.name);
+        CPPUNIT_ASSERT_EQUAL(std::string("c:*"), catalog.router->find("anything")->deployments[0]->config.name);
+        // The prefix alone matches nothing but the catch-all: the '*' must match something.
+        CPPUNIT_ASSERT_EQUAL(std::string("c:*"), catalog.router->find("openai/")->deployments[0]->config.name);
+        // Patterns are no model names for /v1/models.
+        const auto& names = catalog.router->publicNames();
+        CPPUNIT_ASSERT(std::find(names.begin(), names.end(), "openai/*") == names.end());
+        CPPUNIT_ASSERT(std::find(names.begin(), names.end(), "openai/exact") != names.end());
     }
 };
 

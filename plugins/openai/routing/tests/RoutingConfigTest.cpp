@@ -131,6 +131,7 @@ class RoutingConfigTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testDeploymentErrors);
     CPPUNIT_TEST(testGroupValueErrors);
     CPPUNIT_TEST(testModelNameErrors);
+    CPPUNIT_TEST(testPatterns);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -601,6 +602,32 @@ public:
                      {"deployments.d.upstream", "openai"},
                      {"deployments.d.model", "a,b"}},
                     "deployments.d.model", "comma");
+    }
+
+    void testPatterns()
+    {
+        const RoutingConfig config = read({{"models.oa.name", "openai/*"}, {"models.oa.deployments", "openai:*"},
+                                           {"models.az.name", "azure/*"},
+                                           {"models.az.deployments", "azure:deployed-*, openai:*"}});
+        CPPUNIT_ASSERT(group(config, "openai/*").pattern);
+        CPPUNIT_ASSERT_EQUAL(std::string("*"), config.deployments[group(config, "openai/*").deployments[0]].model);
+        CPPUNIT_ASSERT(!group(read({{"models.chat.deployments", "openai:gpt-4o"}}), "chat").pattern);
+
+        // A '*' only last in a pattern name, once in a deployment's model, and there only for a
+        // pattern; never in an alias, a fallback or default_model.
+        assertError({{"models.oa.name", "open*ai"}, {"models.oa.deployments", "openai:*"}}, "models.oa.name", "at the end");
+        assertError({{"models.oa.name", "openai/**"}, {"models.oa.deployments", "openai:*"}}, "models.oa.name", "one '*'");
+        assertError({{"models.chat.deployments", "openai:gpt-*"}}, "models.chat.deployments", "is no pattern");
+        assertError({{"models.oa.name", "openai/*"}, {"models.oa.deployments", "openai:*-*"}}, "models.oa.deployments",
+                    "one '*'");
+        assertError({{"models.oa.name", "openai/*"}, {"models.oa.alias_of", "gpt-4o"}}, "models.oa.name",
+                    "needs deployments");
+        assertError({{"models.chat.deployments", "openai:gpt-4o"}, {"models.chat.fallbacks", "openai/*"}},
+                    "models.chat.fallbacks", "belongs only in a pattern");
+        assertError({{"models.oa.name", "openai/*"}, {"models.oa.deployments", "openai:*"}, {"default_model", "openai/*"}},
+                    "default_model", "belongs only in a pattern");
+        assertError({{"models.oa.name", "openai/*"}, {"models.oa.deployments", "local:*"}}, "models.oa.deployments",
+                    "is not a local model");
     }
 };
 
