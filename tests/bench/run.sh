@@ -7,13 +7,13 @@
 # <build-dir>/stage (cmake --install) and runs the staged porticod and plugins, plus
 # <build-dir>/tests/bench/portico_bare_poco, portico_loadgen and routing_pick_bench. BENCH_STAGE=DIR:
 # run the porticod installed in DIR instead (DIR/sbin/porticod, DIR/lib/portico/plugins), without
-# installing. Scenarios (default: all, in this order): healthz models proxy latency routing streams
-# slowloris streams10k relay.
+# installing. Scenarios (default: all, in this order): healthz models proxy latency routing failover
+# streams slowloris streams10k relay.
 # Knobs (environment): BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONNECTIONS,
 # BENCH_WRK_THREADS, BENCH_PIN, BENCH_SERVER_CPUS, BENCH_CLIENT_CPUS, BENCH_QUICK, BENCH_STRICT,
 # BENCH_RESULTS_DIR, BENCH_SKIP_INSTALL, BENCH_KEEP_WORK, BENCH_ACCESS_LOG, BENCH_QUIET_WAIT,
-# BENCH_LATENCY_*, BENCH_STREAM*, BENCH_HOLD_*, BENCH_RELAY_*, BENCH_PROXY_CPUS, BENCH_PICK_BENCH,
-# BENCH_STAGE (README.md).
+# BENCH_LATENCY_*, BENCH_STREAM*, BENCH_HOLD_*, BENCH_RELAY_*, BENCH_FAILOVER_*, BENCH_PROXY_CPUS,
+# BENCH_PICK_BENCH, BENCH_STAGE (README.md).
 # The table goes to stdout, progress to stderr, the JSON to $BENCH_RESULTS_DIR/<timestamp>.json.
 # Exit: 0; 1 when a server failed or answered errors (BENCH_STRICT=1: or missed a target); 2 usage.
 set -euo pipefail
@@ -31,7 +31,7 @@ STAGE=${BENCH_STAGE:-$BUILD/stage}
 [[ -z ${BENCH_STAGE-} || -d $BENCH_STAGE ]] || { echo "bench: BENCH_STAGE '$BENCH_STAGE' does not exist" >&2; exit 2; }
 STAGE=$(cd "$STAGE" 2>/dev/null && pwd || echo "$STAGE")
 SCENARIOS=("$@")
-((${#SCENARIOS[@]})) || SCENARIOS=(healthz models proxy latency routing streams slowloris streams10k relay)
+((${#SCENARIOS[@]})) || SCENARIOS=(healthz models proxy latency routing failover streams slowloris streams10k relay)
 
 # Quick mode (CI smoke, ctest bench_smoke): proves every server answers, measures nothing.
 if [[ ${BENCH_QUICK-0} == 1 ]]; then

@@ -1,7 +1,7 @@
 # Load generation with portico_loadgen (loadgen/): fixed-rate latency rounds and held streams,
 # plus sampling a server's memory and threads from /proc. Samples go to
 #   $WORK/latency.tsv: scenario, target, round, target rate, achieved req/s, p50, p90, p99, p99.9,
-#                      max (ms), requests, errors, other load %, send lag p99 ms
+#                      max (ms), requests, errors, other load %, send lag p99 ms, connections
 #   $WORK/streams.tsv: one line per streams run (see record_streams)
 #   $WORK/hold.tsv:    one line per hold run (see record_hold)
 # and are summarised by lib/report.sh.
@@ -68,11 +68,18 @@ run_rate() {
     CLIENT_PID=
     other=$(other_load_percent "$before" "$(cpu_mark "$server_pid")")
     [[ $round == warmup ]] && return 0
+    record_rate "$scenario" "$target" "$round" "$out" "$other"
+}
+
+# record_rate SCENARIO TARGET ROUND LOADGEN_OUT OTHER_LOAD: one line of $WORK/latency.tsv from a
+# `portico_loadgen rate` result line (its errors: non-2xx, socket errors and timeouts).
+record_rate() {
+    local scenario=$1 target=$2 round=$3 out=$4 other=$5
     awk -v prefix="$scenario"$'\t'"$target"$'\t'"$round" -v other="$other" '
         $1 == "rate" { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-            printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", prefix, v["target_rps"], v["achieved_rps"],
+            printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%d\n", prefix, v["target_rps"], v["achieved_rps"],
                 v["p50_ms"], v["p90_ms"], v["p99_ms"], v["p999_ms"], v["max_ms"], v["scheduled"],
-                v["non2xx"] + v["socket_errors"] + v["timeouts"], other, v["send_lag_p99_ms"]; found = 1 }
+                v["non2xx"] + v["socket_errors"] + v["timeouts"], other, v["send_lag_p99_ms"], v["connections"]; found = 1 }
         END { if (!found) { print "no result line in " FILENAME > "/dev/stderr"; exit 1 } }' "$out" >>"$WORK/latency.tsv" ||
         die "portico_loadgen printed no result against $target ($scenario): $out"
 }

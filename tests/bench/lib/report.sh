@@ -24,6 +24,17 @@ check_value() {
     printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$WORK/checks.tsv"
 }
 
+# require_value SCENARIO LABEL VALUE OP THRESHOLD: check_value for a value that must meet its
+# target whatever BENCH_STRICT says, as a request that fails must not happen: one that misses it
+# (or could not be measured) fails the run (check_results), with the line in
+# $WORK/required-missed.tsv.
+require_value() {
+    check_value "$@"
+    awk -v value="$3" -v op="$4" -v threshold="$5" "$AWK_MET"'BEGIN {
+        exit !(value != "nan" && met(value + 0, op, threshold + 0)) }' ||
+        printf '%s\t%s = %s, must be %s %s\n' "$1" "$2" "$3" "$4" "$5" >>"$WORK/required-missed.tsv"
+}
+
 # The columns of $WORK/streams.tsv, one line per streams run.
 # server_threads, stack_kib: porticod's settings (0: not set, its defaults). digest_matched: completed
 # streams whose normalised body equals the reference (-1: no reference); digest_distinct: how many
@@ -159,7 +170,8 @@ summarise() {
 
 # summarise_latency: $WORK/latency-summary.tsv, one line per scenario/target of the fixed-rate
 # runs: scenario, target, rounds, target rate, then medians over the rounds of achieved req/s,
-# p50, p90, p99, p99.9, max (ms), then requests, errors, median other load %, median send lag p99.
+# p50, p90, p99, p99.9, max (ms), then requests, errors, median other load %, median send lag p99,
+# connections.
 summarise_latency() {
     local scenario target column
     local -a medians
@@ -173,8 +185,8 @@ summarise_latency() {
         done
         awk -F'\t' -v OFS='\t' -v s="$scenario" -v t="$target" -v m="${medians[*]}" '
             $1 != s || $2 != t { next }
-            { n++; rate = $4; req += $11; err += $12 }
-            END { split(m, v, " "); print s, t, n, rate, v[1], v[2], v[3], v[4], v[5], v[6], req, err, v[7], v[8] }' \
+            { n++; rate = $4; req += $11; err += $12; conns = $15 }
+            END { split(m, v, " "); print s, t, n, rate, v[1], v[2], v[3], v[4], v[5], v[6], req, err, v[7], v[8], conns }' \
             "$WORK/latency.tsv" >>"$WORK/latency-summary.tsv"
     done < <(cut -f1,2 "$WORK/latency.tsv" | awk '!seen[$0]++')
 }
@@ -268,7 +280,11 @@ print_latency_table() {
         'req/s' 'p50 ms' 'p90 ms' 'p99 ms' 'max ms' 'lag99' other errors
     awk -F'\t' '{ printf "%-9s %-34s %6d %7.0f %7.3f %7.3f %7.3f %7.2f %7.3f %6.1f%% %7d\n", $1, $2, $4, $5, $6, $7, $8, $10, $14, $13, $12 }' \
         "$WORK/latency-summary.tsv"
-    printf '(portico_loadgen: %s connections, latency from each request'"'"'s scheduled time; medians over the\n' "$LATENCY_CONNECTIONS"
+    # The connections: the first row's number, and a scenario's own where it differs (failover).
+    local connections
+    connections=$(awk -F'\t' 'NR == 1 { c = $15 } $15 != c && !seen[$1]++ { other = other sprintf("%s%s: %s", (other == "" ? "" : ", "), $1, $15) }
+        END { print c " connections" (other == "" ? "" : " (" other ")") }' "$WORK/latency-summary.tsv")
+    printf '(portico_loadgen: %s, latency from each request'"'"'s scheduled time; medians over the\n' "$connections"
     printf ' rounds; lag99 = p99 of how late requests left: above ~1 ms the client or a stall delayed them)\n'
 }
 
@@ -359,7 +375,7 @@ write_json() {
             END { if (NR) printf "\n" }' "$WORK/summary.tsv"
         printf '  ],\n  "latency": [\n'
         if [[ -s $WORK/latency-summary.tsv ]]; then
-            awk -F'\t' -v c="$LATENCY_CONNECTIONS" '{ printf "%s    {\"scenario\": \"%s\", \"target\": \"%s\", \"rounds\": %d, \"rate_target\": %d, \"connections\": %d, \"rps_median\": %.1f, \"p50_ms\": %.3f, \"p90_ms\": %.3f, \"p99_ms\": %.3f, \"p999_ms\": %.3f, \"max_ms\": %.3f, \"requests\": %d, \"errors\": %d, \"other_load_percent\": %.1f, \"send_lag_p99_ms\": %.3f}", (NR > 1 ? ",\n" : ""), $1, $2, $3, $4, c, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 }
+            awk -F'\t' '{ printf "%s    {\"scenario\": \"%s\", \"target\": \"%s\", \"rounds\": %d, \"rate_target\": %d, \"connections\": %d, \"rps_median\": %.1f, \"p50_ms\": %.3f, \"p90_ms\": %.3f, \"p99_ms\": %.3f, \"p999_ms\": %.3f, \"max_ms\": %.3f, \"requests\": %d, \"errors\": %d, \"other_load_percent\": %.1f, \"send_lag_p99_ms\": %.3f}", (NR > 1 ? ",\n" : ""), $1, $2, $3, $4, $15, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 }
                 END { if (NR) printf "\n" }' "$WORK/latency-summary.tsv"
         fi
         printf '  ],\n  "streams": [\n'
@@ -427,6 +443,10 @@ check_results() {
             -v fnon="${c[fresh_non200]}" -v work="$WORK/loadgen" '
             $ifail + $inon + $ffail + $fnon > 0 { printf "bench: %s/%s: %d idle and %d fresh requests not answered 200 (see %s)\n", $1, $2, $ifail + $inon, $ffail + $fnon, work; bad = 1 }
             END { exit bad }' "$WORK/hold.tsv" >&2 || failed=1
+    fi
+    if [[ -s $WORK/required-missed.tsv ]]; then
+        awk -F'\t' '{ printf "bench: %s: %s\n", $1, $2 }' "$WORK/required-missed.tsv" >&2
+        failed=1
     fi
     if [[ $STRICT == 1 ]] && grep -q $'\tMISSED$' "$WORK/verdicts.tsv"; then
         note "bench: targets missed (BENCH_STRICT=1)"

@@ -30,7 +30,22 @@ declare -A SERVER_HEADERS=()
 # by the scenario that defines it (empty: not pinned). PORTICOD_SERVER_LINES[NAME]: extra
 # "key = value" lines for a porticod's [server] section (each ending in a newline).
 declare -A SERVER_CPUS_FOR=() PORTICOD_SERVER_LINES=()
+# CLIENT_PID: the load generator running now; BACKGROUND_PIDS: other processes a scenario runs
+# in the background meanwhile (a second load generator, a sampler), reaped with reap_background.
+# stop_all stops them all.
 CLIENT_PID=
+BACKGROUND_PIDS=()
+
+# reap_background PID: waits for PID, one of BACKGROUND_PIDS, and takes it off the list (so that
+# stop_all never signals a number the kernel may have handed out again); its exit status.
+reap_background() {
+    local status=0 pid
+    local -a left=()
+    wait "$1" || status=$?
+    for pid in "${BACKGROUND_PIDS[@]}"; do [[ $pid == "$1" ]] || left+=("$pid"); done
+    BACKGROUND_PIDS=("${left[@]}")
+    return "$status"
+}
 
 need_server() {
     local name=$1
@@ -108,7 +123,10 @@ start_porticod() {
 # "routing": the model catalog of scenarios/routing.sh, model "failover" (a deployment on the
 # closed port ROUTING_DEAD_PORT, always picked first, then one on the static nginx upstream) and
 # model "direct" (one deployment on that upstream), the dead one never rested (start
-# nginx-upstream first).
+# nginx-upstream first); "failover-upstream": the local models with local.token_delay_ms =
+# FAILOVER_DELAY_MS; "failover": the catalog of scenarios/failover.sh, model "chat" = deployments
+# "a" and "b" (weight 1 each, weighted) on porticod-failover-a and -b, routing.cooldown_ms =
+# FAILOVER_COOLDOWN_MS (start both upstreams first).
 porticod_section_openai() {
     local upstream
     case $3 in
@@ -138,6 +156,22 @@ porticod_section_openai() {
         printf 'deployments.live.upstream = live\ndeployments.live.model = bench-model\ndeployments.live.weight = 0\n'
         printf 'models.failover.deployments = dead, live\nmodels.failover.strategy = weighted\n'
         printf 'models.direct.deployments = live:bench-model\nrouting.allowed_fails = 0\n'
+        ;;
+    failover-upstream)
+        printf '\n[openai]\nlocal.token_delay_ms = %s\n' "$FAILOVER_DELAY_MS"
+        ;;
+    failover)
+        local a=${SERVER_PORT[porticod-failover-a]-} b=${SERVER_PORT[porticod-failover-b]-}
+        [[ -n $a && -n $b ]] || die "$1 needs porticod-failover-a and porticod-failover-b started first"
+        # Two upstreams, one deployment on each, equal weights: half the requests each. The
+        # breaker's other settings (allowed_fails = 3 in failure_window_ms = 60000) and the
+        # upstreams' timeouts stay at their defaults; only the cooldown is shortened, so that the
+        # killed deployment's rest ends within the run (scenarios/failover.sh).
+        printf '\n[openai]\nupstreams.a.url = http://127.0.0.1:%s/v1\nupstreams.b.url = http://127.0.0.1:%s/v1\n' "$a" "$b"
+        printf 'deployments.a.upstream = a\ndeployments.a.model = portico-echo\ndeployments.a.weight = 1\n'
+        printf 'deployments.b.upstream = b\ndeployments.b.model = portico-echo\ndeployments.b.weight = 1\n'
+        printf 'models.chat.deployments = a, b\nmodels.chat.strategy = weighted\n'
+        printf 'routing.cooldown_ms = %s\n' "$FAILOVER_COOLDOWN_MS"
         ;;
     esac
 }
@@ -245,11 +279,13 @@ expect_body() {
         die "$name: GET $path does not answer $(basename "$3")'s body:"$'\n'"$answer"
 }
 
-# stop_all: TERM to every server and to a running wrk, KILL after 5 s, reap them all.
+# stop_all: TERM to every server, to a running wrk or load generator and to BACKGROUND_PIDS, KILL
+# after 5 s, reap them all.
 stop_all() {
     local name pid _
     local -a pids=()
     [[ -n $CLIENT_PID ]] && pids+=("$CLIENT_PID")
+    pids+=("${BACKGROUND_PIDS[@]}")
     for name in "${!SERVER_PID[@]}"; do pids+=("${SERVER_PID[$name]}"); done
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     for pid in "${pids[@]}"; do

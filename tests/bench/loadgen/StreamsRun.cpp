@@ -169,7 +169,12 @@ void tally(const StreamTable& table, StreamsResult& result)
         case StreamOutcome::ProtocolError: ++result.protocolErrors; break;
         case StreamOutcome::Open: break;
         }
-        if (result.firstError.empty() && stream->ended() && stream->outcome() != StreamOutcome::Completed)
+        const bool failed = stream->ended() && stream->outcome() != StreamOutcome::Completed;
+        if (failed && stream->established())
+            ++result.failedAfterFirstEvent;
+        else if (failed && result.firstErrorBeforeFirstEvent.empty())
+            result.firstErrorBeforeFirstEvent = stream->why();
+        if (result.firstError.empty() && failed)
             result.firstError = stream->why();
     }
     result.firstEvent.finish();
@@ -263,13 +268,14 @@ std::string formatStreamsResult(StreamsResult& result)
                   "err_connect=%d err_status=%d err_closed=%d err_event=%d err_timeout=%d err_protocol=%d "
                   "open_peak=%d ramp_s=%.2f hold_s=%.2f first_event_p50_ms=%.3f first_event_p99_ms=%.3f "
                   "first_event_max_ms=%.3f events=%llu digest=%s digest_streams=%d digest_distinct=%d "
-                  "digest_matched=%d body_bytes_min=%llu body_bytes_max=%llu",
+                  "digest_matched=%d body_bytes_min=%llu body_bytes_max=%llu err_after_first_event=%d",
                   result.requested, result.established, result.held, result.completed, result.endedEarly,
                   result.errors(), result.connectErrors, result.statusErrors, result.closedErrors, result.errorEvents,
                   result.timeouts, result.protocolErrors, result.openPeak, result.rampSeconds, result.heldSeconds,
                   result.firstEvent.percentileMs(0.5), result.firstEvent.percentileMs(0.99), result.firstEvent.maxMs(),
                   result.events, BodyDigest::hex(result.digest).c_str(), result.digestStreams,
-                  result.digestDistinct, result.digestMatched, result.bodyBytesMin, result.bodyBytesMax);
+                  result.digestDistinct, result.digestMatched, result.bodyBytesMin, result.bodyBytesMax,
+                  result.failedAfterFirstEvent);
     return line;
 }
 

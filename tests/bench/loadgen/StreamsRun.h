@@ -20,7 +20,11 @@ struct StreamsResult
     int endedEarly = 0;  ///< completed before the hold window ended (the answer was too short)
     int openPeak = 0;    ///< most streams established and open at once (sampled every 100 ms)
     int connectErrors = 0, statusErrors = 0, closedErrors = 0, errorEvents = 0, timeouts = 0, protocolErrors = 0;
+    /// Of the failed streams, those that had been established (status 200 and a first event)
+    /// before they failed: cut mid-stream, after the server had begun relaying the answer.
+    int failedAfterFirstEvent = 0;
     std::string firstError; ///< the first failure's description, for the log
+    std::string firstErrorBeforeFirstEvent; ///< the same, of a stream that failed before its first event
     LatencySamples firstEvent; ///< from the connect to the first event
     double rampSeconds = 0;    ///< from the first connect to the start of the hold window
     double heldSeconds = 0;    ///< the hold window as it was

@@ -49,6 +49,9 @@ int main(int argc, char** argv)
             StreamsResult result = runStreams(options);
             if (!result.firstError.empty())
                 std::cerr << "streams: first error: " << result.firstError << std::endl;
+            if (!result.firstErrorBeforeFirstEvent.empty() && result.firstErrorBeforeFirstEvent != result.firstError)
+                std::cerr << "streams: first error before a first event: " << result.firstErrorBeforeFirstEvent
+                          << std::endl;
             std::cout << formatStreamsResult(result) << std::endl;
             return 0;
         }
