@@ -364,6 +364,10 @@ void fakeAnswer(const SeenRequest& request, Poco::Net::HTTPServerResponse& respo
         FakeUpstream::sendJson(response, 503, busyBody);
     else if (model.rfind("bad", 0) == 0)
         FakeUpstream::sendJson(response, 400, badBody);
+    else if (model.rfind("long", 0) == 0)
+        FakeUpstream::sendJson(response, 400,
+                               R"({"error":{"message":"This model's maximum context length is 8192 tokens.",)"
+                               R"("type":"invalid_request_error","param":"messages","code":"context_length_exceeded"}})");
     else
         FakeUpstream::sendJson(response, 200, okBody(model));
 }
@@ -400,6 +404,7 @@ class RoutingIntegrationTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testStreamsFailOverOnlyBeforeTheirFirstEvent);
     CPPUNIT_TEST(testRestingDeploymentIsProbedAndComesBack);
     CPPUNIT_TEST(testDefaultModel);
+    CPPUNIT_TEST(testContextFallbacks);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -966,6 +971,36 @@ public:
     }
 
 private:
+    /// A 400 context_length_exceeded goes to the group's context_fallbacks (not to the rest of
+    /// its deployments, whose context is no larger), and the deployment is not counted as failed.
+    void testContextFallbacks()
+    {
+        FakeUpstream fake(fakeAnswer);
+        PorticodProcess server(ownConfig(freePort(), fake.url(), false));
+        const auto result = httpRequest(server.port(), "POST", "/v1/chat/completions",
+                                        R"({"model":"small","messages":[{"role":"user","content":"a long story"}]})",
+                                        jsonHeaders, 15);
+        const std::string what = describe(result) + "\nporticod output:\n" + server.output();
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(what, 200, result.status);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(what, std::string("fake:ok-big"), result.header("X-Portico-Deployment"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(what, std::string("2"), result.header("X-Portico-Attempts"));
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(what, okBody("ok-big"), result.body);
+        const auto seen = modelsSeen(fake);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(joined(seen), std::string("long-s, ok-big"), joined(seen));
+        const std::string table = httpRequest(server.port(), "GET", "/routing").body;
+        PORTICO_ASSERT_CONTAINS(table, R"("context_fallbacks":["big"])");
+        const auto deployments = json(table)->getArray("deployments");
+        bool found = false;
+        for (std::size_t i = 0; i < deployments->size(); ++i)
+            if (deployments->getObject(i)->getValue<std::string>("name") == "fake:long-s")
+            {
+                found = true;
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(table, std::string("healthy"),
+                                             deployments->getObject(i)->getValue<std::string>("state"));
+            }
+        CPPUNIT_ASSERT_MESSAGE(table, found);
+    }
+
     static std::string ownConfig(unsigned short refusedPort, const std::string& fakeUrl, bool defaultModel)
     {
         std::string config = "[server]\nlisten = 127.0.0.1:{port}\n[plugins]\norder = tracing, openai\n[openai]\n"
@@ -987,7 +1022,11 @@ private:
                              "models.refusing.deployments = fake:bad-c, fake:ok-c\n"
                              "models.refusing.strategy = least_busy\n"
                              "models.refusing.max_attempts = 2\n"
-                             "models.served.deployments = fake:ok-d\n";
+                             "models.served.deployments = fake:ok-d\n"
+                             "models.small.deployments = fake:long-s, fake:ok-s2\n"
+                             "models.small.strategy = least_busy\n"
+                             "models.small.context_fallbacks = big\n"
+                             "models.big.deployments = fake:ok-big\n";
         if (defaultModel)
             config += "default_model = served\n";
         return config;
