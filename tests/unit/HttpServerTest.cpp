@@ -295,8 +295,10 @@ public:
     {
         InProcessServer server(defaults(), [this](portico::Chain& c) { routes(c); });
         RawConnection client(server.port());
-        // Three requests, then the client shuts its sending side: each is answered, the last
-        // with Connection: close, then the server closes.
+        // Three requests, then the client shuts its sending side: each is answered, then the
+        // server closes. (The last answer says Connection: close when the server had seen the
+        // shutdown before answering it; the shutdown may also arrive just after, a matter of
+        // timing, and then the close follows the answer: both are right.)
         CPPUNIT_ASSERT(client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"
                                    "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nabcde"
                                    "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
@@ -305,8 +307,9 @@ public:
         CPPUNIT_ASSERT(read.closed);
         CPPUNIT_ASSERT_EQUAL_MESSAGE(read.data, 3, countOf(read.data, "HTTP/1.1 200 OK"));
         CPPUNIT_ASSERT(read.data.find("abcde") != std::string::npos);
-        const std::string lastHead = read.data.substr(read.data.rfind("HTTP/1.1 200 OK"));
-        CPPUNIT_ASSERT(lowerHeadOf(lastHead).find("connection: close") != std::string::npos);
+        // The last answer is complete (its body is there), whatever its Connection header said.
+        const std::string last = read.data.substr(read.data.rfind("HTTP/1.1 200 OK"));
+        CPPUNIT_ASSERT_MESSAGE(last, last.find("{\"hello\":true}") != std::string::npos);
     }
 
     void testKeepAliveRequestsZeroIsUnlimited()
