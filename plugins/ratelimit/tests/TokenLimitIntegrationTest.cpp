@@ -61,9 +61,13 @@ long long estimateOf(const std::string& body, int maxTokens)
     return (static_cast<long long>(body.size()) + 3) / 4 + maxTokens;
 }
 
+/// One chat completion, settled: its tokens are settled by the completion hook just after the
+/// answer is sent, so the next request on the same connection (GET /healthz, another principal)
+/// is answered only once they are (httpRequestSettled); a check that follows sees them.
 HttpResult chat(unsigned short port, const std::string& principal, const std::string& body)
 {
-    return httpRequest(port, "POST", "/v1/chat/completions", body, {{"X-Test-Principal", principal}}, 20);
+    return portico::test::httpRequestSettled(port, "POST", "/v1/chat/completions", body, {{"X-Test-Principal", principal}},
+                                             "/healthz", 20);
 }
 
 long long usageOf(const std::string& json)
