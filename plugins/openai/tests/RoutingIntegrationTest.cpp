@@ -892,7 +892,6 @@ public:
         const unsigned short backPort = freePort();
         PorticodProcess server("[server]\nlisten = 127.0.0.1:{port}\n[plugins]\norder = tracing, openai\n[openai]\n"
                                "upstreams.back.url = http://127.0.0.1:" + std::to_string(backPort) + "/v1\n"
-                               "upstreams.back.connect_timeout_ms = 1000\n"
                                // The local model only when "back" cannot serve (weight 0): which
                                // one answers says whether "back" is in rotation.
                                "deployments.echo.upstream = local\n"
@@ -1007,7 +1006,6 @@ private:
                              "upstreams.dead.url = http://127.0.0.1:" +
                              std::to_string(refusedPort) +
                              "/v1\n"
-                             "upstreams.dead.connect_timeout_ms = 1000\n"
                              "upstreams.fake.url = " +
                              fakeUrl +
                              "\n"
