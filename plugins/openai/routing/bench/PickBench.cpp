@@ -30,7 +30,7 @@
 //
 // Usage: routing_pick_bench [--quick] [--rounds N] [--iterations N] [--cpus=A,B | --no-pin]
 
-#include "TestPluginContext.h"
+#include "../tests/CatalogRouter.h"
 #include "routing/Router.h"
 #include "routing/RoutingConfig.h"
 #include "upstream/UpstreamConfig.h"
@@ -65,11 +65,6 @@ constexpr double TargetNs = 1000;
 const char* const StrategyNames[] = {"weighted", "least_busy", "latency"};
 constexpr int StrategyCount = 3;
 
-bool isLocalModel(const std::string& name)
-{
-    return name == "portico-echo" || name == "portico-embed";
-}
-
 std::string groupName(int group)
 {
     char name[16];
@@ -98,29 +93,10 @@ std::string catalogText(const std::string& strategy)
     return ini.str();
 }
 
-/// A Router as UpstreamRouting builds one: the upstreams, then the catalog, then the Router.
-struct Catalog
+/// A Router as UpstreamRouting builds one (the tests' CatalogRouter).
+struct Catalog : test::CatalogRouter
 {
-    explicit Catalog(const std::string& strategy)
-        : context(catalogText(strategy), "openai"),
-          proxy(readUpstreamConfigs(context.config(), upstreamsNamedByCatalog(context.config())), context)
-    {
-        const auto isLocal = [this](const std::string& name) { return isLocalModel(name) && !proxy.targetFor(name); };
-        RoutingContext routing;
-        for (const auto& target : proxy.targets())
-            routing.upstreams.push_back(target.config.name);
-        routing.localModels = {"portico-echo", "portico-embed"};
-        routing.servedDirectly = [this, isLocal](const std::string& name) {
-            return proxy.targetFor(name) != nullptr || isLocal(name);
-        };
-        config = readRoutingConfig(context.config(), routing);
-        router = std::make_unique<Router>(config, proxy, context, isLocal);
-    }
-
-    portico::test::TestPluginContext context;
-    UpstreamProxy proxy;
-    RoutingConfig config;
-    std::unique_ptr<Router> router;
+    explicit Catalog(const std::string& strategy) : CatalogRouter(catalogText(strategy)) {}
 };
 
 double threadCpuNs()

@@ -1,13 +1,8 @@
 #pragma once
-// A Router built as UpstreamRouting builds it, from the text of an [openai] section, over a real
-// UpstreamProxy (TestPluginContext; the upstreams' addresses are never connected to). Shared by
-// the routing tests.
+// CatalogRouter from the text of an [openai] section, with CppUnit lookups of its groups and
+// deployments. Shared by the routing tests.
 
-#include "TestPluginContext.h"
-#include "routing/Router.h"
-#include "routing/RoutingConfig.h"
-#include "upstream/UpstreamConfig.h"
-#include "upstream/UpstreamProxy.h"
+#include "CatalogRouter.h"
 #include <cppunit/extensions/HelperMacros.h>
 #include <memory>
 #include <string>
@@ -18,32 +13,9 @@ namespace portico::openai::test {
 using portico::test::TestPluginContext;
 using Clock = Router::Clock;
 
-inline bool isLocalModel(const std::string& name)
+struct Catalog : CatalogRouter
 {
-    return name == "portico-echo" || name == "portico-embed";
-}
-
-/// An [openai] section (the text after the header) read as UpstreamRouting reads it: the
-/// upstreams, then the catalog, then the Router.
-struct Catalog
-{
-    explicit Catalog(const std::string& openai)
-        : context("[openai]\n" + openai, "openai"),
-          proxy(readUpstreamConfigs(context.config(), upstreamsNamedByCatalog(context.config())), context)
-    {
-        const auto isLocal = [this](const std::string& name) {
-            return isLocalModel(name) && !proxy.targetFor(name);
-        };
-        RoutingContext routing;
-        for (const auto& target : proxy.targets())
-            routing.upstreams.push_back(target.config.name);
-        routing.localModels = {"portico-echo", "portico-embed"};
-        routing.servedDirectly = [this, isLocal](const std::string& name) {
-            return proxy.targetFor(name) != nullptr || isLocal(name);
-        };
-        config = readRoutingConfig(context.config(), routing);
-        router = std::make_unique<Router>(config, proxy, context, isLocal);
-    }
+    explicit Catalog(const std::string& openai) : CatalogRouter("[openai]\n" + openai) {}
 
     const ModelGroup& group(const std::string& name) const
     {
@@ -73,10 +45,6 @@ struct Catalog
         return d->config.name;
     }
 
-    TestPluginContext context;
-    UpstreamProxy proxy;
-    RoutingConfig config;
-    std::unique_ptr<Router> router;
 };
 
 /// Four upstreams, none taking "*" (an upstream the catalog does not use would take "*" by
