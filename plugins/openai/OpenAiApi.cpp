@@ -1,7 +1,8 @@
-// openai's part of the OpenAPI document: its five routes with the request fields the parsers
+// openai's part of the OpenAPI document: its routes (and the pass-through routes' operations) with the request fields the parsers
 // accept (EmbeddingsRequest, ResponsesRequest, ChatRequest: a field not listed there is a 400
 // unknown_parameter, hence additionalProperties: false) and the shapes the handlers write.
 #include "OpenAiPlugin.h"
+#include <cctype>
 #include <string>
 
 namespace portico::openai {
@@ -175,6 +176,33 @@ void OpenAiPlugin::describeApi(ApiDescription& api) const
                 "name": {"type": "string"}, "upstream": {"type": "string"}, "model": {"type": "string"},
                 "state": {"type": "string", "enum": ["healthy", "cooling", "half_open"]}}}},
             "cooldown": {"type": "object"}, "default_model": {"type": ["string", "null"]}}}}}}}})");
+    describePassThrough(api);
+}
+
+void OpenAiPlugin::describePassThrough(ApiDescription& api) const
+{
+    for (const PassThroughRoute& route : upstreams_.passThroughRoutes())
+        for (const std::string& method : route.methods)
+        {
+            std::string id = method;
+            for (auto& c : id)
+                c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            const std::string prefix = route.prefix.empty() ? "/" : route.prefix;
+            const bool body = method != "GET" && method != "OPTIONS";
+            api.addOperation(method, documentedPattern(route.pattern()),
+                             R"({"operationId": "passThrough_)" + route.id + "_" + id +
+                                 R"(", "summary": "Passed through to the upstream ')" + route.upstream +
+                                 "' as it is (passthrough." + route.id + R"(): the path )" + prefix +
+                                 R"( and every path below it.", "tags": ["passthrough"],
+        "parameters": [{"name": "path", "in": "path", "required": true, "schema": {"type": "string"},
+            "description": "The rest of the path below the prefix, slashes included (the prefix itself is passed through too)."}],)" +
+                                 (body ? R"( "requestBody": {"required": false, "description": "Sent to the upstream as it is.", "content": {"*/*": {"schema": {}}}},)"
+                                       : "") +
+                                 R"( "responses": {"default": {"description": "The upstream's answer: its status, headers (but hop-by-hop ones) and body, byte for byte.", "content": {"*/*": {"schema": {}}}},
+            "400": {"description": "The path has a '.' or '..' segment (invalid_path)."},
+            "502": {"description": "The upstream could not be reached or broke the answer (upstream_unreachable, upstream_error)."},
+            "504": {"description": "The upstream did not answer in time (upstream_timeout)."}}})");
+        }
 }
 
 } // namespace portico::openai

@@ -2,6 +2,7 @@
 #include "JsonBody.h"
 #include "RequestError.h"
 #include "RequestPeek.h"
+#include "passthrough/PassThroughHeaders.h"
 #include "routing/RoutedCall.h"
 #include "portico/Attributes.h"
 #include "Poco/JSON/Object.h"
@@ -93,6 +94,9 @@ OpenAiPlugin::OpenAiPlugin(PluginContext& context)
     context.addRoute(
         {"POST", "/v1/chat/completions", [this](Exchange& e) { handlePost(e, Endpoint::Chat); }, never});
     context.addRoute({"GET", "/routing", [this](Exchange& e) { e.respond(200, upstreams_.routingView()); }, never});
+    for (const PassThroughRoute& route : upstreams_.passThroughRoutes())
+        for (const std::string& method : route.methods)
+            context.addRoute({method, route.pattern(), [this, &route](Exchange& e) { passThrough(e, route); }, never});
 }
 
 OpenAiPlugin::~OpenAiPlugin() = default;
@@ -146,6 +150,16 @@ void OpenAiPlugin::handlePost(Exchange& exchange, Endpoint endpoint)
             throw;
         error.respond(exchange); // replaces anything not yet committed
     }
+}
+
+void OpenAiPlugin::passThrough(Exchange& exchange, const PassThroughRoute& route)
+{
+    // The prefix was matched on the path as sent; a dot segment would let the upstream resolve
+    // it to a path outside the prefix ("/v1/dreams/../admin").
+    if (hasDotSegment(exchange.path()))
+        return exchange.respondError(400, "The path " + exchange.path() + " has a '.' or '..' segment.",
+                                     "invalid_request_error", "invalid_path");
+    upstreams_.passThrough(exchange, route);
 }
 
 void OpenAiPlugin::routeCatalog(Exchange& exchange, Endpoint endpoint, const std::string& model, bool stream,

@@ -33,6 +33,8 @@ public:
     /// Adds the exchange's usage to portico_tokens_total.
     void onComplete(Exchange& exchange, Outcome outcome) override;
     void describeApi(ApiDescription& api) const override;
+    /// The passthrough.<id> routes' operations (OpenAiApi.cpp).
+    void describePassThrough(ApiDescription& api) const;
     /// Its hooks and routes compute; upstream calls are deferred answers on the event loop.
     Blocking blocking() const override { return Blocking::Never; }
 
@@ -57,6 +59,8 @@ private:
     /// `body`: sent instead of the exchange's (the default model added).
     void forwardUpstream(Exchange& exchange, Endpoint endpoint, const std::string& model, bool stream,
                          const std::string* body = nullptr);
+    /// A passthrough.<id> route: the request forwarded as it is (passthrough/).
+    void passThrough(Exchange& exchange, const PassThroughRoute& route);
     void routeCatalog(Exchange& exchange, Endpoint endpoint, const std::string& model, bool stream, std::string body);
     /// `deployment`: a local deployment of the catalog (the model is local whatever an
     /// upstream takes).

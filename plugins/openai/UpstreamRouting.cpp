@@ -3,6 +3,7 @@
 #include "UpstreamRouting.h"
 #include "EchoModel.h"
 #include "HashingEmbedder.h"
+#include "passthrough/PassThroughCall.h"
 #include "routing/RoutedCall.h"
 #include "routing/Router.h"
 #include "routing/RoutingConfig.h"
@@ -74,8 +75,17 @@ UpstreamRouting::UpstreamRouting(PluginContext& context, bool localEnabled, std:
     : maxJsonDepth_(maxJsonDepth)
 {
     const PluginConfig& config = context.config();
-    impl_ = std::make_unique<Impl>(readUpstreamConfigs(config, upstreamsNamedByCatalog(config)), context);
+    passThrough_ = readPassThroughRoutes(config);
+    // An upstream there only for the catalog or a pass-through routes no model by name.
+    std::set<std::string> namedElsewhere = upstreamsNamedByCatalog(config);
+    for (const auto& name : upstreamsNamedByPassThrough(passThrough_))
+        namedElsewhere.insert(name);
+    impl_ = std::make_unique<Impl>(readUpstreamConfigs(config, namedElsewhere), context);
     const UpstreamProxy& proxy = impl_->proxy;
+    std::vector<std::string> upstreamNames;
+    for (const auto& target : proxy.targets())
+        upstreamNames.push_back(target.config.name);
+    checkUpstreams(config, passThrough_, upstreamNames);
     // A local model serves its name unless an upstream takes that name (as ModelCatalog::local).
     const auto isLocal = [&proxy, localEnabled](const std::string& name) {
         return localEnabled && (name == EchoModel::id || name == HashingEmbedder::id) && !proxy.targetFor(name);
@@ -150,6 +160,15 @@ void UpstreamRouting::forward(Exchange& exchange, const std::string& model, cons
         return;
     }
     impl_->proxy.forward(exchange, *target, apiPath, stream, body);
+}
+
+void UpstreamRouting::passThrough(Exchange& exchange, const PassThroughRoute& route)
+{
+    const ProxyTarget* target = impl_->proxy.targetNamed(route.upstream);
+    if (!target) // checked at start-up: unreachable unless the chain is inconsistent
+        return exchange.respondError(502, "No upstream '" + route.upstream + "' for this route.", "server_error",
+                                     "upstream_error");
+    exchange.defer(std::make_unique<PassThroughCall>(*target));
 }
 
 void UpstreamRouting::models(Exchange& exchange, ModelsAnswer answer)

@@ -7,6 +7,7 @@
 /// not cached, models() and find() defer the exchange's answer (Exchange::defer) to a task that
 /// runs on the event loop and answers when the upstream has.
 
+#include "passthrough/PassThroughConfig.h"
 #include "portico/Exchange.h"
 #include "portico/PluginContext.h"
 #include <functional>
@@ -66,6 +67,13 @@ public:
     void forward(Exchange& exchange, const std::string& model, const std::string& apiPath, bool stream,
                  const std::string* body = nullptr);
 
+    // --- pass-through routes (passthrough/) -------------------------------------------------
+    /// The configured passthrough.<id>.* routes; the plugin registers their patterns.
+    const std::vector<PassThroughRoute>& passThroughRoutes() const { return passThrough_; }
+    /// Forwards the exchange as it is to `route`'s upstream and relays the answer
+    /// (passthrough/PassThroughCall.h): the answer is deferred.
+    void passThrough(Exchange& exchange, const PassThroughRoute& route);
+
     using ModelsAnswer = std::function<void(Exchange&, std::vector<UpstreamModel>)>;
     using ModelAnswer = std::function<void(Exchange&, std::optional<UpstreamModel>)>;
     /// Calls `answer` with every model the upstreams serve: the listed ones, and what "*"
@@ -80,6 +88,7 @@ public:
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
+    std::vector<PassThroughRoute> passThrough_;
     std::string defaultModel_;
     std::size_t maxJsonDepth_ = 64;
 };

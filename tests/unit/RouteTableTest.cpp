@@ -1,5 +1,5 @@
-// RouteTable: literal and {param} routes, HEAD on GET routes, the allowed methods behind a 405,
-// and the registration errors.
+// RouteTable: literal and {param} routes, "/**" prefixes, HEAD on GET routes, the allowed methods
+// behind a 405, and the registration errors.
 
 #include "TestAsserts.h"
 #include "http/RouteTable.h"
@@ -36,6 +36,13 @@ class RouteTableTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testDuplicateNamesBothOwners);
     CPPUNIT_TEST(testBadRegistrations);
     CPPUNIT_TEST(testRoutesKeepRegistrationOrder);
+    CPPUNIT_TEST(testPrefixMatchesItselfAndBelow);
+    CPPUNIT_TEST(testLongestPrefixWins);
+    CPPUNIT_TEST(testExactRoutesWinOverPrefixes);
+    CPPUNIT_TEST(testPrefixAllowedMethods);
+    CPPUNIT_TEST(testRootPrefixClaimsEveryPath);
+    CPPUNIT_TEST(testBadPrefixPatterns);
+    CPPUNIT_TEST(testDocumentedPattern);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -155,6 +162,101 @@ public:
         for (const auto& r : table_.routes())
             listed.push_back(r.method + " " + r.pattern);
         CPPUNIT_ASSERT(listed == (Strings{"GET /b", "POST /a/{x}", "GET /a"}));
+    }
+
+    void testPrefixMatchesItselfAndBelow()
+    {
+        table_.add(route("GET", "/v1/dreams/**"), "t");
+        for (const char* path : {"/v1/dreams", "/v1/dreams/", "/v1/dreams/42", "/v1/dreams/a/b/c"})
+        {
+            const auto match = table_.match("GET", path);
+            CPPUNIT_ASSERT_MESSAGE(path, match.route);
+            CPPUNIT_ASSERT_EQUAL(std::string("/v1/dreams/**"), match.route->pattern);
+            CPPUNIT_ASSERT(match.params.empty());
+        }
+        CPPUNIT_ASSERT(table_.match("HEAD", "/v1/dreams/42").route);
+        // A prefix is whole segments: "/v1/dreamsX" is not below "/v1/dreams".
+        CPPUNIT_ASSERT(!table_.match("GET", "/v1/dreamsX").route);
+        CPPUNIT_ASSERT(table_.match("GET", "/v1/dreamsX").allowed.empty());
+        CPPUNIT_ASSERT(!table_.match("GET", "/v1").route);
+        CPPUNIT_ASSERT(!table_.match("GET", "/v1/Dreams").route);
+    }
+
+    void testLongestPrefixWins()
+    {
+        // Registered shortest first: the order of registration must not matter.
+        table_.add(route("GET", "/v1/**"), "short");
+        table_.add(route("GET", "/v1/dreams/**"), "long");
+        table_.add(route("GET", "/v1/dreams/deep/**"), "longest");
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/dreams/deep/**"), table_.match("GET", "/v1/dreams/deep/x").route->pattern);
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/dreams/**"), table_.match("GET", "/v1/dreams/deepx").route->pattern);
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/**"), table_.match("GET", "/v1/other").route->pattern);
+    }
+
+    void testExactRoutesWinOverPrefixes()
+    {
+        table_.add(route("POST", "/v1/**"), "prefix");
+        table_.add(route("GET", "/v1/**"), "prefix");
+        table_.add(route("GET", "/v1/models"), "openai");
+        table_.add(route("GET", "/v1/models/{id}"), "openai");
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/models"), table_.match("GET", "/v1/models").route->pattern);
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/models/{id}"), table_.match("GET", "/v1/models/x").route->pattern);
+        // A method the exact route does not take goes to the prefix that claims it.
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/**"), table_.match("POST", "/v1/models").route->pattern);
+        CPPUNIT_ASSERT(table_.match("POST", "/v1/models").allowed.empty());
+    }
+
+    void testPrefixAllowedMethods()
+    {
+        table_.add(route("GET", "/v1/dreams/**"), "t");
+        table_.add(route("POST", "/v1/dreams/**"), "t");
+        table_.add(route("DELETE", "/v1/**"), "t");
+        const auto match = table_.match("PUT", "/v1/dreams/1");
+        CPPUNIT_ASSERT(!match.route);
+        CPPUNIT_ASSERT((Strings{"GET", "HEAD", "POST", "DELETE"}) == match.allowed);
+        // The shorter prefix's method is reached when the longer one does not take it.
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/**"), table_.match("DELETE", "/v1/dreams/1").route->pattern);
+    }
+
+    void testRootPrefixClaimsEveryPath()
+    {
+        table_.add(route("GET", "/healthz"), "core");
+        table_.add(route("GET", "/**"), "t");
+        CPPUNIT_ASSERT_EQUAL(std::string("/healthz"), table_.match("GET", "/healthz").route->pattern);
+        CPPUNIT_ASSERT_EQUAL(std::string("/**"), table_.match("GET", "/").route->pattern);
+        CPPUNIT_ASSERT_EQUAL(std::string("/**"), table_.match("GET", "/anything/at/all").route->pattern);
+    }
+
+    void testBadPrefixPatterns()
+    {
+        for (const char* pattern : {"/v1/**/x", "/v1**", "/v1/{id}/**", "/**/**", "/v1/*"})
+        {
+            if (std::string(pattern) == "/v1/*")
+            {
+                // One star is a literal segment, not a prefix.
+                table_.add(route("GET", pattern), "t");
+                CPPUNIT_ASSERT(!table_.match("GET", "/v1/x").route);
+                continue;
+            }
+            CPPUNIT_ASSERT_THROW_MESSAGE(pattern, table_.add(route("GET", pattern), "plugin p"), portico::ConfigError);
+        }
+        table_.add(route("GET", "/v1/dreams/**"), "plugin a");
+        try
+        {
+            table_.add(route("GET", "/v1/dreams/**"), "plugin b");
+            CPPUNIT_FAIL("a prefix registered twice was accepted");
+        }
+        catch (const portico::ConfigError& error)
+        {
+            CPPUNIT_ASSERT(std::string(error.what()).find("plugin a") != std::string::npos);
+        }
+    }
+
+    void testDocumentedPattern()
+    {
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/dreams/{path}"), portico::documentedPattern("/v1/dreams/**"));
+        CPPUNIT_ASSERT_EQUAL(std::string("/{path}"), portico::documentedPattern("/**"));
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/models/{id}"), portico::documentedPattern("/v1/models/{id}"));
     }
 
 private:

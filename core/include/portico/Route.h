@@ -18,12 +18,23 @@ enum class Blocking
     May    ///< may wait: runs on a worker thread
 };
 
+/// The pattern an OpenAPI document shows for `pattern`: a prefix's "/**" becomes "/{path}".
+inline std::string documentedPattern(const std::string& pattern)
+{
+    const std::string suffix = "/**";
+    if (pattern.size() >= suffix.size() && pattern.compare(pattern.size() - suffix.size(), suffix.size(), suffix) == 0)
+        return pattern.substr(0, pattern.size() - suffix.size()) + "/{path}";
+    return pattern;
+}
+
 struct Route
 {
     /// "GET", "POST", ... A GET route also answers HEAD.
     std::string method;
     /// "/v1/models" or "/v1/models/{id}": literal segments and `{name}` segments matching one
-    /// non-empty segment, available as Exchange::pathParam(name).
+    /// non-empty segment, available as Exchange::pathParam(name). A pattern ending in "/**" is
+    /// a prefix: "/v1/dreams/**" matches "/v1/dreams" and every path below it ("/**": every
+    /// path). Literal and `{name}` routes are matched first, then prefixes, the longest first.
     std::string pattern;
     RouteHandler handler;
     /// Blocking::Never when the handler only computes, or hands its waiting to a DeferredAnswer

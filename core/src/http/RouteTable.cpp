@@ -68,6 +68,21 @@ void RouteTable::add(Route route, const std::string& owner)
             throw ConfigError(owner + ": route " + route.method + " " + route.pattern + " is already registered by " +
                               owners_[i]);
     const std::size_t index = routes_.size();
+    const std::size_t stars = route.pattern.find("**");
+    if (stars != std::string::npos)
+    {
+        if (stars + 2 != route.pattern.size() || route.pattern[stars - 1] != '/' ||
+            route.pattern.find('{') != std::string::npos)
+            throw ConfigError(owner + ": route pattern '" + route.pattern +
+                              "': \"**\" may only end a pattern without {parameters}, as \"/prefix/**\"");
+        std::string prefix = route.pattern.substr(0, stars - 1);
+        const auto at = std::find_if(prefixed_.begin(), prefixed_.end(),
+                                     [&prefix](const Prefix& other) { return other.prefix.size() < prefix.size(); });
+        prefixed_.insert(at, {index, std::move(prefix)});
+        routes_.push_back(std::move(route));
+        owners_.push_back(owner);
+        return;
+    }
     const bool literal = route.pattern.find('{') == std::string::npos;
     if (literal)
         literal_[route.pattern].push_back(index);
@@ -77,7 +92,36 @@ void RouteTable::add(Route route, const std::string& owner)
     owners_.push_back(owner);
 }
 
+bool RouteTable::underPrefix(const std::string& prefix, const std::string& path)
+{
+    return path.compare(0, prefix.size(), prefix) == 0 && (path.size() == prefix.size() || path[prefix.size()] == '/');
+}
+
 RouteTable::Match RouteTable::match(const std::string& method, const std::string& path) const
+{
+    Match result = matchExact(method, path);
+    if (result.route || prefixed_.empty())
+        return result;
+    for (const auto& entry : prefixed_)
+    {
+        if (!underPrefix(entry.prefix, path))
+            continue;
+        const Route& route = routes_[entry.index];
+        if (methodMatches(route.method, method))
+        {
+            result.route = &route;
+            result.allowed.clear();
+            return result;
+        }
+    }
+    // A prefix that claims the path with other methods: those are allowed too (405 lists them).
+    for (const auto& entry : prefixed_)
+        if (underPrefix(entry.prefix, path))
+            addAllowed(result.allowed, routes_[entry.index].method);
+    return result;
+}
+
+RouteTable::Match RouteTable::matchExact(const std::string& method, const std::string& path) const
 {
     Match result;
     const auto literal = literal_.find(path);

@@ -1,5 +1,6 @@
 #pragma once
-// The routes of one chain: literal paths by hash lookup, `{param}` patterns by segment match.
+// The routes of one chain: literal paths by hash lookup, `{param}` patterns by segment match,
+// then "/**" prefixes (the longest first).
 
 #include "portico/Route.h"
 #include <string>
@@ -32,6 +33,10 @@ private:
         std::size_t index;
         std::vector<std::string> segments;
     };
+    /// Literal and `{param}` routes only.
+    Match matchExact(const std::string& method, const std::string& path) const;
+    /// `path` is `prefix` or below it ("/v1/dreams/x", not "/v1/dreamsx").
+    static bool underPrefix(const std::string& prefix, const std::string& path);
     static std::vector<std::string> split(const std::string& path);
     static bool segmentsMatch(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
                               std::vector<std::pair<std::string, std::string>>* params);
@@ -40,6 +45,14 @@ private:
     std::vector<std::string> owners_;
     std::unordered_map<std::string, std::vector<std::size_t>> literal_; // path -> route indices
     std::vector<Entry> patterned_;
+    struct Prefix
+    {
+        std::size_t index;
+        /// The pattern without "/**" ("/v1/dreams"; "" for "/**").
+        std::string prefix;
+    };
+    /// Longest prefix first, so that the most specific claim wins.
+    std::vector<Prefix> prefixed_;
 };
 
 } // namespace portico

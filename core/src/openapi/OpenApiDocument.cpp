@@ -218,7 +218,7 @@ private:
     {
         std::set<std::pair<std::string, std::string>> registered;
         for (const auto& route : chain_.routes().routes())
-            registered.insert({route.method, route.pattern});
+            registered.insert({route.method, documentedPattern(route.pattern)});
         for (const auto& fragment : description_.fragments())
         {
             if (fragment.kind == "schema")
@@ -263,10 +263,11 @@ private:
     {
         for (const auto& route : chain_.routes().routes())
         {
-            Object::Ptr item = objectAt(*paths_, route.pattern);
+            const std::string pattern = documentedPattern(route.pattern);
+            Object::Ptr item = objectAt(*paths_, pattern);
             if (item->has(lower(route.method)))
                 continue;
-            Fragment fragment{"core", "operation", route.method, route.pattern, R"({
+            Fragment fragment{"core", "operation", route.method, pattern, R"({
                 "summary": "A route no plugin of the chain describes.",
                 "x-portico-undescribed": true,
                 "responses": {"default": {"description": "Not described."}}

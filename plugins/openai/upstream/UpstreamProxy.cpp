@@ -29,6 +29,14 @@ const ProxyTarget* UpstreamProxy::targetFor(const std::string& model) const
     return nullptr;
 }
 
+const ProxyTarget* UpstreamProxy::targetNamed(const std::string& name) const
+{
+    for (const auto& target : targets_)
+        if (target.config.name == name)
+            return &target;
+    return nullptr;
+}
+
 void UpstreamProxy::forward(Exchange& exchange, const ProxyTarget& target, const std::string& apiPath, bool stream,
                             const std::string* body) const
 {

@@ -31,6 +31,8 @@ public:
     /// The upstream that serves `model`: the one listing it by name, else the one with "*";
     /// nullptr when the model stays local.
     const ProxyTarget* targetFor(const std::string& model) const;
+    /// The upstream called `name` ("default" or <name>), or nullptr.
+    const ProxyTarget* targetNamed(const std::string& name) const;
 
     /// Defers `exchange`'s answer to a ProxyCall: its body POSTed to `apiPath` below the
     /// upstream's URL ("/chat/completions"); `stream`: the client asked for stream: true.
