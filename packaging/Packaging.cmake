@@ -67,8 +67,8 @@ set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "OpenAI-compatible API gateway with plugins")
 set(CPACK_PACKAGE_DESCRIPTION
     "Portico is an OpenAI-compatible API gateway. porticod serves HTTP and loads its
-features as plugins, in the order its configuration gives: security headers, API
-keys, tracing, rate limits, idempotency keys, Prometheus metrics, log redaction and
+features as plugins, in the order its configuration gives: security headers, CORS,
+API keys, tracing, rate limits, idempotency keys, Prometheus metrics, log redaction and
 the OpenAI endpoints (built-in local models or an upstream). It runs as the systemd
 service portico.service; /etc/portico/conf.d/ holds per-environment overrides.")
 set(CPACK_PACKAGE_DIRECTORY ${PROJECT_BINARY_DIR}/packages)

@@ -2,7 +2,8 @@
 # Portico developer entry point. Every command installs what it needs first, so each one works
 # on a fresh Debian 12 machine:
 #
-#   scripts/dev.sh deps      install the Debian packages (and npm packages for the conformance suite)
+#   scripts/dev.sh deps      install the Debian packages (and npm packages for the conformance suite
+#                            and the browser test)
 #   scripts/dev.sh build     configure + build into build/, install into build/stage
 #   scripts/dev.sh run       build, then run porticod on the built-in local backend (127.0.0.1:8000)
 #   scripts/dev.sh test      build, then run every test with ctest
@@ -38,7 +39,7 @@ JOBS="$(nproc 2>/dev/null || echo 2)"
 PACKAGES=(
   build-essential cmake pkg-config git ca-certificates curl
   libpoco-dev libcppunit-dev prometheus-cpp-dev libsystemd-dev
-  nodejs npm openssl
+  nodejs npm openssl chromium fonts-liberation
   wrk nginx-light redis-server prometheus
   dpkg-dev file rpm systemd strace
   clang libclang-rt-14-dev
@@ -69,6 +70,10 @@ cmd_deps() {
   if [[ -f "$ROOT/tests/conformance/package-lock.json" && ! -d "$ROOT/tests/conformance/node_modules" ]]; then
     log "installing the conformance suite's npm packages (npm ci)"
     (cd "$ROOT/tests/conformance" && npm ci --no-audit --no-fund)
+  fi
+  if [[ -f "$ROOT/tests/browser/package-lock.json" && ! -d "$ROOT/tests/browser/node_modules" ]]; then
+    log "installing the browser test's npm packages: puppeteer-core, openai (npm ci)"
+    (cd "$ROOT/tests/browser" && npm ci --no-audit --no-fund)
   fi
   if [[ -f "$ROOT/tests/openapi/package-lock.json" && ! -d "$ROOT/tests/openapi/node_modules" ]]; then
     log "installing the OpenAPI validator (npm ci)"

@@ -1,21 +1,26 @@
 // Runs the conformance suite (the official openai npm package) against the installed porticod.
 //
-//   portico_conformance --source <dir> --work <dir> [--with-key] [--env NAME=VALUE ...]
-//                       (--config <file> | --stage-config <path>) ...
+//   portico_conformance --source <dir> --work <dir> [--suite <file.mjs>] [--with-key]
+//                       [--env NAME=VALUE ...] (--config <file> | --stage-config <path>) ...
 //
-// 1. Copies package.json, package-lock.json and conformance.test.mjs from --source into
-//    --work and runs `npm ci` there when node_modules is missing or the lock file changed
-//    (so the pinned SDK is installed once per build tree, never into the source tree).
+// 1. Copies package.json, package-lock.json and the suite (--suite, default
+//    conformance.test.mjs) from --source into --work and runs `npm ci` there when node_modules
+//    is missing or the lock file changed (so the pinned packages are installed once per build
+//    tree, never into the source tree). tests/browser runs its suite the same way.
 // 2. Starts one porticod per --config, in the order given (PorticodProcess: free port, waits
 //    for /healthz). A config may use "{port1}", "{port2}", ... for the ports of the porticods
 //    started before it, e.g. a proxy whose upstream.url points at a backend started first,
 //    and "{refused_port}" for a port on 127.0.0.1 where nothing listens (a dead upstream).
+//    "{free_port}" is another free port on 127.0.0.1, the same in every config and --env
+//    value, for a server the suite starts itself (tests/browser: the page's origin, which the
+//    cors plugin of a config allows).
 //    --stage-config names a config of the staged install by its path below the stage
 //    (etc/portico/portico.ini: the shipped config as installed), run with only the listen
 //    address of its [server] section changed to 127.0.0.1 and a free port.
-// 3. Runs `node --test conformance.test.mjs` with PORTICO_BASE_URL=http://127.0.0.1:<port>/v1
-//    of the LAST porticod and every --env setting (the suite's PORTICO_TEXT_MODEL, ...), and
-//    exits with node's exit code (porticod's output is printed on failure).
+// 3. Runs `node --test <suite>` with PORTICO_BASE_URL=http://127.0.0.1:<port>/v1 of the LAST
+//    porticod and every --env setting (the suite's PORTICO_TEXT_MODEL, ...; its value may use
+//    "{port1}", ... and "{free_port}" as a config does), and exits with node's exit code
+//    (porticod's output is printed on failure).
 // With --with-key, a real API key is made first with the installed `porticod --new-key`, its
 // keys-file line written to a temp file that configs name as "{keys_file}", and the key given to
 // the suite as PORTICO_API_KEY (which also turns on the suite's authentication checks). After the
@@ -38,8 +43,6 @@ using portico::test::readFile;
 
 namespace {
 
-const char* const suiteFiles[] = {"package.json", "package-lock.json", "conformance.test.mjs"};
-
 struct ConfigArgument
 {
     std::string path;
@@ -51,6 +54,7 @@ struct Arguments
 {
     std::string source;
     std::string work;
+    std::string suite = "conformance.test.mjs";
     std::vector<ConfigArgument> configs;
     std::vector<std::pair<std::string, std::string>> env;
     bool withKey = false;
@@ -74,6 +78,8 @@ Arguments parse(int argc, char** argv)
             args.source = argv[i + 1];
         else if (flag == "--work")
             args.work = argv[i + 1];
+        else if (flag == "--suite")
+            args.suite = argv[i + 1];
         else if (flag == "--config")
             args.configs.push_back({argv[i + 1], false});
         else if (flag == "--stage-config")
@@ -90,8 +96,8 @@ Arguments parse(int argc, char** argv)
             throw std::runtime_error("unknown argument " + flag);
     }
     if (args.source.empty() || args.work.empty() || args.configs.empty())
-        throw std::runtime_error("usage: portico_conformance --source DIR --work DIR [--with-key] [--env NAME=VALUE ...] "
-                                 "(--config FILE | --stage-config PATH) ...");
+        throw std::runtime_error("usage: portico_conformance --source DIR --work DIR [--suite FILE.mjs] [--with-key] "
+                                 "[--env NAME=VALUE ...] (--config FILE | --stage-config PATH) ...");
     return args;
 }
 
@@ -114,9 +120,11 @@ void prepare(const Arguments& args)
     if (lock.empty())
         throw std::runtime_error(args.source + "/package-lock.json is missing or empty");
     const bool lockChanged = readFile(args.work + "/node_modules/.portico-lock") != lock;
-    for (const char* name : suiteFiles)
+    for (const std::string& name : {std::string("package.json"), std::string("package-lock.json"), args.suite})
         Poco::File(args.source + "/" + name).copyTo(args.work + "/" + name);
-    if (!Poco::File(args.work + "/node_modules/openai/package.json").exists() || lockChanged)
+    // The marker is written only after a successful npm ci: without it, or with another lock
+    // file's, node_modules is missing, partial or stale.
+    if (lockChanged)
     {
         if (run("npm", {"ci", "--no-audit", "--no-fund"}, args.work) != 0)
             throw std::runtime_error("npm ci failed in " + args.work);
@@ -142,6 +150,16 @@ std::string stageConfig(const std::string& relative)
     const auto valueStart = text.find_first_not_of(" \t", equals + 1);
     const auto valueEnd = text.find_first_of(" \t;\r\n", valueStart);
     text.replace(valueStart, valueEnd - valueStart, "127.0.0.1:{port}");
+    return text;
+}
+
+/// `text` with "{free_port}" and "{port1}", "{port2}", ... (the ports of `servers`) filled in.
+std::string withPorts(std::string text, const std::string& freePort,
+                      const std::vector<std::unique_ptr<PorticodProcess>>& servers)
+{
+    text = Poco::replace(text, std::string("{free_port}"), freePort);
+    for (std::size_t i = 0; i < servers.size(); ++i)
+        text = Poco::replace(text, "{port" + std::to_string(i + 1) + "}", std::to_string(servers[i]->port()));
     return text;
 }
 
@@ -174,6 +192,7 @@ int main(int argc, char** argv)
         const Arguments args = parse(argc, argv);
         prepare(args);
         portico::test::TempDir keysDir;
+        const std::string freePort = std::to_string(portico::test::freePort());
         std::string apiKey;
         if (args.withKey)
         {
@@ -189,8 +208,7 @@ int main(int argc, char** argv)
                 throw std::runtime_error("cannot read config " + path);
             if (text.find("{refused_port}") != std::string::npos)
                 text = Poco::replace(text, std::string("{refused_port}"), std::to_string(portico::test::freePort()));
-            for (std::size_t i = 0; i < servers.size(); ++i)
-                text = Poco::replace(text, "{port" + std::to_string(i + 1) + "}", std::to_string(servers[i]->port()));
+            text = withPorts(text, freePort, servers);
             text = Poco::replace(text, std::string("{keys_file}"), keysDir.file("keys"));
             servers.push_back(std::make_unique<PorticodProcess>(text));
             std::cout << "conformance: porticod " << servers.size() << " (" << path << ") on port "
@@ -202,10 +220,10 @@ int main(int argc, char** argv)
             env["PORTICO_API_KEY"] = apiKey;
         for (const auto& [name, value] : args.env)
         {
-            env[name] = value;
-            std::cout << "conformance: " << name << "=" << value << std::endl;
+            env[name] = withPorts(value, freePort, servers);
+            std::cout << "conformance: " << name << "=" << env[name] << std::endl;
         }
-        int status = run("node", {"--test", "--test-reporter=spec", "conformance.test.mjs"}, args.work, env);
+        int status = run("node", {"--test", "--test-reporter=spec", args.suite}, args.work, env);
         if (!apiKey.empty())
             for (const auto& server : servers)
                 if (server->output().find(apiKey) != std::string::npos)

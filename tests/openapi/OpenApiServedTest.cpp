@@ -21,7 +21,8 @@ const char* const KeysLine = "tester sha256:be7f3aef877a426d8189d9d5a55015a2086e
 std::string fullChain(const std::string& keysFile, const std::string& serverExtra = "")
 {
     return "[server]\nlisten = 127.0.0.1:{port}\n" + serverExtra +
-           "[plugins]\norder = tracing, security, metrics, auth, ratelimit, idempotency, openai\n"
+           "[plugins]\norder = tracing, security, metrics, cors, auth, ratelimit, idempotency, openai\n"
+           "[cors]\nallow_origins = https://app.example.com\n"
            "[auth]\nkeys_file = " + keysFile + "\nexempt = /healthz, /readyz, /openapi.json\n";
 }
 
@@ -90,7 +91,7 @@ public:
         const Object::Ptr document = parse(answer.body);
         CPPUNIT_ASSERT_EQUAL(std::string("3.1.0"), document->getValue<std::string>("openapi"));
         CPPUNIT_ASSERT_EQUAL(std::string(PORTICO_VERSION), document->getObject("info")->getValue<std::string>("version"));
-        CPPUNIT_ASSERT_EQUAL(std::size_t(7), document->getArray("x-portico-chain")->size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(8), document->getArray("x-portico-chain")->size());
 
         // Every answer of every operation carries the trace id with its pattern; errors the error schema.
         const Object::Ptr paths = document->getObject("paths");
@@ -114,6 +115,9 @@ public:
                                                  r->getObject("headers")->getObject("X-Trace-Id")->getObject("schema")->getValue<std::string>("pattern"));
                     CPPUNIT_ASSERT_MESSAGE(where + ": X-Request-Id", hasHeader(r, "X-Request-Id"));
                     CPPUNIT_ASSERT_MESSAGE(where + ": security headers", hasHeader(r, "X-Content-Type-Options"));
+                    CPPUNIT_ASSERT_MESSAGE(where + ": cors headers", hasHeader(r, "Access-Control-Allow-Origin") &&
+                                                                         hasHeader(r, "Access-Control-Expose-Headers") &&
+                                                                         hasHeader(r, "Vary"));
                     if (status[0] == '4' || status[0] == '5')
                         CPPUNIT_ASSERT_EQUAL_MESSAGE(where, std::string("#/components/schemas/Error"),
                                                      r->getObject("content")->getObject("application/json")->getObject("schema")->getValue<std::string>("$ref"));
@@ -129,6 +133,10 @@ public:
         const Object::Ptr health = operation(document, "/healthz", "get");
         CPPUNIT_ASSERT(!health->has("security"));
         CPPUNIT_ASSERT(!response(health, "401"));
+
+        // cors: the Origin header, with how a preflight is answered, on every operation.
+        CPPUNIT_ASSERT(hasHeaderParameter(chat, "Origin"));
+        CPPUNIT_ASSERT(hasHeaderParameter(health, "Origin"));
 
         // ratelimit: 429 with Retry-After and x-ratelimit-* on limited routes, not on /metrics.
         const Object::Ptr embeddings = operation(document, "/v1/embeddings", "post");
