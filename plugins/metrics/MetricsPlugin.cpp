@@ -1,7 +1,9 @@
 #include "MetricsPlugin.h"
 #include "Exposition.h"
+#include "ProcessMetrics.h"
 #include "portico/Version.h"
 #include <chrono>
+#include <memory>
 
 namespace portico::metrics {
 
@@ -11,9 +13,12 @@ MetricsPlugin::MetricsPlugin(PluginContext& context)
       counted_(context.stateSlot<Counted>())
 {
     prometheus::Registry* registry = &context.metrics(); // lives as long as the process
+    // The process family is read from /proc by the scrape itself (a few small procfs reads,
+    // no blocking I/O): it may run on the event loop like the rest of the exposition.
+    auto process = std::make_shared<const ProcessMetrics>();
     context.addRoute({"GET", config_.path,
-                      [registry](Exchange& exchange) {
-                          exchange.respond(200, renderExposition(*registry), ExpositionContentType);
+                      [registry, process](Exchange& exchange) {
+                          exchange.respond(200, renderExposition(*registry, {process.get()}), ExpositionContentType);
                       },
                       Blocking::Never});
 }

@@ -1,7 +1,8 @@
 #pragma once
 // metrics: serves GET <path> (default /metrics) with the text exposition of the core's
 // Prometheus registry, where every plugin and the core register their metrics, and feeds the
-// HTTP metrics (see HttpMetrics) from its request and completion hooks. Put it early in
+// HTTP metrics (see HttpMetrics) from its request and completion hooks. Each scrape also reads
+// the standard process_* family from /proc (see ProcessMetrics). Put it early in
 // plugins.order: it counts the requests whose request hook it saw, so plugins before it that
 // answer (none of the standard ones do) would not be counted.
 

@@ -265,6 +265,7 @@ int PorticoApp::serve(const ServerSettings& settings)
     auto serverMetrics = std::make_unique<ServerMetrics>(*metrics_, [raw = server.get(), this] {
         ServerSnapshot now;
         now.connections = static_cast<std::uint64_t>(std::max(0, raw->currentConnections()));
+        now.streams = static_cast<std::uint64_t>(std::max(0, state_.streams()));
         now.refusedConnections = raw->refusedConnections();
         const ServerCounters& counters = raw->counters();
         now.headTimeouts = counters.headTimeouts.load();

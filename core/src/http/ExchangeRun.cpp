@@ -225,6 +225,7 @@ void ExchangeRun::complete(Outcome outcome)
         return;
     finished_ = true;
     outcome_ = outcome;
+    streaming_.reset(); // the stream's last byte (or its cut) is queued, or the client is gone
     cancelTimers();
     if (DeferredAnswer* task = ExchangeControl::deferred(*exchange_))
     {
@@ -323,7 +324,13 @@ void ExchangeRun::observe(Exchange& exchange, std::string_view chunk)
 
 bool ExchangeRun::beginStream(Exchange& exchange)
 {
-    return !gone_ && sink_.beginStream(exchange.response());
+    if (gone_ || !sink_.beginStream(exchange.response()))
+        return false;
+    // On a worker for a blocking handler's stream: the loop leaves streaming_ alone until the
+    // worker hands the run back.
+    if (env_.state)
+        streaming_ = std::make_unique<ServerState::Streaming>(*env_.state);
+    return true;
 }
 
 bool ExchangeRun::writeChunk(std::string_view chunk)

@@ -117,6 +117,10 @@ private:
     std::function<void()> done_;
     ChainRunner runner_;
     std::unique_ptr<ServerState::InFlight> inFlight_;
+    /// Set once a stream's head went to the client, dropped in complete(): however the stream
+    /// ends (its end, a cut, the client gone) complete() runs once, and the destructor covers
+    /// a run torn down without it.
+    std::unique_ptr<ServerState::Streaming> streaming_;
 
     std::vector<EventLoop::TimerId> timers_;
     int depth_ = 0;             ///< invoke() nesting

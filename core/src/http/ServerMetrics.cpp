@@ -57,6 +57,8 @@ ServerMetrics::ServerMetrics(prometheus::Registry& registry, std::function<Serve
       logDropped_{counter(registry, "portico_log_lines_dropped_total",
                           "Server log lines dropped because their queue was full (stderr was not being read).")},
       connections_(gauge(registry, "portico_http_connections", "Open client connections.")),
+      streams_(gauge(registry, "portico_http_streams",
+                     "Answers being streamed to clients now (head sent, end not yet sent).")),
       workers_(gauge(registry, "portico_workers", "Worker threads running (server.threads at most).")),
       workersBusy_(gauge(registry, "portico_workers_busy", "Worker threads running plugin code.")),
       workerQueue_(gauge(registry, "portico_worker_queue", "Requests waiting for a worker."))
@@ -90,6 +92,7 @@ void ServerMetrics::update()
         refusedRequests = queueRefused_.follow(now.workerQueueRefused);
         logDropped_.follow(now.logLinesDropped);
         connections_.Set(static_cast<double>(now.connections));
+        streams_.Set(static_cast<double>(now.streams));
         workers_.Set(static_cast<double>(now.workers));
         workersBusy_.Set(static_cast<double>(now.workersBusy));
         workerQueue_.Set(static_cast<double>(now.workerQueue));

@@ -3,6 +3,8 @@
 // server's own counters by a small thread every `period` (and once more on destruction):
 //
 //   portico_http_connections                 gauge    open client connections
+//   portico_http_streams                     gauge    answers being streamed to clients (head
+//                                                     sent, end not yet)
 //   portico_http_connections_refused_total   counter  connections refused at server.max_connections
 //   portico_http_timeouts_total{phase}       counter  head (408), body (408), send (client stalled)
 //   portico_http_streams_cut_total           counter  streams cut because their producer ignored
@@ -38,6 +40,7 @@ namespace portico {
 struct ServerSnapshot
 {
     std::uint64_t connections = 0;
+    std::uint64_t streams = 0;
     std::uint64_t refusedConnections = 0;
     std::uint64_t headTimeouts = 0;
     std::uint64_t bodyTimeouts = 0;
@@ -88,6 +91,7 @@ private:
     Growth queueRefused_;
     Growth logDropped_;
     prometheus::Gauge& connections_;
+    prometheus::Gauge& streams_;
     prometheus::Gauge& workers_;
     prometheus::Gauge& workersBusy_;
     prometheus::Gauge& workerQueue_;

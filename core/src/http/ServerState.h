@@ -1,6 +1,7 @@
 #pragma once
 // What the request handlers share with the application: the current chain (swapped on reload),
-// the in-flight count (for drain), the draining flag and the body limit.
+// the in-flight count (for drain), the streams being sent (for portico_http_streams), the
+// draining flag and the body limit.
 
 #include "http/Chain.h"
 #include <atomic>
@@ -35,11 +36,28 @@ public:
         ServerState& state_;
     };
 
+    int streams() const { return streams_.load(); }
+
+    /// Counts one streamed answer from its head going out to its end (completed, cut, or the
+    /// client gone), for portico_http_streams.
+    class Streaming
+    {
+    public:
+        explicit Streaming(ServerState& state) : state_(state) { state_.streams_.fetch_add(1); }
+        ~Streaming() { state_.streams_.fetch_sub(1); }
+        Streaming(const Streaming&) = delete;
+        Streaming& operator=(const Streaming&) = delete;
+
+    private:
+        ServerState& state_;
+    };
+
 private:
     std::shared_ptr<const Chain> chain_;
     std::atomic<long long> maxBodyBytes_{1048576};
     std::atomic<bool> draining_{false};
     std::atomic<int> inFlight_{0};
+    std::atomic<int> streams_{0};
 };
 
 } // namespace portico

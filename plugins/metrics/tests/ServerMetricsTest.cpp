@@ -105,6 +105,7 @@ public:
         prometheus::Registry registry;
         portico::ServerSnapshot now;
         now.connections = 11;
+        now.streams = 10;
         now.headTimeouts = 2;
         now.bodyTimeouts = 3;
         now.sendTimeouts = 4;
@@ -118,6 +119,7 @@ public:
         metrics.update();
         const std::string text = exposition(registry);
         CPPUNIT_ASSERT_EQUAL(11.0, mt::sampleValue(text, "portico_http_connections"));
+        CPPUNIT_ASSERT_EQUAL(10.0, mt::sampleValue(text, "portico_http_streams"));
         CPPUNIT_ASSERT_EQUAL(2.0, mt::sampleValue(text, "portico_http_timeouts_total{phase=\"head\"}"));
         CPPUNIT_ASSERT_EQUAL(3.0, mt::sampleValue(text, "portico_http_timeouts_total{phase=\"body\"}"));
         CPPUNIT_ASSERT_EQUAL(4.0, mt::sampleValue(text, "portico_http_timeouts_total{phase=\"send\"}"));
