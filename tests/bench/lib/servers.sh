@@ -8,7 +8,7 @@ declare -A SERVERS=(
     [porticod-security-tracing]="start_porticod tracing security"
     # The shipped chain (config/portico.ini's order), every plugin on: auth with a real key,
     # ratelimit and idempotency in memory, redaction. Local models only (no upstream).
-    [porticod-all]="start_porticod tracing security metrics auth ratelimit idempotency redaction openai"
+    [porticod-all]="start_porticod tracing security metrics cors auth ratelimit idempotency redaction openai"
     # Only the openai plugin: the local models (GET /v1/models) ...
     [porticod-openai-only]="start_porticod openai"
     # ... or every model proxied to the static upstream (POST /v1/chat/completions).
