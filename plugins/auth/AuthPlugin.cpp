@@ -3,6 +3,7 @@
 #include "portico/Attributes.h"
 #include "Poco/Logger.h"
 #include "Poco/String.h"
+#include <chrono>
 
 namespace portico::auth {
 
@@ -25,6 +26,7 @@ const char* const AuthPlugin::WrongKeyMessage = "Incorrect API key provided.";
 AuthPlugin::AuthPlugin(PluginContext& context)
     : config_(AuthConfig::from(context.config())), logger_(context.logger())
 {
+    const auto loadStarted = std::chrono::steady_clock::now();
     try
     {
         keys_ = KeyStore::load(config_.keysFile);
@@ -41,7 +43,13 @@ AuthPlugin::AuthPlugin(PluginContext& context)
     if (keys_->size() == 0)
         logger_.warning("keys file " + config_.keysFile + " lists no keys: every request outside auth.exempt gets 401");
     else
-        logger_.information("loaded " + std::to_string(keys_->size()) + " key(s) from " + config_.keysFile);
+    {
+        // The time tells an operator what a start or a reload with a big keys file costs.
+        const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                              loadStarted);
+        logger_.information("loaded " + std::to_string(keys_->size()) + " key(s) from " + config_.keysFile + " in " +
+                            std::to_string(ms.count()) + " ms");
+    }
 }
 
 std::string AuthPlugin::notReadyReason() const

@@ -110,11 +110,11 @@ KeyStore KeyStore::parse(const std::string& text, const std::string& source)
         Entry entry{std::string(fields[0]), {}};
         if (!parseDigest(hash.substr(std::strlen(HashPrefix)), entry.digest))
             throw lineError(source, lineNumber, "expected exactly 64 lowercase hex digits after sha256:");
-        for (std::size_t i = 0; i < store.entries_.size(); ++i)
-            if (store.entries_[i].digest == entry.digest)
-                throw lineError(source, lineNumber,
-                                "the same key hash is already listed (for principal " + store.entries_[i].principal +
-                                    "); a key must belong to one principal");
+        const auto [at, inserted] = store.index_.emplace(entry.digest, store.entries_.size());
+        if (!inserted)
+            throw lineError(source, lineNumber,
+                            "the same key hash is already listed (for principal " + store.entries_[at->second].principal +
+                                "); a key must belong to one principal");
         store.entries_.push_back(std::move(entry));
     }
     return store;
@@ -156,19 +156,13 @@ const std::string* KeyStore::principalFor(std::string_view key) const
 
 std::size_t KeyStore::indexFor(std::string_view key) const
 {
-    const Digest offered = digestOf(key);
-    // Visit every entry and select the match with arithmetic, not a branch, so that the time
-    // does not depend on whether or where a key matched.
-    std::size_t found = 0;
-    std::size_t matched = 0;
-    for (std::size_t i = 0; i < entries_.size(); ++i)
-    {
-        const std::size_t equal = constantTimeEquals(offered.data(), entries_[i].digest.data(), offered.size());
-        const std::size_t mask = ~(equal - 1); // all ones when equal, else zero
-        found = (i & mask) | (found & ~mask);
-        matched |= equal;
-    }
-    return matched ? found : NotFound;
+    const auto found = index_.find(digestOf(key));
+    return found == index_.end() ? NotFound : found->second;
+}
+
+bool KeyStore::DigestEqual::operator()(const Digest& a, const Digest& b) const noexcept
+{
+    return constantTimeEquals(a.data(), b.data(), a.size()) != 0;
 }
 
 } // namespace portico::auth

@@ -1,7 +1,7 @@
 #pragma once
 // Keys that have already passed the SHA-256 check, so that a client sending the same valid key
-// again is recognised without hashing it with SHA-256 and comparing it with every stored digest
-// (~7k instructions per request, and growing with the keys file); a hit costs ~800.
+// again is recognised without hashing it with SHA-256 and looking the digest up (a few thousand
+// instructions per request); a hit costs ~800.
 //
 // What it holds, and why that is safe:
 //  - Only keys that verified against the keys file go in, so a client cannot add an entry

@@ -64,6 +64,7 @@ class KeyStoreTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testBadHexIsRefused);
     CPPUNIT_TEST(testBadPrincipalIsRefused);
     CPPUNIT_TEST(testDuplicateKeyIsRefused);
+    CPPUNIT_TEST(testHundredThousandKeys);
     CPPUNIT_TEST(testLoadReadsAFile);
     CPPUNIT_TEST(testLoadOfMissingFileOrDirectoryIsUnreadable);
     CPPUNIT_TEST(testConstantTimeEquals);
@@ -174,6 +175,33 @@ public:
         const std::string error = parseError(line("alice", "same") + "\n" + line("bob", "other") + "\n" + line("carol", "same"));
         assertContains(error, "/etc/portico/keys:3:");
         assertContains(error, "principal alice");
+    }
+
+    void testHundredThousandKeys()
+    {
+        // A store the size of a big deployment's: every key finds its own principal, made-up
+        // keys find nothing, and a duplicate far down the file is still caught (the lookup and
+        // the duplicate check are one table, not a scan).
+        const int count = 100000;
+        std::string text;
+        text.reserve(static_cast<std::size_t>(count) * 90);
+        for (int i = 0; i < count; ++i)
+            text += line("p" + std::to_string(i), "sk-key-" + std::to_string(i)) + "\n";
+        const KeyStore store = KeyStore::parse(text, "/etc/portico/keys");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(count), store.size());
+        for (int i = 0; i < count; i += 997)
+        {
+            const std::string* principal = store.principalFor("sk-key-" + std::to_string(i));
+            CPPUNIT_ASSERT(principal);
+            CPPUNIT_ASSERT_EQUAL("p" + std::to_string(i), *principal);
+            CPPUNIT_ASSERT_EQUAL(std::size_t(i), store.indexFor("sk-key-" + std::to_string(i)));
+        }
+        CPPUNIT_ASSERT(!store.principalFor("sk-key-" + std::to_string(count)));
+        CPPUNIT_ASSERT(!store.principalFor("sk-key-1 "));
+        CPPUNIT_ASSERT(!store.principalFor(""));
+        const std::string error = parseError(text + line("again", "sk-key-77"));
+        assertContains(error, "/etc/portico/keys:" + std::to_string(count + 1) + ":");
+        assertContains(error, "principal p77");
     }
 
     void testLoadReadsAFile()

@@ -11,6 +11,10 @@ declare -A SERVERS=(
     [porticod-all]="start_porticod tracing security metrics cors auth ratelimit idempotency redaction openai"
     # Only the openai plugin: the local models (GET /v1/models) ...
     [porticod-openai-only]="start_porticod openai"
+    # auth (its key among 10, or among 100,000 in the keys file) and openai: what a key costs
+    # with a big keys file (scenarios/keys.sh).
+    [porticod-keys10]="start_porticod auth:10 openai"
+    [porticod-keys100k]="start_porticod auth:100000 openai"
     # ... or every model proxied to the static upstream (POST /v1/chat/completions).
     [porticod-openai]="start_porticod openai:upstream"
     [bare-poco]="start_bare_poco"
@@ -178,17 +182,31 @@ porticod_section_openai() {
 
 # auth: a real key from `porticod --new-key` (the principal "bench"), its hash in a keys file in
 # the server's dir, and the key in SERVER_HEADERS so that the probes and wrk send it. The
-# shipped exemptions (/healthz, /readyz): /healthz passes auth by, as in production.
+# shipped exemptions (/healthz, /readyz): /healthz passes auth by, as in production. VARIANT N:
+# the keys file lists N keys, the bench key in the middle of N - 1 others (random digests, as
+# other teams' keys would be).
 porticod_section_auth() {
-    local name=$1 dir=$2 key
+    local name=$1 dir=$2 variant=${3:-1} key
     local -a lines=()
     mapfile -t lines < <("$STAGE/sbin/porticod" --new-key=bench 2>/dev/null)
     key=${lines[0]-}
     [[ $key == sk-portico-* && ${lines[1]-} == 'bench sha256:'* ]] ||
         die "porticod --new-key=bench did not print a key and its keys-file line"
-    printf '%s\n' "${lines[1]}" >"$dir/keys"
+    [[ $variant =~ ^[1-9][0-9]*$ ]] || die "porticod_section_auth: key count '$variant' is not a number"
+    {
+        other_keys $(((variant - 1) / 2)) a
+        printf '%s\n' "${lines[1]}"
+        other_keys $((variant - 1 - (variant - 1) / 2)) b
+    } >"$dir/keys"
     SERVER_HEADERS[$name]="Authorization: Bearer $key"
     printf '\n[auth]\nenabled = true\nkeys_file = %s/keys\nexempt = /healthz, /readyz\n' "$dir"
+}
+
+# other_keys COUNT TAG: COUNT keys-file lines with random SHA-256 digests (principals TAG0, TAG1, ...).
+other_keys() {
+    (($1 > 0)) || return 0
+    head -c $(($1 * 32)) /dev/urandom | od -An -v -tx1 | tr -d ' \n' | fold -w 64 |
+        awk -v tag="$2" '{ print tag NR - 1 " sha256:" $0 }'
 }
 
 # ratelimit: in memory, keyed per principal and route (the default), with a rate and a burst far

@@ -3,6 +3,11 @@
 # load % (lib/cpu.sh).
 
 declare -A TARGET_URL=() TARGET_SCRIPT=() TARGET_SERVER=()
+# TARGET_STATUS[SCENARIO/TARGET]: the status every answer must have when it is not 2xx/3xx (a
+# wrk script that checks it and prints "unexpected statuses: N", e.g. wrong_key.lua for 401);
+# then only N and socket errors count as errors. TARGET_OWN_HEADERS[...]=1: the server's
+# SERVER_HEADERS are not sent (the script sets its own).
+declare -A TARGET_STATUS=() TARGET_OWN_HEADERS=()
 
 # add_target SCENARIO TARGET SERVER PATH [LUA_SCRIPT]: what wrk hits for TARGET in SCENARIO.
 add_target() {
@@ -42,9 +47,11 @@ run_wrk() {
     [[ -n ${TARGET_SCRIPT[$key]} ]] && cmd+=(-s "${TARGET_SCRIPT[$key]}")
     # The server's own headers (an API key, Portkey's routing), as the probes sent them.
     local header
-    while IFS= read -r header; do
-        [[ -z $header ]] || cmd+=(-H "$header")
-    done <<<"${SERVER_HEADERS[${TARGET_SERVER[$key]}]-}"
+    if [[ -z ${TARGET_OWN_HEADERS[$key]-} ]]; then
+        while IFS= read -r header; do
+            [[ -z $header ]] || cmd+=(-H "$header")
+        done <<<"${SERVER_HEADERS[${TARGET_SERVER[$key]}]-}"
+    fi
     cmd+=("${TARGET_URL[$key]}")
     [[ -n $CLIENT_CPUS ]] && cmd=(taskset -c "$CLIENT_CPUS" "${cmd[@]}")
     mkdir -p "$WORK/wrk"
@@ -56,15 +63,17 @@ run_wrk() {
     CLIENT_PID=
     other=$(other_load_percent "$before" "$(cpu_mark "$server_pid")")
     if [[ $round != warmup ]]; then
-        parse_wrk "$out" | awk -v prefix="$scenario"$'\t'"$target"$'\t'"$round" -v other="$other" \
+        parse_wrk "$out" "${TARGET_STATUS[$key]-}" | awk -v prefix="$scenario"$'\t'"$target"$'\t'"$round" -v other="$other" \
             '{ print prefix "\t" $0 "\t" other }' >>"$WORK/samples.tsv"
     fi
 }
 
-# parse_wrk FILE: "req/s p50_ms p99_ms requests errors" (tab-separated) from wrk --latency output.
-# errors = non-2xx/3xx answers + socket errors (connect, read, write, timeout).
+# parse_wrk FILE [STATUS]: "req/s p50_ms p99_ms requests errors" (tab-separated) from wrk --latency
+# output. errors = non-2xx/3xx answers + socket errors (connect, read, write, timeout); with
+# STATUS (every answer must have it, checked by the target's script): the script's unexpected
+# statuses + socket errors, and a run whose script printed no count is an error.
 parse_wrk() {
-    awk '
+    awk -v expected="${2-}" '
         function ms(v) {
             if (v ~ /us$/) return v / 1000
             if (v ~ /ms$/) return v + 0
@@ -76,10 +85,12 @@ parse_wrk() {
         $1 == "99%" { p99 = ms($2) }
         / requests in / { requests = $1 }
         /^Requests\/sec:/ { rps = $2 }
-        /Non-2xx or 3xx responses:/ { errors += $NF }
+        /Non-2xx or 3xx responses:/ { if (expected == "") errors += $NF }
+        /^unexpected statuses:/ { unexpected = $3; counted = 1 }
         /Socket errors:/ { gsub(",", ""); errors += $4 + $6 + $8 + $10 }
         END {
             if (rps == "") { print "wrk output has no Requests/sec line: " FILENAME > "/dev/stderr"; exit 1 }
+            if (expected != "") errors += counted ? unexpected : requests
             printf "%s\t%.3f\t%.3f\t%d\t%d\n", rps, p50, p99, requests, errors
         }' "$1"
 }
