@@ -111,6 +111,11 @@ nginx_http_upstream() {
         location = /v1/chat/completions {
             return 200 '$completion';
         }
+        # A service's own route, for the passthrough scenario: the same bytes.
+        location /v1/dreams/ {
+            default_type application/json;
+            return 200 '$completion';
+        }
     }
 CONF
 }

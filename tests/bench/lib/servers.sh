@@ -17,6 +17,8 @@ declare -A SERVERS=(
     [porticod-keys100k]="start_porticod auth:100000 openai"
     # ... or every model proxied to the static upstream (POST /v1/chat/completions).
     [porticod-openai]="start_porticod openai:upstream"
+    # ... or a pass-through route /v1/dreams to the static upstream (scenarios/passthrough.sh).
+    [porticod-passthrough]="start_porticod openai:passthrough"
     [bare-poco]="start_bare_poco"
     [nginx-healthz]="start_nginx nginx_http_healthz /healthz"
     [nginx-models]="start_nginx nginx_http_models /v1/models"
@@ -121,7 +123,8 @@ start_porticod() {
 }
 
 # openai: the local models (the plugin's defaults); with VARIANT "upstream", every model is
-# proxied to the static nginx upstream (start that one first); "echo": the local models with
+# proxied to the static nginx upstream (start that one first); "passthrough": the pass-through
+# route /v1/dreams to that upstream (start it first); "echo": the local models with
 # local.token_delay_ms = STREAMS10K_DELAY_MS (scenarios/streams10k.sh); "relay": every model
 # proxied to the porticod porticod-relay-upstream (scenarios/relay.sh; start that one first);
 # "routing": the model catalog of scenarios/routing.sh, model "failover" (a deployment on the
@@ -138,6 +141,12 @@ porticod_section_openai() {
         upstream=${SERVER_PORT[nginx-upstream]-}
         [[ -n $upstream ]] || die "$1 needs nginx-upstream started first"
         printf '\n[openai]\nupstream.url = http://127.0.0.1:%s/v1\nupstream.models = *\n' "$upstream"
+        ;;
+    passthrough)
+        upstream=${SERVER_PORT[nginx-upstream]-}
+        [[ -n $upstream ]] || die "$1 needs nginx-upstream started first"
+        printf '\n[openai]\nupstreams.svc.url = http://127.0.0.1:%s/v1\n' "$upstream"
+        printf 'passthrough.dreams.prefix = /v1/dreams\npassthrough.dreams.upstream = svc\n'
         ;;
     echo)
         printf '\n[openai]\nlocal.token_delay_ms = %s\n' "$STREAMS10K_DELAY_MS"
