@@ -1,4 +1,5 @@
 #include "OpenAiMetrics.h"
+#include <algorithm>
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/histogram.h"
@@ -32,8 +33,33 @@ OpenAiMetrics::OpenAiMetrics(prometheus::Registry& registry)
 {
 }
 
-void OpenAiMetrics::countTokens(const std::string& model, std::uint64_t input, std::uint64_t output)
+void OpenAiMetrics::setKnownModels(const std::vector<std::string>& names)
 {
+    for (const std::string& name : names)
+    {
+        if (!name.empty() && name.back() == '*')
+            patterns_.emplace_back(name.substr(0, name.size() - 1), name);
+        else
+            known_.insert(name);
+    }
+    std::sort(patterns_.begin(), patterns_.end(),
+              [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+}
+
+const std::string& OpenAiMetrics::labelFor(const std::string& model) const
+{
+    static const std::string other = OtherModel;
+    if (known_.count(model))
+        return model;
+    for (const auto& [prefix, label] : patterns_)
+        if (model.compare(0, prefix.size(), prefix) == 0)
+            return label;
+    return other;
+}
+
+void OpenAiMetrics::countTokens(const std::string& requested, std::uint64_t input, std::uint64_t output)
+{
+    const std::string& model = labelFor(requested);
     TokenSeries series{};
     {
         std::lock_guard<std::mutex> lock(seriesMutex_);
@@ -55,7 +81,7 @@ void OpenAiMetrics::countTokens(const std::string& model, std::uint64_t input, s
 
 void OpenAiMetrics::observeTimeToFirstToken(const std::string& model, double seconds)
 {
-    firstToken_.Add({{"model", model}}, firstTokenBuckets()).Observe(seconds);
+    firstToken_.Add({{"model", labelFor(model)}}, firstTokenBuckets()).Observe(seconds);
 }
 
 } // namespace portico::openai

@@ -1,4 +1,6 @@
 #include "OpenAiPlugin.h"
+#include "EchoModel.h"
+#include "HashingEmbedder.h"
 #include "JsonBody.h"
 #include "RequestError.h"
 #include "RequestPeek.h"
@@ -94,6 +96,16 @@ OpenAiPlugin::OpenAiPlugin(PluginContext& context)
     context.addRoute(
         {"POST", "/v1/chat/completions", [this](Exchange& e) { handlePost(e, Endpoint::Chat); }, never});
     context.addRoute({"GET", "/routing", [this](Exchange& e) { e.respond(200, upstreams_.routingView()); }, never});
+    // Model labels come from the configuration only (OpenAiMetrics.h).
+    std::vector<std::string> known = upstreams_.catalogNames();
+    for (auto& name : upstreams_.listedModels())
+        known.push_back(std::move(name));
+    if (config_.local.enabled)
+    {
+        known.push_back(EchoModel::id);
+        known.push_back(HashingEmbedder::id);
+    }
+    metrics_.setKnownModels(known);
     for (const PassThroughRoute& route : upstreams_.passThroughRoutes())
         for (const std::string& method : route.methods)
             context.addRoute({method, route.pattern(), [this, &route](Exchange& e) { passThrough(e, route); }, never});

@@ -121,6 +121,14 @@ std::string UpstreamRouting::routingView() const
     return impl_->router->view(Router::Clock::now());
 }
 
+std::vector<std::string> UpstreamRouting::listedModels() const
+{
+    std::vector<std::string> names;
+    for (const auto& model : impl_->compose({}))
+        names.push_back(model.id);
+    return names;
+}
+
 std::vector<std::string> UpstreamRouting::catalogNames() const
 {
     return impl_->router->publicNames();

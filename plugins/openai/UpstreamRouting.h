@@ -50,6 +50,8 @@ public:
     std::vector<std::string> catalogNames() const;
     /// The routing table and the deployments' live state as JSON (Router::view), for GET /routing.
     std::string routingView() const;
+    /// The models the upstreams name in their `models` keys (not what a "*" upstream lists).
+    std::vector<std::string> listedModels() const;
     /// The model a request that names none gets (default_model); empty: none.
     const std::string& defaultModel() const { return defaultModel_; }
     /// Answers through the deployments of `model`'s group, with failover (routing/RoutedCall):
