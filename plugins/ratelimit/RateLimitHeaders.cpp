@@ -1,6 +1,7 @@
 #include "RateLimitHeaders.h"
 #include "portico/AsciiCase.h"
 #include <algorithm>
+#include <charconv>
 #include <string_view>
 #include <cmath>
 
@@ -45,7 +46,15 @@ std::string formatResetDuration(double seconds)
     if (millis <= 0)
         return "0s";
     if (millis < 1000)
-        return std::to_string(millis) + "ms";
+    {
+        // The usual case (every answer's x-ratelimit-reset-requests): written in place, not
+        // through a temporary and a concatenation.
+        char text[8];
+        char* end = std::to_chars(text, text + 3, millis).ptr;
+        *end++ = 'm';
+        *end++ = 's';
+        return std::string(text, end);
+    }
     const long long hours = millis / 3'600'000;
     const long long minutes = millis / 60'000 % 60;
     const long long secs = millis / 1000 % 60;

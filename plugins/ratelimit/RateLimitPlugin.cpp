@@ -6,6 +6,7 @@
 #include "portico/Attributes.h"
 #include <cmath>
 #include <cstring>
+#include <string_view>
 #include <type_traits>
 
 namespace portico::ratelimit {
@@ -28,16 +29,17 @@ std::string whole(double value)
     return std::to_string(static_cast<long long>(std::floor(value)));
 }
 
-/// "<prefix>\n<middle>\n<last>" with one allocation.
-std::string joinKey(const char* prefix, const std::string& middle, const std::string& last)
+/// "<prefix>\n<middle>\n<last>" with one allocation, copied in place (five appends each
+/// checked the capacity again; this runs for every limited request).
+std::string joinKey(std::string_view prefix, const std::string& middle, const std::string& last)
 {
-    std::string key;
-    key.reserve(std::char_traits<char>::length(prefix) + middle.size() + last.size() + 2);
-    key += prefix;
-    key += '\n';
-    key += middle;
-    key += '\n';
-    key += last;
+    std::string key(prefix.size() + middle.size() + last.size() + 2, '\n');
+    char* at = key.data();
+    std::memcpy(at, prefix.data(), prefix.size());
+    at += prefix.size() + 1;
+    std::memcpy(at, middle.data(), middle.size());
+    at += middle.size() + 1;
+    std::memcpy(at, last.data(), last.size());
     return key;
 }
 
@@ -95,11 +97,17 @@ RateLimitPlugin::RateLimitPlugin(PluginContext& context, RateLimitConfig config,
 
 std::string RateLimitPlugin::principalOf(const Exchange& exchange) const
 {
+    std::string storage;
+    return principalOf(exchange, storage);
+}
+
+const std::string& RateLimitPlugin::principalOf(const Exchange& exchange, std::string& storage) const
+{
     if (const std::string* principal = exchange.find(attr::Principal); principal && !principal->empty())
         return *principal;
-    if (config_.anonymous == Anonymous::Shared)
-        return "anonymous";
-    return "ip:" + addressOnly(exchange.clientAddress());
+    storage = config_.anonymous == Anonymous::Shared ? std::string("anonymous")
+                                                     : "ip:" + addressOnly(exchange.clientAddress());
+    return storage;
 }
 
 void RateLimitPlugin::onRequest(Exchange& exchange)
@@ -107,21 +115,27 @@ void RateLimitPlugin::onRequest(Exchange& exchange)
     const std::string& route = exchange.route().empty() ? UnmatchedRoute : exchange.route();
     if (config_.exempt(route))
         return;
-    const std::string principal = principalOf(exchange);
+    std::string principalStorage;
+    const std::string& principal = principalOf(exchange, principalStorage); // no copy of attr::Principal
     const Policy policy = config_.policyFor(route, principal);
 
-    // The request bucket's key and the (route, principal) it is reported under.
-    std::string bucketRoute;
-    std::string bucketSubject;
+    // The request bucket's key and the (route, principal) it is reported under: references to
+    // the strings at hand rather than copies (only an ip key is made here).
+    std::string ipSubject;
+    const std::string* bucketRoute = &Exchange::empty();
+    const std::string* bucketSubject = &Exchange::empty();
     switch (config_.keying)
     {
-    case Keying::RoutePrincipal: bucketRoute = route; bucketSubject = principal; break;
-    case Keying::Principal: bucketSubject = principal; break;
-    case Keying::Route: bucketRoute = route; break;
-    case Keying::Ip: bucketSubject = "ip:" + addressOnly(exchange.clientAddress()); break;
+    case Keying::RoutePrincipal: bucketRoute = &route; bucketSubject = &principal; break;
+    case Keying::Principal: bucketSubject = &principal; break;
+    case Keying::Route: bucketRoute = &route; break;
+    case Keying::Ip:
+        ipSubject = "ip:" + addressOnly(exchange.clientAddress());
+        bucketSubject = &ipSubject;
+        break;
     }
     AcquireRequest request;
-    request.requests = {joinKey("req", bucketRoute, bucketSubject), policy.requests, 1};
+    request.requests = {joinKey("req", *bucketRoute, *bucketSubject), policy.requests, 1};
     double tokenCost = 0;
     if (policy.tokens)
     {
@@ -139,7 +153,7 @@ void RateLimitPlugin::onRequest(Exchange& exchange)
         storeUnavailable(exchange, error);
         return;
     }
-    metrics_.sample(request.requests.key, bucketRoute, bucketSubject, decision.requests);
+    metrics_.sample(request.requests.key, *bucketRoute, *bucketSubject, decision.requests);
     RequestState& state = exchange.emplaceState(state_);
     state.decided = true;
     state.decision = decision;

@@ -54,6 +54,8 @@ private:
     };
 
     RateLimitPlugin(PluginContext& context, RateLimitConfig config, std::shared_ptr<BucketStore> store);
+    /// principalOf(), as a reference to attr::Principal when that is it (else to `storage`).
+    const std::string& principalOf(const Exchange& exchange, std::string& storage) const;
 
     void refuse(Exchange& exchange, const std::string& route, const std::string& principal,
                 const Decision& decision, double tokenCost);

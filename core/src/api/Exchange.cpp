@@ -3,6 +3,7 @@
 #include "portico/Deferred.h"
 #include "portico/Json.h"
 #include "Poco/Exception.h"
+#include <algorithm>
 
 namespace portico {
 
@@ -142,8 +143,12 @@ void Exchange::set(const AttributeKey& key, std::string value)
 
 void Exchange::storeState(std::uint32_t index, void* object, void (*destroy)(void*))
 {
+    // Room for a whole chain's slots at the first store (a chain has a handful): plugins store
+    // theirs in slot order, and growing by one slot each time reallocated once per plugin.
+    // Not before the first store: most chains' answers to most routes store nothing.
+    constexpr std::size_t usualSlots = 8;
     if (index >= states_.size())
-        states_.resize(index + 1);
+        states_.resize(std::max<std::size_t>(index + 1, usualSlots));
     StateEntry& entry = states_[index];
     if (entry.object)
         entry.destroy(entry.object);

@@ -25,6 +25,12 @@ public:
         exchange.pathParams_.emplace_back(std::move(name), std::move(value));
     }
     static void markBodyTooLarge(Exchange& exchange) { exchange.bodyTooLarge_ = true; }
+    /// Makes room for `count` response headers before the hooks run (see
+    /// Chain::responseHeadersHint). Capacity only: nothing a plugin sees changes.
+    static void reserveResponseHeaders(Exchange& exchange, std::uint32_t count)
+    {
+        exchange.response_.headers.reserve(count);
+    }
     /// Who the next respond()/stream() is attributed to.
     static void setAnswerSource(Exchange& exchange, AnswerSource source) { exchange.pendingSource_ = source; }
 

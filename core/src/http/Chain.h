@@ -5,6 +5,7 @@
 #include "http/RouteTable.h"
 #include "portico/LogFilter.h"
 #include "portico/Plugin.h"
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -48,6 +49,18 @@ public:
     /// How many per-request state slots the chain's plugins asked for.
     std::uint32_t stateSlots() const { return stateSlots_; }
     void setStateSlots(std::uint32_t slots) { stateSlots_ = slots; }
+    /// How many response headers the chain's answers had at most, so far (capped): an exchange
+    /// reserves that many up front. The hooks add a dozen headers one by one, and growing the
+    /// list 1, 2, 4, 8, 16 moved every header four times and cost four allocations per answer.
+    std::uint32_t responseHeadersHint() const { return responseHeadersHint_.load(std::memory_order_relaxed); }
+    void noteResponseHeaders(std::size_t count) const
+    {
+        const auto seen = static_cast<std::uint32_t>(count < MaxHeadersHint ? count : MaxHeadersHint);
+        // Written only when it grows (a few times in a chain's life): no shared line bounces
+        // between the loops on the hot path.
+        if (seen > responseHeadersHint())
+            responseHeadersHint_.store(seen, std::memory_order_relaxed);
+    }
     /// The log filters the chain's plugins added, applied while the chain is the running one.
     std::vector<std::shared_ptr<const LogFilter>>& logFilters() { return logFilters_; }
     const std::vector<std::shared_ptr<const LogFilter>>& logFilters() const { return logFilters_; }
@@ -62,6 +75,9 @@ private:
     std::vector<std::shared_ptr<const LogFilter>> logFilters_;
     bool mayBlock_ = false;
     std::uint32_t stateSlots_ = 0;
+    static constexpr std::uint32_t MaxHeadersHint = 32;
+    /// A hint only (a race loses a store, never correctness): relaxed.
+    mutable std::atomic<std::uint32_t> responseHeadersHint_{0};
     bool started_ = false;
 };
 

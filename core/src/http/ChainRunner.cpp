@@ -151,6 +151,7 @@ bool ChainRunner::runHeadHooks(Exchange& exchange)
             replaced = true;
         }
     }
+    chain_.noteResponseHeaders(exchange.response().headers.size());
     return !(replaced && wasStream);
 }
 

@@ -377,11 +377,14 @@ bool Connection::sendWhole(const Response& response)
     // that a GET would get).
     const bool bodyAllowed = !headRequest_ && statusAllowsBody(response.status);
     const std::string_view body = bodyAllowed ? std::string_view(response.body) : std::string_view();
+    // One allocation of the exact size: appendResponseHead measures the head and reserves
+    // room for the body too. (A guessed 512 bytes for the head was short once the plugins
+    // added their dozen headers: the buffer then grew twice, past malloc's small sizes.)
     std::string bytes;
-    bytes.reserve(512 + (body.size() <= CoalesceLimit ? body.size() : 0));
     reportDropped(appendResponseHead(bytes, response,
                                      {http10_ ? Http10 : Http11, keep, AnswerFraming::ContentLength,
-                                      response.body.size(), httpDateNow()}));
+                                      response.body.size(), httpDateNow(), false,
+                                      body.size() <= CoalesceLimit ? body.size() : 0}));
     if (body.size() <= CoalesceLimit)
     {
         bytes.append(body.data(), body.size());

@@ -31,6 +31,7 @@ ExchangeRun::ExchangeRun(RunEnvironment environment, std::shared_ptr<const Chain
     if (env_.state)
         inFlight_ = std::make_unique<ServerState::InFlight>(*env_.state);
     ExchangeControl::attach(*exchange_, this);
+    ExchangeControl::reserveResponseHeaders(*exchange_, chain_->responseHeadersHint());
 }
 
 ExchangeRun::~ExchangeRun()

@@ -60,6 +60,9 @@ struct ResponseHeadSpec
     /// A stream: adds "Cache-Control: no-cache" and "X-Accel-Buffering: no" (so that proxies in
     /// front pass each event on at once) unless the exchange set them.
     bool stream = false;
+    /// Bytes the caller appends right after the head (a small body sent with it): the buffer
+    /// is sized for head and body at once, so that neither grows it again.
+    std::size_t bytesAfter = 0;
 };
 
 /// What appendResponseHead did not send as the response had it. Empty, and free (no
