@@ -32,31 +32,44 @@ std::optional<LocalKind> ModelCatalog::localKind(const std::string& id)
     return std::nullopt;
 }
 
+std::vector<ModelEntry> ModelCatalog::entries(std::vector<UpstreamModel> models) const
+{
+    std::vector<ModelEntry> entries;
+    for (const char* id : {EchoModel::id, HashingEmbedder::id})
+        if (local(id) && !upstreams_.inCatalog(id))
+            entries.push_back({id, localModelsCreated, localOwner});
+    for (auto& name : upstreams_.catalogNames())
+    {
+        bool seen = false;
+        for (const auto& entry : entries)
+            seen = seen || entry.id == name;
+        if (!seen)
+            entries.push_back({std::move(name), startedAt_, localOwner});
+    }
+    for (auto& model : models)
+    {
+        bool seen = false;
+        for (const auto& entry : entries)
+            seen = seen || entry.id == model.id;
+        if (!seen)
+            entries.push_back({std::move(model.id), startedAt_, std::move(model.ownedBy)});
+    }
+    return entries;
+}
+
 void ModelCatalog::list(Exchange& exchange, ListAnswer answer)
 {
     upstreams_.models(exchange, [this, answer = std::move(answer)](Exchange& done, std::vector<UpstreamModel> models) {
-        std::vector<ModelEntry> entries;
-        for (const char* id : {EchoModel::id, HashingEmbedder::id})
-            if (local(id) && !upstreams_.inCatalog(id))
-                entries.push_back({id, localModelsCreated, localOwner});
-        for (auto& name : upstreams_.catalogNames())
-        {
-            bool seen = false;
-            for (const auto& entry : entries)
-                seen = seen || entry.id == name;
-            if (!seen)
-                entries.push_back({std::move(name), startedAt_, localOwner});
-        }
-        for (auto& model : models)
-        {
-            bool seen = false;
-            for (const auto& entry : entries)
-                seen = seen || entry.id == model.id;
-            if (!seen)
-                entries.push_back({std::move(model.id), startedAt_, std::move(model.ownedBy)});
-        }
-        answer(done, std::move(entries));
+        answer(done, entries(std::move(models)));
     });
+}
+
+std::optional<std::vector<ModelEntry>> ModelCatalog::staticList() const
+{
+    auto models = upstreams_.staticModels();
+    if (!models)
+        return std::nullopt;
+    return entries(std::move(*models));
 }
 
 void ModelCatalog::find(Exchange& exchange, const std::string& id, FindAnswer answer)

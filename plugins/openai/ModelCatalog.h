@@ -51,10 +51,16 @@ public:
     /// once when the upstreams' lists are known; otherwise the exchange's answer is deferred
     /// until they are in (UpstreamRouting::models).
     void list(Exchange& exchange, ListAnswer answer);
+    /// What list() gives, when that cannot change while the plugin lives (the local models, the
+    /// catalog's names and the upstreams' configured names; no "*" upstream's fetched list).
+    std::optional<std::vector<ModelEntry>> staticList() const;
     /// Calls `answer` with model `id`, if it is served here at all (at once or deferred, as list).
     void find(Exchange& exchange, const std::string& id, FindAnswer answer);
 
 private:
+    /// Every model, given the upstreams' (list()'s order, each id once).
+    std::vector<ModelEntry> entries(std::vector<UpstreamModel> models) const;
+
     bool localEnabled_;
     UpstreamRouting& upstreams_;
     /// When the plugin was created: the `created` of upstream models, whose own dates the

@@ -34,6 +34,30 @@ std::string decoded(const std::string& segment)
 
 } // namespace
 
+namespace {
+
+std::optional<std::string> staticListJson(const ModelCatalog& catalog)
+{
+    auto models = catalog.staticList();
+    if (!models)
+        return std::nullopt;
+    return ModelsHandler::listJson(*models);
+}
+
+} // namespace
+
+ModelsHandler::ModelsHandler(ModelCatalog& catalog) : catalog_(catalog), staticListJson_(staticListJson(catalog)) {}
+
+std::string ModelsHandler::listJson(const std::vector<ModelEntry>& models)
+{
+    JsonWriter w;
+    w.beginObject().field("object", "list").key("data").beginArray();
+    for (const auto& model : models)
+        writeModel(w, model);
+    w.endArray().endObject();
+    return w.take();
+}
+
 std::string ModelsHandler::modelJson(const ModelEntry& model)
 {
     JsonWriter w;
@@ -43,14 +67,10 @@ std::string ModelsHandler::modelJson(const ModelEntry& model)
 
 void ModelsHandler::list(Exchange& exchange)
 {
-    catalog_.list(exchange, [](Exchange& done, std::vector<ModelEntry> models) {
-        JsonWriter w;
-        w.beginObject().field("object", "list").key("data").beginArray();
-        for (const auto& model : models)
-            writeModel(w, model);
-        w.endArray().endObject();
-        done.respond(200, w.take());
-    });
+    if (staticListJson_)
+        return exchange.respond(200, *staticListJson_);
+    catalog_.list(exchange,
+                  [](Exchange& done, std::vector<ModelEntry> models) { done.respond(200, listJson(models)); });
 }
 
 void ModelsHandler::retrieve(Exchange& exchange)

@@ -189,6 +189,13 @@ void UpstreamRouting::models(Exchange& exchange, ModelsAnswer answer)
     }));
 }
 
+std::optional<std::vector<UpstreamModel>> UpstreamRouting::staticModels() const
+{
+    if (impl_->listsModels)
+        return std::nullopt;
+    return impl_->compose({});
+}
+
 void UpstreamRouting::find(Exchange& exchange, const std::string& id, ModelAnswer answer)
 {
     const ProxyTarget* target = impl_->proxy.targetFor(id);

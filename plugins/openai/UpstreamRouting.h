@@ -84,6 +84,9 @@ public:
     /// requests on one loop share one fetch). At once when that is known; otherwise the
     /// exchange's answer is deferred and `answer` runs on its loop once the lists are in.
     void models(Exchange& exchange, ModelsAnswer answer);
+    /// The upstreams' models when they cannot change while the plugin lives (no "*" upstream,
+    /// whose list is fetched): what models() gives at once; nothing when a "*" upstream exists.
+    std::optional<std::vector<UpstreamModel>> staticModels() const;
     /// Calls `answer` with the upstream model `id`, if an upstream serves it (as models()).
     void find(Exchange& exchange, const std::string& id, ModelAnswer answer);
 
