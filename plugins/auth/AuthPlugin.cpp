@@ -1,8 +1,8 @@
 #include "AuthPlugin.h"
 #include "BearerToken.h"
+#include "portico/AsciiCase.h"
 #include "portico/Attributes.h"
 #include "Poco/Logger.h"
-#include "Poco/String.h"
 #include <chrono>
 
 namespace portico::auth {
@@ -67,11 +67,11 @@ void AuthPlugin::onRequest(Exchange& exchange)
                               "server_error", "keys_unavailable");
         return;
     }
-    // One pass over the request headers, the length compared before the letters.
+    // One pass over the request headers (equalsIgnoringCase compares the lengths first).
     const std::string* authorization = nullptr;
     int count = 0;
     for (const auto& [name, value] : exchange.requestHeaders())
-        if (name.size() == AuthorizationHeader.size() && Poco::icompare(name, AuthorizationHeader) == 0)
+        if (equalsIgnoringCase(name, AuthorizationHeader))
         {
             authorization = &value;
             ++count;
