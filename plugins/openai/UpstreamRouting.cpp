@@ -76,6 +76,8 @@ UpstreamRouting::UpstreamRouting(PluginContext& context, bool localEnabled, std:
 {
     const PluginConfig& config = context.config();
     passThrough_ = readPassThroughRoutes(config);
+    for (std::size_t i = 0; i < passThrough_.size(); ++i)
+        passThroughWarnings_.push_back(std::make_unique<WarningThrottle>());
     // An upstream there only for the catalog or a pass-through routes no model by name.
     std::set<std::string> namedElsewhere = upstreamsNamedByCatalog(config);
     for (const auto& name : upstreamsNamedByPassThrough(passThrough_))
@@ -176,7 +178,8 @@ void UpstreamRouting::passThrough(Exchange& exchange, const PassThroughRoute& ro
     if (!target) // checked at start-up: unreachable unless the chain is inconsistent
         return exchange.respondError(502, "No upstream '" + route.upstream + "' for this route.", "server_error",
                                      "upstream_error");
-    exchange.defer(std::make_unique<PassThroughCall>(*target));
+    const auto index = static_cast<std::size_t>(&route - passThrough_.data());
+    exchange.defer(std::make_unique<PassThroughCall>(*target, *passThroughWarnings_.at(index)));
 }
 
 void UpstreamRouting::models(Exchange& exchange, ModelsAnswer answer)

@@ -8,6 +8,7 @@
 /// runs on the event loop and answers when the upstream has.
 
 #include "passthrough/PassThroughConfig.h"
+#include "upstream/WarningThrottle.h"
 #include "portico/Exchange.h"
 #include "portico/PluginContext.h"
 #include <functional>
@@ -94,6 +95,8 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     std::vector<PassThroughRoute> passThrough_;
+    /// One per route of passThrough_, in its order.
+    std::vector<std::unique_ptr<WarningThrottle>> passThroughWarnings_;
     std::string defaultModel_;
     std::size_t maxJsonDepth_ = 64;
 };

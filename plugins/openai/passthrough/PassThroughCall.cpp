@@ -33,7 +33,10 @@ long long declaredLength(const UpstreamAnswer& answer)
 
 } // namespace
 
-PassThroughCall::PassThroughCall(const ProxyTarget& target) : target_(target) {}
+PassThroughCall::PassThroughCall(const ProxyTarget& target, WarningThrottle& warnings)
+    : target_(target), warnings_(warnings)
+{
+}
 
 PassThroughCall::~PassThroughCall()
 {
@@ -141,7 +144,12 @@ void PassThroughCall::onError(const UpstreamFailure& failure)
     if (mode_ == Mode::Done)
         return;
     const ProxyFailure problem = proxyFailure(target_.config, failure);
-    target_.logger->warning(problem.message + " (pass-through " + exchange_->method() + " " + exchange_->path() + ")");
+    if (long suppressed = 0; warnings_.mayWarn(Clock::now(), suppressed))
+        target_.logger->warning(problem.message + " (pass-through " + exchange_->method() + " " + exchange_->path() +
+                                ")" +
+                                (suppressed > 0 ? "; " + std::to_string(suppressed) +
+                                                      " more such failures on this route in the last seconds not logged"
+                                                : std::string()));
     if (writer_)
         writer_->fail(); // bytes went out: the client sees the truncation
     else

@@ -18,6 +18,7 @@
 /// Records portico_upstream_request_duration_seconds{upstream,status} and upstream_ms.
 
 #include "upstream/ProxyTarget.h"
+#include "upstream/WarningThrottle.h"
 #include "portico/Deferred.h"
 #include "portico/Exchange.h"
 #include "portico/Upstream.h"
@@ -34,7 +35,8 @@ public:
     /// Answers up to this size (declared by Content-Length) are read whole before answering.
     static constexpr std::size_t BufferedAnswerBytes = 1024 * 1024;
 
-    explicit PassThroughCall(const ProxyTarget& target);
+    /// `warnings`: the route's (a dead upstream logs at most one warning a second per route).
+    PassThroughCall(const ProxyTarget& target, WarningThrottle& warnings);
     ~PassThroughCall() override;
 
     void start(Exchange& exchange) override;
@@ -65,6 +67,7 @@ private:
     void record(const std::string& label);
 
     const ProxyTarget& target_;
+    WarningThrottle& warnings_;
     Exchange* exchange_ = nullptr;
     std::unique_ptr<UpstreamCall> call_;
     Clock::time_point started_;

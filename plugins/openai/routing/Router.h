@@ -10,6 +10,7 @@
 #include "RoutingConfig.h"
 #include "RoutingMetrics.h"
 #include "upstream/UpstreamProxy.h"
+#include "upstream/WarningThrottle.h"
 #include "portico/PluginContext.h"
 #include "portico/Upstream.h"
 #include <atomic>
@@ -54,23 +55,10 @@ struct Deployment
     /// At most one failover warning a second per deployment (a dead deployment that is never
     /// rested would otherwise log every request): true when this one may be logged, with
     /// `suppressed` set to how many were left out since the last.
-    bool mayWarn(DeploymentState::Clock::time_point now, long& suppressed)
-    {
-        const std::int64_t second =
-            std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-        std::int64_t last = lastWarned_.load(std::memory_order_relaxed);
-        if (last == second || !lastWarned_.compare_exchange_strong(last, second, std::memory_order_relaxed))
-        {
-            unwarned_.fetch_add(1, std::memory_order_relaxed);
-            return false;
-        }
-        suppressed = unwarned_.exchange(0, std::memory_order_relaxed);
-        return true;
-    }
+    bool mayWarn(DeploymentState::Clock::time_point now, long& suppressed) { return warnings_.mayWarn(now, suppressed); }
 
 private:
-    std::atomic<std::int64_t> lastWarned_{-1};
-    std::atomic<long> unwarned_{0};
+    WarningThrottle warnings_;
 };
 
 struct ModelGroup

@@ -12,6 +12,7 @@
 #include "Poco/Net/HTTPServerResponse.h"
 #include "Poco/SHA2Engine.h"
 #include <cppunit/extensions/HelperMacros.h>
+#include <chrono>
 #include <random>
 #include <thread>
 
@@ -297,6 +298,22 @@ public:
         CPPUNIT_ASSERT_EQUAL(502, result.status);
         CPPUNIT_ASSERT(result.body.find("upstream_unreachable") != std::string::npos);
         CPPUNIT_ASSERT(result.body.find(UpstreamKey) == std::string::npos);
+        // An upstream that is down logs at most one warning a second per route, not one per
+        // request: eight more failures, then the log is read.
+        const auto started = std::chrono::steady_clock::now();
+        for (int i = 0; i < 8; ++i)
+            CPPUNIT_ASSERT_EQUAL(502, httpRequest(gateway_->port(), "GET", "/v1/gone/x", "", withKey(), 20).status);
+        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
+        CPPUNIT_ASSERT(gateway_->waitForOutput("(pass-through GET /v1/gone/x)", 5));
+        std::size_t warnings = 0;
+        const std::string output = gateway_->output();
+        for (auto at = output.find("(pass-through GET /v1/gone/x)"); at != std::string::npos;
+             at = output.find("(pass-through GET /v1/gone/x)", at + 1))
+            ++warnings;
+        CPPUNIT_ASSERT(warnings >= 1);
+        CPPUNIT_ASSERT_MESSAGE(std::to_string(warnings) + " warnings in " + std::to_string(seconds.count()) + " s",
+                               warnings <= static_cast<std::size_t>(seconds.count()) + 2);
+        CPPUNIT_ASSERT(warnings < 9);
         // And the gateway goes on serving.
         CPPUNIT_ASSERT_EQUAL(200, httpRequest(gateway_->port(), "GET", "/v1/dreams/42?verbose=1&who=%C3%A9", "",
                                               withKey()).status);
