@@ -1,4 +1,5 @@
 #include "PassThroughCall.h"
+#include "upstream/AnswerHead.h"
 #include "upstream/ProxyFailure.h"
 #include "upstream/UpstreamRequest.h"
 #include "PassThroughHeaders.h"
@@ -6,32 +7,8 @@
 #include "portico/Attributes.h"
 #include "portico/Json.h"
 #include "Poco/Logger.h"
-#include <cstdlib>
 
 namespace portico::openai {
-
-namespace {
-
-bool isEventStream(std::string_view contentType)
-{
-    contentType = contentType.substr(0, contentType.find(';'));
-    while (!contentType.empty() && (contentType.back() == ' ' || contentType.back() == '\t'))
-        contentType.remove_suffix(1);
-    return equalsIgnoringCase(contentType, "text/event-stream");
-}
-
-/// The answer's Content-Length, or -1 (the core's client has checked it is one number).
-long long declaredLength(const UpstreamAnswer& answer)
-{
-    const std::string& value = answer.headers.get("Content-Length", Exchange::empty());
-    if (value.empty())
-        return -1;
-    char* end = nullptr;
-    const unsigned long long length = std::strtoull(value.c_str(), &end, 10);
-    return end && *end == '\0' ? static_cast<long long>(std::min<unsigned long long>(length, 1ULL << 62)) : -1;
-}
-
-} // namespace
 
 PassThroughCall::PassThroughCall(const ProxyTarget& target, WarningThrottle& warnings)
     : target_(target), warnings_(warnings)

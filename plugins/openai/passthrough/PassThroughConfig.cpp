@@ -1,4 +1,5 @@
 #include "PassThroughConfig.h"
+#include "upstream/ConfigBlocks.h"
 #include <algorithm>
 #include <cctype>
 
@@ -10,13 +11,6 @@ const std::set<std::string>& knownFields()
 {
     static const std::set<std::string> fields{"prefix", "upstream", "methods"};
     return fields;
-}
-
-bool validId(const std::string& id)
-{
-    return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-    });
 }
 
 /// An RFC 9110 token (a method name).
@@ -65,21 +59,7 @@ std::string normalisedPrefix(const PluginConfig& config, const std::string& key,
 
 std::vector<PassThroughRoute> readPassThroughRoutes(const PluginConfig& config)
 {
-    std::vector<std::string> ids;
-    for (const std::string& key : config.keysBelow("passthrough"))
-    {
-        const std::string rest = key.substr(std::string("passthrough.").size());
-        const std::size_t dot = rest.find('.');
-        if (dot == std::string::npos)
-            throw config.error(key, "expected passthrough.<id>.<key>");
-        const std::string id = rest.substr(0, dot);
-        if (!validId(id))
-            throw config.error(key, "'" + id + "' is not an id: use letters, digits, '_' and '-'");
-        if (!knownFields().count(rest.substr(dot + 1)))
-            throw config.error(key, "unknown key '" + rest.substr(dot + 1) + "' (known: methods, prefix, upstream)");
-        if (std::find(ids.begin(), ids.end(), id) == ids.end())
-            ids.push_back(id);
-    }
+    const std::vector<std::string> ids = blockIds(config, "passthrough", knownFields());
     std::vector<PassThroughRoute> routes;
     for (const std::string& id : ids)
     {

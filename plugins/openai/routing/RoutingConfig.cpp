@@ -1,4 +1,5 @@
 #include "RoutingConfig.h"
+#include "upstream/ConfigBlocks.h"
 #include "Poco/String.h"
 #include <algorithm>
 #include <map>
@@ -16,47 +17,17 @@ const std::set<std::string> RoutingFields{"allowed_fails", "failure_window_ms", 
 
 constexpr const char* LocalUpstream = "local";
 
-bool validId(const std::string& id)
-{
-    return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    });
-}
-
 bool contains(const std::vector<std::string>& list, const std::string& value)
 {
     return std::find(list.begin(), list.end(), value) != list.end();
 }
 
-/// The ids of the blocks below `prefix` ("models" -> the <id>s of models.<id>.<field>), in the
-/// order Poco lists the keys (alphabetical for INI and XML files; so are /v1/models' catalog
-/// names), each checked to be an id with known fields only.
-std::vector<std::string> blockIds(const PluginConfig& config, const std::string& prefix,
-                                  const std::set<std::string>& fields)
+/// blockIds (upstream/ConfigBlocks.h) with the hint for a public name that is no id.
+std::vector<std::string> catalogBlockIds(const PluginConfig& config, const std::string& prefix,
+                                         const std::set<std::string>& fields)
 {
-    std::vector<std::string> ids;
-    for (const std::string& key : config.keysBelow(prefix))
-    {
-        const std::string rest = key.substr(prefix.size() + 1);
-        const std::size_t dot = rest.find('.');
-        if (dot == std::string::npos)
-            throw config.error(key, "expected " + prefix + ".<id>.<key>");
-        const std::string id = rest.substr(0, dot);
-        const std::string field = rest.substr(dot + 1);
-        if (!validId(id))
-            throw config.error(key, "'" + id + "' is not an id: use letters, digits, '_' and '-' (a public name with "
-                                              "other characters goes in " + prefix + ".<id>.name)");
-        if (fields.count(field) == 0)
-        {
-            std::string known;
-            for (const std::string& name : fields)
-                known += (known.empty() ? "" : ", ") + name;
-            throw config.error(key, "unknown key '" + field + "' (known: " + known + ")");
-        }
-        if (!contains(ids, id))
-            ids.push_back(id);
-    }
-    return ids;
+    return blockIds(config, prefix, fields,
+                                     " (a public name with other characters goes in " + prefix + ".<id>.name)");
 }
 
 /// Where a '*' may stand in a model name: nowhere, last (a public name that is a pattern), or
@@ -98,9 +69,9 @@ public:
     RoutingConfig read()
     {
         readCooldown();
-        for (const std::string& id : blockIds(config_, "deployments", DeploymentFields))
+        for (const std::string& id : catalogBlockIds(config_, "deployments", DeploymentFields))
             namedDeployments_[id] = readNamedDeployment(id);
-        const std::vector<std::string> groupIds = blockIds(config_, "models", GroupFields);
+        const std::vector<std::string> groupIds = catalogBlockIds(config_, "models", GroupFields);
         // Public names first, so that aliases and fallbacks can refer to groups given later.
         for (const std::string& id : groupIds)
         {

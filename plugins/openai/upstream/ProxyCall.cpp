@@ -1,4 +1,5 @@
 #include "ProxyCall.h"
+#include "AnswerHead.h"
 #include "StreamUsage.h"
 #include "UpstreamRequest.h"
 #include "portico/AsciiCase.h"
@@ -18,25 +19,6 @@ constexpr std::size_t UsageScanDepth = 256;
 bool endsWith(std::string_view text, std::string_view suffix)
 {
     return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
-bool isEventStream(std::string_view contentType)
-{
-    contentType = contentType.substr(0, contentType.find(';'));
-    while (!contentType.empty() && (contentType.back() == ' ' || contentType.back() == '\t'))
-        contentType.remove_suffix(1);
-    return equalsIgnoringCase(contentType, "text/event-stream");
-}
-
-/// The Content-Length of an answer's head, or -1 (the core has checked that it is one number).
-long long declaredLength(const UpstreamAnswer& answer)
-{
-    const std::string& value = answer.headers.get("Content-Length", Exchange::empty());
-    if (value.empty())
-        return -1;
-    char* end = nullptr;
-    const unsigned long long length = std::strtoull(value.c_str(), &end, 10);
-    return end && *end == '\0' ? static_cast<long long>(std::min<unsigned long long>(length, 1ULL << 62)) : -1;
 }
 
 /// Retry-After in delta-seconds (an HTTP date is not worth parsing here: upstreams that rate

@@ -1,4 +1,5 @@
 #include "UpstreamConfig.h"
+#include "ConfigBlocks.h"
 #include "Poco/Exception.h"
 #include "Poco/String.h"
 #include "Poco/URI.h"
@@ -25,13 +26,6 @@ const std::set<std::string>& knownFields()
         "retries",      "retry_backoff_ms", "pool_size", "idle_timeout_ms",    "ca_file",
         "max_body_bytes", "max_event_bytes", "models_timeout_ms", "stream_usage"};
     return fields;
-}
-
-bool validName(const std::string& name)
-{
-    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    });
 }
 
 bool isHexDigit(char c)
@@ -237,7 +231,7 @@ std::vector<UpstreamConfig> readUpstreamConfigs(const PluginConfig& config, cons
         if (dot == std::string::npos)
             throw config.error(key, "expected upstreams.<name>.<key>");
         const std::string name = key.substr(10, dot - 10);
-        if (!validName(name))
+        if (!isConfigId(name))
             throw config.error(key, "upstream names use letters, digits, '_' and '-'");
         if (name == "default" && !unnamedKeys.empty())
             throw config.error(key, "'default' is the name of the upstream.* block");
