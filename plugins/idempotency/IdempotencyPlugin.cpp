@@ -1,4 +1,5 @@
 #include "IdempotencyPlugin.h"
+#include "portico/BodyStream.h"
 #include "IdempotencyKey.h"
 #include "StoreRegistry.h"
 #include "portico/Attributes.h"
@@ -115,7 +116,10 @@ std::optional<std::string> IdempotencyPlugin::readKey(Exchange& exchange, std::s
 
 void IdempotencyPlugin::onRequest(Exchange& exchange)
 {
-    if (exchange.bodyTooLarge() || !config_.covers(exchange.method(), exchange.route()))
+    // A streamed body (a pass-through route) is relayed as it arrives: there is no body to
+    // fingerprint before the handler runs, so such a route is not covered and its
+    // Idempotency-Key goes to the upstream, whose key it is.
+    if (exchange.bodyTooLarge() || exchange.bodyStream() || !config_.covers(exchange.method(), exchange.route()))
         return;
     std::string headerValue;
     const std::optional<std::string> key = readKey(exchange, headerValue);

@@ -108,7 +108,8 @@ OpenAiPlugin::OpenAiPlugin(PluginContext& context)
     metrics_.setKnownModels(known);
     for (const PassThroughRoute& route : upstreams_.passThroughRoutes())
         for (const std::string& method : route.methods)
-            context.addRoute({method, route.pattern(), [this, &route](Exchange& e) { passThrough(e, route); }, never});
+            context.addRoute(
+                {method, route.pattern(), [this, &route](Exchange& e) { passThrough(e, route); }, never, true});
 }
 
 OpenAiPlugin::~OpenAiPlugin() = default;

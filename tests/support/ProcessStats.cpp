@@ -42,6 +42,8 @@ ProcessStats processStats(int pid)
         fields >> name >> value;
         if (name == "VmRSS:")
             stats.rssKiB = value;
+        else if (name == "VmHWM:")
+            stats.peakRssKiB = value;
         else if (name == "Threads:")
             stats.threads = value;
     }

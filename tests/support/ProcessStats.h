@@ -12,11 +12,13 @@ struct ProcessStats
     std::size_t openFds = 0;
     /// VmRSS from /proc/<pid>/status, in KiB.
     std::size_t rssKiB = 0;
+    /// VmHWM: the most resident memory the process has had, in KiB.
+    std::size_t peakRssKiB = 0;
     /// Threads from /proc/<pid>/status.
     std::size_t threads = 0;
 };
 
-/// Reads the three figures for `pid`; throws std::runtime_error when the process is gone.
+/// Reads the figures for `pid`; throws std::runtime_error when the process is gone.
 ProcessStats processStats(int pid);
 
 } // namespace portico::test

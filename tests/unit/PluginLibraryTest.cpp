@@ -44,6 +44,7 @@ class PluginLibraryTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testAbiMismatch);
     CPPUNIT_TEST(testPluginBuiltForAbi1IsRefused);
     CPPUNIT_TEST(testPluginBuiltForAbi2IsRefused);
+    CPPUNIT_TEST(testPluginBuiltForAbi3IsRefused);
     CPPUNIT_TEST(testSignatureMismatch);
     CPPUNIT_TEST(testNameMismatch);
     CPPUNIT_TEST(testNoEntryPoint);
@@ -131,20 +132,31 @@ public:
         const std::string message = refusal(file, "abi_v1");
         PORTICO_ASSERT_CONTAINS(message, file);
         PORTICO_ASSERT_CONTAINS(message, "ABI major version 1 ");
-        PORTICO_ASSERT_CONTAINS(message, "porticod's 3");
+        PORTICO_ASSERT_CONTAINS(message, "porticod's 4");
     }
 
     void testPluginBuiltForAbi2IsRefused()
     {
         // ABI 3 (the event-driven core) changed the stream interface, attributes and the
         // Exchange's layout: a 2.x plugin must not load.
-        CPPUNIT_ASSERT_EQUAL(3, PORTICO_ABI_MAJOR);
-        CPPUNIT_ASSERT_EQUAL(0, PORTICO_ABI_MINOR);
         const std::string file = fixture("abi_v2");
         const std::string message = refusal(file, "abi_v2");
         PORTICO_ASSERT_CONTAINS(message, file);
         PORTICO_ASSERT_CONTAINS(message, "ABI major version 2 ");
-        PORTICO_ASSERT_CONTAINS(message, "porticod's 3");
+        PORTICO_ASSERT_CONTAINS(message, "porticod's 4");
+    }
+
+    void testPluginBuiltForAbi3IsRefused()
+    {
+        // ABI 4 (streamed request bodies) changed Route, Exchange and UpstreamRequest: a 3.x
+        // plugin must not load.
+        CPPUNIT_ASSERT_EQUAL(4, PORTICO_ABI_MAJOR);
+        CPPUNIT_ASSERT_EQUAL(0, PORTICO_ABI_MINOR);
+        const std::string file = fixture("abi_v3");
+        const std::string message = refusal(file, "abi_v3");
+        PORTICO_ASSERT_CONTAINS(message, file);
+        PORTICO_ASSERT_CONTAINS(message, "ABI major version 3 ");
+        PORTICO_ASSERT_CONTAINS(message, "porticod's 4");
     }
 
     void testSignatureMismatch()

@@ -15,12 +15,14 @@
 #include <cstdint>
 #include <string>
 
+/// Major 4: request bodies streamed to the handler (Route::streamedBody, Exchange::bodyStream(),
+/// UpstreamRequest::bodyStream), which changed Route, Exchange and UpstreamRequest.
 /// Major 3: the event-driven core. Streams and deferred answers run on the event loop
 /// (StreamWriter, DeferredAnswer), plugins and routes say whether they may block, attributes
 /// are interned keys, per-request plugin state has typed slots, request headers are a
 /// HeaderList, log filters replace channel wrapping, and the core exports only this API.
 /// (Major 2 made Response::headers a HeaderList.)
-#define PORTICO_ABI_MAJOR 3
+#define PORTICO_ABI_MAJOR 4
 #define PORTICO_ABI_MINOR 0
 
 #define PORTICO_STRINGIFY_(x) #x

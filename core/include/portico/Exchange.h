@@ -2,7 +2,7 @@
 /// One request and its answer as it travels through the chain.
 ///
 /// The core builds an Exchange from the HTTP request (with the body already read, bounded by
-/// server.max_body_bytes), runs the request hooks, the route's handler, the response-head hooks
+/// server.max_body_bytes, unless its route streams it: bodyStream()), runs the request hooks, the route's handler, the response-head hooks
 /// and the completion hooks over it. Plugins talk to each other through its attributes (the
 /// trace id, the principal, token usage; see Attributes.h) and keep their own per-request state
 /// in typed slots (StateSlot, from PluginContext::stateSlot()).
@@ -28,6 +28,7 @@
 
 namespace portico {
 
+class BodyStream;
 class DeferredAnswer;
 class ExchangeHost;
 class ExchangeControl;
@@ -81,6 +82,11 @@ public:
     const std::string& body() const { return body_; }
     const std::string& clientAddress() const { return clientAddress_; }
     Clock::time_point startedAt() const { return startedAt_; }
+
+    /// On a route with Route::streamedBody, the body as it arrives (BodyStream.h), and body() is
+    /// empty; null on every other route (the body was read whole), and for a request without a
+    /// body.
+    const std::shared_ptr<BodyStream>& bodyStream() const { return bodyStream_; }
 
     /// True when the body was over server.max_body_bytes and was not read; the core answers
     /// 413 in place of the handler. Plugins that look at the body should skip it.
@@ -194,6 +200,7 @@ private:
     std::string clientAddress_;
     Clock::time_point startedAt_;
     bool bodyTooLarge_ = false;
+    std::shared_ptr<BodyStream> bodyStream_;
 
     std::string route_;
     std::vector<std::pair<std::string, std::string>> pathParams_;

@@ -41,6 +41,12 @@ struct Route
     /// (Deferred.h): the core may then run it on the event loop. A handler that sleeps, reads a
     /// file or calls Redis keeps the default.
     Blocking blocking = Blocking::May;
+    /// The handler takes the request body as it arrives (Exchange::bodyStream(), BodyStream.h)
+    /// instead of read whole first: for bodies relayed as they are (pass-through routes), of
+    /// any size. The request hooks then run before the body is read, and Exchange::body() is
+    /// empty. The handler must answer through a DeferredAnswer, which reads the stream on the
+    /// loop.
+    bool streamedBody = false;
 };
 
 } // namespace portico

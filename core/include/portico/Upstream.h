@@ -69,6 +69,7 @@
 
 namespace portico {
 
+class BodyStream;
 class Exchange;
 
 /// Where an upstream is and how to talk to it.
@@ -104,9 +105,9 @@ struct PORTICO_API UpstreamEndpoint
     std::string identity() const;
 };
 
-/// One request. This library sets Host (the endpoint's), Content-Length (the body's size) and
-/// Connection itself: such headers in `headers` are left out, and so is Transfer-Encoding (the
-/// body always goes with Content-Length). The other headers are sent as given, in order, except
+/// One request. This library sets Host (the endpoint's), the body's framing (Content-Length,
+/// or chunked for a streamed body without a length) and Connection itself: such headers in
+/// `headers` are left out, and so is Transfer-Encoding. The other headers are sent as given, in order, except
 /// that a header whose name is not an RFC 9110 token (empty, a space, a colon, a control byte)
 /// or whose value contains CR, LF or NUL is left out too: silently (the call goes on without
 /// it; nothing fails and nothing is logged), so that no header can split or bend the request.
@@ -117,6 +118,10 @@ struct UpstreamRequest
     std::string target;
     HeaderList headers;
     std::string body;
+    /// Instead of `body`: a body sent as it arrives (Exchange::bodyStream() of a streamed-body
+    /// route), with its Content-Length when it has one, else chunked. Once a byte of it has
+    /// been sent the call is not retried. Read on the loop until the answer ends.
+    std::shared_ptr<BodyStream> bodyStream;
     /// Retry a 503 answer, and a 502 of a replayable request (within UpstreamEndpoint::retries,
     /// see the header comment): for calls whose answer is read whole. Without it a 502 or 503 is
     /// passed on like any answer.

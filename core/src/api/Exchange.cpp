@@ -1,4 +1,5 @@
 #include "portico/Exchange.h"
+#include "api/TargetPath.h"
 #include "api/ExchangeHost.h"
 #include "portico/Deferred.h"
 #include "portico/Json.h"
@@ -97,16 +98,9 @@ Exchange::Exchange(std::string method, std::string_view target, HeaderList heade
       startedAt_(Clock::now())
 {
     const auto question = target.find('?');
-    std::string_view path = target.substr(0, question);
     if (question != std::string_view::npos)
         query_.assign(target.substr(question + 1));
-    // An absolute-form target ("http://host/path") is reduced to its path.
-    if (path.compare(0, 7, "http://") == 0 || path.compare(0, 8, "https://") == 0)
-    {
-        const auto slash = path.find('/', path.find("//") + 2);
-        path = slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
-    }
-    path_.assign(path);
+    path_.assign(targetPath(target));
 }
 
 Exchange::~Exchange()

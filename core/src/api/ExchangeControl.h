@@ -25,6 +25,11 @@ public:
         exchange.pathParams_.emplace_back(std::move(name), std::move(value));
     }
     static void markBodyTooLarge(Exchange& exchange) { exchange.bodyTooLarge_ = true; }
+    /// The body of a streamed-body route, still arriving.
+    static void attachBodyStream(Exchange& exchange, std::shared_ptr<BodyStream> stream)
+    {
+        exchange.bodyStream_ = std::move(stream);
+    }
     /// Makes room for `count` response headers before the hooks run (see
     /// Chain::responseHeadersHint). Capacity only: nothing a plugin sees changes.
     static void reserveResponseHeaders(Exchange& exchange, std::uint32_t count)

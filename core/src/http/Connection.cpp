@@ -1,6 +1,9 @@
 #include "http/Connection.h"
 #include "api/ExchangeControl.h"
+#include "api/TargetPath.h"
+#include "http/Chain.h"
 #include "http/HttpDate.h"
+#include "http/RequestBodyStream.h"
 #include "http/ResponseHead.h"
 #include "Poco/Logger.h"
 #include <algorithm>
@@ -87,8 +90,8 @@ void Connection::readInput()
     std::vector<char>& buffer = loop_.readBuffer();
     while (wantRead_ && state_ != State::Closed)
     {
-        if (state_ == State::Busy && input_.size() >= BusyReadLimit)
-            return; // pipelined requests wait in the kernel until this one is answered
+        if (state_ == State::Busy && (input_.size() >= BusyReadLimit || (streamingBody_ && bodyStream_->full())))
+            return; // pipelined requests (or a streamed body nobody takes) wait in the kernel
         const long got = transport_->read(buffer.data(), buffer.size());
         if (got == Transport::WouldBlock)
         {
@@ -114,6 +117,12 @@ void Connection::readInput()
         input_.append(buffer.data(), static_cast<std::size_t>(got));
         if (state_ != State::Busy)
             process();
+        else if (streamingBody_)
+        {
+            feedBody();
+            if (writeBroken_)
+                return; // the body failed: the request is being abandoned
+        }
     }
 }
 
@@ -134,6 +143,8 @@ void Connection::inputEnded()
         // A client that shuts its side while waiting has left (a gateway cannot tell a
         // half-close from a close, and nginx too takes it as the client's abort): a deferred
         // answer (an upstream call, a stream) is cancelled now; a buffered answer still goes out.
+        if (streamingBody_)
+            return failStreamedBody("the client closed the connection before the end of the body");
         if (writeBroken_)
             return hangUp();
         if (run_)
@@ -193,6 +204,15 @@ bool Connection::parseHead()
     bodyTooLarge_ = false;
     bodyWireBytes_ = 0;
     chunked_.reset();
+    if ((head_.framing == BodyFraming::Length && head_.contentLength > 0) || head_.framing == BodyFraming::Chunked)
+    {
+        chain_ = server_.state.chain();
+        if (routeStreamsBody())
+        {
+            startStreamedBody();
+            return false;
+        }
+    }
     const long long maxBody = server_.state.maxBodyBytes();
     switch (head_.framing)
     {
@@ -279,6 +299,8 @@ void Connection::dispatch()
     auto exchange = std::make_unique<Exchange>(std::move(head_.method), head_.target, std::move(head_.headers),
                                                std::move(body_), peer_);
     body_.clear();
+    if (bodyStream_)
+        ExchangeControl::attachBodyStream(*exchange, bodyStream_);
     if (bodyTooLarge_)
     {
         ExchangeControl::markBodyTooLarge(*exchange);
@@ -289,6 +311,97 @@ void Connection::dispatch()
         closeAfterAnswer_ = true;
     updateDeadline();
     startRun(std::move(exchange));
+}
+
+bool Connection::routeStreamsBody()
+{
+    if (!chain_->routes().streamsBodies())
+        return false;
+    const RouteTable::Match match = chain_->routes().match(head_.method, std::string(targetPath(head_.target)));
+    return match.route && match.route->streamedBody;
+}
+
+void Connection::startStreamedBody()
+{
+    const bool chunked = head_.framing == BodyFraming::Chunked;
+    bodyStream_ = std::make_shared<RequestBodyStream>(loop_, chunked ? -1 : static_cast<long long>(head_.contentLength));
+    bodyStream_->setRoomCallback([this] { bodyRoom(); });
+    streamLeft_ = chunked ? 0 : head_.contentLength;
+    streamingBody_ = true;
+    lastInput_ = loop_.now();
+    if (head_.expectContinue)
+    {
+        queue(head_.http10 ? "HTTP/1.0 100 Continue\r\n\r\n" : "HTTP/1.1 100 Continue\r\n\r\n");
+        flush();
+        if (state_ == State::Closed || writeBroken_)
+            return;
+    }
+    dispatch();
+    // What came with the head; the rest as it is read (readInput).
+    if (state_ == State::Busy && streamingBody_)
+        feedBody();
+}
+
+void Connection::feedBody()
+{
+    while (streamingBody_ && !input_.empty() && !bodyStream_->full())
+    {
+        std::string& into = bodyStream_->buffer();
+        if (head_.framing == BodyFraming::Length)
+        {
+            const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(streamLeft_, input_.size()));
+            into.append(input_, 0, take);
+            input_.erase(0, take);
+            streamLeft_ -= take;
+            bodyStream_->appended(take);
+            if (streamLeft_ == 0)
+                finishStreamedBody();
+            continue;
+        }
+        const std::size_t before = into.size();
+        std::size_t consumed = 0;
+        const ChunkedDecoder::Result result = chunked_.decode(input_, consumed, into);
+        input_.erase(0, consumed);
+        bodyWireBytes_ += consumed;
+        bodyStream_->appended(into.size() - before);
+        if (result == ChunkedDecoder::Result::Invalid)
+            return failStreamedBody("malformed chunked request body: " + chunked_.error());
+        // Chunk sizes, extensions and trailers: a client must not send gigabytes of framing
+        // for a few bytes of body.
+        if (bodyWireBytes_ > bodyStream_->received() * 2 + 65536)
+            return failStreamedBody("chunked request body with more framing than data");
+        if (result == ChunkedDecoder::Result::Done)
+            finishStreamedBody();
+        else
+            break; // every byte of input_ was taken: the body goes on
+    }
+    updateDeadline();
+}
+
+void Connection::finishStreamedBody()
+{
+    streamingBody_ = false;
+    bodyStream_->end();
+}
+
+void Connection::failStreamedBody(const std::string& why)
+{
+    coreLogger().debug("streamed request body from " + peer_ + " abandoned: " + why);
+    streamingBody_ = false;
+    bodyStream_->fail();
+    // The handler may already be sending its part on; nothing more can come, so the request
+    // ends as one whose client left (an upstream connection carrying the body is closed).
+    hangUp();
+}
+
+void Connection::bodyRoom()
+{
+    if (state_ != State::Busy || !streamingBody_)
+        return;
+    lastInput_ = loop_.now(); // the client waited for us, not we for it
+    feedBody();
+    if (state_ == State::Busy && streamingBody_ && wantRead_)
+        readInput();
 }
 
 void Connection::protocolError(int status, const std::string& message, const std::string& code)
@@ -312,7 +425,9 @@ void Connection::protocolError(int status, const std::string& message, const std
 
 void Connection::startRun(std::unique_ptr<Exchange> exchange)
 {
-    auto chain = server_.state.chain();
+    // A request with a body runs on the chain its route was looked up in.
+    std::shared_ptr<const Chain> chain = chain_ ? std::move(chain_) : server_.state.chain();
+    chain_.reset();
     RunEnvironment environment{loop_, &server_.workers, server_.accessLog, &server_.state};
     // done() arrives from the run's own frames: the run is destroyed from a posted task, once
     // nothing of it is on the stack.
@@ -325,6 +440,20 @@ void Connection::runDone()
 {
     run_.reset();
     notReady_ = false;
+    if (bodyStream_)
+    {
+        bodyStream_->setRoomCallback(nullptr);
+        if (streamingBody_)
+        {
+            // Answered before the body's end (a 401, an upstream's early 413): the rest of the
+            // body is not read, so the connection cannot carry another request.
+            streamingBody_ = false;
+            bodyStream_->fail();
+            closeAfterAnswer_ = true;
+            needLinger_ = true;
+        }
+        bodyStream_.reset();
+    }
     if (state_ == State::Closed)
         return;
     if (gone_.load() || writeBroken_)
@@ -362,7 +491,9 @@ bool Connection::keepAliveNow() const
 {
     // After the client shut its side, only requests it had already sent (pipelined, read) are
     // still served; the last of them says close.
-    return keepAlive_ && !closeAfterAnswer_ && !draining_ && !server_.state.draining() &&
+    // An answer that goes out while a streamed body is still coming closes the connection: its
+    // end may never be read.
+    return keepAlive_ && !closeAfterAnswer_ && !draining_ && !server_.state.draining() && !streamingBody_ &&
            (!inputEnded_ || !input_.empty()) && requestsLeft();
 }
 
@@ -658,6 +789,11 @@ void Connection::hangUp()
     if (state_ == State::Closed)
         return;
     writeBroken_ = true;
+    if (streamingBody_)
+    {
+        streamingBody_ = false;
+        bodyStream_->fail();
+    }
     {
         std::lock_guard<std::mutex> lock(crossMutex_);
         gone_.store(true);
@@ -711,6 +847,13 @@ void Connection::close()
     if (run_)
         return hangUp(); // closed when the run is over
     state_ = State::Closed;
+    if (bodyStream_)
+    {
+        bodyStream_->setRoomCallback(nullptr);
+        if (streamingBody_)
+            bodyStream_->fail();
+        streamingBody_ = false;
+    }
     if (timer_)
         loop_.cancel(timer_);
     timer_ = 0;
@@ -744,6 +887,12 @@ std::optional<std::chrono::steady_clock::time_point> Connection::deadline(Deadli
         break;
     case State::Body: consider(lastInput_ + settings.bodyTimeout, DeadlineKind::Body); break;
     case State::Linger: consider(lingerUntil_, DeadlineKind::Linger); break;
+    case State::Busy:
+        // A streamed body: the client's gaps count while its stream has room (not while the
+        // handler holds the client back).
+        if (streamingBody_ && !bodyStream_->full())
+            consider(lastInput_ + settings.bodyTimeout, DeadlineKind::Body);
+        break;
     default: break;
     }
     if (!out_.empty())
@@ -803,6 +952,8 @@ void Connection::onDeadline()
         return protocolError(408, "Timed out reading the request head.", "request_timeout");
     case DeadlineKind::Body:
         server_.counters.bodyTimeouts.fetch_add(1);
+        if (state_ == State::Busy)
+            return failStreamedBody("timed out reading the request body");
         return protocolError(408, "Timed out reading the request body.", "request_timeout");
     }
 }

@@ -10,6 +10,10 @@
 //            first byte, or from accept for the first request; an idle keep-alive connection
 //            waits server.idle_timeout_seconds for that first byte)
 //   Body     reading its body (deadline: server.body_timeout_seconds between two reads)
+//            A route that streams its body (Route::streamedBody) skips Body: the request goes
+//            to its ExchangeRun at once and the body is read while it is served (Busy with
+//            streamingBody_), into a RequestBodyStream: not read while that holds
+//            BodyStream::BufferLimit, and the body timeout runs only while it does not.
 //   Busy     an ExchangeRun has the request; up to 64 KiB of what follows (pipelined requests)
 //            is read and kept, the rest waits in the kernel; a hang-up (EOF, reset) read
 //            within that is noticed at once, one behind a full 64 KiB when a write fails.
@@ -42,6 +46,8 @@
 namespace portico {
 
 class AccessLog;
+class Chain;
+class RequestBodyStream;
 class WorkerPool;
 struct DroppedFields;
 
@@ -146,6 +152,16 @@ private:
     bool parseHead();
     bool readBody();
     void dispatch();
+    /// The head's route takes its body as a stream.
+    bool routeStreamsBody();
+    void startStreamedBody();
+    /// Moves what input_ holds of a streamed body into its stream (while it has room).
+    void feedBody();
+    void finishStreamedBody();
+    /// The streamed body cannot be read on (`why`): the request is abandoned.
+    void failStreamedBody(const std::string& why);
+    /// The stream's consumer made room: reading goes on.
+    void bodyRoom();
     void protocolError(int status, const std::string& message, const std::string& code);
     void startRun(std::unique_ptr<Exchange> exchange);
     void runDone();
@@ -183,6 +199,12 @@ private:
     RequestHead head_;
     ChunkedDecoder chunked_;
     std::string body_;
+    /// A request with a body: the chain its route was looked up in, which serves it.
+    std::shared_ptr<const Chain> chain_;
+    /// A streamed body (see States), until its run is done.
+    std::shared_ptr<RequestBodyStream> bodyStream_;
+    bool streamingBody_ = false;    ///< its bytes are still being read
+    std::uint64_t streamLeft_ = 0;  ///< Content-Length framing: its bytes still due
     bool bodyTooLarge_ = false;
     std::uint64_t bodyWireBytes_ = 0; ///< bytes of a chunked body as sent, framing included
     bool inputEnded_ = false;  ///< the client shut its sending side (or reset)

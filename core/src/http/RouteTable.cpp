@@ -68,6 +68,8 @@ void RouteTable::add(Route route, const std::string& owner)
             throw ConfigError(owner + ": route " + route.method + " " + route.pattern + " is already registered by " +
                               owners_[i]);
     const std::size_t index = routes_.size();
+    if (route.streamedBody)
+        streamsBodies_ = true;
     const std::size_t stars = route.pattern.find("**");
     if (stars != std::string::npos)
     {

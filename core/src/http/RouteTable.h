@@ -26,6 +26,9 @@ public:
     void add(Route route, const std::string& owner);
     Match match(const std::string& method, const std::string& path) const;
     const std::vector<Route>& routes() const { return routes_; }
+    /// A route takes its body as a stream (Route::streamedBody): the connection must match a
+    /// request with a body before reading it.
+    bool streamsBodies() const { return streamsBodies_; }
 
 private:
     struct Entry
@@ -43,6 +46,7 @@ private:
 
     std::vector<Route> routes_;
     std::vector<std::string> owners_;
+    bool streamsBodies_ = false;
     std::unordered_map<std::string, std::vector<std::size_t>> literal_; // path -> route indices
     std::vector<Entry> patterned_;
     struct Prefix

@@ -1,5 +1,7 @@
 #include "upstream/UpstreamExchange.h"
 #include "event/TlsTransport.h"
+#include "http/ResponseHead.h"
+#include "portico/BodyStream.h"
 #include "portico/AsciiCase.h"
 #include "Poco/Logger.h"
 #include <algorithm>
@@ -126,12 +128,19 @@ void UpstreamExchange::begin()
         if (auto self = weak.lock(); self && !self->abandoned_)
             self->startAttempt();
     });
+    if (request_.bodyStream)
+        request_.bodyStream->setListener([weak] {
+            if (auto self = weak.lock())
+                self->bodyArrived();
+        });
 }
 
 void UpstreamExchange::abandon()
 {
     abandoned_ = true;
     handler_ = nullptr;
+    if (request_.bodyStream)
+        request_.bodyStream->setListener(nullptr);
     if (deadlineTimer_)
         loop_.cancel(deadlineTimer_);
     deadlineTimer_ = 0;
@@ -267,7 +276,15 @@ void UpstreamExchange::connectionEvent(UpstreamConnection& connection, std::uint
     }
     case Phase::Head:
     case Phase::Body:
-        return readAnswer();
+    {
+        const int attempt = attempts_;
+        if (sendingBody())
+            writeRequest(); // an answer may come before the body's end
+        if (!abandoned_ && attempts_ == attempt && attempt_.connection.get() == &connection &&
+            (phase_ == Phase::Head || phase_ == Phase::Body))
+            readAnswer();
+        return;
+    }
     default:
         return;
     }
@@ -340,10 +357,18 @@ std::string UpstreamExchange::requestBytes() const
             out += "\r\n";
         }
     const bool bodyMethod = request_.method == "POST" || request_.method == "PUT" || request_.method == "PATCH";
-    if (!request_.body.empty() || bodyMethod)
+    if (request_.bodyStream)
+    {
+        // Framed as the client framed it: its length when it said one, else chunked.
+        const long long declared = request_.bodyStream->declaredLength();
+        out += declared >= 0 ? "Content-Length: " + std::to_string(declared) + "\r\n"
+                             : std::string("Transfer-Encoding: chunked\r\n");
+    }
+    else if (!request_.body.empty() || bodyMethod)
         out += "Content-Length: " + std::to_string(request_.body.size()) + "\r\n";
     out += endpoint.poolSize > 0 ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
-    out += request_.body;
+    if (!request_.bodyStream)
+        out += request_.body;
     return out;
 }
 
@@ -351,31 +376,90 @@ void UpstreamExchange::writeRequest()
 {
     if (!attempt_.sendError.empty())
         return; // the request cannot go on; what the upstream sent is read instead
-    if (attempt_.out.empty())
-        attempt_.out = requestBytes();
-    Transport* transport = attempt_.connection->transport();
-    while (attempt_.sent < attempt_.out.size())
+    if (!attempt_.headQueued)
     {
-        const long sent = transport->write(attempt_.out.data() + attempt_.sent, attempt_.out.size() - attempt_.sent);
-        if (sent == Transport::Error)
-        {
-            attempt_.sendError = transport->lastError();
-            if (attempt_.sendError.empty())
-                attempt_.sendError = "the connection broke";
-            return afterSendFailure();
-        }
-        if (sent == 0)
-            return; // the socket is full: the next event goes on
-        attempt_.sent += static_cast<std::size_t>(sent);
-        // A request body still going out is progress too: the read timeout counts from the
-        // last bytes moved either way (a large body to a slow upstream is not a timeout).
-        deadline_ = std::chrono::steady_clock::now() + pool_->endpoint().readTimeout;
+        attempt_.out = requestBytes();
+        attempt_.headQueued = true;
     }
-    if (phase_ == Phase::Sending)
+    Transport* transport = attempt_.connection->transport();
+    for (;;)
+    {
+        while (attempt_.sent < attempt_.out.size())
+        {
+            const long sent =
+                transport->write(attempt_.out.data() + attempt_.sent, attempt_.out.size() - attempt_.sent);
+            if (sent == Transport::Error)
+            {
+                attempt_.sendError = transport->lastError();
+                if (attempt_.sendError.empty())
+                    attempt_.sendError = "the connection broke";
+                return afterSendFailure();
+            }
+            if (sent == 0)
+                return; // the socket is full: the next event goes on
+            attempt_.sent += static_cast<std::size_t>(sent);
+            // A request body still going out is progress too: the read timeout counts from the
+            // last bytes moved either way (a large body to a slow upstream is not a timeout).
+            deadline_ = std::chrono::steady_clock::now() + pool_->endpoint().readTimeout;
+        }
+        if (!sendingBody() || !takeBody())
+            break;
+    }
+    if (phase_ == Phase::Sending && requestWritten())
     {
         phase_ = Phase::Head;
         armDeadline(pool_->endpoint().readTimeout);
     }
+}
+
+bool UpstreamExchange::requestWritten() const
+{
+    return attempt_.headQueued && attempt_.sent == attempt_.out.size() &&
+           (!request_.bodyStream || attempt_.bodyEnded);
+}
+
+bool UpstreamExchange::sendingBody() const
+{
+    return request_.bodyStream && attempt_.headQueued && !attempt_.bodyEnded && attempt_.sendError.empty();
+}
+
+bool UpstreamExchange::takeBody()
+{
+    BodyStream& body = *request_.bodyStream;
+    if (body.failed())
+        return false; // the client's body broke off: its exchange is being abandoned
+    const std::string_view bytes = body.available();
+    attempt_.out.clear(); // its capacity carries the next piece
+    attempt_.sent = 0;
+    if (bytes.empty())
+    {
+        if (!body.ended())
+            return false; // bodyArrived() goes on
+        attempt_.bodyEnded = true;
+        if (body.declaredLength() < 0)
+            attempt_.out = "0\r\n\r\n";
+        return !attempt_.out.empty();
+    }
+    if (body.declaredLength() < 0)
+    {
+        appendChunkSize(attempt_.out, bytes.size());
+        attempt_.out.append(bytes.data(), bytes.size());
+        attempt_.out += "\r\n";
+    }
+    else
+        attempt_.out.assign(bytes.data(), bytes.size());
+    body.consume(bytes.size());
+    bodyTaken_ = true;
+    return true;
+}
+
+void UpstreamExchange::bodyArrived()
+{
+    if (abandoned_ || !attempt_.connection || !attempt_.connection->transport() || !sendingBody() ||
+        (phase_ != Phase::Sending && phase_ != Phase::Head && phase_ != Phase::Body))
+        return; // not connected yet (the body waits), or the answer is over
+    const auto keep = shared_from_this();
+    writeRequest();
 }
 
 void UpstreamExchange::afterSendFailure()
@@ -448,8 +532,8 @@ void UpstreamExchange::connectionLost(bool eof, const std::string& why)
     // A pooled connection closed by the upstream while it idled fails before any answer byte. The
     // request goes again, once, on a new connection, unless it may have been processed: written
     // completely and not replayable (Go's net/http rule).
-    if (attempt_.reused && attempt_.received == 0 && !staleRetried_ && !headDelivered_ &&
-        (attempt_.sent < attempt_.out.size() || replayable()))
+    if (attempt_.reused && attempt_.received == 0 && !staleRetried_ && !headDelivered_ && !bodyTaken_ &&
+        (!requestWritten() || replayable()))
     {
         logger().debug(describe() + ": pooled connection was closed; retrying on a new one");
         staleRetried_ = true;
@@ -485,7 +569,7 @@ bool UpstreamExchange::replayable() const
 bool UpstreamExchange::reusable()
 {
     if (!attempt_.connection || !attempt_.head.keepAlive || !attempt_.in.empty() ||
-        attempt_.head.framing == BodyFraming::UntilClose || attempt_.sent != attempt_.out.size() ||
+        attempt_.head.framing == BodyFraming::UntilClose || !requestWritten() ||
         !attempt_.sendError.empty() || attempt_.peerClosed)
         return false;
     if (attempt_.readToEnd)
@@ -547,7 +631,7 @@ bool UpstreamExchange::consumeHead()
     // nothing of the kind (a proxy in front may have passed the request on): only a replayable
     // request is sent again.
     const bool busy = head.status == 503 || (head.status == 502 && replayable());
-    if (request_.retryBusy && busy && busyRetries_ + connectRetries_ < endpoint.retries)
+    if (request_.retryBusy && busy && !bodyTaken_ && busyRetries_ + connectRetries_ < endpoint.retries)
     {
         // Read this answer to its end (not delivered), so that its connection can carry the
         // retry, then try again after the backoff.
@@ -686,7 +770,7 @@ void UpstreamExchange::finish()
 void UpstreamExchange::fail(UpstreamFailure::Kind kind, const std::string& what, bool retryable)
 {
     const UpstreamEndpoint& endpoint = pool_->endpoint();
-    if (retryable && !headDelivered_ && connectRetries_ + busyRetries_ < endpoint.retries)
+    if (retryable && !headDelivered_ && !bodyTaken_ && connectRetries_ + busyRetries_ < endpoint.retries)
     {
         ++connectRetries_;
         return retryAfterBackoff(what);

@@ -9,6 +9,11 @@
 // completely written or is replayable. Every per-attempt field lives in Attempt and is reset for
 // each attempt.
 //
+// A streamed body (UpstreamRequest::bodyStream) goes out as it arrives, with the client's
+// Content-Length or chunked; once a byte of it was taken nothing is retried (the bytes are
+// gone). An answer that comes while it is still going out is read and delivered; the rest of
+// the body keeps going until the answer ends (then the connection is not reused).
+//
 // Replayable (Go's net/http rule): an idempotent method (GET, HEAD, OPTIONS, TRACE, PUT, DELETE)
 // or an Idempotency-Key / X-Idempotency-Key header. A request that was written completely may
 // have been processed, so only a replayable one is sent again after that.
@@ -76,8 +81,10 @@ private:
     {
         std::unique_ptr<UpstreamConnection> connection;
         bool reused = false;
-        std::string out; ///< the request's head and body
+        std::string out; ///< the request's head and body (a streamed body: its next piece)
         std::size_t sent = 0;
+        bool headQueued = false; ///< out was filled with the request's head
+        bool bodyEnded = false;  ///< a streamed body: its last piece (or terminating chunk) is in out
         std::string sendError; ///< why writing the request failed (then nothing more is written)
         std::string in;  ///< answer bytes not consumed yet
         ResponseHeadParser parser;
@@ -98,6 +105,15 @@ private:
     void onConnected();
     void continueHandshake();
     void writeRequest();
+    /// A streamed body (UpstreamRequest::bodyStream): its next bytes into attempt_.out; false
+    /// when there are none yet (or no more).
+    bool takeBody();
+    /// The streamed body has bytes, ended or failed.
+    void bodyArrived();
+    /// The whole request (head and body) went out on this attempt's connection.
+    bool requestWritten() const;
+    /// A streamed body is still going out on this attempt.
+    bool sendingBody() const;
     /// The request could not be written: read what the upstream sent before it closed.
     void afterSendFailure();
     void readAnswer();
@@ -144,6 +160,8 @@ private:
     int connectRetries_ = 0;
     int busyRetries_ = 0;
     bool staleRetried_ = false;
+    /// Bytes of a streamed body were taken from it: they cannot be sent again, so no retry.
+    bool bodyTaken_ = false;
     bool headDelivered_ = false;
     bool paused_ = false;
     bool abandoned_ = false;

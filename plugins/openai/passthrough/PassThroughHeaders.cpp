@@ -131,7 +131,12 @@ UpstreamRequest passThroughRequest(const Exchange& exchange, const UpstreamConfi
         headers.add("traceparent", *traceparent);
     else if (const std::string& traceparent = exchange.requestHeader("traceparent"); !traceparent.empty())
         headers.add("traceparent", traceparent);
-    request.body = exchange.body();
+    // Pass-through routes stream their bodies (the route says so): the bytes go on as the
+    // client sends them. A body read whole (an exchange built by a test) goes as it is.
+    if (exchange.bodyStream())
+        request.bodyStream = exchange.bodyStream();
+    else
+        request.body = exchange.body();
     // Passed on as the upstream answers: a 502 or 503 is the service's to give.
     request.retryBusy = false;
     // The call relays big answers as a stream (PassThroughCall), so the core's client sets no cap.
