@@ -407,6 +407,7 @@ void Connection::bodyRoom()
 void Connection::protocolError(int status, const std::string& message, const std::string& code)
 {
     server_.counters.badRequests.fetch_add(1);
+    chain_.reset(); // the request it was looked up for is not served
     state_ = State::Busy;
     keepAlive_ = false;
     closeAfterAnswer_ = true;

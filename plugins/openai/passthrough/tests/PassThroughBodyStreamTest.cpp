@@ -19,6 +19,7 @@
 #include <cctype>
 #include <chrono>
 #include <condition_variable>
+#include <iostream>
 #include <mutex>
 #include <random>
 #include <sys/socket.h>
@@ -191,6 +192,7 @@ public:
         const ReadOutcome reply = client.readUntil("received " + std::to_string(body.size()), 60);
         CPPUNIT_ASSERT_EQUAL(200, statusOf(reply.data));
         const std::size_t peakAfter = peakRssMiB(gateway_->pid());
+        std::cerr << "\n  50 MiB upload: porticod peak RSS " << peakBefore << " -> " << peakAfter << " MiB\n";
 
         std::lock_guard<std::mutex> lock(seen_->mutex);
         CPPUNIT_ASSERT(seen_->complete);
@@ -304,6 +306,8 @@ public:
         // itself holds 64 KiB and stops reading. Without backpressure all 96 MiB go in 3 s.
         const std::size_t taken = sendFor(client, body, 3);
         const std::size_t peakHeld = peakRssMiB(gateway_->pid());
+        std::cerr << "\n  upstream not reading: the client got " << (taken >> 20) << " of 96 MiB in within 3 s; porticod peak RSS "
+                  << peakBefore << " -> " << peakHeld << " MiB\n";
         CPPUNIT_ASSERT_MESSAGE("the client got " + std::to_string(taken >> 20) + " MiB in while the upstream read nothing",
                                taken < (48u << 20));
         CPPUNIT_ASSERT_MESSAGE("peak RSS went from " + std::to_string(peakBefore) + " to " + std::to_string(peakHeld) +
