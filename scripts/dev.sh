@@ -43,6 +43,7 @@ PACKAGES=(
   wrk nginx-light redis-server prometheus
   dpkg-dev file rpm systemd strace
   clang libclang-rt-14-dev
+  protobuf-compiler libprotobuf-dev
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -19,5 +19,13 @@ inline const AttributeKey UsageOutputTokens{"usage.output_tokens"};
 inline const AttributeKey Model{"model"};
 /// Milliseconds spent waiting for an upstream, decimal; set by the openai proxy.
 inline const AttributeKey UpstreamMs{"upstream_ms"};
+/// The upstream attempts of a request (retries and fallbacks each one), appended by the openai
+/// proxy as each attempt ends, one line per attempt, each ending in '\n':
+///   "<start, ns since the Unix epoch> <duration ns> <span id> <outcome> <host>:<port> <upstream>"
+/// <span id> (16 lowercase hex) is the parent id of the traceparent sent for that attempt;
+/// <outcome> is the upstream's status ("200", "503") or a failure label ("connect_error",
+/// "timeout", "error"); <upstream> is the upstream's config name. Only set for requests that
+/// carry attr::TraceparentOut. Read by the otel plugin (a client span per line).
+inline const AttributeKey UpstreamAttempts{"upstream.attempts"};
 
 } // namespace portico::attr

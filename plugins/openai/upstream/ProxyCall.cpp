@@ -75,6 +75,7 @@ void ProxyCall::start(Exchange& exchange)
     }
     UpstreamClient& client = attempt_ ? *attempt_->client : *target_.client;
     UpstreamRequest request = forwardedRequest(exchange, target_.config, apiPath_, stream_, body);
+    trace_.begin(exchange, request.headers);
     if (attempt_)
         attempt_->body = std::string(); // the request holds its copy
     call_ = client.start(exchange, std::move(request), *this);
@@ -378,6 +379,7 @@ void ProxyCall::record(const std::string& label)
 {
     const double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
     exchange_->set(attr::UpstreamMs, std::to_string(static_cast<long long>(seconds * 1000)));
+    trace_.end(*exchange_, target_.config.endpoint, label);
     target_.metrics->observe(target_.config.name, label, seconds);
 }
 

@@ -23,9 +23,11 @@
 /// warning per failure. A client that goes away closes the upstream connection at once
 /// (cancel()).
 ///
-/// Sets usage.input_tokens / usage.output_tokens and upstream_ms; records
+/// Sets usage.input_tokens / usage.output_tokens and upstream_ms, appends the attempt to
+/// upstream.attempts (AttemptTrace: a span id of its own in the traceparent sent); records
 /// portico_upstream_request_duration_seconds.
 
+#include "AttemptTrace.h"
 #include "ProxyFailure.h"
 #include "ProxyTarget.h"
 #include "SseFramer.h"
@@ -153,6 +155,8 @@ private:
     bool upstreamEnded_ = false;
     /// The call failed while events still waited for the client: reported once they are out.
     std::optional<ProxyFailure> pendingFailure_;
+    /// This attempt's span id and its line in attr::UpstreamAttempts (for the otel plugin).
+    AttemptTrace trace_;
 };
 
 } // namespace portico::openai

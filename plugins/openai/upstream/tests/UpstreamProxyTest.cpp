@@ -79,7 +79,18 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("/v1/chat/completions"), seen.uri);
         CPPUNIT_ASSERT_EQUAL(std::string(Chat), seen.body);
         CPPUNIT_ASSERT_EQUAL(std::string("Bearer sk-upstream-secret"), seen.headers.get("Authorization"));
-        CPPUNIT_ASSERT_EQUAL(std::string(Traceparent), seen.headers.get("traceparent"));
+        // The same trace and flags; the parent is this attempt's own span (AttemptTrace), which
+        // the attempt's line in upstream.attempts names.
+        const std::string sent = seen.headers.get("traceparent");
+        CPPUNIT_ASSERT_EQUAL(std::size_t(55), sent.size());
+        CPPUNIT_ASSERT_EQUAL(std::string(Traceparent).substr(0, 36), sent.substr(0, 36));
+        CPPUNIT_ASSERT_EQUAL(std::string("-01"), sent.substr(52));
+        const std::string attemptSpan = sent.substr(36, 16);
+        CPPUNIT_ASSERT(attemptSpan != "b7ad6b7169203331");
+        const std::string attempts = result->attribute(portico::attr::UpstreamAttempts);
+        CPPUNIT_ASSERT_MESSAGE(attempts, attempts.find(" " + attemptSpan + " 200 127.0.0.1:") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(attempts, attempts.size() > 0 && attempts.back() == '\n' &&
+                                             attempts.find('\n') == attempts.size() - 1);
         CPPUNIT_ASSERT_EQUAL(std::string("vendor=1"), seen.headers.get("tracestate"));
         CPPUNIT_ASSERT_EQUAL(std::string("assistants=v2"), seen.headers.get("OpenAI-Beta"));
         CPPUNIT_ASSERT_EQUAL(std::string("idem-1"), seen.headers.get("Idempotency-Key"));

@@ -1,0 +1,146 @@
+#include "BodyFacts.h"
+#include <algorithm>
+
+namespace portico::otel {
+
+namespace {
+
+bool isSpace(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/// The index just past the string that opens at `start` (a '"'), or npos when it is unclosed.
+std::size_t stringEnd(std::string_view json, std::size_t start)
+{
+    for (std::size_t i = start + 1; i < json.size(); ++i)
+    {
+        if (json[i] == '\\')
+            ++i;
+        else if (json[i] == '"')
+            return i + 1;
+    }
+    return std::string_view::npos;
+}
+
+std::size_t skipSpace(std::string_view json, std::size_t i)
+{
+    while (i < json.size() && isSpace(json[i]))
+        ++i;
+    return i;
+}
+
+/// The index of the value of the first of `keys` in the top-level object, or npos.
+std::size_t topLevelValue(std::string_view json, std::initializer_list<std::string_view> keys)
+{
+    int depth = 0;
+    for (std::size_t i = 0; i < json.size();)
+    {
+        const char c = json[i];
+        if (c == '"')
+        {
+            const std::size_t end = stringEnd(json, i);
+            if (end == std::string_view::npos)
+                return end;
+            if (depth == 1)
+            {
+                const std::size_t colon = skipSpace(json, end);
+                if (colon < json.size() && json[colon] == ':')
+                    for (std::string_view key : keys)
+                        if (json.substr(i + 1, end - i - 2) == key)
+                            return skipSpace(json, colon + 1);
+            }
+            i = end;
+            continue;
+        }
+        if (c == '{' || c == '[')
+            ++depth;
+        else if (c == '}' || c == ']')
+            --depth;
+        ++i;
+    }
+    return std::string_view::npos;
+}
+
+/// The string value that opens at `at`, raw.
+std::optional<std::string> stringAt(std::string_view json, std::size_t at)
+{
+    if (at >= json.size() || json[at] != '"')
+        return std::nullopt;
+    const std::size_t end = stringEnd(json, at);
+    if (end == std::string_view::npos)
+        return std::nullopt;
+    return std::string(json.substr(at + 1, end - at - 2));
+}
+
+/// The string value after each `"<key>"` followed by ':' in `text`, from `from` on.
+std::optional<std::string> valueAfter(std::string_view text, std::string_view quotedKey, std::size_t& from)
+{
+    for (;;)
+    {
+        const std::size_t at = text.find(quotedKey, from);
+        if (at == std::string_view::npos)
+        {
+            from = text.size();
+            return std::nullopt;
+        }
+        from = at + quotedKey.size();
+        std::size_t i = skipSpace(text, from);
+        if (i >= text.size() || text[i] != ':')
+            continue;
+        i = skipSpace(text, i + 1);
+        if (auto value = stringAt(text, i))
+        {
+            from = i + value->size() + 2;
+            return value;
+        }
+    }
+}
+
+} // namespace
+
+std::optional<std::string> topLevelString(std::string_view json, std::string_view key)
+{
+    const std::size_t at = topLevelValue(json, {key});
+    if (at == std::string_view::npos)
+        return std::nullopt;
+    return stringAt(json, at);
+}
+
+std::optional<long long> topLevelInteger(std::string_view json, std::initializer_list<std::string_view> keys)
+{
+    std::size_t at = topLevelValue(json, keys);
+    if (at == std::string_view::npos || at >= json.size() || json[at] < '0' || json[at] > '9')
+        return std::nullopt;
+    long long value = 0;
+    for (; at < json.size() && json[at] >= '0' && json[at] <= '9'; ++at)
+    {
+        if (value > 100000000000000LL)
+            return std::nullopt;
+        value = value * 10 + (json[at] - '0');
+    }
+    if (at < json.size() && (json[at] == '.' || json[at] == 'e' || json[at] == 'E'))
+        return std::nullopt;
+    return value;
+}
+
+std::optional<std::string> firstModel(std::string_view text)
+{
+    std::size_t from = 0;
+    return valueAfter(text, "\"model\"", from);
+}
+
+void collectFinishReasons(std::string_view text, std::vector<std::string>& reasons)
+{
+    std::size_t from = 0;
+    while (reasons.size() < 8)
+    {
+        auto reason = valueAfter(text, "\"finish_reason\"", from);
+        if (!reason)
+            return;
+        if (!reason->empty() && std::find(reasons.begin(), reasons.end(), *reason) == reasons.end())
+            reasons.push_back(std::move(*reason));
+    }
+}
+
+} // namespace portico::otel

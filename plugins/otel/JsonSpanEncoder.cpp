@@ -1,0 +1,169 @@
+#include "JsonSpanEncoder.h"
+#include "portico/Json.h"
+#include <cmath>
+#include <cstdio>
+
+namespace portico::otel {
+
+namespace {
+
+void appendQuoted(std::string& out, std::string_view plain)
+{
+    out += '"';
+    out.append(plain.data(), plain.size());
+    out += '"';
+}
+
+/// Plain printable ASCII with nothing to escape: the common case, copied as is.
+bool plainAscii(std::string_view text)
+{
+    for (unsigned char c : text)
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+            return false;
+    return true;
+}
+
+} // namespace
+
+void appendJsonString(std::string& out, std::string_view text)
+{
+    if (plainAscii(text))
+        appendQuoted(out, text);
+    else
+        out += jsonString(text); // the core's: escapes, and replaces invalid UTF-8
+}
+
+void JsonSpanEncoder::begin(const SpanHead& head)
+{
+    out_.clear();
+    out_.reserve(2048);
+    out_ += "{\"traceId\":";
+    appendQuoted(out_, head.traceId);
+    out_ += ",\"spanId\":";
+    appendQuoted(out_, head.spanId);
+    if (!head.parentSpanId.empty())
+    {
+        out_ += ",\"parentSpanId\":";
+        appendQuoted(out_, head.parentSpanId);
+    }
+    out_ += ",\"flags\":" + std::to_string(head.flags());
+    out_ += ",\"name\":";
+    appendJsonString(out_, head.name);
+    out_ += ",\"kind\":" + std::to_string(static_cast<int>(head.kind));
+    out_ += ",\"startTimeUnixNano\":\"" + std::to_string(head.startNs) + '"';
+    out_ += ",\"endTimeUnixNano\":\"" + std::to_string(head.endNs) + '"';
+    out_ += ",\"attributes\":[";
+    part_ = Part::Attributes;
+    firstItem_ = true;
+}
+
+void JsonSpanEncoder::moveTo(Part next)
+{
+    if (part_ == next)
+        return;
+    if (part_ != Part::Rest)
+        out_ += ']';
+    if (next == Part::Events)
+        out_ += ",\"events\":[";
+    part_ = next;
+    firstItem_ = true;
+}
+
+void JsonSpanEncoder::attributeHead(const char* key)
+{
+    if (!firstItem_)
+        out_ += ',';
+    firstItem_ = false;
+    out_ += "{\"key\":";
+    appendJsonString(out_, key);
+    out_ += ",\"value\":";
+}
+
+void JsonSpanEncoder::text(const char* key, std::string_view value)
+{
+    attributeHead(key);
+    out_ += "{\"stringValue\":";
+    appendJsonString(out_, value);
+    out_ += "}}";
+}
+
+void JsonSpanEncoder::number(const char* key, std::int64_t value)
+{
+    attributeHead(key);
+    // int64 is a string in the protobuf JSON mapping.
+    out_ += "{\"intValue\":\"" + std::to_string(value) + "\"}}";
+}
+
+void JsonSpanEncoder::decimal(const char* key, double value)
+{
+    attributeHead(key);
+    if (!std::isfinite(value))
+    {
+        out_ += std::isnan(value) ? "{\"doubleValue\":\"NaN\"}}"
+                                  : (value > 0 ? "{\"doubleValue\":\"Infinity\"}}" : "{\"doubleValue\":\"-Infinity\"}}");
+        return;
+    }
+    char number[32];
+    std::snprintf(number, sizeof number, "%.17g", value);
+    out_ += "{\"doubleValue\":";
+    out_ += number;
+    out_ += "}}";
+}
+
+void JsonSpanEncoder::flag(const char* key, bool value)
+{
+    attributeHead(key);
+    out_ += value ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}";
+}
+
+void JsonSpanEncoder::texts(const char* key, const std::vector<std::string>& values)
+{
+    attributeHead(key);
+    out_ += "{\"arrayValue\":{\"values\":[";
+    bool first = true;
+    for (const std::string& value : values)
+    {
+        if (!first)
+            out_ += ',';
+        first = false;
+        out_ += "{\"stringValue\":";
+        appendJsonString(out_, value);
+        out_ += '}';
+    }
+    out_ += "]}}}";
+}
+
+void JsonSpanEncoder::event(std::string_view name, std::uint64_t timeNs)
+{
+    moveTo(Part::Events);
+    if (!firstItem_)
+        out_ += ',';
+    firstItem_ = false;
+    out_ += "{\"timeUnixNano\":\"" + std::to_string(timeNs) + "\",\"name\":";
+    appendJsonString(out_, name);
+    out_ += '}';
+}
+
+void JsonSpanEncoder::status(StatusCode code, std::string_view message)
+{
+    moveTo(Part::Rest);
+    out_ += ",\"status\":{";
+    if (!message.empty())
+    {
+        out_ += "\"message\":";
+        appendJsonString(out_, message);
+        out_ += ',';
+    }
+    out_ += "\"code\":" + std::to_string(static_cast<int>(code)) + '}';
+}
+
+std::string JsonSpanEncoder::finish()
+{
+    moveTo(Part::Rest);
+    out_ += '}';
+    std::string result;
+    result.swap(out_);
+    return result;
+}
+
+} // namespace portico::otel

@@ -1,0 +1,188 @@
+#include "OtelPlugin.h"
+#include "BodyFacts.h"
+#include "HexId.h"
+#include "JsonSpanEncoder.h"
+#include "ProtobufSpanEncoder.h"
+#include "SpanBuilder.h"
+#include "portico/Attributes.h"
+#include "portico/Traceparent.h"
+#include "Poco/Logger.h"
+#include "prometheus/counter.h"
+#include <cstring>
+
+namespace portico::otel {
+
+namespace {
+
+/// The wall-clock time of a steady-clock instant (the Exchange's start is steady).
+std::uint64_t unixNs(Exchange::Clock::time_point at)
+{
+    const auto ago = std::chrono::duration_cast<std::chrono::nanoseconds>(Exchange::Clock::now() - at).count();
+    const std::uint64_t now = nowUnixNs();
+    return ago > 0 && static_cast<std::uint64_t>(ago) < now ? now - static_cast<std::uint64_t>(ago) : now;
+}
+
+/// The fields of a well-formed "00-<32 hex>-<16 hex>-<2 hex>" (as the tracing plugin writes
+/// traceparent_out), read in place: Traceparent::parse would allocate two strings.
+struct OutgoingFields
+{
+    std::string_view traceId;
+    std::string_view spanId;
+    bool sampled = false;
+};
+
+std::optional<OutgoingFields> outgoingFields(const std::string& traceparent)
+{
+    if (traceparent.size() != 55 || traceparent[2] != '-' || traceparent[35] != '-' || traceparent[52] != '-')
+        return std::nullopt;
+    const std::string_view text(traceparent);
+    OutgoingFields fields{text.substr(3, 32), text.substr(36, 16), false};
+    if (!isHexId(fields.traceId, 32) || !isHexId(fields.spanId, 16))
+        return std::nullopt;
+    const char flags = text[54];
+    fields.sampled = ((flags >= '0' && flags <= '9' ? flags - '0' : flags - 'a' + 10) & 1) != 0;
+    return fields;
+}
+
+} // namespace
+
+OtelPlugin::OtelPlugin(PluginContext& context) : OtelPlugin(context, OtelConfig::from(context.config())) {}
+
+OtelPlugin::OtelPlugin(PluginContext& context, OtelConfig config)
+    : config_(std::make_shared<const OtelConfig>(std::move(config))),
+      metrics_(context.metrics()),
+      logger_(context.logger()),
+      exporter_(config_, metrics_, context.logger()),
+      trace_(context.stateSlot<RequestTrace>())
+{
+}
+
+void OtelPlugin::start()
+{
+    exporter_.start();
+    logger_.information("otel: exporting spans to " + config_->url + " (" +
+                        (config_->protocol == OtelConfig::Protocol::Json ? "http/json" : "http/protobuf") +
+                        (config_->gzip ? ", gzip" : "") + ")");
+}
+
+void OtelPlugin::stop()
+{
+    exporter_.stop();
+}
+
+void OtelPlugin::onRequest(Exchange& exchange)
+{
+    try
+    {
+        begin(exchange);
+    }
+    catch (...)
+    {
+        // Tracing must never fail a request: this one goes unrecorded.
+    }
+}
+
+void OtelPlugin::begin(Exchange& exchange)
+{
+    if (config_->excluded(exchange.path()))
+        return;
+    std::optional<Traceparent> incoming;
+    if (const std::string& header = exchange.requestHeader("traceparent"); !header.empty())
+        incoming = Traceparent::parse(header);
+
+    RequestTrace trace;
+    bool outgoingSampled = true;
+    const std::string* out = exchange.find(attr::TraceparentOut);
+    std::optional<OutgoingFields> fields = out ? outgoingFields(*out) : std::nullopt;
+    if (fields)
+    {
+        // The tracing plugin ran: its span id is ours, and X-Trace-Id will be its trace id.
+        std::memcpy(trace.traceIdHex, fields->traceId.data(), 32);
+        std::memcpy(trace.spanIdHex, fields->spanId.data(), 16);
+        outgoingSampled = fields->sampled;
+    }
+    else
+    {
+        // Tracing is off (or after us): join the caller's trace ourselves, or start one.
+        const std::string traceId = incoming ? incoming->traceId : newTraceId();
+        const std::string spanId = newSpanId();
+        std::memcpy(trace.traceIdHex, traceId.data(), 32);
+        std::memcpy(trace.spanIdHex, spanId.data(), 16);
+        exchange.set(attr::TraceId, traceId);
+    }
+    std::optional<bool> parentSampled;
+    if (incoming && incoming->traceId == trace.traceId())
+    {
+        std::memcpy(trace.parentIdHex, incoming->parentId.data(), 16);
+        trace.hasParent = true;
+        parentSampled = incoming->sampled;
+    }
+    const bool sampled = config_->sampler.sample(trace.traceId(), parentSampled);
+    if (!fields || outgoingSampled != sampled)
+    {
+        // Upstreams follow our decision (the W3C sampled flag), as an SDK's propagator does.
+        Traceparent outgoing{std::string(trace.traceId()), std::string(trace.spanId()), sampled};
+        exchange.set(attr::TraceparentOut, outgoing.format());
+    }
+    if (!sampled)
+        return;
+    trace.startNs = unixNs(exchange.startedAt());
+    exchange.emplaceState(trace_, std::move(trace));
+}
+
+void OtelPlugin::onResponseBody(Exchange& exchange, std::string_view chunk)
+{
+    RequestTrace* trace = exchange.state(trace_);
+    if (!trace || chunk.empty())
+        return;
+    try
+    {
+        if (exchange.response().streamed)
+        {
+            if (trace->firstChunkNs == 0)
+                trace->firstChunkNs = nowUnixNs();
+            if (!trace->responseModel)
+                trace->responseModel = firstModel(chunk);
+        }
+        else
+        {
+            trace->responseModel = topLevelString(chunk, "model");
+            if (!trace->responseModel)
+                trace->responseModel = firstModel(chunk);
+        }
+        if (genAiOperation(exchange.route()))
+            collectFinishReasons(chunk, trace->finishReasons);
+    }
+    catch (...)
+    {
+        // Only facts for the span: the answer goes on without them.
+    }
+}
+
+void OtelPlugin::onComplete(Exchange& exchange, Outcome outcome)
+{
+    const RequestTrace* trace = exchange.state(trace_);
+    if (!trace)
+        return;
+    try
+    {
+        std::vector<std::string> spans;
+        if (config_->protocol == OtelConfig::Protocol::Json)
+        {
+            JsonSpanEncoder encoder;
+            buildSpans(exchange, *trace, outcome, nowUnixNs(), encoder, spans);
+        }
+        else
+        {
+            ProtobufSpanEncoder encoder;
+            buildSpans(exchange, *trace, outcome, nowUnixNs(), encoder, spans);
+        }
+        exporter_.submit(spans);
+    }
+    catch (...)
+    {
+        metrics_.droppedQueueFull.Increment(); // out of memory building it: lost like a full queue
+    }
+}
+
+} // namespace portico::otel

@@ -1,0 +1,53 @@
+#pragma once
+// otel: exports a span per request, and one per upstream attempt, to an OpenTelemetry
+// collector over OTLP/HTTP (protobuf or JSON), with the HTTP and GenAI semantic conventions.
+//
+//  - onRequest joins the trace the tracing plugin set up (attr::TraceId, attr::TraceparentOut:
+//    the server span's id is the parent id tracing sends upstream, so X-Trace-Id is the
+//    span's trace id), or starts one itself when tracing is off (from an incoming traceparent
+//    or new ids, which it then sets). It samples (Sampler) and writes the decision into the
+//    outgoing traceparent's sampled flag, so that upstreams follow it.
+//  - onResponseBody notes a stream's first chunk (time to first token) and the answering
+//    model and finish reasons.
+//  - onComplete builds the spans (SpanBuilder: the server span, a client span per line of
+//    attr::UpstreamAttempts, which the openai proxy writes) and hands them to the exporter's
+//    queue (SpanExporter). Nothing on the request path waits or does I/O.
+
+#include "OtelConfig.h"
+#include "OtelMetrics.h"
+#include "RequestTrace.h"
+#include "SpanExporter.h"
+#include "portico/Plugin.h"
+#include "portico/PluginContext.h"
+#include <memory>
+
+namespace portico::otel {
+
+class OtelPlugin : public Plugin
+{
+public:
+    explicit OtelPlugin(PluginContext& context);
+    /// For tests: the configuration already read (e.g. with a fake environment).
+    OtelPlugin(PluginContext& context, OtelConfig config);
+
+    void onRequest(Exchange& exchange) override;
+    void onResponseBody(Exchange& exchange, std::string_view chunk) override;
+    void onComplete(Exchange& exchange, Outcome outcome) override;
+    void start() override;
+    void stop() override;
+    /// Its hooks only compute and queue: they may run on the event loop.
+    Blocking blocking() const override { return Blocking::Never; }
+
+    const OtelConfig& config() const { return *config_; }
+
+private:
+    void begin(Exchange& exchange);
+
+    const std::shared_ptr<const OtelConfig> config_;
+    OtelMetrics metrics_;
+    Poco::Logger& logger_;
+    SpanExporter exporter_;
+    const StateSlot<RequestTrace> trace_;
+};
+
+} // namespace portico::otel

@@ -1,0 +1,102 @@
+#include "OtlpSender.h"
+#include "Poco/DeflatingStream.h"
+#include "Poco/Net/Context.h"
+#include "Poco/Net/HTTPClientSession.h"
+#include "Poco/Net/HTTPRequest.h"
+#include "Poco/Net/HTTPResponse.h"
+#include "Poco/Net/HTTPSClientSession.h"
+#include "Poco/NullStream.h"
+#include "Poco/StreamCopier.h"
+#include <sstream>
+
+namespace portico::otel {
+
+namespace {
+
+std::string gzipped(const std::string& body)
+{
+    std::ostringstream out;
+    Poco::DeflatingOutputStream deflate(out, Poco::DeflatingStreamBuf::STREAM_GZIP);
+    deflate.write(body.data(), static_cast<std::streamsize>(body.size()));
+    deflate.close();
+    return out.str();
+}
+
+} // namespace
+
+OtlpSender::OtlpSender(const OtelConfig& config) : config_(config), uri_(config.url) {}
+
+OtlpSender::~OtlpSender() = default;
+
+std::unique_ptr<Poco::Net::HTTPClientSession> OtlpSender::session()
+{
+    std::unique_ptr<Poco::Net::HTTPClientSession> session;
+    if (uri_.getScheme() == "https")
+    {
+        // The system's CAs, full verification: a collector is reached over the network with
+        // the headers' credentials.
+        static const Poco::Net::Context::Ptr context = new Poco::Net::Context(
+            Poco::Net::Context::TLS_CLIENT_USE, "", "", "", Poco::Net::Context::VERIFY_RELAXED, 9, true);
+        session = std::make_unique<Poco::Net::HTTPSClientSession>(uri_.getHost(), uri_.getPort(), context);
+    }
+    else
+        session = std::make_unique<Poco::Net::HTTPClientSession>(uri_.getHost(), uri_.getPort());
+    const Poco::Timespan timeout(static_cast<Poco::Timespan::TimeDiff>(config_.exportTimeout.count()) * 1000);
+    session->setTimeout(timeout, timeout, timeout);
+    session->setKeepAlive(true);
+    return session;
+}
+
+std::string OtlpSender::send(const std::string& body)
+{
+    try
+    {
+        if (!session_)
+            session_ = session();
+        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, uri_.getPathEtc(),
+                                       Poco::Net::HTTPMessage::HTTP_1_1);
+        request.setContentType(config_.protocol == OtelConfig::Protocol::Json ? "application/json"
+                                                                               : "application/x-protobuf");
+        for (const auto& [name, value] : config_.headers)
+            request.set(name, value);
+        const std::string compressed = config_.gzip ? gzipped(body) : std::string();
+        const std::string& payload = config_.gzip ? compressed : body;
+        if (config_.gzip)
+            request.set("Content-Encoding", "gzip");
+        request.setContentLength(static_cast<std::streamsize>(payload.size()));
+        request.setKeepAlive(true);
+        std::ostream& out = session_->sendRequest(request);
+        out.write(payload.data(), static_cast<std::streamsize>(payload.size()));
+        Poco::Net::HTTPResponse response;
+        std::istream& in = session_->receiveResponse(response);
+        // Read it all (an OTLP answer is small), so that the connection can be reused.
+        Poco::NullOutputStream sink;
+        Poco::StreamCopier::copyStream(in, sink);
+        const int status = static_cast<int>(response.getStatus());
+        if (status >= 200 && status < 300)
+        {
+            if (!response.getKeepAlive())
+                session_.reset();
+            return {};
+        }
+        session_.reset();
+        return "answered " + std::to_string(status) + (response.getReason().empty() ? "" : " " + response.getReason());
+    }
+    catch (const Poco::TimeoutException&)
+    {
+        session_.reset();
+        return "timed out after " + std::to_string(config_.exportTimeout.count()) + " ms (export_timeout_ms)";
+    }
+    catch (const Poco::Exception& e)
+    {
+        session_.reset();
+        return e.displayText();
+    }
+    catch (const std::exception& e)
+    {
+        session_.reset();
+        return e.what();
+    }
+}
+
+} // namespace portico::otel

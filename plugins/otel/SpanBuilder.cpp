@@ -1,0 +1,236 @@
+#include "SpanBuilder.h"
+#include "BodyFacts.h"
+#include "UpstreamAttempt.h"
+#include "portico/Attributes.h"
+#include "Poco/NumberParser.h"
+#include <chrono>
+
+namespace portico::otel {
+
+namespace {
+
+/// "host:port", "[v6]:port" or "host" split; port 0 when absent.
+std::pair<std::string_view, int> splitHostPort(std::string_view text)
+{
+    std::string_view host = text;
+    int port = 0;
+    const std::size_t colon = text.rfind(':');
+    const bool bracketed = !text.empty() && text[0] == '[';
+    const std::size_t close = text.find(']');
+    if (colon != std::string_view::npos && (!bracketed || (close != std::string_view::npos && colon > close)) &&
+        (bracketed || text.find(':') == colon))
+    {
+        int parsed = 0;
+        for (std::size_t i = colon + 1; i < text.size() && parsed <= 65535; ++i)
+            parsed = text[i] >= '0' && text[i] <= '9' ? parsed * 10 + (text[i] - '0') : 65536;
+        if (colon + 1 < text.size() && parsed > 0 && parsed <= 65535)
+        {
+            host = text.substr(0, colon);
+            port = parsed;
+        }
+    }
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    return {host, port};
+}
+
+std::optional<long long> attributeNumber(const Exchange& exchange, const AttributeKey& key)
+{
+    const std::string* text = exchange.find(key);
+    Poco::Int64 value = 0;
+    if (!text || !Poco::NumberParser::tryParse64(*text, value))
+        return std::nullopt;
+    return value;
+}
+
+/// The GenAI attributes both the server span and the attempts carry.
+void genAiRequest(SpanEncoder& span, const char* operation, const std::string* model)
+{
+    span.text("gen_ai.operation.name", operation);
+    // Every upstream speaks OpenAI's API; "openai" is what the conventions call it.
+    span.text("gen_ai.provider.name", "openai");
+    span.text("gen_ai.system", "openai");
+    if (model && !model->empty())
+        span.text("gen_ai.request.model", *model);
+}
+
+void usage(SpanEncoder& span, const Exchange& exchange)
+{
+    if (auto input = attributeNumber(exchange, attr::UsageInputTokens))
+        span.number("gen_ai.usage.input_tokens", *input);
+    if (auto output = attributeNumber(exchange, attr::UsageOutputTokens))
+        span.number("gen_ai.usage.output_tokens", *output);
+}
+
+void responseFacts(SpanEncoder& span, const RequestTrace& trace)
+{
+    if (trace.responseModel)
+        span.text("gen_ai.response.model", *trace.responseModel);
+    if (!trace.finishReasons.empty())
+        span.texts("gen_ai.response.finish_reasons", trace.finishReasons);
+}
+
+std::string serverSpan(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
+                       const char* operation, SpanEncoder& span)
+{
+    const std::string& route = exchange.route();
+    std::string name = exchange.method();
+    if (!route.empty())
+        name.append(1, ' ').append(route);
+    SpanHead head;
+    head.traceId = trace.traceId();
+    head.spanId = trace.spanId();
+    head.parentSpanId = trace.parentSpanId();
+    head.remoteParent = trace.hasParent;
+    head.name = name;
+    head.kind = SpanKind::Server;
+    head.startNs = trace.startNs;
+    head.endNs = endNs;
+    span.begin(head);
+
+    span.text("http.request.method", exchange.method());
+    span.text("url.path", exchange.path());
+    span.text("url.scheme", "http");
+    if (!route.empty())
+        span.text("http.route", route);
+    const int status = exchange.response().status;
+    if (status > 0)
+        span.number("http.response.status_code", status);
+    if (const std::string& host = exchange.requestHeader("Host"); !host.empty())
+    {
+        const auto [address, port] = splitHostPort(host);
+        span.text("server.address", address);
+        if (port > 0)
+            span.number("server.port", port);
+    }
+    if (const std::string& agent = exchange.requestHeader("User-Agent"); !agent.empty())
+        span.text("user_agent.original", agent);
+    if (!exchange.clientAddress().empty())
+    {
+        const auto [address, port] = splitHostPort(exchange.clientAddress());
+        span.text("client.address", address);
+        if (port > 0)
+            span.number("client.port", port);
+    }
+
+    if (operation)
+    {
+        genAiRequest(span, operation, exchange.find(attr::Model));
+        // Chat's max_tokens (and its newer name), the Responses API's max_output_tokens.
+        if (!exchange.bodyTooLarge())
+            if (auto maxTokens = topLevelInteger(exchange.body(), {"max_tokens", "max_completion_tokens", "max_output_tokens"}))
+                span.number("gen_ai.request.max_tokens", *maxTokens);
+        responseFacts(span, trace);
+        usage(span, exchange);
+    }
+    const bool firstToken = trace.firstChunkNs > trace.startNs;
+    if (firstToken)
+        span.decimal("gen_ai.server.time_to_first_token", static_cast<double>(trace.firstChunkNs - trace.startNs) / 1e9);
+
+    StatusCode code = StatusCode::Unset;
+    const char* message = "";
+    if (status >= 500)
+    {
+        code = StatusCode::Error;
+        span.text("error.type", std::to_string(status));
+    }
+    else if (outcome == Outcome::Error)
+    {
+        // A stream that broke after its 200 went out, or a hook that threw.
+        code = StatusCode::Error;
+        message = "the answer ended in an error";
+        span.text("error.type", "stream_error");
+    }
+    else if (outcome == Outcome::ClientGone)
+        span.flag("portico.client_gone", true);
+
+    if (firstToken)
+        span.event("gen_ai.first_token", trace.firstChunkNs);
+    if (code != StatusCode::Unset)
+        span.status(code, message);
+    return span.finish();
+}
+
+std::string attemptSpan(const Exchange& exchange, const RequestTrace& trace, const UpstreamAttempt& attempt,
+                        const char* operation, bool answered, SpanEncoder& span)
+{
+    const std::string* model = exchange.find(attr::Model);
+    // GenAI client spans are "{operation} {model}"; an attempt that is not one is an HTTP POST.
+    std::string name = "POST";
+    if (operation)
+    {
+        name = operation;
+        if (model && !model->empty())
+            name.append(1, ' ').append(*model);
+    }
+    SpanHead head;
+    head.traceId = trace.traceId();
+    head.spanId = attempt.spanId;
+    head.parentSpanId = trace.spanId();
+    head.name = name;
+    head.kind = SpanKind::Client;
+    head.startNs = attempt.startNs;
+    head.endNs = attempt.startNs + attempt.durationNs;
+    span.begin(head);
+
+    span.text("http.request.method", "POST");
+    span.text("server.address", attempt.host);
+    span.number("server.port", attempt.port);
+    span.text("portico.upstream", attempt.upstream);
+    if (operation)
+        genAiRequest(span, operation, model);
+    const int status = attempt.status();
+    if (status > 0)
+        span.number("http.response.status_code", status);
+    // For a client span a 4xx is an error too (the HTTP conventions).
+    const bool failed = status == 0 || status >= 400;
+    if (failed)
+        span.text("error.type", attempt.outcome);
+    if (answered)
+    {
+        responseFacts(span, trace);
+        usage(span, exchange);
+    }
+    if (failed)
+        span.status(StatusCode::Error, "");
+    return span.finish();
+}
+
+} // namespace
+
+const char* genAiOperation(const std::string& route)
+{
+    if (route == "/v1/chat/completions" || route == "/v1/responses")
+        return "chat";
+    if (route == "/v1/embeddings")
+        return "embeddings";
+    if (route == "/v1/completions")
+        return "text_completion";
+    return nullptr;
+}
+
+void buildSpans(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
+                SpanEncoder& encoder, std::vector<std::string>& spans)
+{
+    const char* operation = genAiOperation(exchange.route());
+    spans.push_back(serverSpan(exchange, trace, outcome, endNs, operation, encoder));
+    const std::string* lines = exchange.find(attr::UpstreamAttempts);
+    if (!lines)
+        return;
+    const std::vector<UpstreamAttempt> attempts = UpstreamAttempt::parseAll(*lines);
+    for (std::size_t i = 0; i < attempts.size(); ++i)
+    {
+        // The last attempt is the one whose answer the client got.
+        const bool answered = i + 1 == attempts.size() && attempts[i].status() >= 200 && attempts[i].status() < 300;
+        spans.push_back(attemptSpan(exchange, trace, attempts[i], operation, answered, encoder));
+    }
+}
+
+std::uint64_t nowUnixNs()
+{
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
+}
+
+} // namespace portico::otel

@@ -1,0 +1,28 @@
+#pragma once
+/// Builds the spans of one completed request: the server span (HTTP and GenAI semantic
+/// conventions, status, time to first token) and a client span per upstream attempt, children
+/// of the server span, so that retries and fallbacks show as siblings. Each span is written
+/// straight into its wire form by `encoder` (SpanEncoder).
+///
+/// Conventions followed: https://opentelemetry.io/docs/specs/semconv/http/http-spans/ and
+/// https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-spans/. Prompt and completion
+/// content is never recorded.
+
+#include "RequestTrace.h"
+#include "SpanEncoder.h"
+#include "portico/Exchange.h"
+#include "portico/Plugin.h"
+#include <string>
+#include <vector>
+
+namespace portico::otel {
+
+/// Appends the encoded server span and the attempts' client spans of `exchange` to `spans`.
+void buildSpans(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
+                SpanEncoder& encoder, std::vector<std::string>& spans);
+
+/// gen_ai.operation.name for a route ("chat", "embeddings", ...), or nullptr for a route that
+/// is not a GenAI operation.
+const char* genAiOperation(const std::string& route);
+
+} // namespace portico::otel

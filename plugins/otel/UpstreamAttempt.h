@@ -1,0 +1,31 @@
+#pragma once
+/// One line of attr::UpstreamAttempts (written by the openai proxy, see Attributes.h), read
+/// back for a client span.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace portico::otel {
+
+struct UpstreamAttempt
+{
+    std::uint64_t startNs = 0;
+    std::uint64_t durationNs = 0;
+    std::string spanId;
+    /// "200", "503", or a failure label ("connect_error", "timeout", "error").
+    std::string outcome;
+    std::string host;
+    int port = 0;
+    std::string upstream;
+
+    /// The status when the outcome is one, else 0.
+    int status() const;
+
+    /// Every well-formed line of `text`; malformed ones are skipped (a newer producer's
+    /// format must not break the span).
+    static std::vector<UpstreamAttempt> parseAll(std::string_view text);
+};
+
+} // namespace portico::otel
