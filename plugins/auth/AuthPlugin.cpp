@@ -2,6 +2,7 @@
 #include "BearerToken.h"
 #include "portico/AsciiCase.h"
 #include "portico/Attributes.h"
+#include "portico/Json.h"
 #include "Poco/Logger.h"
 #include <chrono>
 
@@ -14,6 +15,7 @@ namespace {
 constexpr std::size_t MaxKeyLength = 4096;
 
 const std::string AuthorizationHeader = "Authorization";
+const std::string ApiKeyHeader = "x-api-key";
 
 } // namespace
 
@@ -22,6 +24,9 @@ const char* const AuthPlugin::MissingKeyMessage =
     "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer "
     "auth (i.e. Authorization: Bearer YOUR_KEY).";
 const char* const AuthPlugin::WrongKeyMessage = "Incorrect API key provided.";
+// Anthropic's wording, for its Messages API (/v1/messages*).
+const char* const AuthPlugin::MissingAnthropicKeyMessage = "x-api-key header is required";
+const char* const AuthPlugin::WrongAnthropicKeyMessage = "invalid x-api-key";
 
 AuthPlugin::AuthPlugin(PluginContext& context)
     : config_(AuthConfig::from(context.config())), logger_(context.logger())
@@ -67,23 +72,46 @@ void AuthPlugin::onRequest(Exchange& exchange)
                               "server_error", "keys_unavailable");
         return;
     }
-    // One pass over the request headers (equalsIgnoringCase compares the lengths first).
+    // One pass over the request headers (equalsIgnoringCase compares the lengths first). The key
+    // comes in `Authorization: Bearer <key>` (OpenAI's SDKs) or `x-api-key: <key>` (Anthropic's).
     const std::string* authorization = nullptr;
+    const std::string* apiKey = nullptr;
     int count = 0;
+    int apiKeyCount = 0;
     for (const auto& [name, value] : exchange.requestHeaders())
         if (equalsIgnoringCase(name, AuthorizationHeader))
         {
             authorization = &value;
             ++count;
         }
-    if (count == 0)
-        return reject(exchange, Rejection::Missing, "no Authorization header");
-    // Two Authorization headers are ambiguous: a proxy may have added one. Accept neither.
+        else if (equalsIgnoringCase(name, ApiKeyHeader))
+        {
+            apiKey = &value;
+            ++apiKeyCount;
+        }
+    if (count == 0 && apiKeyCount == 0)
+        return reject(exchange, Rejection::Missing, "no Authorization or x-api-key header");
+    // Two credential headers of one kind are ambiguous: a proxy may have added one. Accept neither.
     if (count > 1)
         return reject(exchange, Rejection::Wrong, "more than one Authorization header");
-    const auto token = bearerToken(*authorization);
-    if (!token)
-        return reject(exchange, Rejection::Missing, "the Authorization header holds no Bearer credential");
+    if (apiKeyCount > 1)
+        return reject(exchange, Rejection::Wrong, "more than one x-api-key header");
+    std::optional<std::string_view> token;
+    if (authorization)
+    {
+        token = bearerToken(*authorization);
+        if (!token && !apiKey)
+            return reject(exchange, Rejection::Missing, "the Authorization header holds no Bearer credential");
+    }
+    if (apiKey)
+    {
+        // Both headers (an Anthropic client given a key and a token) must hold the same key.
+        if (token && *token != std::string_view(*apiKey))
+            return reject(exchange, Rejection::Wrong, "the Authorization and x-api-key headers differ");
+        token = std::string_view(*apiKey);
+        if (token->empty())
+            return reject(exchange, Rejection::Missing, "the x-api-key header is empty");
+    }
     if (token->size() > MaxKeyLength)
         return reject(exchange, Rejection::Wrong, "the key is too long");
     const std::string* principal = principalFor(*token);
@@ -106,7 +134,12 @@ const std::string* AuthPlugin::principalFor(std::string_view key) const
 
 void AuthPlugin::reject(Exchange& exchange, Rejection why, const char* detail) const
 {
-    exchange.respondError(401, why == Rejection::Missing ? MissingKeyMessage : WrongKeyMessage,
+    // On Anthropic's Messages API the core writes Anthropic's error shape (authentication_error,
+    // portico/Json.h isAnthropicApiPath); the wording is Anthropic's too.
+    const bool anthropic = isAnthropicApiPath(exchange.path());
+    exchange.respondError(401,
+                          why == Rejection::Missing ? (anthropic ? MissingAnthropicKeyMessage : MissingKeyMessage)
+                                                    : (anthropic ? WrongAnthropicKeyMessage : WrongKeyMessage),
                           "invalid_request_error", "invalid_api_key");
     exchange.response().headers.set("WWW-Authenticate", "Bearer");
     // Never the offered key. The target is logged as sent, query included, because that is what

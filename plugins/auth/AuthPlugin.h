@@ -1,8 +1,9 @@
 #pragma once
-// auth: every request outside auth.exempt must carry `Authorization: Bearer <key>` with a key
-// from the keys file. The principal the key belongs to is put on the Exchange (attr::Principal)
+// auth: every request outside auth.exempt must carry `Authorization: Bearer <key>` or
+// `x-api-key: <key>` (what Anthropic's SDKs send) with a key from the keys file. The principal the key belongs to is put on the Exchange (attr::Principal)
 // for ratelimit, idempotency, metrics and the access log. A missing or wrong key gets 401 in
-// OpenAI's shape with `WWW-Authenticate: Bearer`.
+// OpenAI's shape with `WWW-Authenticate: Bearer` (Anthropic's shape on /v1/messages*, where the
+// core's respondError writes that shape).
 //
 // The keys file is read when the plugin is created, so a SIGHUP (which rebuilds the chain)
 // re-reads it; a malformed file refuses the start or the reload, and the old keys stay in force.
@@ -38,6 +39,9 @@ public:
     static const char* const MissingKeyMessage;
     /// The message of a 401 for a request with a key that is not in the keys file.
     static const char* const WrongKeyMessage;
+    /// The same two on Anthropic's Messages API (/v1/messages*), in Anthropic's words.
+    static const char* const MissingAnthropicKeyMessage;
+    static const char* const WrongAnthropicKeyMessage;
 
 private:
     enum class Rejection

@@ -2,6 +2,7 @@
 // accept (EmbeddingsRequest, ResponsesRequest, ChatRequest: a field not listed there is a 400
 // unknown_parameter, hence additionalProperties: false) and the shapes the handlers write.
 #include "OpenAiPlugin.h"
+#include "anthropic/MessagesApi.h"
 #include <cctype>
 #include <string>
 
@@ -176,6 +177,7 @@ void OpenAiPlugin::describeApi(ApiDescription& api) const
                 "name": {"type": "string"}, "upstream": {"type": "string"}, "model": {"type": "string"},
                 "state": {"type": "string", "enum": ["healthy", "cooling", "half_open"]}}}},
             "cooldown": {"type": "object"}, "default_model": {"type": ["string", "null"]}}}}}}}})");
+    anthropic::describeMessagesApi(api);
     describePassThrough(api);
 }
 

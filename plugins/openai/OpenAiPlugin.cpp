@@ -80,6 +80,11 @@ OpenAiPlugin::OpenAiPlugin(PluginContext& context)
       embeddings_(config_.local),
       responses_(config_.local, metrics_),
       chat_(config_.local, metrics_),
+      messages_(config_.local, metrics_, static_cast<std::size_t>(config_.maxJsonDepth),
+                [this](const std::string& model) { return messagesModelPlace(model); },
+                [this](Exchange& e, const std::string& model, const std::string& apiPath, bool stream) {
+                    upstreams_.forward(e, model, apiPath, stream);
+                }),
       relay_(context.stateSlot<RelayState>()),
       localEmbeddings_(std::make_unique<LocalEndpoint>(*this, Endpoint::Embeddings)),
       localResponses_(std::make_unique<LocalEndpoint>(*this, Endpoint::Responses)),
@@ -95,6 +100,8 @@ OpenAiPlugin::OpenAiPlugin(PluginContext& context)
     context.addRoute({"POST", "/v1/responses", [this](Exchange& e) { handlePost(e, Endpoint::Responses); }, never});
     context.addRoute(
         {"POST", "/v1/chat/completions", [this](Exchange& e) { handlePost(e, Endpoint::Chat); }, never});
+    context.addRoute({"POST", "/v1/messages", [this](Exchange& e) { messages_.create(e); }, never});
+    context.addRoute({"POST", "/v1/messages/count_tokens", [this](Exchange& e) { messages_.countTokens(e); }, never});
     context.addRoute({"GET", "/routing", [this](Exchange& e) { e.respond(200, upstreams_.routingView()); }, never});
     // Model labels come from the configuration only (OpenAiMetrics.h).
     std::vector<std::string> known = upstreams_.catalogNames();
@@ -119,6 +126,29 @@ const char* OpenAiPlugin::apiPathOf(Endpoint endpoint)
     return endpoint == Endpoint::Embeddings  ? "/embeddings"
            : endpoint == Endpoint::Responses ? "/responses"
                                              : "/chat/completions";
+}
+
+anthropic::ModelPlace OpenAiPlugin::messagesModelPlace(const std::string& model) const
+{
+    using anthropic::ModelPlace;
+    std::optional<LocalKind> kind;
+    if (upstreams_.inCatalog(model))
+    {
+        // A catalog name is served here when all its deployments are one local model.
+        const auto local = upstreams_.localTarget(model);
+        if (!local)
+            return ModelPlace::Upstream;
+        kind = ModelCatalog::localKind(*local);
+    }
+    else if (upstreams_.routesToAnthropic(model))
+        return ModelPlace::AnthropicUpstream;
+    else if (catalog_.upstream(model))
+        return ModelPlace::Upstream;
+    else
+        kind = catalog_.local(model);
+    if (!kind)
+        return ModelPlace::Unknown;
+    return *kind == LocalKind::Text ? ModelPlace::LocalText : ModelPlace::LocalEmbeddings;
 }
 
 void OpenAiPlugin::handlePost(Exchange& exchange, Endpoint endpoint)

@@ -4,7 +4,9 @@
 // once (JSON object, bounded depth), its `model` decides where it goes: the model catalog's
 // deployments (routing/: aliases, groups, failover), an upstream that serves it (the body
 // forwarded unchanged on the event loop, see UpstreamRouting) or the local backend
-// (portico-echo, portico-embed); anything else is 404 model_not_found.
+// (portico-echo, portico-embed); anything else is 404 model_not_found. POST /v1/messages and
+// /v1/messages/count_tokens (Anthropic's Messages API, anthropic/) are served by the local text
+// model, or passed on unchanged to an upstream of type anthropic that serves the model.
 //
 // Sets attr::Model and the usage attributes; counts portico_tokens_total on completion and
 // portico_stream_time_to_first_token_seconds for local and relayed streams.
@@ -17,6 +19,7 @@
 #include "OpenAiMetrics.h"
 #include "ResponsesHandler.h"
 #include "UpstreamRouting.h"
+#include "anthropic/MessagesHandler.h"
 #include "portico/Plugin.h"
 #include "portico/PluginContext.h"
 
@@ -67,6 +70,8 @@ private:
     void handleLocally(Exchange& exchange, Endpoint endpoint, const std::string& model,
                        const Poco::JSON::Object& body, const AnswerLater& later, bool deployment = false);
     static const char* apiPathOf(Endpoint endpoint);
+    /// Where a /v1/messages request's model is served (anthropic/MessagesHandler.h).
+    anthropic::ModelPlace messagesModelPlace(const std::string& model) const;
 
     const OpenAiConfig config_;
     OpenAiMetrics metrics_;
@@ -76,6 +81,7 @@ private:
     EmbeddingsHandler embeddings_;
     ResponsesHandler responses_;
     ChatHandler chat_;
+    anthropic::MessagesHandler messages_;
     const StateSlot<RelayState> relay_;
     std::unique_ptr<LocalEndpoint> localEmbeddings_;
     std::unique_ptr<LocalEndpoint> localResponses_;

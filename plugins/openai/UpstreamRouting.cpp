@@ -118,6 +118,18 @@ bool UpstreamRouting::inCatalog(const std::string& model) const
     return impl_->router->find(model) != nullptr;
 }
 
+std::optional<std::string> UpstreamRouting::localTarget(const std::string& model) const
+{
+    const ModelGroup* group = impl_->router->find(model);
+    if (!group || group->deployments.empty())
+        return std::nullopt;
+    const std::string& target = group->deployments.front()->config.model;
+    for (const Deployment* deployment : group->deployments)
+        if (!deployment->config.local() || deployment->config.model != target)
+            return std::nullopt;
+    return target;
+}
+
 std::string UpstreamRouting::routingView() const
 {
     return impl_->router->view(Router::Clock::now());
@@ -158,6 +170,12 @@ void UpstreamRouting::route(Exchange& exchange, const std::string& model, const 
 bool UpstreamRouting::routes(const std::string& model) const
 {
     return impl_->proxy.targetFor(model) != nullptr;
+}
+
+bool UpstreamRouting::routesToAnthropic(const std::string& model) const
+{
+    const ProxyTarget* target = impl_->proxy.targetFor(model);
+    return target && target->config.anthropic();
 }
 
 void UpstreamRouting::forward(Exchange& exchange, const std::string& model, const std::string& apiPath, bool stream,

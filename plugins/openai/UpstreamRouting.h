@@ -53,6 +53,10 @@ public:
     std::string routingView() const;
     /// The models the upstreams name in their `models` keys (not what a "*" upstream lists).
     std::vector<std::string> listedModels() const;
+    /// The local model every deployment of catalog name `model` goes to, when they all go to the
+    /// same local model (an alias of portico-echo, say); nothing otherwise or when the catalog
+    /// does not have the name.
+    std::optional<std::string> localTarget(const std::string& model) const;
     /// The model a request that names none gets (default_model); empty: none.
     const std::string& defaultModel() const { return defaultModel_; }
     /// Answers through the deployments of `model`'s group, with failover (routing/RoutedCall):
@@ -62,6 +66,9 @@ public:
                std::string body, LocalAnswers& local);
     /// True when an upstream serves `model` (it is listed there, or an upstream takes "*").
     bool routes(const std::string& model) const;
+    /// True when the upstream serving `model` speaks Anthropic's Messages API (type = anthropic):
+    /// /v1/messages requests for it are passed on unchanged.
+    bool routesToAnthropic(const std::string& model) const;
     /// Sends the exchange's request body unchanged to the upstream serving `model`, at
     /// `apiPath` below its URL ("/chat/completions"), and answers the exchange with what comes
     /// back (a stream relayed event by event): the answer is deferred. Only call it when

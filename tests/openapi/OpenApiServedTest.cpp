@@ -118,8 +118,11 @@ public:
                     CPPUNIT_ASSERT_MESSAGE(where + ": cors headers", hasHeader(r, "Access-Control-Allow-Origin") &&
                                                                          hasHeader(r, "Access-Control-Expose-Headers") &&
                                                                          hasHeader(r, "Vary"));
+                    // Anthropic's Messages API answers its errors in Anthropic's shape.
+                    const bool anthropic = path.compare(0, 12, "/v1/messages") == 0;
                     if (status[0] == '4' || status[0] == '5')
-                        CPPUNIT_ASSERT_EQUAL_MESSAGE(where, std::string("#/components/schemas/Error"),
+                        CPPUNIT_ASSERT_EQUAL_MESSAGE(where, std::string(anthropic ? "#/components/schemas/AnthropicError"
+                                                                                  : "#/components/schemas/Error"),
                                                      r->getObject("content")->getObject("application/json")->getObject("schema")->getValue<std::string>("$ref"));
                 }
             }

@@ -32,6 +32,7 @@ class JsonTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testEveryByteGivesValidJson);
     CPPUNIT_TEST(testOpenAiErrorBody);
     CPPUNIT_TEST(testErrorTypes);
+    CPPUNIT_TEST(testAnthropicErrors);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -107,6 +108,24 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("requests"), std::string(portico::errorTypeForStatus(429)));
         CPPUNIT_ASSERT_EQUAL(std::string("server_error"), std::string(portico::errorTypeForStatus(500)));
         CPPUNIT_ASSERT_EQUAL(std::string("server_error"), std::string(portico::errorTypeForStatus(503)));
+    }
+
+    void testAnthropicErrors()
+    {
+        CPPUNIT_ASSERT(portico::isAnthropicApiPath("/v1/messages"));
+        CPPUNIT_ASSERT(portico::isAnthropicApiPath("/v1/messages/count_tokens"));
+        CPPUNIT_ASSERT(!portico::isAnthropicApiPath("/v1/messagesx"));
+        CPPUNIT_ASSERT(!portico::isAnthropicApiPath("/v1/chat/completions"));
+        CPPUNIT_ASSERT(!portico::isAnthropicApiPath("/v2/messages"));
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"type":"error","error":{"type":"rate_limit_error","message":"Slow \"down\""}})"),
+                             portico::anthropicErrorBody(portico::anthropicErrorType(429), "Slow \"down\""));
+        const std::pair<int, const char*> types[] = {
+            {400, "invalid_request_error"}, {401, "authentication_error"}, {403, "permission_error"},
+            {404, "not_found_error"}, {405, "invalid_request_error"}, {409, "invalid_request_error"},
+            {413, "request_too_large"}, {429, "rate_limit_error"}, {500, "api_error"}, {502, "api_error"},
+            {503, "overloaded_error"}, {529, "overloaded_error"}};
+        for (const auto& [status, type] : types)
+            CPPUNIT_ASSERT_EQUAL(std::string(type), std::string(portico::anthropicErrorType(status)));
     }
 };
 

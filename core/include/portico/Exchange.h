@@ -140,7 +140,10 @@ public:
     /// a request hook, it stops the walk inwards (short-circuit).
     void respond(int status, std::string body, std::string contentType = "application/json");
     /// An answer in OpenAI's error shape {"error":{"message","type","param","code"}};
-    /// empty `param` or `code` become null.
+    /// empty `param` or `code` become null. On Anthropic's Messages API paths (/v1/messages and
+    /// below, portico/Json.h isAnthropicApiPath) it is Anthropic's shape instead,
+    /// {"type":"error","error":{"type","message"}} with the type that goes with `status`, plus
+    /// a `request-id` header holding the trace id when there is one.
     void respondError(int status, const std::string& message, const std::string& type,
                       const std::string& code, const std::string& param = empty());
 

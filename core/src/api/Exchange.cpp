@@ -1,6 +1,7 @@
 #include "portico/Exchange.h"
 #include "api/TargetPath.h"
 #include "api/ExchangeHost.h"
+#include "portico/Attributes.h"
 #include "portico/Deferred.h"
 #include "portico/Json.h"
 #include "Poco/Exception.h"
@@ -166,6 +167,15 @@ void Exchange::respond(int status, std::string body, std::string contentType)
 void Exchange::respondError(int status, const std::string& message, const std::string& type,
                             const std::string& code, const std::string& param)
 {
+    // Anthropic's Messages API (/v1/messages*) has its own error shape, and its SDKs read the
+    // request id from `request-id` (the trace id, when tracing set one).
+    if (isAnthropicApiPath(path_))
+    {
+        respond(status, anthropicErrorBody(anthropicErrorType(status), message));
+        if (const std::string* traceId = find(attr::TraceId))
+            response_.headers.set("request-id", *traceId);
+        return;
+    }
     respond(status, openAiErrorBody(message, type, code, param));
 }
 

@@ -103,4 +103,35 @@ const char* errorTypeForStatus(int status)
     }
 }
 
+bool isAnthropicApiPath(std::string_view path)
+{
+    constexpr std::string_view prefix = "/v1/messages";
+    return path.substr(0, prefix.size()) == prefix && (path.size() == prefix.size() || path[prefix.size()] == '/');
+}
+
+std::string anthropicErrorBody(const std::string& type, const std::string& message)
+{
+    std::string out = "{\"type\":\"error\",\"error\":{\"type\":";
+    out += jsonString(type);
+    out += ",\"message\":";
+    out += jsonString(message);
+    out += "}}";
+    return out;
+}
+
+const char* anthropicErrorType(int status)
+{
+    switch (status)
+    {
+    case 401: return "authentication_error";
+    case 403: return "permission_error";
+    case 404: return "not_found_error";
+    case 413: return "request_too_large";
+    case 429: return "rate_limit_error";
+    case 503:
+    case 529: return "overloaded_error";
+    default: return status >= 500 ? "api_error" : "invalid_request_error";
+    }
+}
+
 } // namespace portico

@@ -23,6 +23,23 @@ void describeCoreApi(ApiDescription& description)
             }
         }
     })");
+    // On /v1/messages and below every error is in Anthropic's shape (Exchange::respondError).
+    description.addSchema(AnthropicErrorSchemaName, R"({
+        "type": "object",
+        "description": "Every error answer on /v1/messages and below, in Anthropic's shape.",
+        "required": ["type", "error"],
+        "properties": {
+            "type": {"type": "string", "const": "error"},
+            "error": {
+                "type": "object",
+                "required": ["type", "message"],
+                "properties": {
+                    "type": {"type": "string", "description": "invalid_request_error, authentication_error, permission_error, not_found_error, request_too_large, rate_limit_error, api_error, overloaded_error"},
+                    "message": {"type": "string", "description": "What went wrong; a request field at fault is named first by its path (messages.0.content: ...)."}
+                }
+            }
+        }
+    })");
     description.addOperation("GET", "/healthz", R"({
         "operationId": "getHealth",
         "summary": "Liveness: 200 while the process serves.",

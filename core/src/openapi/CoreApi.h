@@ -9,6 +9,8 @@ namespace portico {
 
 /// The name of the error schema in components.schemas.
 inline constexpr const char* ErrorSchemaName = "Error";
+/// The error schema of Anthropic's Messages API paths (portico/Json.h isAnthropicApiPath).
+inline constexpr const char* AnthropicErrorSchemaName = "AnthropicError";
 
 void describeCoreApi(ApiDescription& description);
 

@@ -1,4 +1,5 @@
 #include "openapi/OpenApiDocument.h"
+#include "portico/Json.h"
 #include "http/Chain.h"
 #include "openapi/CanonicalJson.h"
 #include "openapi/CoreApi.h"
@@ -136,10 +137,12 @@ void checkSelector(const Fragment& fragment)
                                  "' is not \"*\", a class like \"4XX\" or a status like \"429\"");
 }
 
-Object::Ptr errorContent()
+/// The error content of an operation on `pattern`: Anthropic's shape on its Messages API paths.
+Object::Ptr errorContent(const std::string& pattern)
 {
     Object::Ptr schema(new Object);
-    schema->set("$ref", std::string("#/components/schemas/") + ErrorSchemaName);
+    schema->set("$ref", std::string("#/components/schemas/") +
+                            (isAnthropicApiPath(pattern) ? AnthropicErrorSchemaName : ErrorSchemaName));
     Object::Ptr media(new Object);
     media->set("schema", schema);
     Object::Ptr content(new Object);
@@ -298,7 +301,7 @@ private:
             {
                 Object::Ptr response = responses->getObject(status);
                 if (response && isErrorStatus(status) && !response->has("content"))
-                    response->set("content", errorContent());
+                    response->set("content", errorContent(operation.pattern));
             }
         }
         for (const auto& fragment : fragments)

@@ -46,6 +46,7 @@ class AuthPluginTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testMissingKeyGets401SayingSo);
     CPPUNIT_TEST(testWrongKeyGetsTheExactOpenAiBody);
     CPPUNIT_TEST(testOtherSchemesAreAMissingKey);
+    CPPUNIT_TEST(testXApiKeyIsAcceptedAndAnthropicRoutesGetAnthropicErrors);
     CPPUNIT_TEST(testTwoAuthorizationHeadersAreRefused);
     CPPUNIT_TEST(testOverlongKeyIsRefused);
     CPPUNIT_TEST(testHealthAndReadinessAreExemptByDefault);
@@ -111,6 +112,40 @@ public:
         auto near = request("GET", "/v1/models", {{"Authorization", "Bearer " + almost}});
         plugin.onRequest(*near);
         CPPUNIT_ASSERT_EQUAL(WrongKeyBody, near->response().body);
+    }
+
+    void testXApiKeyIsAcceptedAndAnthropicRoutesGetAnthropicErrors()
+    {
+        AuthPlugin plugin(context());
+        auto alice = request("POST", "/v1/messages", {{"x-api-key", AliceKey}, {"anthropic-version", "2023-06-01"}});
+        plugin.onRequest(*alice);
+        CPPUNIT_ASSERT(!alice->answered());
+        CPPUNIT_ASSERT_EQUAL(std::string("alice"), alice->get(portico::attr::Principal));
+        // Any route, either header; both when they hold the same key.
+        auto bob = request("GET", "/v1/models", {{"X-Api-Key", BobKey}, {"Authorization", "Bearer " + BobKey}});
+        plugin.onRequest(*bob);
+        CPPUNIT_ASSERT_EQUAL(std::string("bob"), bob->get(portico::attr::Principal));
+        auto differ = request("GET", "/v1/models", {{"x-api-key", BobKey}, {"Authorization", "Bearer " + AliceKey}});
+        plugin.onRequest(*differ);
+        assert401(*differ);
+        auto twice = request("GET", "/v1/models", {{"x-api-key", BobKey}, {"x-api-key", BobKey}});
+        plugin.onRequest(*twice);
+        assert401(*twice);
+
+        auto wrong = request("POST", "/v1/messages", {{"x-api-key", WrongKey}});
+        plugin.onRequest(*wrong);
+        assert401(*wrong);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}})"),
+                             wrong->response().body);
+        auto missing = request("POST", "/v1/messages/count_tokens");
+        plugin.onRequest(*missing);
+        assert401(*missing);
+        assertContains(missing->response().body, "\"authentication_error\"");
+        assertContains(missing->response().body, "x-api-key header is required");
+        // OpenAI's routes keep OpenAI's shape, whichever header was used.
+        auto openai = request("GET", "/v1/models", {{"x-api-key", WrongKey}});
+        plugin.onRequest(*openai);
+        CPPUNIT_ASSERT_EQUAL(WrongKeyBody, openai->response().body);
     }
 
     void testOtherSchemesAreAMissingKey()

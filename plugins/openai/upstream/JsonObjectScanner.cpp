@@ -98,6 +98,43 @@ bool JsonObjectScanner::next(JsonMember& member)
     return true;
 }
 
+bool JsonObjectScanner::nextElement(std::string_view& element)
+{
+    if (state_ == State::Done || state_ == State::Failed)
+        return false;
+    skipSpace();
+    const auto closed = [this] {
+        ++at_;
+        skipSpace();
+        state_ = at_ == text_.size() ? State::Done : State::Failed;
+        return false;
+    };
+    if (state_ == State::Start)
+    {
+        if (maxDepth_ < 2 || at_ >= text_.size() || text_[at_] != '[')
+            return fail();
+        ++at_;
+        skipSpace();
+        state_ = State::Members;
+        if (at_ < text_.size() && text_[at_] == ']')
+            return closed();
+    }
+    else
+    {
+        if (at_ < text_.size() && text_[at_] == ']')
+            return closed();
+        if (at_ >= text_.size() || text_[at_] != ',')
+            return fail();
+        ++at_;
+        skipSpace();
+    }
+    const std::size_t start = at_;
+    if (!value(2))
+        return fail();
+    element = text_.substr(start, at_ - start);
+    return true;
+}
+
 bool JsonObjectScanner::value(std::size_t depth)
 {
     if (at_ >= text_.size())

@@ -40,6 +40,11 @@ public:
     /// After next() returned false: true when the text was exactly one valid JSON object.
     bool ok() const { return state_ == State::Done; }
 
+    /// The same walk over a JSON array instead (a scanner is used for one or the other): the
+    /// next element's raw text, in order; false at the end of the array (ok() true) or on an
+    /// error (ok() false).
+    bool nextElement(std::string_view& element);
+
     /// The text of a JSON string value without its quotes, when it holds no escapes.
     static bool plainString(std::string_view value, std::string_view& text);
     /// A JSON integer literal ("-12", at most 15 characters) as a number.

@@ -1,5 +1,7 @@
 #include "ProxyCall.h"
 #include "AnswerHead.h"
+#include "AnthropicAnswer.h"
+#include "AnthropicRequest.h"
 #include "StreamUsage.h"
 #include "UpstreamRequest.h"
 #include "portico/AsciiCase.h"
@@ -15,11 +17,6 @@ namespace {
 
 /// How deep StreamUsage scans a request body; deeper bodies go to its Poco fallback.
 constexpr std::size_t UsageScanDepth = 256;
-
-bool endsWith(std::string_view text, std::string_view suffix)
-{
-    return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
 
 /// Retry-After in delta-seconds (an HTTP date is not worth parsing here: upstreams that rate
 /// limit send seconds), capped at a day; 0 when absent or unreadable.
@@ -55,9 +52,18 @@ void ProxyCall::start(Exchange& exchange)
     exchange_ = &exchange;
     started_ = Clock::now();
     const std::string* body = attempt_ ? &attempt_->body : nullptr;
+    std::optional<std::string> translated;
+    if (target_.config.anthropic())
+    {
+        if (!translateForAnthropic(exchange, body ? std::string_view(*body) : std::string_view(exchange.body()),
+                                   translated))
+            return;
+        if (translated)
+            body = &*translated;
+    }
     // A chat stream is asked for its usage (StreamUsage.h), so that its tokens count exactly.
     std::optional<std::string> askingUsage;
-    if (stream_ && target_.config.streamUsage && endsWith(apiPath_, "/chat/completions"))
+    if (stream_ && target_.config.streamUsage && !target_.config.anthropic() && endsWith(apiPath_, "/chat/completions"))
     {
         try
         {
@@ -74,11 +80,65 @@ void ProxyCall::start(Exchange& exchange)
         }
     }
     UpstreamClient& client = attempt_ ? *attempt_->client : *target_.client;
-    UpstreamRequest request = forwardedRequest(exchange, target_.config, apiPath_, stream_, body);
+    UpstreamRequest request =
+        forwardedRequest(exchange, target_.config, translatesChat() ? "/messages" : apiPath_, stream_, body);
     trace_.begin(exchange, request.headers);
     if (attempt_)
         attempt_->body = std::string(); // the request holds its copy
     call_ = client.start(exchange, std::move(request), *this);
+}
+
+bool ProxyCall::translateForAnthropic(Exchange& exchange, std::string_view chat, std::optional<std::string>& translated)
+{
+    const std::string& name = target_.config.name;
+    if (apiPath_ == "/messages" || apiPath_ == "/messages/count_tokens")
+        return true; // Anthropic's own API (a /v1/messages request): passed on as it came
+    if (!endsWith(apiPath_, "/chat/completions"))
+    {
+        mode_ = Mode::Done;
+        exchange.respondError(400,
+                              "upstream '" + name + "' speaks Anthropic's Messages API: it serves chat completions, not " +
+                                  apiPath_,
+                              "invalid_request_error", "unsupported_endpoint");
+        return false;
+    }
+    try
+    {
+        AnthropicRequestSettings settings;
+        settings.defaultMaxTokens = target_.config.defaultMaxTokens;
+        translated = anthropicRequestBody(chat, settings);
+    }
+    catch (const AnthropicRequestError& error)
+    {
+        // The request, not the deployment, is at fault: answered here, never tried elsewhere.
+        mode_ = Mode::Done;
+        exchange.respondError(400, std::string(error.what()) + " (upstream '" + name + "' is an Anthropic API)",
+                              "invalid_request_error", "unsupported_parameter", error.param());
+        return false;
+    }
+    // The translated stream always ends with its usage chunk (AnthropicStream): it is hidden,
+    // as for an OpenAI upstream, from a client that did not ask for it.
+    if (stream_)
+    {
+        try
+        {
+            hideUsage_ = withStreamUsage(chat, UsageScanDepth).has_value();
+        }
+        catch (const Poco::Exception&)
+        {
+            hideUsage_ = true; // cannot happen: the translation read it as a JSON object
+        }
+    }
+    return true;
+}
+
+void ProxyCall::feedFramer(std::string_view bytes)
+{
+    if (!anthropicStream_)
+        return framer_.feed(bytes);
+    translated_.clear();
+    anthropicStream_->feed(bytes, translated_);
+    framer_.feed(translated_);
 }
 
 void ProxyCall::onHead(const UpstreamAnswer& answer)
@@ -88,12 +148,17 @@ void ProxyCall::onHead(const UpstreamAnswer& answer)
     status_ = answer.status;
     contentType_ = answer.contentType;
     retryAfter_ = retryAfterSeconds(answer);
-    const std::string& requestId = answer.headers.get("x-request-id", Exchange::empty());
+    // Anthropic names its request id request-id.
+    const std::string& requestId = target_.config.anthropic() && !answer.headers.has("x-request-id")
+                                       ? answer.headers.get("request-id", Exchange::empty())
+                                       : answer.headers.get("x-request-id", Exchange::empty());
     if (!requestId.empty())
         exchange_->response().headers.set(UpstreamRequestIdHeader, requestId);
     if (stream_ && status_ == 200 && isEventStream(contentType_))
     {
         mode_ = Mode::Relaying;
+        if (translatesChat())
+            anthropicStream_.emplace(target_.config.maxEventBytes);
         return;
     }
     // Read whole. A stream request asked the core for no cap (its events are capped one by
@@ -128,11 +193,11 @@ void ProxyCall::onBody(std::string_view bytes)
     }
     if (mode_ != Mode::Relaying)
         return;
-    framer_.feed(bytes);
-    if (waitingForRoom_)
-        return; // resume() relays them
     try
     {
+        feedFramer(bytes);
+        if (waitingForRoom_)
+            return; // resume() relays them
         relayEvents();
     }
     catch (const AnswerTooLarge& error)
@@ -315,6 +380,18 @@ void ProxyCall::finishRelay()
 void ProxyCall::answerBuffered()
 {
     mode_ = Mode::Done;
+    if (translatesChat())
+    {
+        // What an OpenAI upstream would have answered, for the router and the client alike.
+        // Anything that is neither a message nor an Anthropic error goes on as it came.
+        std::optional<std::string> chat = status_ >= 200 && status_ < 300 ? chatCompletionFromMessage(body_)
+                                                                           : openAiErrorFromAnthropic(body_);
+        if (chat)
+        {
+            body_ = std::move(*chat);
+            contentType_ = "application/json";
+        }
+    }
     AttemptOutcome outcome;
     outcome.status = status_;
     outcome.contentType = contentType_;
@@ -344,7 +421,7 @@ void ProxyCall::fail(const ProxyFailure& failure, bool sendEvent)
     target_.logger->warning(failure.message);
     if (!writer_)
         exchange_->respondError(failure.status, failure.message, errorTypeForStatus(failure.status), failure.code);
-    else if (exchange_->response().committed && writer_->open() && (!sendEvent || writer_->write(errorEvent(failure))))
+    else if (exchange_->response().committed && writer_->open() && (!sendEvent || writer_->write(errorEvent(failure, isAnthropicApiPath(exchange_->path())))))
         writer_->fail(); // the error event, then the transfer is cut: the client sees the truncation
     if (relaying)
         setUsage(framer_.usage());

@@ -23,10 +23,17 @@
 /// warning per failure. A client that goes away closes the upstream connection at once
 /// (cancel()).
 ///
+/// An upstream of type anthropic gets the chat request translated to a Messages request (POST
+/// <url>/messages; a request it cannot honour is a 400 naming the field, nothing sent), and its
+/// answers are translated back before anything else sees them: a message to a chat.completion,
+/// an error to OpenAI's error object, its event stream to chat chunks (AnthropicStream), so the
+/// relay, usage counting and the router work on what an OpenAI upstream would have sent.
+///
 /// Sets usage.input_tokens / usage.output_tokens and upstream_ms, appends the attempt to
 /// upstream.attempts (AttemptTrace: a span id of its own in the traceparent sent); records
 /// portico_upstream_request_duration_seconds.
 
+#include "AnthropicStream.h"
 #include "AttemptTrace.h"
 #include "ProxyFailure.h"
 #include "ProxyTarget.h"
@@ -123,6 +130,18 @@ private:
     /// upstream_ms and the histogram, with `label` as the status.
     void record(const std::string& label);
 
+    /// An Anthropic upstream: the Messages request for chat request `chat` in `translated`;
+    /// false when there is none (the client has its 400, the call is done).
+    bool translateForAnthropic(Exchange& exchange, std::string_view chat, std::optional<std::string>& translated);
+    /// An Anthropic upstream serving a chat completions request (translated both ways); a
+    /// /v1/messages request goes to it as it is.
+    bool translatesChat() const { return target_.config.anthropic() && endsWith(apiPath_, "/chat/completions"); }
+    static bool endsWith(std::string_view text, std::string_view suffix)
+    {
+        return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+    }
+    /// Upstream stream bytes to the framer (translated first for an Anthropic upstream).
+    void feedFramer(std::string_view bytes);
     /// Offers the outcome to the attempt's observer (true: it answers).
     bool handedOver(const AttemptOutcome& outcome);
 
@@ -143,6 +162,9 @@ private:
     std::string contentType_;
     std::string body_;
     SseFramer framer_;
+    /// An Anthropic upstream's event stream, translated to chat chunks before the framer sees them.
+    std::optional<AnthropicStream> anthropicStream_;
+    std::string translated_;
     /// The client's stream, from the first relayed event on.
     StreamWriter* writer_ = nullptr;
     /// The relay stopped for lack of room with the client; resume() goes on.

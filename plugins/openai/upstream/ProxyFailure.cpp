@@ -90,10 +90,11 @@ ProxyFailure reportedFailure(const UpstreamConfig& upstream, const std::string& 
     return result;
 }
 
-std::string errorEvent(const ProxyFailure& failure)
+std::string errorEvent(const ProxyFailure& failure, bool anthropic)
 {
     std::string frame = "event: error\ndata: ";
-    frame += openAiErrorBody(failure.message, errorTypeForStatus(failure.status), failure.code);
+    frame += anthropic ? anthropicErrorBody(anthropicErrorType(failure.status), failure.message)
+                       : openAiErrorBody(failure.message, errorTypeForStatus(failure.status), failure.code);
     frame += "\n\n";
     return frame;
 }

@@ -39,7 +39,9 @@ ProxyFailure brokenAnswer(const UpstreamConfig& upstream, const std::string& wha
 ProxyFailure reportedFailure(const UpstreamConfig& upstream, const std::string& data);
 
 /// "event: error" + "data: {"error":{...}}": how a stream that has begun reports a failure.
-/// The OpenAI SDKs raise it as an APIError for chat and Responses streams alike.
-std::string errorEvent(const ProxyFailure& failure);
+/// The OpenAI SDKs raise it as an APIError for chat and Responses streams alike. `anthropic`:
+/// Anthropic's shape instead, {"type":"error","error":{"type","message"}}, for a stream of its
+/// Messages API (a /v1/messages request passed on to an upstream of type anthropic).
+std::string errorEvent(const ProxyFailure& failure, bool anthropic = false);
 
 } // namespace portico::openai

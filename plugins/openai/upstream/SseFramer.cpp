@@ -1,4 +1,5 @@
 #include "SseFramer.h"
+#include "Poco/JSON/Parser.h"
 
 namespace portico::openai {
 
@@ -13,7 +14,7 @@ std::string_view trimLeft(std::string_view text)
 
 bool isTerminalEvent(std::string_view name)
 {
-    return name == "response.completed" || name == "response.incomplete";
+    return name == "response.completed" || name == "response.incomplete" || name == "message_stop";
 }
 
 /// Events that end a stream with the upstream's own failure.
@@ -113,10 +114,37 @@ void SseFramer::inspect(std::string_view event)
             failure_ = data.substr(0, 300);
         }
     }
-    if (data.find("\"usage\"") != std::string::npos)
+    if (name == "message_delta")
+        noteMessageDelta(data);
+    else if (data.find("\"usage\"") != std::string::npos)
     {
         if (auto usage = scanUsage(data))
             usage_ = usage;
+    }
+}
+
+void SseFramer::noteMessageDelta(const std::string& data)
+{
+    // Anthropic's message_delta carries the output tokens so far, and the input tokens only in
+    // newer API versions: the input tokens of message_start stay unless it has them. One small
+    // event per stream: parsed whole.
+    try
+    {
+        Poco::JSON::Parser parser;
+        const auto event = parser.parse(data).extract<Poco::JSON::Object::Ptr>();
+        const auto usage = event ? event->getObject("usage") : nullptr;
+        if (!usage)
+            return;
+        Usage merged = usage_.value_or(Usage{});
+        if (usage->has("output_tokens") && usage->get("output_tokens").isInteger())
+            merged.outputTokens = usage->getValue<long long>("output_tokens");
+        if (usage->has("input_tokens") && usage->get("input_tokens").isInteger())
+            merged.inputTokens = usage->getValue<long long>("input_tokens");
+        usage_ = merged;
+    }
+    catch (const Poco::Exception&)
+    {
+        // Not the JSON we know: the usage so far stands.
     }
 }
 

@@ -34,10 +34,12 @@ public:
     /// Looks at one event: usage, terminal markers. Called by the relay for every event.
     void inspect(std::string_view event);
 
-    /// The usage of the last event that carried one (chat's usage chunk, response.completed).
+    /// The usage of the last event that carried one (chat's usage chunk, response.completed;
+    /// Anthropic's message_start, with the output tokens of its last message_delta).
     const std::optional<Usage>& usage() const { return usage_; }
     /// True once the stream ended the way OpenAI streams end: `data: [DONE]` (chat),
-    /// response.completed / .incomplete / .failed (Responses API) or an error event.
+    /// response.completed / .incomplete / .failed (Responses API), Anthropic's message_stop, or
+    /// an error event.
     bool finished() const { return finished_; }
     /// True once the upstream reported a failure in the stream: an `event: error`, a
     /// response.failed, or a chat stream's `data: {"error":…}` chunk. Such a stream is
@@ -50,6 +52,7 @@ public:
 
 private:
     void refuseOversize(std::size_t eventBytes) const;
+    void noteMessageDelta(const std::string& data);
 
     std::size_t maxEventBytes_;
     std::string buffer_;

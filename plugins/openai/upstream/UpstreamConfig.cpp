@@ -24,7 +24,8 @@ const std::set<std::string>& knownFields()
     static const std::set<std::string> fields{
         "url",          "api_key_file",     "models",    "connect_timeout_ms", "read_timeout_ms",
         "retries",      "retry_backoff_ms", "pool_size", "idle_timeout_ms",    "ca_file",
-        "max_body_bytes", "max_event_bytes", "models_timeout_ms", "stream_usage"};
+        "max_body_bytes", "max_event_bytes", "models_timeout_ms", "stream_usage",
+        "type",         "anthropic_version", "default_max_tokens"};
     return fields;
 }
 
@@ -150,6 +151,22 @@ UpstreamConfig readBlock(const PluginConfig& config, const std::string& prefix, 
     upstream.maxEventBytes = static_cast<std::size_t>(
         config.getInt(key("max_event_bytes"), static_cast<long long>(upstream.maxEventBytes), 1, 1LL << 30));
 
+    const std::string type = Poco::toLower(Poco::trim(config.getString(key("type"), "openai")));
+    if (type == "anthropic")
+        upstream.api = UpstreamApi::Anthropic;
+    else if (type != "openai")
+        throw config.error(key("type"), "must be openai or anthropic, got '" + type + "'");
+    const bool anthropicOnly = config.has(key("anthropic_version")) || config.has(key("default_max_tokens"));
+    if (anthropicOnly && !upstream.anthropic())
+        throw config.error(config.has(key("anthropic_version")) ? key("anthropic_version") : key("default_max_tokens"),
+                           "only meaningful with " + key("type") + " = anthropic");
+    upstream.anthropicVersion = Poco::trim(config.getString(key("anthropic_version"), upstream.anthropicVersion));
+    if (upstream.anthropicVersion.empty() ||
+        upstream.anthropicVersion.find_first_not_of("0123456789-abcdefghijklmnopqrstuvwxyz.") != std::string::npos)
+        throw config.error(key("anthropic_version"), "expected a version such as 2023-06-01, got '" +
+                                                         upstream.anthropicVersion + "'");
+    upstream.defaultMaxTokens = config.getInt(key("default_max_tokens"), upstream.defaultMaxTokens, 1, 1000000000);
+
     if (upstream.url.empty())
         throw config.error(key("url"), "required: the upstream's API root, e.g. http://127.0.0.1:9000/v1");
     parseUrl(config, key("url"), upstream);
@@ -184,7 +201,8 @@ void rejectUnknown(const PluginConfig& config, const std::vector<std::string>& k
         if (!knownFields().count(field))
             throw config.error(key, "unknown key (known: url, api_key_file, models, connect_timeout_ms, "
                                     "read_timeout_ms, retries, retry_backoff_ms, pool_size, idle_timeout_ms, "
-                                    "ca_file, max_body_bytes, max_event_bytes, models_timeout_ms, stream_usage)");
+                                    "ca_file, max_body_bytes, max_event_bytes, models_timeout_ms, stream_usage, type, "
+                                    "anthropic_version, default_max_tokens)");
     }
 }
 

@@ -6,7 +6,8 @@
 ///   upstream.url, upstream.api_key_file, upstream.models, upstream.connect_timeout_ms,
 ///   upstream.read_timeout_ms, upstream.retries, upstream.retry_backoff_ms, upstream.pool_size,
 ///   upstream.idle_timeout_ms, upstream.ca_file, upstream.max_body_bytes, upstream.max_event_bytes,
-///   upstream.models_timeout_ms, upstream.stream_usage
+///   upstream.models_timeout_ms, upstream.stream_usage, upstream.type, upstream.anthropic_version,
+///   upstream.default_max_tokens
 /// and the same keys below upstreams.<name>. for further, named upstreams.
 
 #include "AnswerLimits.h"
@@ -18,6 +19,16 @@
 #include <vector>
 
 namespace portico::openai {
+
+/// The API an upstream speaks.
+enum class UpstreamApi
+{
+    /// OpenAI's (OpenAI, vLLM, llama.cpp, Ollama, another porticod): requests and answers relayed.
+    OpenAi,
+    /// Anthropic's Messages API: chat completions are translated to POST <url>/messages and its
+    /// answers and event streams back (AnthropicRequest.h, AnthropicAnswer.h, AnthropicStream.h).
+    Anthropic,
+};
 
 struct UpstreamConfig
 {
@@ -37,7 +48,15 @@ struct UpstreamConfig
     /// pool_size, retries and retry_backoff_ms.
     UpstreamEndpoint endpoint;
 
-    /// The key sent as "Authorization: Bearer <apiKey>"; empty: no Authorization header.
+    /// `type`: openai (default) or anthropic.
+    UpstreamApi api = UpstreamApi::OpenAi;
+    /// Anthropic upstreams: the anthropic-version header sent with every request.
+    std::string anthropicVersion = "2023-06-01";
+    /// Anthropic upstreams: max_tokens when a chat request sets none (Anthropic requires it).
+    long long defaultMaxTokens = 4096;
+
+    /// The key sent as "Authorization: Bearer <apiKey>" (x-api-key for an Anthropic upstream);
+    /// empty: none.
     /// Never log it: it is read from api_key_file and lives only here.
     std::string apiKey;
     std::string apiKeyFile;
@@ -62,6 +81,7 @@ struct UpstreamConfig
     bool streamUsage = true;
 
     bool secure() const { return endpoint.tls; }
+    bool anthropic() const { return api == UpstreamApi::Anthropic; }
     /// True when `model` is listed (servesAll not considered).
     bool lists(const std::string& model) const;
 };

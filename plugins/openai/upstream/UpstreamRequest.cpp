@@ -12,6 +12,9 @@ bool endsWith(const std::string& text, const std::string& suffix)
 
 /// Client headers that mean the same thing to the upstream as to us.
 const char* const PassedThrough[] = {"OpenAI-Beta", "Idempotency-Key", "User-Agent", "tracestate"};
+/// The same for an Anthropic upstream: OpenAI-Beta means nothing to it, anthropic-beta does
+/// (a client of /v1/chat/completions may still send it to reach a beta feature).
+const char* const PassedThroughToAnthropic[] = {"anthropic-beta", "Idempotency-Key", "User-Agent", "tracestate"};
 
 const std::string& requestContentType(const Exchange& exchange)
 {
@@ -20,8 +23,17 @@ const std::string& requestContentType(const Exchange& exchange)
     return contentType.empty() ? json : contentType;
 }
 
+/// The upstream's key, the way its API takes it: Anthropic's as x-api-key, with the API version
+/// it must name on every request.
 void addAuthorization(HeaderList& headers, const UpstreamConfig& upstream)
 {
+    if (upstream.anthropic())
+    {
+        headers.add("anthropic-version", upstream.anthropicVersion);
+        if (!upstream.apiKey.empty())
+            headers.add("x-api-key", upstream.apiKey);
+        return;
+    }
     if (!upstream.apiKey.empty())
         headers.add("Authorization", "Bearer " + upstream.apiKey);
 }
@@ -56,7 +68,7 @@ UpstreamRequest forwardedRequest(const Exchange& exchange, const UpstreamConfig&
         headers.add("traceparent", *traceparent);
     else if (const std::string& incoming = exchange.requestHeader("traceparent"); !incoming.empty())
         headers.add("traceparent", incoming);
-    for (const char* name : PassedThrough)
+    for (const char* name : upstream.anthropic() ? PassedThroughToAnthropic : PassedThrough)
     {
         const std::string& value = exchange.requestHeader(name);
         if (!value.empty())

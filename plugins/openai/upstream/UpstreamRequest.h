@@ -1,7 +1,8 @@
 #pragma once
 /// The HTTP request that goes upstream for a client's request, and the header that comes back.
 ///
-/// Sent: the upstream's own key as `Authorization: Bearer` (the client's Authorization, which
+/// Sent: the upstream's own key as `Authorization: Bearer` (an Anthropic upstream: `x-api-key`
+/// and `anthropic-version`, and anthropic-beta in place of OpenAI-Beta) (the client's Authorization, which
 /// authenticated it to us, is never forwarded), `traceparent` (ours from the tracing plugin, or
 /// the client's when tracing is off) and `tracestate`, Content-Type, Accept,
 /// Accept-Encoding: identity, and the OpenAI-Beta, Idempotency-Key and User-Agent headers of

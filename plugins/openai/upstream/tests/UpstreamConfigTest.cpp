@@ -62,6 +62,7 @@ class UpstreamConfigTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testAnswerCapKeys);
     CPPUNIT_TEST(testTarget);
     CPPUNIT_TEST(testForwardedRequest);
+    CPPUNIT_TEST(testAnthropicType);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -383,6 +384,50 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("GET"), models.method);
         CPPUNIT_ASSERT_EQUAL(std::string("/v1/models"), models.target);
         CPPUNIT_ASSERT(models.body.empty());
+    }
+
+    void testAnthropicType()
+    {
+        auto u = readUpstreamConfigs(section({{"upstream.url", "http://h/v1"}})).at(0);
+        CPPUNIT_ASSERT(!u.anthropic());
+        const auto config = section({{"upstreams.claude.url", "https://api.anthropic.com/v1"},
+                                     {"upstreams.claude.type", "Anthropic"},
+                                     {"upstreams.claude.anthropic_version", "2024-01-01"},
+                                     {"upstreams.claude.default_max_tokens", "1000"}});
+        u = readUpstreamConfigs(config).at(0);
+        CPPUNIT_ASSERT(u.anthropic());
+        CPPUNIT_ASSERT_EQUAL(std::string("2024-01-01"), u.anthropicVersion);
+        CPPUNIT_ASSERT_EQUAL(1000LL, u.defaultMaxTokens);
+        CPPUNIT_ASSERT(config.unreadKeys().empty());
+        u = readUpstreamConfigs(section({{"upstream.url", "http://h/v1"}, {"upstream.type", "anthropic"}})).at(0);
+        CPPUNIT_ASSERT_EQUAL(std::string("2023-06-01"), u.anthropicVersion);
+        CPPUNIT_ASSERT_EQUAL(4096LL, u.defaultMaxTokens);
+
+        std::string error = errorOf({{"upstream.url", "http://h/v1"}, {"upstream.type", "gemini"}});
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstream.type") && contains(error, "gemini"));
+        error = errorOf({{"upstream.url", "http://h/v1"}, {"upstream.anthropic_version", "2023-06-01"}});
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstream.anthropic_version") && contains(error, "anthropic"));
+        error = errorOf({{"upstream.url", "http://h/v1"}, {"upstream.type", "anthropic"},
+                         {"upstream.anthropic_version", "2023 06 01\r\nX: y"}});
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstream.anthropic_version"));
+        error = errorOf({{"upstream.url", "http://h/v1"}, {"upstream.type", "anthropic"}, {"upstream.default_max_tokens", "0"}});
+        CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstream.default_max_tokens"));
+
+        // Its key as x-api-key with the version; anthropic-beta passed on, OpenAI-Beta not.
+        u.apiKey = "sk-ant";
+        portico::Exchange exchange("POST", "/v1/chat/completions",
+                                   {{"Authorization", "Bearer client"}, {"anthropic-beta", "tools-2024"}, {"OpenAI-Beta", "x"}},
+                                   "{}", "127.0.0.1:1");
+        const auto request = forwardedRequest(exchange, u, "/messages", true, nullptr);
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/messages"), request.target);
+        CPPUNIT_ASSERT_EQUAL(std::string("sk-ant"), request.headers.get("x-api-key"));
+        CPPUNIT_ASSERT_EQUAL(std::string("2023-06-01"), request.headers.get("anthropic-version"));
+        CPPUNIT_ASSERT_EQUAL(std::string("tools-2024"), request.headers.get("anthropic-beta"));
+        CPPUNIT_ASSERT(!request.headers.has("Authorization"));
+        CPPUNIT_ASSERT(!request.headers.has("OpenAI-Beta"));
+        const auto models = modelsRequest(u);
+        CPPUNIT_ASSERT_EQUAL(std::string("sk-ant"), models.headers.get("x-api-key"));
+        CPPUNIT_ASSERT(!models.headers.has("Authorization"));
     }
 };
 

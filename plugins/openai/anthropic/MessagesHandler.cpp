@@ -1,0 +1,136 @@
+#include "MessagesHandler.h"
+#include "AnthropicError.h"
+#include "Ids.h"
+#include "JsonBody.h"
+#include "MessageAnswer.h"
+#include "MessagesRequest.h"
+#include "MessagesStream.h"
+#include "PacedStream.h"
+#include "portico/Attributes.h"
+#include "portico/Json.h"
+
+namespace portico::openai::anthropic {
+
+namespace {
+
+/// The body as a JSON object, or Anthropic's 400.
+Poco::JSON::Object::Ptr parseBody(const Exchange& exchange, std::size_t maxDepth)
+{
+    try
+    {
+        return parseJsonObject(exchange.body(), maxDepth);
+    }
+    catch (const RequestError& error)
+    {
+        throw AnthropicError(error.status(), anthropicErrorType(error.status()), error.what());
+    }
+}
+
+/// Runs `answer`; an AnthropicError (or the plugin's RequestError) becomes the error answer.
+template <typename Answer>
+void answering(Exchange& exchange, Answer&& answer)
+{
+    if (const std::string* traceId = exchange.find(attr::TraceId))
+        exchange.response().headers.set("request-id", *traceId);
+    try
+    {
+        answer();
+    }
+    catch (const AnthropicError& error)
+    {
+        if (exchange.response().committed)
+            throw;
+        error.respond(exchange);
+    }
+    catch (const RequestError& error)
+    {
+        if (exchange.response().committed)
+            throw;
+        AnthropicError(error.status(), anthropicErrorType(error.status()), error.what()).respond(exchange);
+    }
+}
+
+} // namespace
+
+MessagesHandler::MessagesHandler(const LocalBackendConfig& config, OpenAiMetrics& metrics, std::size_t maxJsonDepth,
+                                 ModelLookup lookup, UpstreamForward forward)
+    : config_(config), metrics_(metrics), maxJsonDepth_(maxJsonDepth), lookup_(std::move(lookup)),
+      forward_(std::move(forward))
+{
+}
+
+bool MessagesHandler::passedOn(Exchange& exchange, const Poco::JSON::Object& body, const std::string& apiPath) const
+{
+    const Poco::Dynamic::Var model = body.get("model");
+    if (!model.isString())
+        return false; // the full validation names the field
+    const std::string name = model.extract<std::string>();
+    if (!forward_ || lookup_(name) != ModelPlace::AnthropicUpstream)
+        return false;
+    // The upstream checks the rest: its limits and fields are not the local model's.
+    const Poco::Dynamic::Var stream = body.get("stream");
+    exchange.set(attr::Model, name);
+    forward_(exchange, name, apiPath, stream.isBoolean() && stream.extract<bool>());
+    return true;
+}
+
+void MessagesHandler::admit(Exchange& exchange, const std::string& model) const
+{
+    switch (lookup_(model))
+    {
+    case ModelPlace::LocalText: exchange.set(attr::Model, model); return;
+    case ModelPlace::LocalEmbeddings:
+        throw AnthropicError::invalid("model", "The model '" + model +
+                                                   "' does not support messages (it is an embedding model); use "
+                                                   "'portico-echo'.");
+    case ModelPlace::Upstream:
+    case ModelPlace::AnthropicUpstream: // only through a catalog name (passedOn takes the rest)
+        throw AnthropicError::invalid("model", "The model '" + model +
+                                                   "' is served by an OpenAI-compatible upstream or through the "
+                                                   "model catalog; /v1/messages is served by the local models and "
+                                                   "upstreams of type anthropic only in this version (use "
+                                                   "/v1/chat/completions).");
+    case ModelPlace::Unknown: break;
+    }
+    throw AnthropicError::modelNotFound(model);
+}
+
+void MessagesHandler::create(Exchange& exchange) const
+{
+    answering(exchange, [&] {
+        const auto body = parseBody(exchange, maxJsonDepth_);
+        if (passedOn(exchange, *body, "/messages"))
+            return;
+        const MessagesRequest request = MessagesRequest::parse(*body, config_, MessagesRequest::Kind::Create);
+        admit(exchange, request.model);
+        MessageIdentity identity{newObjectId("msg_"), request.model};
+        auto answer = MessageAnswer::of(request);
+        if (request.stream)
+            return exchange.defer(
+                std::make_unique<MessagesStream>(std::move(identity), std::move(answer), config_.tokenDelayMs, metrics_));
+        exchange.set(attr::UsageInputTokens, std::to_string(answer->inputTokens));
+        exchange.set(attr::UsageOutputTokens, std::to_string(answer->outputTokens()));
+        std::string json =
+            messageJson(identity, answer->echo.text, answer->tool ? &*answer->tool : nullptr, answer->end,
+                        answer->inputTokens, answer->outputTokens());
+        const auto generation =
+            std::chrono::milliseconds(config_.tokenDelayMs) * static_cast<long>(answer->outputTokens());
+        if (generation.count() == 0)
+            return exchange.respond(200, std::move(json));
+        exchange.defer(std::make_unique<DelayedAnswer>(generation, std::move(json)));
+    });
+}
+
+void MessagesHandler::countTokens(Exchange& exchange) const
+{
+    answering(exchange, [&] {
+        const auto body = parseBody(exchange, maxJsonDepth_);
+        if (passedOn(exchange, *body, "/messages/count_tokens"))
+            return;
+        const MessagesRequest request = MessagesRequest::parse(*body, config_, MessagesRequest::Kind::CountTokens);
+        admit(exchange, request.model);
+        exchange.respond(200, countTokensJson(request.inputTokens()));
+    });
+}
+
+} // namespace portico::openai::anthropic

@@ -1,0 +1,71 @@
+#pragma once
+/// POST /v1/messages and POST /v1/messages/count_tokens: Anthropic's Messages API on the local
+/// text model (portico-echo and the catalog names that stand for it), or passed on to an
+/// upstream of type anthropic.
+///
+/// A model served by an upstream of type anthropic: the body (a JSON object with a string
+/// `model`, read once) goes there unchanged, to <url>/messages or <url>/messages/count_tokens,
+/// and the answer or event stream comes back as it is (the upstream validates the request: its
+/// limits are not the local model's). Otherwise the body is validated in full first
+/// (MessagesRequest: Anthropic's 400s, naming the field); then its model decides: a local text
+/// model answers (a Message, or with stream true the events of MessagesStream; count_tokens:
+/// {input_tokens}); a model served by an OpenAI-compatible upstream or by a catalog entry with
+/// an upstream deployment is a 400 (not translated in this version); an embedding model is a
+/// 400; any other name a 404 not_found_error. Every error is in Anthropic's shape with
+/// `request-id` (the trace id).
+///
+/// Sets attr::Model and the usage attributes as the chat handler does; a non-streamed answer
+/// goes out when portico-echo would have finished generating it (local.token_delay_ms per token).
+
+#include "AnswerLater.h"
+#include "OpenAiConfig.h"
+#include "OpenAiMetrics.h"
+#include "portico/Exchange.h"
+#include "Poco/JSON/Object.h"
+#include <functional>
+#include <string>
+
+namespace portico::openai::anthropic {
+
+/// Where a model name of a request is served.
+enum class ModelPlace
+{
+    LocalText,       ///< portico-echo, or a catalog name whose deployments are all portico-echo
+    LocalEmbeddings, ///< portico-embed (or a name for it)
+    Upstream,        ///< an OpenAI-compatible upstream, or a catalog name with an upstream deployment
+    AnthropicUpstream, ///< an upstream of type anthropic (not through the catalog)
+    Unknown
+};
+
+using ModelLookup = std::function<ModelPlace(const std::string& model)>;
+/// Sends the exchange's body unchanged to the upstream serving `model`, at `apiPath` below its
+/// URL, and relays the answer (the openai plugin's upstream proxy): the answer is deferred.
+using UpstreamForward =
+    std::function<void(Exchange& exchange, const std::string& model, const std::string& apiPath, bool stream)>;
+
+class MessagesHandler
+{
+public:
+    MessagesHandler(const LocalBackendConfig& config, OpenAiMetrics& metrics, std::size_t maxJsonDepth,
+                    ModelLookup lookup, UpstreamForward forward);
+
+    /// POST /v1/messages. Never throws for a bad request: it answers it.
+    void create(Exchange& exchange) const;
+    /// POST /v1/messages/count_tokens.
+    void countTokens(Exchange& exchange) const;
+
+private:
+    /// Checks that `model` is a local text model (else throws AnthropicError) and sets attr::Model.
+    void admit(Exchange& exchange, const std::string& model) const;
+    /// True when `body`'s model is served by an upstream of type anthropic: the request went
+    /// there (to `apiPath`), unchanged.
+    bool passedOn(Exchange& exchange, const Poco::JSON::Object& body, const std::string& apiPath) const;
+
+    const LocalBackendConfig& config_;
+    OpenAiMetrics& metrics_;
+    const std::size_t maxJsonDepth_;
+    const ModelLookup lookup_;
+    const UpstreamForward forward_;
+};
+
+} // namespace portico::openai::anthropic
