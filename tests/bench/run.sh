@@ -8,7 +8,7 @@
 # <build-dir>/tests/bench/portico_bare_poco, portico_loadgen and routing_pick_bench. BENCH_STAGE=DIR:
 # run the porticod installed in DIR instead (DIR/sbin/porticod, DIR/lib/portico/plugins), without
 # installing. Scenarios (default: all, in this order): healthz models keys proxy passthrough latency
-# routing failover otel streams slowloris streams10k relay anthropic.
+# routing failover otel streams slowloris streams10k relay upload anthropic.
 # Knobs (environment): BENCH_ROUNDS, BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_CONNECTIONS,
 # BENCH_WRK_THREADS, BENCH_PIN, BENCH_SERVER_CPUS, BENCH_CLIENT_CPUS, BENCH_QUICK, BENCH_STRICT,
 # BENCH_RESULTS_DIR, BENCH_SKIP_INSTALL, BENCH_KEEP_WORK, BENCH_ACCESS_LOG, BENCH_QUIET_WAIT,
@@ -31,7 +31,7 @@ STAGE=${BENCH_STAGE:-$BUILD/stage}
 [[ -z ${BENCH_STAGE-} || -d $BENCH_STAGE ]] || { echo "bench: BENCH_STAGE '$BENCH_STAGE' does not exist" >&2; exit 2; }
 STAGE=$(cd "$STAGE" 2>/dev/null && pwd || echo "$STAGE")
 SCENARIOS=("$@")
-((${#SCENARIOS[@]})) || SCENARIOS=(healthz models keys proxy passthrough latency routing failover otel streams slowloris streams10k relay anthropic)
+((${#SCENARIOS[@]})) || SCENARIOS=(healthz models keys proxy passthrough latency routing failover otel streams slowloris streams10k relay upload anthropic)
 
 # Quick mode (CI smoke, ctest bench_smoke): proves every server answers, measures nothing.
 if [[ ${BENCH_QUICK-0} == 1 ]]; then

@@ -116,6 +116,27 @@ nginx_http_upstream() {
             default_type application/json;
             return 200 '$completion';
         }
+        # Uploads of any size, for the upload scenario: the whole body is read (in memory)
+        # before the answer, as a service that stores it would; nginx's return would answer
+        # at once and drop the body, an early answer that closes the client's connection. The
+        # buffering proxy to this same server's /stored/ (without the body) does that.
+        location /v1/uploads/ {
+            client_max_body_size 0;
+            client_body_buffer_size 1m;
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_pass http://upload_self/stored/;
+        }
+        location /stored/ {
+            default_type application/json;
+            return 200 '{"stored":true}';
+        }
+    }
+    upstream upload_self {
+        server 127.0.0.1:$1;
+        keepalive 16;
     }
 CONF
 }
@@ -134,6 +155,15 @@ nginx_http_proxy() {
     server {
         listen 127.0.0.1:$1;
         location / {$NGINX_ANSWER_HEADERS$NGINX_LIMIT_REQ
+            proxy_pass http://chat_upstream;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+        # The upload scenario: bodies streamed to the upstream as they come, as porticod's
+        # pass-through routes do (nginx's default spools them to a temp file first).
+        location /v1/uploads/ {$NGINX_ANSWER_HEADERS$NGINX_LIMIT_REQ
+            client_max_body_size 0;
+            proxy_request_buffering off;
             proxy_pass http://chat_upstream;
             proxy_http_version 1.1;
             proxy_set_header Connection "";

@@ -124,7 +124,7 @@ start_porticod() {
 
 # openai: the local models (the plugin's defaults); with VARIANT "upstream", every model is
 # proxied to the static nginx upstream (start that one first); "passthrough": the pass-through
-# route /v1/dreams to that upstream (start it first); "echo": the local models with
+# routes /v1/dreams and /v1/uploads to that upstream (start it first); "echo": the local models with
 # local.token_delay_ms = STREAMS10K_DELAY_MS (scenarios/streams10k.sh); "relay": every model
 # proxied to the porticod porticod-relay-upstream (scenarios/relay.sh; start that one first);
 # "routing": the model catalog of scenarios/routing.sh, model "failover" (a deployment on the
@@ -147,6 +147,7 @@ porticod_section_openai() {
         [[ -n $upstream ]] || die "$1 needs nginx-upstream started first"
         printf '\n[openai]\nupstreams.svc.url = http://127.0.0.1:%s/v1\n' "$upstream"
         printf 'passthrough.dreams.prefix = /v1/dreams\npassthrough.dreams.upstream = svc\n'
+        printf 'passthrough.uploads.prefix = /v1/uploads\npassthrough.uploads.upstream = svc\n'
         ;;
     echo)
         printf '\n[openai]\nlocal.token_delay_ms = %s\n' "$STREAMS10K_DELAY_MS"
