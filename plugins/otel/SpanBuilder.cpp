@@ -43,13 +43,14 @@ std::optional<long long> attributeNumber(const Exchange& exchange, const Attribu
     return value;
 }
 
-/// The GenAI attributes both the server span and the attempts carry.
-void genAiRequest(SpanEncoder& span, const char* operation, const std::string* model)
+/// The GenAI attributes both the server span and the attempts carry. `provider`: the API spoken,
+/// by its name in the conventions: "openai" (the gateway's API, and its OpenAI-compatible
+/// upstreams), "anthropic" (an upstream of type anthropic).
+void genAiRequest(SpanEncoder& span, const char* operation, const std::string* model, const std::string& provider)
 {
     span.text("gen_ai.operation.name", operation);
-    // Every upstream speaks OpenAI's API; "openai" is what the conventions call it.
-    span.text("gen_ai.provider.name", "openai");
-    span.text("gen_ai.system", "openai");
+    span.text("gen_ai.provider.name", provider);
+    span.text("gen_ai.system", provider);
     if (model && !model->empty())
         span.text("gen_ai.request.model", *model);
 }
@@ -115,7 +116,7 @@ std::string serverSpan(const Exchange& exchange, const RequestTrace& trace, Outc
 
     if (operation)
     {
-        genAiRequest(span, operation, exchange.find(attr::Model));
+        genAiRequest(span, operation, exchange.find(attr::Model), "openai");
         // Chat's max_tokens (and its newer name), the Responses API's max_output_tokens.
         if (!exchange.bodyTooLarge())
             if (auto maxTokens = topLevelInteger(exchange.body(), {"max_tokens", "max_completion_tokens", "max_output_tokens"}))
@@ -178,7 +179,7 @@ std::string attemptSpan(const Exchange& exchange, const RequestTrace& trace, con
     span.number("server.port", attempt.port);
     span.text("portico.upstream", attempt.upstream);
     if (operation)
-        genAiRequest(span, operation, model);
+        genAiRequest(span, operation, model, attempt.api);
     const int status = attempt.status();
     if (status > 0)
         span.number("http.response.status_code", status);

@@ -47,7 +47,9 @@ std::vector<UpstreamAttempt> UpstreamAttempt::parseAll(std::string_view text)
         attempt.spanId = std::string(field(line));
         attempt.outcome = std::string(field(line));
         const std::string_view hostPort = field(line);
-        attempt.upstream = std::string(line);
+        attempt.upstream = std::string(field(line));
+        if (!line.empty())
+            attempt.api = std::string(line);
         const std::size_t colon = hostPort.rfind(':');
         std::uint64_t port = 0;
         if (!isHexId(attempt.spanId, 16) || attempt.outcome.empty() || colon == std::string_view::npos ||

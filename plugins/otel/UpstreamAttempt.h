@@ -19,6 +19,9 @@ struct UpstreamAttempt
     std::string host;
     int port = 0;
     std::string upstream;
+    /// The API the upstream speaks, its GenAI provider: "openai" (also when the line does not
+    /// say: an older producer), "anthropic".
+    std::string api = "openai";
 
     /// The status when the outcome is one, else 0.
     int status() const;

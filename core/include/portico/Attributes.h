@@ -21,10 +21,11 @@ inline const AttributeKey Model{"model"};
 inline const AttributeKey UpstreamMs{"upstream_ms"};
 /// The upstream attempts of a request (retries and fallbacks each one), appended by the openai
 /// proxy as each attempt ends, one line per attempt, each ending in '\n':
-///   "<start, ns since the Unix epoch> <duration ns> <span id> <outcome> <host>:<port> <upstream>"
+///   "<start, ns since the Unix epoch> <duration ns> <span id> <outcome> <host>:<port> <upstream> <api>"
 /// <span id> (16 lowercase hex) is the parent id of the traceparent sent for that attempt;
 /// <outcome> is the upstream's status ("200", "503") or a failure label ("connect_error",
-/// "timeout", "error"); <upstream> is the upstream's config name. Only set for requests that
+/// "timeout", "error"); <upstream> is the upstream's config name; <api> the API it speaks
+/// ("openai", or "anthropic" for an upstream of type anthropic). Only set for requests that
 /// carry attr::TraceparentOut. Read by the otel plugin (a client span per line).
 inline const AttributeKey UpstreamAttempts{"upstream.attempts"};
 

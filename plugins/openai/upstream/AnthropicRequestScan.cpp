@@ -83,11 +83,22 @@ std::string imageBlock(const Walk& walk, Raw part)
     return block;
 }
 
+/// A content part's `type` and `text` members (empty when absent).
+void typeAndText(const Walk& walk, Raw part, Raw& type, Raw& text)
+{
+    walk.members(part, [&](Raw key, Raw value) {
+        if (key == "type")
+            take(type, value);
+        else if (key == "text")
+            take(text, value);
+    });
+}
+
 /// The text and image blocks of a message's content (a string, an array of parts, or null).
 std::string contentBlocks(const Walk& walk, Raw content)
 {
     std::string blocks;
-    if (content.empty() || content == "null")
+    if (absent(content))
         return blocks;
     if (isString(content))
     {
@@ -99,12 +110,7 @@ std::string contentBlocks(const Walk& walk, Raw content)
         throw NotPlain{};
     walk.elements(content, [&](Raw part) {
         Raw type, text;
-        walk.members(part, [&](Raw key, Raw value) {
-            if (key == "type")
-                take(type, value);
-            else if (key == "text")
-                take(text, value);
-        });
+        typeAndText(walk, part, type, text);
         const Raw kind = plain(type);
         if (kind == "text")
         {
@@ -123,7 +129,7 @@ std::string contentBlocks(const Walk& walk, Raw content)
 std::string plainText(const Walk& walk, Raw content)
 {
     std::string joined;
-    if (content.empty() || content == "null")
+    if (absent(content))
         return joined;
     if (isString(content))
         return std::string(inner(content));
@@ -131,12 +137,7 @@ std::string plainText(const Walk& walk, Raw content)
         throw NotPlain{};
     walk.elements(content, [&](Raw part) {
         Raw type, text;
-        walk.members(part, [&](Raw key, Raw value) {
-            if (key == "type")
-                take(type, value);
-            else if (key == "text")
-                take(text, value);
-        });
+        typeAndText(walk, part, type, text);
         if (plain(type) != "text")
             throw NotPlain{};
         joined += inner(text);

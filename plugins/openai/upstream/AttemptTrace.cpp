@@ -22,7 +22,8 @@ void AttemptTrace::begin(const Exchange& exchange, HeaderList& requestHeaders)
     requestHeaders.set("traceparent", parent->format());
 }
 
-void AttemptTrace::end(Exchange& exchange, const UpstreamEndpoint& endpoint, const std::string& outcome)
+void AttemptTrace::end(Exchange& exchange, const UpstreamEndpoint& endpoint, const std::string& outcome,
+                       const char* api)
 {
     if (!traced_ || ended_)
         return;
@@ -33,7 +34,7 @@ void AttemptTrace::end(Exchange& exchange, const UpstreamEndpoint& endpoint, con
     std::string line = std::to_string(startNs) + ' ' + std::to_string(tookNs) + ' ' + spanId_ + ' ' +
                        (outcome.empty() ? std::string("-") : outcome) + ' ' + endpoint.host + ':' +
                        std::to_string(endpoint.port) + ' ' + (endpoint.name.empty() ? std::string("-") : endpoint.name) +
-                       '\n';
+                       ' ' + api + '\n';
     if (const std::string* before = exchange.find(attr::UpstreamAttempts))
         line.insert(0, *before);
     exchange.set(attr::UpstreamAttempts, std::move(line));

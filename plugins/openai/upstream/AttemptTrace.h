@@ -22,8 +22,9 @@ public:
     /// for this attempt goes into `requestHeaders`' traceparent in place of the request's own.
     void begin(const Exchange& exchange, HeaderList& requestHeaders);
     /// The attempt is over with `outcome` (the upstream's status, or a failure label such as
-    /// connect_error): its line goes to attr::UpstreamAttempts. Once; later calls do nothing.
-    void end(Exchange& exchange, const UpstreamEndpoint& endpoint, const std::string& outcome);
+    /// connect_error) at an upstream that speaks `api` ("openai", "anthropic"): its line goes to
+    /// attr::UpstreamAttempts. Once; later calls do nothing.
+    void end(Exchange& exchange, const UpstreamEndpoint& endpoint, const std::string& outcome, const char* api);
 
 private:
     bool traced_ = false;

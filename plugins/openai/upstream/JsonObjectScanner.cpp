@@ -16,7 +16,9 @@ bool isDigit(char c)
     return c >= '0' && c <= '9';
 }
 
-int hexValue(char c)
+} // namespace
+
+int JsonObjectScanner::hexValue(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -26,8 +28,6 @@ int hexValue(char c)
         return c - 'A' + 10;
     return -1;
 }
-
-} // namespace
 
 JsonObjectScanner::JsonObjectScanner(std::string_view text, std::size_t maxDepth) : text_(text), maxDepth_(maxDepth)
 {

@@ -47,6 +47,8 @@ public:
 
     /// The text of a JSON string value without its quotes, when it holds no escapes.
     static bool plainString(std::string_view value, std::string_view& text);
+    /// The value of hexadecimal digit `c`, or -1 when it is none.
+    static int hexValue(char c);
     /// A JSON integer literal ("-12", at most 15 characters) as a number.
     static bool integer(std::string_view value, long long& number);
 

@@ -6,13 +6,10 @@ namespace {
 
 int hexDigit(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    throw NotPlain{};
+    const int value = JsonObjectScanner::hexValue(c);
+    if (value < 0)
+        throw NotPlain{};
+    return value;
 }
 
 } // namespace

@@ -456,7 +456,7 @@ void ProxyCall::record(const std::string& label)
 {
     const double seconds = std::chrono::duration<double>(Clock::now() - started_).count();
     exchange_->set(attr::UpstreamMs, std::to_string(static_cast<long long>(seconds * 1000)));
-    trace_.end(*exchange_, target_.config.endpoint, label);
+    trace_.end(*exchange_, target_.config.endpoint, label, target_.config.anthropic() ? "anthropic" : "openai");
     target_.metrics->observe(target_.config.name, label, seconds);
 }
 

@@ -60,7 +60,7 @@ public:
     {
         const std::string text = "1700000000000000000 2500000 00f067aa0ba902b7 connect_error 127.0.0.1:9 dead\n"
                                  "garbage line\n"
-                                 "1700000000100000000 900000 1111111111111111 200 localhost:8080 live\n"
+                                 "1700000000100000000 900000 1111111111111111 200 localhost:8080 live anthropic\n"
                                  "1700000000100000000 1 0000000000000000 200 h:1 zero-id\n";
         const auto attempts = UpstreamAttempt::parseAll(text);
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), attempts.size());
@@ -75,6 +75,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(200, attempts[1].status());
         CPPUNIT_ASSERT_EQUAL(8080, attempts[1].port);
         CPPUNIT_ASSERT_EQUAL(std::string("live"), attempts[1].upstream);
+        CPPUNIT_ASSERT_EQUAL(std::string("anthropic"), attempts[1].api);
+        CPPUNIT_ASSERT_EQUAL(std::string("openai"), attempts[0].api); // a line without it
     }
 };
 

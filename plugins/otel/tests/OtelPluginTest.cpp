@@ -137,6 +137,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("bbbbbbbbbbbbbbbb"), hexOf(answered.span_id()));
         CPPUNIT_ASSERT_EQUAL(std::string("200"), attributeText(answered, "http.response.status_code"));
         CPPUNIT_ASSERT_EQUAL(std::string("live"), attributeText(answered, "portico.upstream"));
+        // Each attempt names the API its upstream speaks; the server span the gateway's.
+        CPPUNIT_ASSERT_EQUAL(std::string("anthropic"), attributeText(answered, "gen_ai.provider.name"));
+        CPPUNIT_ASSERT_EQUAL(std::string("openai"), attributeText(failed, "gen_ai.provider.name"));
+        CPPUNIT_ASSERT_EQUAL(std::string("openai"), attributeText(server, "gen_ai.provider.name"));
         CPPUNIT_ASSERT_EQUAL(std::string("5"), attributeText(answered, "gen_ai.usage.output_tokens"));
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(1700000000100000000ULL), std::uint64_t(answered.start_time_unix_nano()));
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(1700000000100900000ULL), std::uint64_t(answered.end_time_unix_nano()));
@@ -288,7 +292,7 @@ private:
             }
             exchange.set(attr::UpstreamAttempts,
                          "1700000000000000000 2500000 aaaaaaaaaaaaaaaa connect_error 127.0.0.1:9 dead\n"
-                         "1700000000100000000 900000 bbbbbbbbbbbbbbbb 200 127.0.0.1:8080 live\n");
+                         "1700000000100000000 900000 bbbbbbbbbbbbbbbb 200 127.0.0.1:8080 live anthropic\n");
             exchange.respond(200, R"({"id":"x","model":"m-0613","choices":[{"message":{"content":"the completion text"},)"
                                   R"("finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":5}})");
         });
