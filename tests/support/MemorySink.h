@@ -4,6 +4,7 @@
 
 #include "http/ResponseSink.h"
 #include "portico/Response.h"
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,25 @@ public:
     int failAfterChunks = -1;
     /// What ready() says (a client over its high watermark: false).
     bool isReady = true;
+};
+
+/// A client connection whose write of chunk number `failAt` (from 1) throws, once, inside the
+/// writer, as a failing generation step would: the stream's producer sees the failure right
+/// after its earlier events went out.
+class FailingSink : public MemorySink
+{
+public:
+    explicit FailingSink(int failAt) : failAt_(failAt) {}
+    bool writeChunk(std::string_view chunk) override
+    {
+        if (++writes_ == failAt_)
+            throw std::runtime_error("generation failed");
+        return MemorySink::writeChunk(chunk);
+    }
+
+private:
+    const int failAt_;
+    int writes_ = 0;
 };
 
 } // namespace portico::test

@@ -127,7 +127,10 @@ std::string toolUseBlockStart(std::size_t index, const ToolUseBlock& tool)
     return w.take();
 }
 
-std::string textDelta(std::size_t index, std::string_view text)
+namespace {
+
+/// A content_block_delta whose delta is {"type": deltaType, field: value}.
+std::string blockDelta(std::size_t index, const char* deltaType, const char* field, std::string_view value)
 {
     JsonWriter w;
     w.beginObject()
@@ -135,26 +138,23 @@ std::string textDelta(std::size_t index, std::string_view text)
         .field("index", index)
         .key("delta")
         .beginObject()
-        .field("type", "text_delta")
-        .field("text", text)
+        .field("type", deltaType)
+        .field(field, value)
         .endObject()
         .endObject();
     return w.take();
 }
 
+} // namespace
+
+std::string textDelta(std::size_t index, std::string_view text)
+{
+    return blockDelta(index, "text_delta", "text", text);
+}
+
 std::string inputJsonDelta(std::size_t index, std::string_view partialJson)
 {
-    JsonWriter w;
-    w.beginObject()
-        .field("type", "content_block_delta")
-        .field("index", index)
-        .key("delta")
-        .beginObject()
-        .field("type", "input_json_delta")
-        .field("partial_json", partialJson)
-        .endObject()
-        .endObject();
-    return w.take();
+    return blockDelta(index, "input_json_delta", "partial_json", partialJson);
 }
 
 std::string blockStop(std::size_t index)

@@ -6,6 +6,7 @@
 #include "MessagesRequest.h"
 #include "MessagesStream.h"
 #include "PacedStream.h"
+#include "RequestPeek.h"
 #include "portico/Attributes.h"
 #include "portico/Json.h"
 
@@ -59,18 +60,33 @@ MessagesHandler::MessagesHandler(const LocalBackendConfig& config, OpenAiMetrics
 {
 }
 
-bool MessagesHandler::passedOn(Exchange& exchange, const Poco::JSON::Object& body, const std::string& apiPath) const
+Poco::JSON::Object::Ptr MessagesHandler::parsedUnlessPassedOn(Exchange& exchange, const std::string& apiPath) const
 {
-    const Poco::Dynamic::Var model = body.get("model");
-    if (!model.isString())
-        return false; // the full validation names the field
-    const std::string name = model.extract<std::string>();
-    if (!forward_ || lookup_(name) != ModelPlace::AnthropicUpstream)
+    // As the chat route does: "model" and "stream" read without a JSON tree when the body is
+    // plain, the whole body parsed otherwise (and for the local model, which validates it all).
+    const std::optional<RequestPeek> peek = peekRequest(exchange.body(), maxJsonDepth_);
+    if (peek && passedOn(exchange, peek->model, peek->stream, apiPath))
+        return nullptr;
+    auto body = parseBody(exchange, maxJsonDepth_);
+    if (!peek)
+    {
+        const Poco::Dynamic::Var model = body->get("model");
+        const Poco::Dynamic::Var stream = body->get("stream");
+        // A model that is no string is the full validation's to name.
+        if (model.isString() &&
+            passedOn(exchange, model.extract<std::string>(), stream.isBoolean() && stream.extract<bool>(), apiPath))
+            return nullptr;
+    }
+    return body;
+}
+
+bool MessagesHandler::passedOn(Exchange& exchange, const std::string& model, bool stream, const std::string& apiPath) const
+{
+    if (!forward_ || lookup_(model) != ModelPlace::AnthropicUpstream)
         return false;
     // The upstream checks the rest: its limits and fields are not the local model's.
-    const Poco::Dynamic::Var stream = body.get("stream");
-    exchange.set(attr::Model, name);
-    forward_(exchange, name, apiPath, stream.isBoolean() && stream.extract<bool>());
+    exchange.set(attr::Model, model);
+    forward_(exchange, model, apiPath, stream);
     return true;
 }
 
@@ -98,8 +114,8 @@ void MessagesHandler::admit(Exchange& exchange, const std::string& model) const
 void MessagesHandler::create(Exchange& exchange) const
 {
     answering(exchange, [&] {
-        const auto body = parseBody(exchange, maxJsonDepth_);
-        if (passedOn(exchange, *body, "/messages"))
+        const auto body = parsedUnlessPassedOn(exchange, "/messages");
+        if (!body)
             return;
         const MessagesRequest request = MessagesRequest::parse(*body, config_, MessagesRequest::Kind::Create);
         admit(exchange, request.model);
@@ -124,8 +140,8 @@ void MessagesHandler::create(Exchange& exchange) const
 void MessagesHandler::countTokens(Exchange& exchange) const
 {
     answering(exchange, [&] {
-        const auto body = parseBody(exchange, maxJsonDepth_);
-        if (passedOn(exchange, *body, "/messages/count_tokens"))
+        const auto body = parsedUnlessPassedOn(exchange, "/messages/count_tokens");
+        if (!body)
             return;
         const MessagesRequest request = MessagesRequest::parse(*body, config_, MessagesRequest::Kind::CountTokens);
         admit(exchange, request.model);

@@ -4,7 +4,8 @@
 /// upstream of type anthropic.
 ///
 /// A model served by an upstream of type anthropic: the body (a JSON object with a string
-/// `model`, read once) goes there unchanged, to <url>/messages or <url>/messages/count_tokens,
+/// `model`, read for it and `stream` without a tree when plain, as the chat route reads it)
+/// goes there unchanged, to <url>/messages or <url>/messages/count_tokens,
 /// and the answer or event stream comes back as it is (the upstream validates the request: its
 /// limits are not the local model's). Otherwise the body is validated in full first
 /// (MessagesRequest: Anthropic's 400s, naming the field); then its model decides: a local text
@@ -57,9 +58,12 @@ public:
 private:
     /// Checks that `model` is a local text model (else throws AnthropicError) and sets attr::Model.
     void admit(Exchange& exchange, const std::string& model) const;
-    /// True when `body`'s model is served by an upstream of type anthropic: the request went
-    /// there (to `apiPath`), unchanged.
-    bool passedOn(Exchange& exchange, const Poco::JSON::Object& body, const std::string& apiPath) const;
+    /// The body as a JSON object (Anthropic's 400 when it is none), or null when its model is
+    /// served by an upstream of type anthropic: the request then went there (to `apiPath`),
+    /// unchanged, read only for "model" and "stream" (peekRequest) when the body is plain.
+    Poco::JSON::Object::Ptr parsedUnlessPassedOn(Exchange& exchange, const std::string& apiPath) const;
+    /// True when `model` is served by an upstream of type anthropic: the request went there.
+    bool passedOn(Exchange& exchange, const std::string& model, bool stream, const std::string& apiPath) const;
 
     const LocalBackendConfig& config_;
     OpenAiMetrics& metrics_;

@@ -29,32 +29,13 @@ using portico::openai::OpenAiMetrics;
 
 namespace {
 
-/// A client connection whose write of chunk number `failAt` breaks inside the writer (an
-/// exception, as a failing generation step would raise), once: the stream's producer sees the
-/// failure right after its earlier events went out.
-class FailingSink : public portico::test::MemorySink
-{
-public:
-    explicit FailingSink(int failAt) : failAt_(failAt) {}
-    bool writeChunk(std::string_view chunk) override
-    {
-        if (++writes_ == failAt_)
-            throw std::runtime_error("generation failed");
-        return MemorySink::writeChunk(chunk);
-    }
-
-private:
-    const int failAt_;
-    int writes_ = 0;
-};
-
 /// Runs a streamed POST through the openai plugin into a FailingSink.
 std::string runFailingAt(const std::string& target, const std::string& body, int failAt, Outcome& outcome,
                          bool& cut)
 {
     OpenAiHarness harness;
     auto exchange = portico::test::makeExchange("POST", target, {{"Content-Type", "application/json"}}, body);
-    FailingSink sink(failAt);
+    portico::test::FailingSink sink(failAt);
     Result result;
     result.exchange = std::move(exchange);
     outcome = harness.chain().run(result.exchange, sink);

@@ -4,6 +4,7 @@
 // back (hex ids, enums as numbers, 64-bit integers as strings).
 
 #include "JsonSpanEncoder.h"
+#include "FakeCollector.h"
 #include "OtlpBatch.h"
 #include "ProtobufSpanEncoder.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
@@ -13,6 +14,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 using namespace portico::otel;
+using portico::otel::test::hexOf;
 namespace otlp = opentelemetry::proto;
 
 namespace {
@@ -65,18 +67,6 @@ std::vector<std::string> spans(SpanEncoder& encoder)
     return result;
 }
 
-std::string hex(const std::string& bytes)
-{
-    static const char digits[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char c : bytes)
-    {
-        out += digits[c >> 4];
-        out += digits[c & 15];
-    }
-    return out;
-}
-
 } // namespace
 
 class EncoderTest : public CppUnit::TestFixture
@@ -109,9 +99,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(2, ss.spans_size());
 
         const auto& server = ss.spans(0);
-        CPPUNIT_ASSERT_EQUAL(std::string("4bf92f3577b34da6a3ce929d0e0e4736"), hex(server.trace_id()));
-        CPPUNIT_ASSERT_EQUAL(std::string("00f067aa0ba902b7"), hex(server.span_id()));
-        CPPUNIT_ASSERT_EQUAL(std::string("b7ad6b7169203331"), hex(server.parent_span_id()));
+        CPPUNIT_ASSERT_EQUAL(std::string("4bf92f3577b34da6a3ce929d0e0e4736"), hexOf(server.trace_id()));
+        CPPUNIT_ASSERT_EQUAL(std::string("00f067aa0ba902b7"), hexOf(server.span_id()));
+        CPPUNIT_ASSERT_EQUAL(std::string("b7ad6b7169203331"), hexOf(server.parent_span_id()));
         CPPUNIT_ASSERT_EQUAL(std::string("POST /v1/chat/completions"), server.name());
         CPPUNIT_ASSERT(server.kind() == otlp::trace::v1::Span::SPAN_KIND_SERVER);
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(1700000000123456789ULL), std::uint64_t(server.start_time_unix_nano()));
@@ -136,7 +126,7 @@ public:
 
         const auto& client = ss.spans(1);
         CPPUNIT_ASSERT(client.kind() == otlp::trace::v1::Span::SPAN_KIND_CLIENT);
-        CPPUNIT_ASSERT_EQUAL(std::string("00f067aa0ba902b7"), hex(client.parent_span_id()));
+        CPPUNIT_ASSERT_EQUAL(std::string("00f067aa0ba902b7"), hexOf(client.parent_span_id()));
         CPPUNIT_ASSERT_EQUAL(std::uint32_t(0x101), std::uint32_t(client.flags())); // parent not remote
         CPPUNIT_ASSERT(!client.has_status() || client.status().code() == otlp::trace::v1::Status::STATUS_CODE_UNSET);
     }

@@ -4,7 +4,6 @@
 
 #include "OpenAiHarness.h"
 #include "ChainHarness.h"
-#include <stdexcept>
 #include "portico/Attributes.h"
 #include "TestAsserts.h"
 #include "Poco/JSON/Parser.h"
@@ -25,24 +24,6 @@ const std::string WeatherTool =
     R"("tools":[{"name":"get_weather","description":"The weather","input_schema":{"type":"object",
         "properties":{"city":{"type":"string"},"days":{"type":"integer"},"unit":{"type":"string","enum":["c","f"]},
         "note":{"type":"string"}},"required":["city","days","unit"]}}])";
-
-/// A client connection whose write of chunk number `failAt` throws (a failing generation step),
-/// once (as in the openai tests' StreamFailureTest).
-class FailingSink : public portico::test::MemorySink
-{
-public:
-    explicit FailingSink(int failAt) : failAt_(failAt) {}
-    bool writeChunk(std::string_view chunk) override
-    {
-        if (++writes_ == failAt_)
-            throw std::runtime_error("generation failed");
-        return MemorySink::writeChunk(chunk);
-    }
-
-private:
-    const int failAt_;
-    int writes_ = 0;
-};
 
 /// The Anthropic error of an answer: its type and message (fails unless the shape is Anthropic's).
 std::pair<std::string, std::string> anthropicError(const Result& result, int status)
@@ -247,7 +228,7 @@ public:
         auto exchange = portico::test::makeExchange(
             "POST", "/v1/messages", {{"Content-Type", "application/json"}},
             R"({"model":"portico-echo","max_tokens":50,"messages":[{"role":"user","content":"a b c"}],"stream":true})");
-        FailingSink sink(3); // message_start and content_block_start go out, the ping fails
+        portico::test::FailingSink sink(3); // message_start and content_block_start go out, the ping fails
         const auto outcome = harness.chain().run(exchange, sink);
         CPPUNIT_ASSERT(outcome == portico::Outcome::Error);
         CPPUNIT_ASSERT(sink.streamAborted && !sink.streamEnded); // cut: no terminating chunk

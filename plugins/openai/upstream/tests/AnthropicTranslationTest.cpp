@@ -344,7 +344,7 @@ public:
             R"("stream":true,"user":"u-1","seed":4,"logit_bias":{"1":2},"stream_options":{"include_usage":true},)"
             R"("n":1,"logprobs":false,"messages":[{"role":"user","content":"What is the weather?"},)"
             R"({"role":"assistant","content":"Let me look.","tool_calls":[{"id":"call_1","type":"function",)"
-            R"("function":{"name":"get_weather","arguments":"{\"city\":\"Z\u00fcrich\",\"days\":[1,2]}"}},)"
+            R"("function":{"name":"get_weather","arguments":"{\"city\":\"Z\u00fcrich\",\"days\":[1,2],\"path\":\"a\/b\"}"}},)"
             R"({"id":"call_2","type":"function","function":{"name":"noop","arguments":""}}]},)"
             R"({"role":"tool","tool_call_id":"call_1","content":"Sunny"},{"role":"tool","tool_call_id":"call_2",)"
             R"("content":[{"type":"text","text":"done"}]},{"role":"assistant","content":null},{"role":"user","content":"Thanks"}],)"
