@@ -71,6 +71,24 @@ private:
     const Endpoint endpoint_;
 };
 
+class OpenAiPlugin::LocalMessages final : public LocalAnswers
+{
+public:
+    explicit LocalMessages(OpenAiPlugin& plugin) : plugin_(plugin) {}
+
+    /// `body` is the chat request translated for the upstream deployments: the local model
+    /// answers the client's own Messages request instead, in Anthropic's shape.
+    void answer(Exchange& exchange, const std::string& /*body*/, const AnswerLater& later) override
+    {
+        if (RelayState* relay = exchange.state(plugin_.relay_))
+            relay->awaitingFirstToken = false;
+        plugin_.messages_.answerLocally(exchange, later);
+    }
+
+private:
+    OpenAiPlugin& plugin_;
+};
+
 OpenAiPlugin::OpenAiPlugin(PluginContext& context)
     : config_(OpenAiConfig::from(context.config())),
       metrics_(context.metrics()),
@@ -84,11 +102,17 @@ OpenAiPlugin::OpenAiPlugin(PluginContext& context)
                 [this](const std::string& model) { return messagesModelPlace(model); },
                 [this](Exchange& e, const std::string& model, const std::string& apiPath, bool stream) {
                     upstreams_.forward(e, model, apiPath, stream);
+                },
+                [this](Exchange& e, const std::string& model, std::string chatBody, bool stream) {
+                    if (upstreams_.inCatalog(model))
+                        return routeCatalog(e, Endpoint::Chat, model, stream, std::move(chatBody), localMessages_.get());
+                    forwardUpstream(e, Endpoint::Chat, model, stream, &chatBody);
                 }),
       relay_(context.stateSlot<RelayState>()),
       localEmbeddings_(std::make_unique<LocalEndpoint>(*this, Endpoint::Embeddings)),
       localResponses_(std::make_unique<LocalEndpoint>(*this, Endpoint::Responses)),
-      localChat_(std::make_unique<LocalEndpoint>(*this, Endpoint::Chat))
+      localChat_(std::make_unique<LocalEndpoint>(*this, Endpoint::Chat)),
+      localMessages_(std::make_unique<LocalMessages>(*this))
 {
     // No route waits: local models compute (their pacing is a timer on the loop), and upstream
     // calls and model lists are deferred answers on the loop (the core's upstream client).
@@ -206,15 +230,16 @@ void OpenAiPlugin::passThrough(Exchange& exchange, const PassThroughRoute& route
 }
 
 void OpenAiPlugin::routeCatalog(Exchange& exchange, Endpoint endpoint, const std::string& model, bool stream,
-                                std::string body)
+                                std::string body, LocalAnswers* local)
 {
     exchange.set(attr::Model, model);
     if (stream)
         exchange.emplaceState(relay_).awaitingFirstToken = true;
-    LocalEndpoint& local = endpoint == Endpoint::Embeddings  ? *localEmbeddings_
-                           : endpoint == Endpoint::Responses ? *localResponses_
-                                                             : *localChat_;
-    upstreams_.route(exchange, model, apiPathOf(endpoint), stream, std::move(body), local);
+    if (!local)
+        local = endpoint == Endpoint::Embeddings  ? localEmbeddings_.get()
+                : endpoint == Endpoint::Responses ? localResponses_.get()
+                                                  : localChat_.get();
+    upstreams_.route(exchange, model, apiPathOf(endpoint), stream, std::move(body), *local);
 }
 
 void OpenAiPlugin::forwardUpstream(Exchange& exchange, Endpoint endpoint, const std::string& model, bool stream,

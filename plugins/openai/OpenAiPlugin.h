@@ -57,6 +57,9 @@ private:
 
     /// The local models as the model router's local deployments use them, one per endpoint.
     class LocalEndpoint;
+    /// The local text model answering /v1/messages, as a local deployment of a catalog name
+    /// whose other deployments get the request translated to chat.
+    class LocalMessages;
 
     void handlePost(Exchange& exchange, Endpoint endpoint);
     /// `body`: sent instead of the exchange's (the default model added).
@@ -64,7 +67,9 @@ private:
                          const std::string* body = nullptr);
     /// A passthrough.<id> route: the request forwarded as it is (passthrough/).
     void passThrough(Exchange& exchange, const PassThroughRoute& route);
-    void routeCatalog(Exchange& exchange, Endpoint endpoint, const std::string& model, bool stream, std::string body);
+    /// `local`: who answers for the local deployments (default: the endpoint's LocalEndpoint).
+    void routeCatalog(Exchange& exchange, Endpoint endpoint, const std::string& model, bool stream, std::string body,
+                      LocalAnswers* local = nullptr);
     /// `deployment`: a local deployment of the catalog (the model is local whatever an
     /// upstream takes).
     void handleLocally(Exchange& exchange, Endpoint endpoint, const std::string& model,
@@ -86,6 +91,7 @@ private:
     std::unique_ptr<LocalEndpoint> localEmbeddings_;
     std::unique_ptr<LocalEndpoint> localResponses_;
     std::unique_ptr<LocalEndpoint> localChat_;
+    std::unique_ptr<LocalMessages> localMessages_;
 };
 
 } // namespace portico::openai

@@ -10,6 +10,11 @@
 //                        authentication checks run too (a wrong key: AuthenticationError)
 //   PORTICO_TEXT_MODEL   default portico-echo (a model that echoes the last user message; an alias
 //                        of it works the same)
+//   PORTICO_SERVED_AS    the model an answer names (default PORTICO_TEXT_MODEL): a catalog name
+//                        served by an upstream answers with the deployment's model, as for chat
+//   PORTICO_VIA_CHAT     set when porticod serves the model through an OpenAI-compatible upstream
+//                        (the request translated to chat completions): chat does not say which
+//                        stop sequence ended an answer, so stop_reason is end_turn there
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +33,8 @@ const client = new Anthropic({
   timeout: 30_000,
 });
 const MODEL = process.env.PORTICO_TEXT_MODEL ?? 'portico-echo';
+const SERVED_AS = process.env.PORTICO_SERVED_AS ?? MODEL;
+const VIA_CHAT = Boolean(process.env.PORTICO_VIA_CHAT);
 
 const weatherTool = {
   name: 'get_weather',
@@ -62,7 +69,7 @@ test('messages.create: text', async () => {
   assert.match(message.id, /^msg_/);
   assert.equal(message.type, 'message');
   assert.equal(message.role, 'assistant');
-  assert.equal(message.model, MODEL);
+  assert.equal(message.model, SERVED_AS);
   assert.equal(message.content.length, 1);
   assert.equal(message.content[0].type, 'text');
   assert.equal(message.content[0].text, 'Hello, world!');
@@ -122,8 +129,8 @@ test('messages.create: stop_sequences and max_tokens', async () => {
     messages: [{ role: 'user', content: 'Hello, world!' }],
   });
   assert.equal(stopped.content[0].text, 'Hello, ');
-  assert.equal(stopped.stop_reason, 'stop_sequence');
-  assert.equal(stopped.stop_sequence, 'world');
+  assert.equal(stopped.stop_reason, VIA_CHAT ? 'end_turn' : 'stop_sequence');
+  assert.equal(stopped.stop_sequence, VIA_CHAT ? null : 'world');
   const cut = await client.messages.create({
     model: MODEL,
     max_tokens: 2,

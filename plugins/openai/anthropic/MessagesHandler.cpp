@@ -1,5 +1,6 @@
 #include "MessagesHandler.h"
 #include "AnthropicError.h"
+#include "ChatFromMessages.h"
 #include "Ids.h"
 #include "JsonBody.h"
 #include "MessageAnswer.h"
@@ -9,6 +10,7 @@
 #include "RequestPeek.h"
 #include "portico/Attributes.h"
 #include "portico/Json.h"
+#include <limits>
 
 namespace portico::openai::anthropic {
 
@@ -53,11 +55,40 @@ void answering(Exchange& exchange, Answer&& answer)
 
 } // namespace
 
-MessagesHandler::MessagesHandler(const LocalBackendConfig& config, OpenAiMetrics& metrics, std::size_t maxJsonDepth,
-                                 ModelLookup lookup, UpstreamForward forward)
-    : config_(config), metrics_(metrics), maxJsonDepth_(maxJsonDepth), lookup_(std::move(lookup)),
-      forward_(std::move(forward))
+namespace {
+
+/// An upstream has limits of its own: it judges max_tokens.
+LocalBackendConfig withoutTokenCap(LocalBackendConfig config)
 {
+    config.maxOutputTokens = std::numeric_limits<std::int64_t>::max();
+    return config;
+}
+
+} // namespace
+
+MessagesHandler::MessagesHandler(const LocalBackendConfig& config, OpenAiMetrics& metrics, std::size_t maxJsonDepth,
+                                 ModelLookup lookup, UpstreamForward forward, ChatForward chat)
+    : config_(config), upstreamLimits_(withoutTokenCap(config)), metrics_(metrics), maxJsonDepth_(maxJsonDepth),
+      lookup_(std::move(lookup)), forward_(std::move(forward)), chat_(std::move(chat))
+{
+}
+
+bool MessagesHandler::translated(Exchange& exchange, const Poco::JSON::Object& body, MessagesRequest::Kind kind) const
+{
+    const Poco::Dynamic::Var model = body.get("model");
+    if (!chat_ || !model.isString() || lookup_(model.extract<std::string>()) != ModelPlace::Upstream)
+        return false;
+    // Checked as Anthropic checks it (the 400s name the field) before anything goes upstream.
+    const MessagesRequest request = MessagesRequest::parse(body, upstreamLimits_, kind);
+    exchange.set(attr::Model, request.model);
+    if (kind == MessagesRequest::Kind::CountTokens)
+    {
+        // Chat has no token count: the local tokenizer's estimate.
+        exchange.respond(200, countTokensJson(request.inputTokens()));
+        return true;
+    }
+    chat_(exchange, request.model, chatRequestFromMessages(body), request.stream);
+    return true;
 }
 
 Poco::JSON::Object::Ptr MessagesHandler::parsedUnlessPassedOn(Exchange& exchange, const std::string& apiPath) const
@@ -99,13 +130,8 @@ void MessagesHandler::admit(Exchange& exchange, const std::string& model) const
         throw AnthropicError::invalid("model", "The model '" + model +
                                                    "' does not support messages (it is an embedding model); use "
                                                    "'portico-echo'.");
-    case ModelPlace::Upstream:
-    case ModelPlace::AnthropicUpstream: // only through a catalog name (passedOn takes the rest)
-        throw AnthropicError::invalid("model", "The model '" + model +
-                                                   "' is served by an OpenAI-compatible upstream or through the "
-                                                   "model catalog; /v1/messages is served by the local models and "
-                                                   "upstreams of type anthropic only in this version (use "
-                                                   "/v1/chat/completions).");
+    case ModelPlace::Upstream:          // translated() takes these
+    case ModelPlace::AnthropicUpstream: // and passedOn() these
     case ModelPlace::Unknown: break;
     }
     throw AnthropicError::modelNotFound(model);
@@ -117,24 +143,38 @@ void MessagesHandler::create(Exchange& exchange) const
         const auto body = parsedUnlessPassedOn(exchange, "/messages");
         if (!body)
             return;
+        if (translated(exchange, *body, MessagesRequest::Kind::Create))
+            return;
         const MessagesRequest request = MessagesRequest::parse(*body, config_, MessagesRequest::Kind::Create);
         admit(exchange, request.model);
-        MessageIdentity identity{newObjectId("msg_"), request.model};
-        auto answer = MessageAnswer::of(request);
-        if (request.stream)
-            return exchange.defer(
-                std::make_unique<MessagesStream>(std::move(identity), std::move(answer), config_.tokenDelayMs, metrics_));
-        exchange.set(attr::UsageInputTokens, std::to_string(answer->inputTokens));
-        exchange.set(attr::UsageOutputTokens, std::to_string(answer->outputTokens()));
-        std::string json =
-            messageJson(identity, answer->echo.text, answer->tool ? &*answer->tool : nullptr, answer->end,
-                        answer->inputTokens, answer->outputTokens());
-        const auto generation =
-            std::chrono::milliseconds(config_.tokenDelayMs) * static_cast<long>(answer->outputTokens());
-        if (generation.count() == 0)
-            return exchange.respond(200, std::move(json));
-        exchange.defer(std::make_unique<DelayedAnswer>(generation, std::move(json)));
+        answer(exchange, request, deferOn(exchange));
     });
+}
+
+void MessagesHandler::answerLocally(Exchange& exchange, const AnswerLater& later) const
+{
+    answering(exchange, [&] {
+        const MessagesRequest request =
+            MessagesRequest::parse(*parseBody(exchange, maxJsonDepth_), config_, MessagesRequest::Kind::Create);
+        answer(exchange, request, later);
+    });
+}
+
+void MessagesHandler::answer(Exchange& exchange, const MessagesRequest& request, const AnswerLater& later) const
+{
+    MessageIdentity identity{newObjectId("msg_"), request.model};
+    auto answer = MessageAnswer::of(request);
+    if (request.stream)
+        return later(
+            std::make_unique<MessagesStream>(std::move(identity), std::move(answer), config_.tokenDelayMs, metrics_));
+    exchange.set(attr::UsageInputTokens, std::to_string(answer->inputTokens));
+    exchange.set(attr::UsageOutputTokens, std::to_string(answer->outputTokens()));
+    std::string json = messageJson(identity, answer->echo.text, answer->tool ? &*answer->tool : nullptr, answer->end,
+                                   answer->inputTokens, answer->outputTokens());
+    const auto generation = std::chrono::milliseconds(config_.tokenDelayMs) * static_cast<long>(answer->outputTokens());
+    if (generation.count() == 0)
+        return exchange.respond(200, std::move(json));
+    later(std::make_unique<DelayedAnswer>(generation, std::move(json)));
 }
 
 void MessagesHandler::countTokens(Exchange& exchange) const
@@ -142,6 +182,8 @@ void MessagesHandler::countTokens(Exchange& exchange) const
     answering(exchange, [&] {
         const auto body = parsedUnlessPassedOn(exchange, "/messages/count_tokens");
         if (!body)
+            return;
+        if (translated(exchange, *body, MessagesRequest::Kind::CountTokens))
             return;
         const MessagesRequest request = MessagesRequest::parse(*body, config_, MessagesRequest::Kind::CountTokens);
         admit(exchange, request.model);

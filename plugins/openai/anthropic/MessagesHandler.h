@@ -11,7 +11,9 @@
 /// (MessagesRequest: Anthropic's 400s, naming the field); then its model decides: a local text
 /// model answers (a Message, or with stream true the events of MessagesStream; count_tokens:
 /// {input_tokens}); a model served by an OpenAI-compatible upstream or by a catalog entry with
-/// an upstream deployment is a 400 (not translated in this version); an embedding model is a
+/// an upstream deployment goes there as a chat completions request (ChatFromMessages.h; its
+/// answer comes back translated by the proxy, upstream/MessagesFromChat.h; max_tokens is the
+/// upstream's to cap, count_tokens the local tokenizer's estimate); an embedding model is a
 /// 400; any other name a 404 not_found_error. Every error is in Anthropic's shape with
 /// `request-id` (the trace id).
 ///
@@ -19,6 +21,7 @@
 /// goes out when portico-echo would have finished generating it (local.token_delay_ms per token).
 
 #include "AnswerLater.h"
+#include "MessagesRequest.h"
 #include "OpenAiConfig.h"
 #include "OpenAiMetrics.h"
 #include "portico/Exchange.h"
@@ -43,19 +46,32 @@ using ModelLookup = std::function<ModelPlace(const std::string& model)>;
 /// URL, and relays the answer (the openai plugin's upstream proxy): the answer is deferred.
 using UpstreamForward =
     std::function<void(Exchange& exchange, const std::string& model, const std::string& apiPath, bool stream)>;
+/// Sends chat completions request `chatBody` (translated from the exchange's Messages request)
+/// for `model` to its upstream or catalog deployments; the proxy answers in Anthropic's shape.
+using ChatForward =
+    std::function<void(Exchange& exchange, const std::string& model, std::string chatBody, bool stream)>;
 
 class MessagesHandler
 {
 public:
     MessagesHandler(const LocalBackendConfig& config, OpenAiMetrics& metrics, std::size_t maxJsonDepth,
-                    ModelLookup lookup, UpstreamForward forward);
+                    ModelLookup lookup, UpstreamForward forward, ChatForward chat);
 
     /// POST /v1/messages. Never throws for a bad request: it answers it.
     void create(Exchange& exchange) const;
     /// POST /v1/messages/count_tokens.
     void countTokens(Exchange& exchange) const;
+    /// The local text model answers the exchange's Messages request (a local deployment of a
+    /// catalog name that also has upstream ones): a response, or a task handed to `later`.
+    void answerLocally(Exchange& exchange, const AnswerLater& later) const;
 
 private:
+    /// True when `body`'s model is served by an OpenAI-compatible upstream or a catalog name
+    /// with upstream deployments: the request was validated and went there as a chat request
+    /// (count_tokens: answered with the local estimate).
+    bool translated(Exchange& exchange, const Poco::JSON::Object& body, MessagesRequest::Kind kind) const;
+    /// The local text model's answer to `request`.
+    void answer(Exchange& exchange, const MessagesRequest& request, const AnswerLater& later) const;
     /// Checks that `model` is a local text model (else throws AnthropicError) and sets attr::Model.
     void admit(Exchange& exchange, const std::string& model) const;
     /// The body as a JSON object (Anthropic's 400 when it is none), or null when its model is
@@ -66,10 +82,13 @@ private:
     bool passedOn(Exchange& exchange, const std::string& model, bool stream, const std::string& apiPath) const;
 
     const LocalBackendConfig& config_;
+    /// config_ without the cap on max_tokens, for requests an upstream serves.
+    const LocalBackendConfig upstreamLimits_;
     OpenAiMetrics& metrics_;
     const std::size_t maxJsonDepth_;
     const ModelLookup lookup_;
     const UpstreamForward forward_;
+    const ChatForward chat_;
 };
 
 } // namespace portico::openai::anthropic

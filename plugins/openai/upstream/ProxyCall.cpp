@@ -2,6 +2,7 @@
 #include "AnswerHead.h"
 #include "AnthropicAnswer.h"
 #include "AnthropicRequest.h"
+#include "MessagesFromChat.h"
 #include "StreamUsage.h"
 #include "UpstreamRequest.h"
 #include "portico/AsciiCase.h"
@@ -51,6 +52,9 @@ void ProxyCall::start(Exchange& exchange)
 {
     exchange_ = &exchange;
     started_ = Clock::now();
+    // A /v1/messages request translated to chat (anthropic/ChatFromMessages.h): the client
+    // reads Anthropic's shapes.
+    answersMessages_ = isAnthropicApiPath(exchange.path()) && endsWith(apiPath_, "/chat/completions");
     const std::string* body = attempt_ ? &attempt_->body : nullptr;
     std::optional<std::string> translated;
     if (target_.config.anthropic())
@@ -159,6 +163,8 @@ void ProxyCall::onHead(const UpstreamAnswer& answer)
         mode_ = Mode::Relaying;
         if (translatesChat())
             anthropicStream_.emplace(target_.config.maxEventBytes);
+        if (answersMessages_)
+            messagesStream_.emplace();
         return;
     }
     // Read whole. A stream request asked the core for no cap (its events are capped one by
@@ -325,13 +331,9 @@ bool ProxyCall::relayEvents()
         if (!event)
             return true;
         framer_.inspect(*event);
-        std::string_view out = *event;
-        if (hideUsage_)
-        {
-            if (!clientView(*event, clientEvent_))
-                continue; // the usage chunk only the proxy asked for
-            out = clientEvent_;
-        }
+        std::string_view out;
+        if (!forClient(*event, out))
+            continue;
         if (!writer_)
         {
             if (attempt_ && attempt_->observer)
@@ -359,8 +361,9 @@ void ProxyCall::finishRelay()
         // An unterminated last event: pass it on with the blank line it lacked.
         const std::string tail = std::string(framer_.pending()) + "\n\n";
         framer_.inspect(tail);
-        if (!hideUsage_ || clientView(tail, clientEvent_))
-            writer_->write(hideUsage_ ? std::string_view(clientEvent_) : std::string_view(tail));
+        std::string_view out;
+        if (forClient(tail, out))
+            writer_->write(out);
         if (framer_.failed())
             return fail(reportedFailure(target_.config, framer_.failure()), false);
     }
@@ -402,6 +405,17 @@ void ProxyCall::answerBuffered()
     std::optional<Usage> usage;
     if (status_ >= 200 && status_ < 300)
         usage = scanUsage(body_);
+    if (answersMessages_)
+    {
+        // Anything that is neither a completion nor an OpenAI error goes on as it came.
+        std::optional<std::string> message = status_ >= 200 && status_ < 300 ? messageFromChatCompletion(body_)
+                                                                              : anthropicErrorFromOpenAi(body_, status_);
+        if (message)
+        {
+            body_ = std::move(*message);
+            contentType_ = "application/json";
+        }
+    }
     exchange_->respond(status_, std::move(body_), contentType_.empty() ? std::string("application/json") : contentType_);
     setUsage(usage);
     record(std::to_string(status_));
@@ -426,6 +440,23 @@ void ProxyCall::fail(const ProxyFailure& failure, bool sendEvent)
     if (relaying)
         setUsage(framer_.usage());
     record(failure.label);
+}
+
+bool ProxyCall::forClient(std::string_view event, std::string_view& out)
+{
+    out = event;
+    if (hideUsage_)
+    {
+        if (!clientView(event, clientEvent_))
+            return false; // the usage chunk only the proxy asked for
+        out = clientEvent_;
+    }
+    if (!messagesStream_)
+        return true;
+    messagesEvent_.clear();
+    messagesStream_->translate(out, messagesEvent_);
+    out = messagesEvent_;
+    return !messagesEvent_.empty();
 }
 
 bool ProxyCall::handedOver(const AttemptOutcome& outcome)

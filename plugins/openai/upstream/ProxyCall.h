@@ -29,12 +29,18 @@
 /// an error to OpenAI's error object, its event stream to chat chunks (AnthropicStream), so the
 /// relay, usage counting and the router work on what an OpenAI upstream would have sent.
 ///
+/// A /v1/messages request served by an OpenAI-compatible upstream comes here as a chat request
+/// (anthropic/ChatFromMessages.h; apiPath "/chat/completions" on an Anthropic API path): its
+/// answer, error or stream goes to the client in Anthropic's shape (MessagesFromChat.h,
+/// MessagesFromChatStream.h), after the router and usage counting have seen the chat answer.
+///
 /// Sets usage.input_tokens / usage.output_tokens and upstream_ms, appends the attempt to
 /// upstream.attempts (AttemptTrace: a span id of its own in the traceparent sent); records
 /// portico_upstream_request_duration_seconds.
 
 #include "AnthropicStream.h"
 #include "AttemptTrace.h"
+#include "MessagesFromChatStream.h"
 #include "ProxyFailure.h"
 #include "ProxyTarget.h"
 #include "SseFramer.h"
@@ -142,6 +148,10 @@ private:
     }
     /// Upstream stream bytes to the framer (translated first for an Anthropic upstream).
     void feedFramer(std::string_view bytes);
+    /// What the client gets for upstream event `event` (in `out`): the event, without the usage
+    /// only the proxy asked for, in Anthropic's shape for a /v1/messages client; false when
+    /// nothing.
+    bool forClient(std::string_view event, std::string_view& out);
     /// Offers the outcome to the attempt's observer (true: it answers).
     bool handedOver(const AttemptOutcome& outcome);
 
@@ -165,6 +175,11 @@ private:
     /// An Anthropic upstream's event stream, translated to chat chunks before the framer sees them.
     std::optional<AnthropicStream> anthropicStream_;
     std::string translated_;
+    /// The client asked /v1/messages and this is a chat request translated from it: answers go
+    /// back in Anthropic's shape (MessagesFromChat.h), streams through messagesStream_.
+    bool answersMessages_ = false;
+    std::optional<MessagesFromChatStream> messagesStream_;
+    std::string messagesEvent_;
     /// The client's stream, from the first relayed event on.
     StreamWriter* writer_ = nullptr;
     /// The relay stopped for lack of room with the client; resume() goes on.
