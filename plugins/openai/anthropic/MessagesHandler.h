@@ -1,7 +1,8 @@
 #pragma once
 /// POST /v1/messages and POST /v1/messages/count_tokens: Anthropic's Messages API on the local
-/// text model (portico-echo and the catalog names that stand for it), or passed on to an
-/// upstream of type anthropic.
+/// text model (portico-echo and the catalog names that stand for it), passed on to an upstream
+/// of type anthropic, or translated to chat for an OpenAI-compatible upstream or a catalog name
+/// with upstream deployments.
 ///
 /// A model served by an upstream of type anthropic: the body (a JSON object with a string
 /// `model`, read for it and `stream` without a tree when plain, as the chat route reads it)

@@ -13,6 +13,17 @@
 //   event    one event of a 200-delta stream: AnthropicStream::feed of the Messages event and
 //            SseFramer feed/next/inspect of what it wrote, against SseFramer feed/next/inspect of
 //            the chat chunk an OpenAI upstream sends for it (the relay's work either way).
+// And the other way, a /v1/messages request served by an OpenAI-compatible upstream:
+//   messages_request  a Messages request of the same content (about 1.6 KB) parsed, validated
+//            (MessagesRequest::parse) and turned into a chat request (chatRequestFromMessages),
+//            against withStreamUsage of the chat request (what a chat client's call costs);
+//   messages_translate  of that, chatRequestFromMessages alone on the parsed body (the rest is
+//            Poco's parse and the validation, which a /v1/messages request for the local model
+//            goes through too);
+//   messages_answer   messageFromChatCompletion of the chat.completion plus its usage scan,
+//            against the usage scan alone;
+//   messages_event    one event of the 200-delta chat stream framed, inspected and turned into
+//            Messages events (MessagesFromChatStream), against framing and inspecting it.
 // "adds" is the median of (translated - plain) per round. Printed: a table, "target < 20000 ns:
 // ok/MISSED" for each, and one line per figure for tests/bench:
 //   translation item=request rounds=… translated_ns=… plain_ns=… adds_ns=…
@@ -22,6 +33,12 @@
 // Usage: anthropic_translation_bench [--quick] [--rounds N]
 
 #include "AnthropicAnswer.h"
+#include "MessagesFromChat.h"
+#include "MessagesFromChatStream.h"
+#include "anthropic/ChatFromMessages.h"
+#include "anthropic/MessagesRequest.h"
+#include "portico/Json.h"
+#include "Poco/JSON/Parser.h"
 #include "AnthropicRequest.h"
 #include "AnthropicStream.h"
 #include "SseFramer.h"
@@ -59,6 +76,24 @@ const std::string ChatCompletion = R"({"id":"chatcmpl-01XFDUDYJgAACzvnptvVoYEL",
     R"("choices":[{"index":0,"message":{"role":"assistant","content":"Porto will be a little cooler and wetter than Lisbon: bring the umbrella for Monday and Tuesday.",)"
     R"("tool_calls":[{"id":"call_2","type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Porto\",\"days\":3}"}}]},)"
     R"("finish_reason":"tool_calls"}],"usage":{"prompt_tokens":540,"completion_tokens":57,"total_tokens":597}})";
+
+/// The same conversation as ChatRequest, as Anthropic's Messages API takes it.
+const std::string MessagesRequestBody = R"({"model":"gpt-4o","max_tokens":1024,)"
+    R"("system":"You are a careful assistant for a travel agency. Answer briefly, cite the tools you used, and never invent prices or dates that a tool did not give you.","messages":[)"
+    R"({"role":"user","content":"What is the weather in Lisbon for the next three days, and should I pack an umbrella?"},)"
+    R"({"role":"assistant","content":[{"type":"tool_use","id":"call_1","name":"get_weather","input":{"city":"Lisbon","days":3}}]},)"
+    R"({"role":"user","content":[{"type":"tool_result","tool_use_id":"call_1","content":"Mon 19C rain 80%, Tue 21C cloudy 30%, Wed 23C sun 5%"},{"type":"text","text":"Thanks. And in Porto?"}]}],)"
+    R"("tools":[{"name":"get_weather","description":"The forecast for a city, one line per day","input_schema":{"type":"object","properties":{"city":{"type":"string","description":"The city name"},"days":{"type":"integer","minimum":1,"maximum":14},"unit":{"type":"string","enum":["c","f"]}},"required":["city","days"]}}],)"
+    R"("tool_choice":{"type":"auto"},"stop_sequences":["\n\nUser:"],"temperature":0.2,"stream":true,"metadata":{"user_id":"team-travel"}})";
+
+/// What the messages handler does before the request goes upstream: parse, validate, translate.
+std::string chatFromMessagesRequest()
+{
+    const auto body = Poco::JSON::Parser().parse(MessagesRequestBody).extract<Poco::JSON::Object::Ptr>();
+    portico::openai::LocalBackendConfig limits;
+    anthropic::MessagesRequest::parse(*body, limits, anthropic::MessagesRequest::Kind::Create);
+    return anthropic::chatRequestFromMessages(*body);
+}
 
 constexpr int StreamDeltas = 200;
 
@@ -161,6 +196,26 @@ bool translationsWork()
     ok = check(stream.ended() && framer.finished() && !framer.failed(), "stream end") && ok;
     ok = check(framer.usage() && framer.usage()->inputTokens == 412 && framer.usage()->outputTokens == 200,
                "stream usage") && ok;
+    const std::string chatRequest = chatFromMessagesRequest();
+    ok = check(chatRequest.find("\"tool_call_id\"") != std::string::npos && chatRequest.find("\"system\"") != std::string::npos,
+               "messages request") && ok;
+    const auto message = messageFromChatCompletion(ChatCompletion);
+    ok = check(message && message->find("\"tool_use\"") != std::string::npos, "messages answer") && ok;
+    MessagesFromChatStream toMessages;
+    SseFramer chatFramer(1 << 20);
+    std::string events;
+    for (const auto& event : chatStream())
+    {
+        chatFramer.feed(event);
+        while (auto framed = chatFramer.next())
+        {
+            chatFramer.inspect(*framed);
+            toMessages.translate(*framed, events);
+        }
+    }
+    ok = check(events.find("event: message_stop") != std::string::npos &&
+                   events.find("\"output_tokens\":200") != std::string::npos,
+               "messages stream") && ok;
     return ok;
 }
 
@@ -231,6 +286,34 @@ int main(int argc, char** argv)
         return bytes;
     };
 
+    const std::function<std::size_t()> messagesRequestTranslated = [] { return chatFromMessagesRequest().size(); };
+    const auto parsedMessages = Poco::JSON::Parser().parse(MessagesRequestBody).extract<Poco::JSON::Object::Ptr>();
+    const std::function<std::size_t()> messagesTranslateOnly = [&] {
+        return anthropic::chatRequestFromMessages(*parsedMessages).size();
+    };
+    const std::function<std::size_t()> messagesAnswerTranslated = [] {
+        const auto usage = scanUsage(ChatCompletion);
+        return messageFromChatCompletion(ChatCompletion)->size() + static_cast<std::size_t>(usage->outputTokens);
+    };
+    const std::function<std::size_t()> messagesEventTranslated = [&] {
+        SseFramer framer(1 << 20);
+        MessagesFromChatStream stream;
+        std::string out;
+        std::size_t bytes = 0;
+        for (const auto& event : chatEvents)
+        {
+            framer.feed(event);
+            while (auto framed = framer.next())
+            {
+                framer.inspect(*framed);
+                out.clear();
+                stream.translate(*framed, out);
+                bytes += out.size();
+            }
+        }
+        return bytes;
+    };
+
     struct Pair
     {
         Figure figure;
@@ -240,7 +323,11 @@ int main(int argc, char** argv)
     };
     std::vector<Pair> pairs{{{"request", {}, {}, {}}, &requestTranslated, &requestPlain, 1},
                             {{"answer", {}, {}, {}}, &answerTranslated, &answerPlain, 1},
-                            {{"event", {}, {}, {}}, &eventTranslated, &eventPlain, events}};
+                            {{"event", {}, {}, {}}, &eventTranslated, &eventPlain, events},
+                            {{"messages_request", {}, {}, {}}, &messagesRequestTranslated, &requestPlain, 1},
+                            {{"messages_translate", {}, {}, {}}, &messagesTranslateOnly, &requestPlain, 1},
+                            {{"messages_answer", {}, {}, {}}, &messagesAnswerTranslated, &answerPlain, 1},
+                            {{"messages_event", {}, {}, {}}, &messagesEventTranslated, &eventPlain, chatEvents.size()}};
     for (int round = 0; round < rounds; ++round)
     {
         for (std::size_t k = 0; k < pairs.size(); ++k)
@@ -264,13 +351,13 @@ int main(int argc, char** argv)
         }
     }
 
-    std::printf("%-8s %14s %14s %14s %8s  %s\n", "item", "translated ns", "plain ns", "adds ns", "rounds",
+    std::printf("%-18s %14s %14s %14s %8s  %s\n", "item", "translated ns", "plain ns", "adds ns", "rounds",
                 "target < 20000 ns");
     for (const auto& pair : pairs)
     {
         const Figure& f = pair.figure;
         const double adds = median(f.adds);
-        std::printf("%-8s %14.0f %14.0f %14.0f %8d  %s\n", f.item, median(f.translated), median(f.plain), adds, rounds,
+        std::printf("%-18s %14.0f %14.0f %14.0f %8d  %s\n", f.item, median(f.translated), median(f.plain), adds, rounds,
                     adds < 20000 ? "ok" : "MISSED");
     }
     for (const auto& pair : pairs)
