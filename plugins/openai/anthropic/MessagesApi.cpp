@@ -75,12 +75,15 @@ std::string operation(const char* id, const char* summary, const char* request, 
     if (stream)
         op += R"(, "text/event-stream": {"schema": {"type": "string"}})";
     op += "}}, \"400\": " +
-          error("A field is missing, unknown or invalid (invalid_request_error, naming the field), or the model is not a local text model (/v1/messages is served by the local models only).") +
+          error("A field is missing, unknown or invalid (invalid_request_error, naming the field), or the model is an embedding model; an upstream's own 400, translated.") +
           ", \"401\": " + error("No key in x-api-key or Authorization: Bearer, or a wrong one (authentication_error), when auth is on.") +
           ", \"404\": " + error("The model is not served here (not_found_error).") +
           ", \"413\": " + error("The body is over server.max_body_bytes (request_too_large).") +
           ", \"429\": " + error("A rate limit refused the request (rate_limit_error).") +
-          ", \"500\": " + error("The server failed (api_error).") + "}}";
+          ", \"500\": " + error("The server failed (api_error).") +
+          ", \"502\": " + error("The upstream could not be reached or answered badly (api_error).") +
+          ", \"503\": " + error("Every deployment of a catalog name is cooling down (overloaded_error).") +
+          ", \"504\": " + error("The upstream did not answer in time (api_error).") + "}}";
     return op;
 }
 
@@ -91,11 +94,11 @@ void describeMessagesApi(ApiDescription& api)
     for (const auto& schema : Schemas)
         api.addSchema(schema[0], schema[1]);
     api.addOperation("POST", "/v1/messages",
-                     operation("createMessage", "A message (Anthropic's Messages API), from the local text model.",
+                     operation("createMessage", "A message (Anthropic's Messages API): from the local text model, an upstream of type anthropic (passed on), or an OpenAI-compatible upstream or catalog deployment (translated to chat completions and back).",
                                "CreateMessageRequest", "Message", true));
     api.addOperation("POST", "/v1/messages/count_tokens",
                      operation("countMessageTokens",
-                               "The input tokens of a Messages request, by the local model's tokenizer.",
+                               "The input tokens of a Messages request: an upstream of type anthropic counts them; otherwise the local tokenizer's count (an estimate for an upstream's model).",
                                "CountMessageTokensRequest", "MessageTokensCount", false));
 }
 

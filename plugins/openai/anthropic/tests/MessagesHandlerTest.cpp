@@ -314,8 +314,16 @@ public:
         const auto [unknownType, unknownMessage] = anthropicError(*harness.post("/v1/messages", messages("", "claude-x")), 404);
         CPPUNIT_ASSERT_EQUAL(std::string("not_found_error"), unknownType);
         CPPUNIT_ASSERT_EQUAL(std::string("model: claude-x"), unknownMessage);
-        const auto [upType, upMessage] = anthropicError(*harness.post("/v1/messages", messages("", "gpt-up")), 400);
-        PORTICO_ASSERT_CONTAINS(upMessage, "upstreams of type anthropic only");
+        // An OpenAI-compatible upstream's model goes there as a chat request: nothing listens on
+        // port 9, so the proxy's 502 comes back in Anthropic's shape.
+        const auto [upType, upMessage] = anthropicError(*harness.post("/v1/messages", messages("", "gpt-up")), 502);
+        CPPUNIT_ASSERT_EQUAL(std::string("api_error"), upType);
+        PORTICO_ASSERT_CONTAINS(upMessage, "cannot connect");
+        // Its token count is the local tokenizer's estimate (chat has none).
+        const auto upCount = harness.post("/v1/messages/count_tokens",
+                                          R"({"model":"gpt-up","messages":[{"role":"user","content":"Hello, world!"}]})");
+        CPPUNIT_ASSERT_EQUAL(200, upCount->head().status);
+        CPPUNIT_ASSERT_EQUAL(std::string(R"({"input_tokens":4})"), upCount->sink.body);
         const auto [embedType, embedMessage] = anthropicError(*harness.post("/v1/messages", messages("", "portico-embed")), 400);
         PORTICO_ASSERT_CONTAINS(embedMessage, "embedding model");
         anthropicError(*harness.post("/v1/messages/count_tokens",
