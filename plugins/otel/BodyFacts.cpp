@@ -130,12 +130,12 @@ std::optional<std::string> firstModel(std::string_view text)
     return valueAfter(text, "\"model\"", from);
 }
 
-void collectFinishReasons(std::string_view text, std::vector<std::string>& reasons)
+void collectFinishReasons(std::string_view text, std::vector<std::string>& reasons, std::string_view quotedKey)
 {
     std::size_t from = 0;
     while (reasons.size() < 8)
     {
-        auto reason = valueAfter(text, "\"finish_reason\"", from);
+        auto reason = valueAfter(text, quotedKey, from);
         if (!reason)
             return;
         if (!reason->empty() && std::find(reasons.begin(), reasons.end(), *reason) == reasons.end())

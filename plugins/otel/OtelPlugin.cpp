@@ -151,7 +151,8 @@ void OtelPlugin::onResponseBody(Exchange& exchange, std::string_view chunk)
                 trace->responseModel = firstModel(chunk);
         }
         if (genAiOperation(exchange.route()))
-            collectFinishReasons(chunk, trace->finishReasons);
+            collectFinishReasons(chunk, trace->finishReasons,
+                                 speaksAnthropic(exchange.route()) ? "\"stop_reason\"" : "\"finish_reason\"");
     }
     catch (...)
     {

@@ -116,7 +116,8 @@ std::string serverSpan(const Exchange& exchange, const RequestTrace& trace, Outc
 
     if (operation)
     {
-        genAiRequest(span, operation, exchange.find(attr::Model), "openai");
+        // The API this request speaks (its upstream's is on the attempt spans).
+        genAiRequest(span, operation, exchange.find(attr::Model), speaksAnthropic(exchange.route()) ? "anthropic" : "openai");
         // Chat's max_tokens (and its newer name), the Responses API's max_output_tokens.
         if (!exchange.bodyTooLarge())
             if (auto maxTokens = topLevelInteger(exchange.body(), {"max_tokens", "max_completion_tokens", "max_output_tokens"}))
@@ -199,9 +200,14 @@ std::string attemptSpan(const Exchange& exchange, const RequestTrace& trace, con
 
 } // namespace
 
+bool speaksAnthropic(const std::string& route)
+{
+    return route == "/v1/messages";
+}
+
 const char* genAiOperation(const std::string& route)
 {
-    if (route == "/v1/chat/completions" || route == "/v1/responses")
+    if (route == "/v1/chat/completions" || route == "/v1/responses" || route == "/v1/messages")
         return "chat";
     if (route == "/v1/embeddings")
         return "embeddings";

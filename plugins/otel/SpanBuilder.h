@@ -24,5 +24,8 @@ void buildSpans(const Exchange& exchange, const RequestTrace& trace, Outcome out
 /// gen_ai.operation.name for a route ("chat", "embeddings", ...), or nullptr for a route that
 /// is not a GenAI operation.
 const char* genAiOperation(const std::string& route);
+/// True for the routes of Anthropic's Messages API: their stop reason is `stop_reason`, and the
+/// server span's gen_ai.provider.name is anthropic.
+bool speaksAnthropic(const std::string& route);
 
 } // namespace portico::otel

@@ -55,6 +55,7 @@ class OtelPluginTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE(OtelPluginTest);
     CPPUNIT_TEST(testServerAndAttemptSpans);
     CPPUNIT_TEST(testStreamHasTimeToFirstToken);
+    CPPUNIT_TEST(testAnthropicMessagesSpans);
     CPPUNIT_TEST(testWithoutTracingItJoinsTheTraceItself);
     CPPUNIT_TEST(testUnsampledParentIsFollowedAndPropagated);
     CPPUNIT_TEST(testErrorsAreSpanStatus);
@@ -164,6 +165,32 @@ public:
         CPPUNIT_ASSERT(attributeText(server, "gen_ai.server.time_to_first_token") != "<absent>");
         CPPUNIT_ASSERT_EQUAL(std::string("m-stream"), attributeText(server, "gen_ai.response.model"));
         CPPUNIT_ASSERT_EQUAL(std::string("length"), attributeText(server, "gen_ai.response.finish_reasons"));
+    }
+
+    void testAnthropicMessagesSpans()
+    {
+        FakeCollector collector;
+        build(collector, true, "");
+        auto plain = harness_->request("POST", "/v1/messages", {}, R"({"model":"claude-x","max_tokens":9,"messages":[]})");
+        CPPUNIT_ASSERT_EQUAL(200, plain->head().status);
+        auto streamed = harness_->request("POST", "/v1/messages?stream", {}, R"({"model":"claude-x","max_tokens":9})");
+        CPPUNIT_ASSERT_EQUAL(200, streamed->head().status);
+        otel_->stop();
+        CPPUNIT_ASSERT(collector.waitForSpans(2, 10));
+        const auto spans = collector.spans();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), spans.size());
+        for (const auto& server : spans)
+        {
+            // Anthropic's API: a chat operation, its provider anthropic, its stop_reason values.
+            CPPUNIT_ASSERT_EQUAL(std::string("chat"), attributeText(server, "gen_ai.operation.name"));
+            CPPUNIT_ASSERT_EQUAL(std::string("anthropic"), attributeText(server, "gen_ai.provider.name"));
+            CPPUNIT_ASSERT_EQUAL(std::string("claude-x"), attributeText(server, "gen_ai.request.model"));
+            CPPUNIT_ASSERT_EQUAL(std::string("9"), attributeText(server, "gen_ai.request.max_tokens"));
+            CPPUNIT_ASSERT_EQUAL(std::string("claude-x-0613"), attributeText(server, "gen_ai.response.model"));
+            CPPUNIT_ASSERT_EQUAL(std::string("11"), attributeText(server, "gen_ai.usage.input_tokens"));
+        }
+        CPPUNIT_ASSERT_EQUAL(std::string("end_turn"), attributeText(spans[0], "gen_ai.response.finish_reasons"));
+        CPPUNIT_ASSERT_EQUAL(std::string("max_tokens"), attributeText(spans[1], "gen_ai.response.finish_reasons"));
     }
 
     void testWithoutTracingItJoinsTheTraceItself()
@@ -295,6 +322,23 @@ private:
                          "1700000000100000000 900000 bbbbbbbbbbbbbbbb 200 127.0.0.1:8080 live anthropic\n");
             exchange.respond(200, R"({"id":"x","model":"m-0613","choices":[{"message":{"content":"the completion text"},)"
                                   R"("finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":5}})");
+        });
+        harness_->route("POST", "/v1/messages", [](Exchange& exchange) {
+            exchange.set(attr::Model, "claude-x");
+            exchange.set(attr::UsageInputTokens, "11");
+            exchange.set(attr::UsageOutputTokens, "2");
+            if (exchange.query() == "stream")
+            {
+                auto& writer = exchange.stream();
+                writer.write("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"claude-x-0613\","
+                             "\"stop_reason\":null}}\n\n");
+                writer.write("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"max_tokens\"}}\n\n");
+                writer.write("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+                writer.end();
+                return;
+            }
+            exchange.respond(200, R"({"id":"msg_1","type":"message","model":"claude-x-0613","content":[],)"
+                                  R"("stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":11,"output_tokens":2}})");
         });
         harness_->route("GET", "/plain", [](Exchange& exchange) { exchange.respond(200, "{}"); });
         harness_->route("GET", "/throw", [](Exchange&) -> void { throw std::runtime_error("handler failed"); });
