@@ -139,7 +139,13 @@ void SseFramer::noteMessageDelta(const std::string& data)
         if (usage->has("output_tokens") && usage->get("output_tokens").isInteger())
             merged.outputTokens = usage->getValue<long long>("output_tokens");
         if (usage->has("input_tokens") && usage->get("input_tokens").isInteger())
+        {
+            // Cumulative totals, cache reads and writes counted as input (UsageScanner.h).
             merged.inputTokens = usage->getValue<long long>("input_tokens");
+            for (const char* cache : {"cache_read_input_tokens", "cache_creation_input_tokens"})
+                if (usage->has(cache) && usage->get(cache).isInteger())
+                    merged.inputTokens += usage->getValue<long long>(cache);
+        }
         usage_ = merged;
     }
     catch (const Poco::Exception&)

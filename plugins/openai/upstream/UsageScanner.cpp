@@ -75,14 +75,17 @@ std::optional<Usage> scanUsageObject(std::string_view text, bool& unsure)
 {
     JsonObjectScanner scanner(text, 64);
     JsonMember member;
-    std::string_view found[4]; // input_tokens, output_tokens, prompt_tokens, completion_tokens
-    static constexpr std::string_view names[4] = {"input_tokens", "output_tokens", "prompt_tokens",
-                                                  "completion_tokens"};
+    // input_tokens, output_tokens, prompt_tokens, completion_tokens, and Anthropic's cache reads
+    // and writes (which its input_tokens leaves out)
+    std::string_view found[6];
+    static constexpr std::string_view names[6] = {"input_tokens",      "output_tokens",
+                                                  "prompt_tokens",     "completion_tokens",
+                                                  "cache_read_input_tokens", "cache_creation_input_tokens"};
     while (scanner.next(member))
     {
         if (member.keyEscaped)
             return unsure = true, std::nullopt;
-        for (int i = 0; i < 4; ++i)
+        for (int i = 0; i < 6; ++i)
             if (member.key == names[i])
             {
                 if (!found[i].empty())
@@ -92,16 +95,19 @@ std::optional<Usage> scanUsageObject(std::string_view text, bool& unsure)
     }
     if (!scanner.ok())
         return unsure = true, std::nullopt;
-    long long counts[4] = {};
-    Count kinds[4];
-    for (int i = 0; i < 4; ++i)
+    long long counts[6] = {};
+    Count kinds[6];
+    for (int i = 0; i < 6; ++i)
     {
         kinds[i] = found[i].empty() ? Count::Absent : classify(found[i], counts[i]);
         if (kinds[i] == Count::Unsure)
             return unsure = true, std::nullopt;
     }
     if (kinds[0] == Count::Integer)
-        return Usage{counts[0], kinds[1] == Count::Integer ? counts[1] : 0};
+    {
+        const long long cached = (kinds[4] == Count::Integer ? counts[4] : 0) + (kinds[5] == Count::Integer ? counts[5] : 0);
+        return Usage{counts[0] + cached, kinds[1] == Count::Integer ? counts[1] : 0};
+    }
     if (kinds[2] == Count::Integer)
         return Usage{counts[2], kinds[3] == Count::Integer ? counts[3] : 0};
     return std::nullopt;
@@ -126,7 +132,9 @@ std::optional<Usage> usageByPoco(std::string_view object)
         if (!parsed)
             return std::nullopt;
         if (const auto input = integer(*parsed, "input_tokens"))
-            return Usage{*input, integer(*parsed, "output_tokens").value_or(0)};
+            return Usage{*input + integer(*parsed, "cache_read_input_tokens").value_or(0) +
+                             integer(*parsed, "cache_creation_input_tokens").value_or(0),
+                         integer(*parsed, "output_tokens").value_or(0)};
         if (const auto prompt = integer(*parsed, "prompt_tokens"))
             return Usage{*prompt, integer(*parsed, "completion_tokens").value_or(0)};
     }

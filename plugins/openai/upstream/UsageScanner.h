@@ -3,7 +3,11 @@
 /// answer can be megabytes of floats, and a stream has a usage object only in its last events.
 ///
 /// Understands chat and embeddings ({"usage":{"prompt_tokens","completion_tokens"}}) and the
-/// Responses API ({"usage":{"input_tokens","output_tokens"}}, also inside response.completed).
+/// Responses API ({"usage":{"input_tokens","output_tokens"}}, also inside response.completed)
+/// and Anthropic's Messages API, whose input_tokens leaves out the prompt cache: its
+/// cache_read_input_tokens and cache_creation_input_tokens are added to the input tokens, so
+/// that limits, metrics and spend count what a chat client of the same upstream is counted
+/// (AnthropicAnswer.h's prompt_tokens).
 
 #include <optional>
 #include <string_view>

@@ -15,6 +15,7 @@ class StreamParsingTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testChatUsage);
     CPPUNIT_TEST(testResponsesUsage);
     CPPUNIT_TEST(testEmbeddingsUsage);
+    CPPUNIT_TEST(testAnthropicUsageCountsTheCache);
     CPPUNIT_TEST(testNoUsage);
     CPPUNIT_TEST(testUsageWordInContentIsIgnored);
     CPPUNIT_TEST(testUsageValuesAsPocoReadsThem);
@@ -65,6 +66,37 @@ public:
         CPPUNIT_ASSERT(usage);
         CPPUNIT_ASSERT_EQUAL(7LL, usage->inputTokens);
         CPPUNIT_ASSERT_EQUAL(21LL, usage->outputTokens);
+    }
+
+    void testAnthropicUsageCountsTheCache()
+    {
+        // A Message: input_tokens leaves the cache reads and writes out; they are input too.
+        const std::string message =
+            R"({"id":"msg_1","type":"message","usage":{"input_tokens":7,"cache_creation_input_tokens":100,)"
+            R"("cache_read_input_tokens":1000,"output_tokens":21}})";
+        auto usage = scanUsage(message);
+        CPPUNIT_ASSERT(usage);
+        CPPUNIT_ASSERT_EQUAL(1107LL, usage->inputTokens);
+        CPPUNIT_ASSERT_EQUAL(21LL, usage->outputTokens);
+        // The same through the Poco path (a key given twice makes the scanner unsure).
+        usage = usageByPoco(R"({"input_tokens":7,"cache_creation_input_tokens":100,"cache_read_input_tokens":1000,)"
+                            R"("output_tokens":21})");
+        CPPUNIT_ASSERT(usage);
+        CPPUNIT_ASSERT_EQUAL(1107LL, usage->inputTokens);
+        // A stream: message_start's input, message_delta's cumulative totals.
+        SseFramer framer;
+        framer.inspect("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":"
+                       "{\"input_tokens\":7,\"cache_read_input_tokens\":1000,\"output_tokens\":1}}}\n\n");
+        CPPUNIT_ASSERT_EQUAL(1007LL, framer.usage()->inputTokens);
+        framer.inspect("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
+                       "\"end_turn\"},\"usage\":{\"output_tokens\":15}}\n\n");
+        CPPUNIT_ASSERT_EQUAL(1007LL, framer.usage()->inputTokens);
+        CPPUNIT_ASSERT_EQUAL(15LL, framer.usage()->outputTokens);
+        framer.inspect("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{},\"usage\":"
+                       "{\"input_tokens\":8,\"cache_read_input_tokens\":1000,\"cache_creation_input_tokens\":5,"
+                       "\"output_tokens\":16}}\n\n");
+        CPPUNIT_ASSERT_EQUAL(1013LL, framer.usage()->inputTokens);
+        CPPUNIT_ASSERT_EQUAL(16LL, framer.usage()->outputTokens);
     }
 
     void testEmbeddingsUsage()
