@@ -13,7 +13,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 HARNESSES=(fuzz_config fuzz_http_head fuzz_traceparent_json fuzz_chat_request fuzz_responses_request fuzz_embeddings_request
-           fuzz_request_peek fuzz_usage_scanner fuzz_sse_framer)
+           fuzz_request_peek fuzz_usage_scanner fuzz_sse_framer fuzz_messages_scan)
 
 need_clang() {
   local cxx="${FUZZ_CXX:-clang++}"

@@ -1,6 +1,7 @@
 #include "MessagesHandler.h"
 #include "AnthropicError.h"
 #include "ChatFromMessages.h"
+#include "ChatFromMessagesScan.h"
 #include "Ids.h"
 #include "JsonBody.h"
 #include "MessageAnswer.h"
@@ -91,12 +92,28 @@ bool MessagesHandler::translated(Exchange& exchange, const Poco::JSON::Object& b
     return true;
 }
 
+bool MessagesHandler::scannedToChat(Exchange& exchange, const RequestPeek& peek) const
+{
+    if (!chat_ || lookup_(peek.model) != ModelPlace::Upstream)
+        return false;
+    // The usual valid requests are checked and translated in one walk; anything else goes
+    // through Poco::JSON, MessagesRequest::parse and chatRequestFromMessages (translated()).
+    std::optional<std::string> chat = scannedChatRequest(exchange.body(), maxJsonDepth_);
+    if (!chat)
+        return false;
+    exchange.set(attr::Model, peek.model);
+    chat_(exchange, peek.model, std::move(*chat), peek.stream);
+    return true;
+}
+
 Poco::JSON::Object::Ptr MessagesHandler::parsedUnlessPassedOn(Exchange& exchange, const std::string& apiPath) const
 {
     // As the chat route does: "model" and "stream" read without a JSON tree when the body is
     // plain, the whole body parsed otherwise (and for the local model, which validates it all).
     const std::optional<RequestPeek> peek = peekRequest(exchange.body(), maxJsonDepth_);
     if (peek && passedOn(exchange, peek->model, peek->stream, apiPath))
+        return nullptr;
+    if (peek && apiPath == "/messages" && scannedToChat(exchange, *peek))
         return nullptr;
     auto body = parseBody(exchange, maxJsonDepth_);
     if (!peek)

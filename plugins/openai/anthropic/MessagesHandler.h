@@ -23,6 +23,7 @@
 
 #include "AnswerLater.h"
 #include "MessagesRequest.h"
+#include "RequestPeek.h"
 #include "OpenAiConfig.h"
 #include "OpenAiMetrics.h"
 #include "portico/Exchange.h"
@@ -79,6 +80,10 @@ private:
     /// served by an upstream of type anthropic: the request then went there (to `apiPath`),
     /// unchanged, read only for "model" and "stream" (peekRequest) when the body is plain.
     Poco::JSON::Object::Ptr parsedUnlessPassedOn(Exchange& exchange, const std::string& apiPath) const;
+    /// True when `peek`'s model is served by an OpenAI-compatible upstream or catalog deployments
+    /// and the body is one of the plain valid shapes (ChatFromMessagesScan.h): it went there
+    /// as a chat request, translated without a JSON tree.
+    bool scannedToChat(Exchange& exchange, const RequestPeek& peek) const;
     /// True when `model` is served by an upstream of type anthropic: the request went there.
     bool passedOn(Exchange& exchange, const std::string& model, bool stream, const std::string& apiPath) const;
 
