@@ -1,7 +1,8 @@
 // Streams through the openai plugin in a real chain, against in-process upstreams: events
 // relayed one by one as they arrive, usage from the final event, the connection reused after a
 // complete stream, backpressure (a client that stops draining pauses the upstream reads), a
-// client that goes away closing the upstream request, and errors before the first event (a
+// client that goes away closing the upstream request, a /v1/messages client of a chat upstream
+// (Anthropic's events and errors), and errors before the first event (a
 // JSON answer) and after it (the error event, then the transfer cut: Outcome::Error), the
 // upstream's own error events included (relayed, then the transfer cut).
 
@@ -63,6 +64,7 @@ class StreamRelayTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testTimeoutBeforeFirstEventIsJson);
     CPPUNIT_TEST(testStreamErrorsAreNotRetried);
     CPPUNIT_TEST(testJsonAnswerToStreamRequestPassedThrough);
+    CPPUNIT_TEST(testMessagesClientOfAChatUpstream);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -391,6 +393,74 @@ public:
         CPPUNIT_ASSERT_EQUAL(503, result->status());
         CPPUNIT_ASSERT_EQUAL(std::string(R"({"error":{"message":"busy"}})"), result->body());
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), upstream.requests().size());
+    }
+
+    void testMessagesClientOfAChatUpstream()
+    {
+        // A /v1/messages request for a model of an OpenAI-compatible upstream goes there as a
+        // chat request; the stream, its failures and the upstream's errors come back in
+        // Anthropic's shapes.
+        const std::string messages =
+            R"({"model":"m","max_tokens":10,"stream":true,"messages":[{"role":"user","content":"hi"}]})";
+        const std::string delta = R"(data: {"id":"chatcmpl-7","model":"m-1","choices":[{"delta":{"content":"a"}}]})"
+                                  "\n\n";
+        {
+            FakeUpstream upstream([&](const SeenRequest&, Poco::Net::HTTPServerResponse& response) {
+                upstream.sendEvents(response, {delta, "data: {\"error\":{\"message\":\"overloaded\"}}\n\n"}, 0);
+            });
+            OpenAiHarness harness(upstreamSection(upstream.url()));
+            CapturedWarnings log;
+            auto result = runRequest(harness, "POST", "/v1/messages", messages);
+            const auto seen = upstream.requests();
+            CPPUNIT_ASSERT_EQUAL(std::size_t(1), seen.size());
+            CPPUNIT_ASSERT_EQUAL(std::string("/v1/chat/completions"), seen[0].uri);
+            CPPUNIT_ASSERT_MESSAGE(seen[0].body, contains(seen[0].body, R"("messages":[{"role":"user","content":"hi"}])") &&
+                                                     contains(seen[0].body, R"("include_usage":true)"));
+            std::string all;
+            for (const auto& chunk : result->sink.chunks)
+                all += chunk;
+            CPPUNIT_ASSERT_MESSAGE(all, all.rfind("event: message_start\ndata: {\"type\":\"message_start\",\"message\":"
+                                                  "{\"id\":\"msg_7\"", 0) == 0);
+            CPPUNIT_ASSERT_MESSAGE(all, contains(all, R"("delta":{"type":"text_delta","text":"a"})"));
+            // The upstream's error chunk, as Anthropic's error event; then the transfer is cut.
+            CPPUNIT_ASSERT_MESSAGE(all, contains(all, "event: error\ndata: {\"type\":\"error\",\"error\":"
+                                                      "{\"type\":\"api_error\",\"message\":\"overloaded\"}}\n\n"));
+            CPPUNIT_ASSERT_MESSAGE(all, !contains(all, "message_stop"));
+            assertCut(*result);
+        }
+        {
+            // Broken off after one event: the proxy's own error event, in Anthropic's shape.
+            ScriptedServer server([&](Poco::Net::StreamSocket& socket, int) {
+                if (ScriptedServer::readRequest(socket).empty())
+                    return;
+                const std::string bytes = eventStreamHead() + chunk(delta) + chunk("data: {\"choi");
+                socket.sendBytes(bytes.data(), static_cast<int>(bytes.size()));
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                socket.close();
+            });
+            OpenAiHarness harness(upstreamSection("http://127.0.0.1:" + std::to_string(server.port()) + "/v1"));
+            CapturedWarnings log;
+            auto result = runRequest(harness, "POST", "/v1/messages", messages);
+            CPPUNIT_ASSERT(!result->sink.chunks.empty());
+            const std::string& error = result->sink.chunks.back();
+            CPPUNIT_ASSERT_MESSAGE(error, error.rfind("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":"
+                                                      "\"api_error\"", 0) == 0);
+            CPPUNIT_ASSERT_MESSAGE(error, contains(error, "upstream 'default'"));
+            assertCut(*result);
+        }
+        {
+            // The upstream's 429 in OpenAI's shape: the same status, Anthropic's error object.
+            FakeUpstream upstream([&](const SeenRequest&, Poco::Net::HTTPServerResponse& response) {
+                FakeUpstream::sendJson(response, 429,
+                                       R"({"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}})");
+            });
+            OpenAiHarness harness(upstreamSection(upstream.url()));
+            auto result = runRequest(harness, "POST", "/v1/messages",
+                                     R"({"model":"m","max_tokens":10,"messages":[{"role":"user","content":"hi"}]})");
+            CPPUNIT_ASSERT_EQUAL(429, result->status());
+            CPPUNIT_ASSERT_EQUAL(std::string(R"({"type":"error","error":{"type":"rate_limit_error","message":"slow down"}})"),
+                                 result->body());
+        }
     }
 
     void testJsonAnswerToStreamRequestPassedThrough()
