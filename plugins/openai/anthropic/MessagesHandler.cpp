@@ -54,10 +54,6 @@ void answering(Exchange& exchange, Answer&& answer)
     }
 }
 
-} // namespace
-
-namespace {
-
 /// An upstream has limits of its own: it judges max_tokens.
 LocalBackendConfig withoutTokenCap(LocalBackendConfig config)
 {
@@ -74,30 +70,62 @@ MessagesHandler::MessagesHandler(const LocalBackendConfig& config, OpenAiMetrics
 {
 }
 
-bool MessagesHandler::translated(Exchange& exchange, const Poco::JSON::Object& body, MessagesRequest::Kind kind) const
+void MessagesHandler::create(Exchange& exchange) const
 {
-    const Poco::Dynamic::Var model = body.get("model");
-    if (!chat_ || !model.isString() || lookup_(model.extract<std::string>()) != ModelPlace::Upstream)
-        return false;
-    // Checked as Anthropic checks it (the 400s name the field) before anything goes upstream.
-    const MessagesRequest request = MessagesRequest::parse(body, upstreamLimits_, kind);
-    exchange.set(attr::Model, request.model);
-    if (kind == MessagesRequest::Kind::CountTokens)
+    answering(exchange, [&] { serve(exchange, MessagesRequest::Kind::Create); });
+}
+
+void MessagesHandler::countTokens(Exchange& exchange) const
+{
+    answering(exchange, [&] { serve(exchange, MessagesRequest::Kind::CountTokens); });
+}
+
+void MessagesHandler::serve(Exchange& exchange, MessagesRequest::Kind kind) const
+{
+    const bool create = kind == MessagesRequest::Kind::Create;
+    const std::string apiPath = create ? "/messages" : "/messages/count_tokens";
+    // As the chat route does: "model" and "stream" read without a JSON tree when the body is
+    // plain; the model's place looked up once.
+    std::optional<RequestPeek> peek = peekRequest(exchange.body(), maxJsonDepth_);
+    ModelPlace place = peek ? lookup_(peek->model) : ModelPlace::Unknown;
+    if (peek && place == ModelPlace::AnthropicUpstream && forward_)
+        return passOn(exchange, *peek, apiPath);
+    if (peek && create && place == ModelPlace::Upstream && chat_ && scannedToChat(exchange, *peek))
+        return;
+    const auto body = parseBody(exchange, maxJsonDepth_);
+    if (!peek)
     {
-        // Chat has no token count: the local tokenizer's estimate.
-        exchange.respond(200, countTokensJson(request.inputTokens()));
-        return true;
+        // A model that is no string is the full validation's to name.
+        const Poco::Dynamic::Var model = body->get("model");
+        if (model.isString())
+        {
+            const Poco::Dynamic::Var stream = body->get("stream");
+            peek = RequestPeek{model.extract<std::string>(), stream.isBoolean() && stream.extract<bool>()};
+            place = lookup_(peek->model);
+            if (place == ModelPlace::AnthropicUpstream && forward_)
+                return passOn(exchange, *peek, apiPath);
+        }
     }
-    chat_(exchange, request.model, chatRequestFromMessages(body), request.stream);
-    return true;
+    if (place == ModelPlace::Upstream && chat_)
+        return translate(exchange, *body, kind);
+    const MessagesRequest request = MessagesRequest::parse(*body, config_, kind);
+    admit(exchange, place, request.model);
+    if (create)
+        return answer(exchange, request, deferOn(exchange));
+    exchange.respond(200, countTokensJson(request.inputTokens()));
+}
+
+void MessagesHandler::passOn(Exchange& exchange, const RequestPeek& peek, const std::string& apiPath) const
+{
+    // The upstream checks the rest: its limits and fields are not the local model's.
+    exchange.set(attr::Model, peek.model);
+    forward_(exchange, peek.model, apiPath, peek.stream);
 }
 
 bool MessagesHandler::scannedToChat(Exchange& exchange, const RequestPeek& peek) const
 {
-    if (!chat_ || lookup_(peek.model) != ModelPlace::Upstream)
-        return false;
     // The usual valid requests are checked and translated in one walk; anything else goes
-    // through Poco::JSON, MessagesRequest::parse and chatRequestFromMessages (translated()).
+    // through Poco::JSON, MessagesRequest::parse and chatRequestFromMessages (translate()).
     std::optional<std::string> chat = scannedChatRequest(exchange.body(), maxJsonDepth_);
     if (!chat)
         return false;
@@ -106,66 +134,31 @@ bool MessagesHandler::scannedToChat(Exchange& exchange, const RequestPeek& peek)
     return true;
 }
 
-Poco::JSON::Object::Ptr MessagesHandler::parsedUnlessPassedOn(Exchange& exchange, const std::string& apiPath) const
+void MessagesHandler::translate(Exchange& exchange, const Poco::JSON::Object& body, MessagesRequest::Kind kind) const
 {
-    // As the chat route does: "model" and "stream" read without a JSON tree when the body is
-    // plain, the whole body parsed otherwise (and for the local model, which validates it all).
-    const std::optional<RequestPeek> peek = peekRequest(exchange.body(), maxJsonDepth_);
-    if (peek && passedOn(exchange, peek->model, peek->stream, apiPath))
-        return nullptr;
-    if (peek && apiPath == "/messages" && scannedToChat(exchange, *peek))
-        return nullptr;
-    auto body = parseBody(exchange, maxJsonDepth_);
-    if (!peek)
-    {
-        const Poco::Dynamic::Var model = body->get("model");
-        const Poco::Dynamic::Var stream = body->get("stream");
-        // A model that is no string is the full validation's to name.
-        if (model.isString() &&
-            passedOn(exchange, model.extract<std::string>(), stream.isBoolean() && stream.extract<bool>(), apiPath))
-            return nullptr;
-    }
-    return body;
+    // Checked as Anthropic checks it (the 400s name the field) before anything goes upstream.
+    const MessagesRequest request = MessagesRequest::parse(body, upstreamLimits_, kind);
+    exchange.set(attr::Model, request.model);
+    if (kind == MessagesRequest::Kind::CountTokens)
+        // Chat has no token count: the local tokenizer's estimate.
+        return exchange.respond(200, countTokensJson(request.inputTokens()));
+    chat_(exchange, request.model, chatRequestFromMessages(body), request.stream);
 }
 
-bool MessagesHandler::passedOn(Exchange& exchange, const std::string& model, bool stream, const std::string& apiPath) const
+void MessagesHandler::admit(Exchange& exchange, ModelPlace place, const std::string& model) const
 {
-    if (!forward_ || lookup_(model) != ModelPlace::AnthropicUpstream)
-        return false;
-    // The upstream checks the rest: its limits and fields are not the local model's.
-    exchange.set(attr::Model, model);
-    forward_(exchange, model, apiPath, stream);
-    return true;
-}
-
-void MessagesHandler::admit(Exchange& exchange, const std::string& model) const
-{
-    switch (lookup_(model))
+    switch (place)
     {
     case ModelPlace::LocalText: exchange.set(attr::Model, model); return;
     case ModelPlace::LocalEmbeddings:
         throw AnthropicError::invalid("model", "The model '" + model +
                                                    "' does not support messages (it is an embedding model); use "
                                                    "'portico-echo'.");
-    case ModelPlace::Upstream:          // translated() takes these
-    case ModelPlace::AnthropicUpstream: // and passedOn() these
+    case ModelPlace::Upstream:          // translate() takes these
+    case ModelPlace::AnthropicUpstream: // and passOn() these
     case ModelPlace::Unknown: break;
     }
     throw AnthropicError::modelNotFound(model);
-}
-
-void MessagesHandler::create(Exchange& exchange) const
-{
-    answering(exchange, [&] {
-        const auto body = parsedUnlessPassedOn(exchange, "/messages");
-        if (!body)
-            return;
-        if (translated(exchange, *body, MessagesRequest::Kind::Create))
-            return;
-        const MessagesRequest request = MessagesRequest::parse(*body, config_, MessagesRequest::Kind::Create);
-        admit(exchange, request.model);
-        answer(exchange, request, deferOn(exchange));
-    });
 }
 
 void MessagesHandler::answerLocally(Exchange& exchange, const AnswerLater& later) const
@@ -192,20 +185,6 @@ void MessagesHandler::answer(Exchange& exchange, const MessagesRequest& request,
     if (generation.count() == 0)
         return exchange.respond(200, std::move(json));
     later(std::make_unique<DelayedAnswer>(generation, std::move(json)));
-}
-
-void MessagesHandler::countTokens(Exchange& exchange) const
-{
-    answering(exchange, [&] {
-        const auto body = parsedUnlessPassedOn(exchange, "/messages/count_tokens");
-        if (!body)
-            return;
-        if (translated(exchange, *body, MessagesRequest::Kind::CountTokens))
-            return;
-        const MessagesRequest request = MessagesRequest::parse(*body, config_, MessagesRequest::Kind::CountTokens);
-        admit(exchange, request.model);
-        exchange.respond(200, countTokensJson(request.inputTokens()));
-    });
 }
 
 } // namespace portico::openai::anthropic

@@ -68,24 +68,23 @@ public:
     void answerLocally(Exchange& exchange, const AnswerLater& later) const;
 
 private:
-    /// True when `body`'s model is served by an OpenAI-compatible upstream or a catalog name
-    /// with upstream deployments: the request was validated and went there as a chat request
+    /// Both routes: the model's place looked up once (from "model" read without a tree when the
+    /// body is plain), then passed on, translated to chat, or answered by the local model.
+    void serve(Exchange& exchange, MessagesRequest::Kind kind) const;
+    /// An upstream of type anthropic: the body goes there unchanged, to `apiPath`.
+    void passOn(Exchange& exchange, const RequestPeek& peek, const std::string& apiPath) const;
+    /// For an OpenAI-compatible upstream or catalog deployments: true when the body is one of the
+    /// plain valid shapes (ChatFromMessagesScan.h) and went there as a chat request, translated
+    /// without a JSON tree.
+    bool scannedToChat(Exchange& exchange, const RequestPeek& peek) const;
+    /// The same for any body: validated (Anthropic's 400s), then sent as a chat request
     /// (count_tokens: answered with the local estimate).
-    bool translated(Exchange& exchange, const Poco::JSON::Object& body, MessagesRequest::Kind kind) const;
+    void translate(Exchange& exchange, const Poco::JSON::Object& body, MessagesRequest::Kind kind) const;
     /// The local text model's answer to `request`.
     void answer(Exchange& exchange, const MessagesRequest& request, const AnswerLater& later) const;
-    /// Checks that `model` is a local text model (else throws AnthropicError) and sets attr::Model.
-    void admit(Exchange& exchange, const std::string& model) const;
-    /// The body as a JSON object (Anthropic's 400 when it is none), or null when its model is
-    /// served by an upstream of type anthropic: the request then went there (to `apiPath`),
-    /// unchanged, read only for "model" and "stream" (peekRequest) when the body is plain.
-    Poco::JSON::Object::Ptr parsedUnlessPassedOn(Exchange& exchange, const std::string& apiPath) const;
-    /// True when `peek`'s model is served by an OpenAI-compatible upstream or catalog deployments
-    /// and the body is one of the plain valid shapes (ChatFromMessagesScan.h): it went there
-    /// as a chat request, translated without a JSON tree.
-    bool scannedToChat(Exchange& exchange, const RequestPeek& peek) const;
-    /// True when `model` is served by an upstream of type anthropic: the request went there.
-    bool passedOn(Exchange& exchange, const std::string& model, bool stream, const std::string& apiPath) const;
+    /// Checks that `place` is a local text model's (else throws AnthropicError for `model`) and
+    /// sets attr::Model.
+    void admit(Exchange& exchange, ModelPlace place, const std::string& model) const;
 
     const LocalBackendConfig& config_;
     /// config_ without the cap on max_tokens, for requests an upstream serves.
