@@ -1,8 +1,7 @@
 #include "ChatFromMessages.h"
+#include "JsonTree.h"
 #include "JsonWriter.h"
 #include "Poco/JSON/Array.h"
-#include "Poco/JSON/Stringifier.h"
-#include <sstream>
 
 namespace portico::openai::anthropic {
 
@@ -11,20 +10,8 @@ namespace {
 using Poco::Dynamic::Var;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
-
-/// The value as JSON text (a validated number, an object, an array).
-std::string jsonOf(const Var& value)
-{
-    std::ostringstream text;
-    Poco::JSON::Stringifier::stringify(value, text);
-    return text.str();
-}
-
-std::string stringOf(const Object& object, const std::string& key)
-{
-    const Var value = object.get(key);
-    return value.isString() ? value.extract<std::string>() : std::string();
-}
+using jsontree::stringOf;
+using jsontree::toJson;
 
 bool present(const Object& object, const std::string& key)
 {
@@ -144,7 +131,7 @@ void writeAssistant(JsonWriter& w, const Var& content)
                 .key("function")
                 .beginObject()
                 .field("name", stringOf(block, "name"))
-                .field("arguments", jsonOf(block.get("input")))
+                .field("arguments", toJson(block.get("input")))
                 .endObject()
                 .endObject();
         });
@@ -162,7 +149,7 @@ void writeTools(JsonWriter& w, const Array& tools)
         w.beginObject().field("type", "function").key("function").beginObject().field("name", stringOf(tool, "name"));
         if (present(tool, "description"))
             w.field("description", stringOf(tool, "description"));
-        w.rawField("parameters", jsonOf(tool.get("input_schema"))).endObject().endObject();
+        w.rawField("parameters", toJson(tool.get("input_schema"))).endObject().endObject();
     }
     w.endArray();
 }
@@ -206,12 +193,12 @@ std::string chatRequestFromMessages(const Object& body)
     }
     w.endArray();
     if (present(body, "max_tokens"))
-        w.rawField("max_tokens", jsonOf(body.get("max_tokens")));
+        w.rawField("max_tokens", toJson(body.get("max_tokens")));
     for (const char* key : {"temperature", "top_p"})
         if (present(body, key))
-            w.rawField(key, jsonOf(body.get(key)));
+            w.rawField(key, toJson(body.get(key)));
     if (present(body, "stop_sequences"))
-        w.rawField("stop", jsonOf(body.get("stop_sequences")));
+        w.rawField("stop", toJson(body.get("stop_sequences")));
     if (const Object::Ptr metadata = body.getObject("metadata"); metadata && present(*metadata, "user_id"))
         w.field("user", stringOf(*metadata, "user_id"));
     const Var stream = body.get("stream");

@@ -1,11 +1,9 @@
 #include "AnthropicAnswer.h"
 #include "AnthropicAnswerScan.h"
+#include "JsonTree.h"
 #include "Poco/JSON/Array.h"
 #include "Poco/JSON/Object.h"
-#include "Poco/JSON/Parser.h"
-#include "Poco/JSON/Stringifier.h"
 #include <chrono>
-#include <sstream>
 
 namespace portico::openai {
 
@@ -14,45 +12,14 @@ namespace {
 using Poco::Dynamic::Var;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
+using jsontree::numberOf;
+using jsontree::parseObject;
+using jsontree::stringOf;
+using jsontree::toJson;
 
 Object::Ptr ordered()
 {
     return new Object(Poco::JSON_PRESERVE_KEY_ORDER);
-}
-
-Object::Ptr parseObject(std::string_view body)
-{
-    try
-    {
-        const Var parsed = Poco::JSON::Parser().parse(std::string(body));
-        if (parsed.type() == typeid(Object::Ptr))
-            return parsed.extract<Object::Ptr>();
-    }
-    catch (const Poco::Exception&)
-    {
-    }
-    return nullptr;
-}
-
-std::string stringOf(const Object& object, const std::string& key)
-{
-    const Var value = object.get(key);
-    return value.isString() ? value.extract<std::string>() : std::string();
-}
-
-long long numberOf(const Object& object, const std::string& key)
-{
-    const Var value = object.get(key);
-    if (value.isEmpty() || !value.isNumeric())
-        return 0;
-    return value.convert<long long>();
-}
-
-std::string toJson(const Var& value)
-{
-    std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(value, out);
-    return out.str();
 }
 
 } // namespace
@@ -130,10 +97,10 @@ std::optional<std::string> chatCompletionFromMessageByPoco(std::string_view body
     long long input = 0, output = 0, cacheRead = 0, cacheWrite = 0;
     if (const Object::Ptr usage = message->getObject("usage"))
     {
-        input = numberOf(*usage, "input_tokens");
-        output = numberOf(*usage, "output_tokens");
-        cacheRead = numberOf(*usage, "cache_read_input_tokens");
-        cacheWrite = numberOf(*usage, "cache_creation_input_tokens");
+        input = numberOf(usage.get(), "input_tokens");
+        output = numberOf(usage.get(), "output_tokens");
+        cacheRead = numberOf(usage.get(), "cache_read_input_tokens");
+        cacheWrite = numberOf(usage.get(), "cache_creation_input_tokens");
     }
     Object::Ptr usage = ordered();
     usage->set("prompt_tokens", input + cacheRead + cacheWrite);

@@ -1,10 +1,9 @@
 #include "AnthropicRequest.h"
 #include "AnthropicRequestScan.h"
+#include "JsonTree.h"
 #include "Poco/JSON/Array.h"
 #include "Poco/JSON/Object.h"
 #include "Poco/JSON/Parser.h"
-#include "Poco/JSON/Stringifier.h"
-#include <sstream>
 #include <vector>
 
 namespace portico::openai {
@@ -14,13 +13,7 @@ namespace {
 using Poco::Dynamic::Var;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
-
-std::string toJson(const Var& value)
-{
-    std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(value, out);
-    return out.str();
-}
+using jsontree::toJson;
 
 bool isObject(const Var& value)
 {

@@ -1,69 +1,25 @@
 #include "AnthropicStream.h"
 #include "AnthropicAnswer.h"
+#include "JsonTree.h"
 #include "Poco/JSON/Object.h"
-#include "Poco/JSON/Parser.h"
 #include "Poco/JSON/Stringifier.h"
 #include <chrono>
-#include <optional>
 #include <sstream>
 
 namespace portico::openai {
 
 namespace {
 
-using Poco::Dynamic::Var;
 using Poco::JSON::Object;
+using jsontree::numberOf;
+using jsontree::parseObject;
+using jsontree::stringOf;
 
 std::string quoted(const std::string& text)
 {
     std::ostringstream out;
     Poco::JSON::Stringifier::formatString(text, out);
     return out.str();
-}
-
-std::string stringOf(const Object& object, const std::string& key)
-{
-    const Var value = object.get(key);
-    return value.isString() ? value.extract<std::string>() : std::string();
-}
-
-long long numberOf(const Object* object, const std::string& key)
-{
-    if (!object)
-        return 0;
-    const Var value = object->get(key);
-    return value.isEmpty() || !value.isNumeric() ? 0 : value.convert<long long>();
-}
-
-/// The event's name and its data (data lines joined by "\n"), from one whole SSE event.
-void splitEvent(std::string_view event, std::string_view& name, std::string& data)
-{
-    bool first = true;
-    while (!event.empty())
-    {
-        const auto end = event.find('\n');
-        std::string_view line = event.substr(0, end);
-        event = end == std::string_view::npos ? std::string_view() : event.substr(end + 1);
-        if (!line.empty() && line.back() == '\r')
-            line.remove_suffix(1);
-        auto field = [&line](std::string_view key) -> std::optional<std::string_view> {
-            if (line.compare(0, key.size(), key) != 0)
-                return std::nullopt;
-            std::string_view value = line.substr(key.size());
-            if (!value.empty() && value.front() == ' ')
-                value.remove_prefix(1);
-            return value;
-        };
-        if (auto value = field("event:"))
-            name = *value;
-        else if (auto value = field("data:"))
-        {
-            if (!first)
-                data += '\n';
-            data.append(value->data(), value->size());
-            first = false;
-        }
-    }
 }
 
 } // namespace
@@ -75,7 +31,7 @@ void AnthropicStream::feed(std::string_view bytes, std::string& out)
     {
         std::string_view name;
         std::string data;
-        splitEvent(*event, name, data);
+        splitSseEvent(*event, name, data);
         if (!ended_)
             translate(name, data, out);
     }
@@ -105,16 +61,7 @@ void AnthropicStream::translate(std::string_view name, const std::string& data, 
 {
     if (name == "ping" || name == "content_block_stop" || data.empty())
         return;
-    Object::Ptr event;
-    try
-    {
-        const Var parsed = Poco::JSON::Parser().parse(data);
-        if (parsed.type() == typeid(Object::Ptr))
-            event = parsed.extract<Object::Ptr>();
-    }
-    catch (const Poco::Exception&)
-    {
-    }
+    const Object::Ptr event = parseObject(data);
     if (!event)
         return; // not an event of the Messages stream: nothing a chat client could use
     const std::string type = name.empty() ? stringOf(*event, "type") : std::string(name);

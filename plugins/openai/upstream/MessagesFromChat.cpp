@@ -1,44 +1,18 @@
 #include "MessagesFromChat.h"
+#include "JsonTree.h"
 #include "portico/Json.h"
 #include "Poco/JSON/Array.h"
 #include "Poco/JSON/Object.h"
-#include "Poco/JSON/Parser.h"
 
 namespace portico::openai {
 
 namespace {
 
-using Poco::Dynamic::Var;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
-
-Object::Ptr parseObject(std::string_view body)
-{
-    try
-    {
-        const Var parsed = Poco::JSON::Parser().parse(std::string(body));
-        if (parsed.type() == typeid(Object::Ptr))
-            return parsed.extract<Object::Ptr>();
-    }
-    catch (const Poco::Exception&)
-    {
-    }
-    return nullptr;
-}
-
-std::string stringOf(const Object& object, const std::string& key)
-{
-    const Var value = object.get(key);
-    return value.isString() ? value.extract<std::string>() : std::string();
-}
-
-long long numberOf(const Object* object, const std::string& key)
-{
-    if (!object)
-        return 0;
-    const Var value = object->get(key);
-    return value.isEmpty() || !value.isNumeric() ? 0 : value.convert<long long>();
-}
+using jsontree::numberOf;
+using jsontree::parseObject;
+using jsontree::stringOf;
 
 /// A tool call's arguments as a tool_use input: the object they spell, else {}.
 std::string inputOf(const std::string& arguments)

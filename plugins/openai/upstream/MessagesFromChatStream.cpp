@@ -1,9 +1,10 @@
 #include "MessagesFromChatStream.h"
+#include "JsonTree.h"
 #include "MessagesFromChat.h"
+#include "SseFramer.h"
 #include "portico/Json.h"
 #include "Poco/JSON/Array.h"
 #include "Poco/JSON/Object.h"
-#include "Poco/JSON/Parser.h"
 
 namespace portico::openai {
 
@@ -12,45 +13,9 @@ namespace {
 using Poco::Dynamic::Var;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
-
-std::string stringOf(const Object& object, const std::string& key)
-{
-    const Var value = object.get(key);
-    return value.isString() ? value.extract<std::string>() : std::string();
-}
-
-long long numberOf(const Object* object, const std::string& key)
-{
-    if (!object)
-        return 0;
-    const Var value = object->get(key);
-    return value.isEmpty() || !value.isNumeric() ? 0 : value.convert<long long>();
-}
-
-/// The event's data (its data lines joined by "\n").
-std::string dataOf(std::string_view event)
-{
-    std::string data;
-    bool first = true;
-    while (!event.empty())
-    {
-        const auto end = event.find('\n');
-        std::string_view line = event.substr(0, end);
-        event = end == std::string_view::npos ? std::string_view() : event.substr(end + 1);
-        if (!line.empty() && line.back() == '\r')
-            line.remove_suffix(1);
-        if (line.compare(0, 5, "data:") != 0)
-            continue;
-        line.remove_prefix(5);
-        if (!line.empty() && line.front() == ' ')
-            line.remove_prefix(1);
-        if (!first)
-            data += '\n';
-        data.append(line.data(), line.size());
-        first = false;
-    }
-    return data;
-}
+using jsontree::numberOf;
+using jsontree::parseObject;
+using jsontree::stringOf;
 
 void emit(std::string& out, std::string_view type, const std::string& data)
 {
@@ -113,19 +78,12 @@ void MessagesFromChatStream::translate(std::string_view event, std::string& out)
 {
     if (finished_)
         return;
-    const std::string data = dataOf(event);
+    std::string_view name;
+    std::string data;
+    splitSseEvent(event, name, data);
     if (data == "[DONE]")
         return finish(out);
-    Object::Ptr chunk;
-    try
-    {
-        const Var parsed = Poco::JSON::Parser().parse(data);
-        if (parsed.type() == typeid(Object::Ptr))
-            chunk = parsed.extract<Object::Ptr>();
-    }
-    catch (const Poco::Exception&)
-    {
-    }
+    const Object::Ptr chunk = parseObject(data);
     if (!chunk)
         return; // a comment, or nothing a Messages client could use
     if (const Object::Ptr error = chunk->getObject("error"))

@@ -25,6 +25,36 @@ bool isFailureEvent(std::string_view name)
 
 } // namespace
 
+void splitSseEvent(std::string_view event, std::string_view& name, std::string& data)
+{
+    bool first = true;
+    while (!event.empty())
+    {
+        const auto end = event.find('\n');
+        std::string_view line = event.substr(0, end);
+        event = end == std::string_view::npos ? std::string_view() : event.substr(end + 1);
+        if (!line.empty() && line.back() == '\r')
+            line.remove_suffix(1);
+        auto field = [&line](std::string_view key) -> std::optional<std::string_view> {
+            if (line.compare(0, key.size(), key) != 0)
+                return std::nullopt;
+            std::string_view value = line.substr(key.size());
+            if (!value.empty() && value.front() == ' ')
+                value.remove_prefix(1);
+            return value;
+        };
+        if (auto value = field("event:"))
+            name = *value;
+        else if (auto value = field("data:"))
+        {
+            if (!first)
+                data += '\n';
+            data.append(value->data(), value->size());
+            first = false;
+        }
+    }
+}
+
 void SseFramer::feed(std::string_view bytes)
 {
     // Drop what has been handed out once it is most of the buffer, so a long stream does not

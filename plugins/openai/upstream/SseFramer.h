@@ -14,6 +14,12 @@
 
 namespace portico::openai {
 
+/// The name and the data of one whole SSE event: the `event:` field (empty when there is
+/// none) and the `data:` lines joined by "\n", each value without the one optional space after
+/// its colon (the SSE spec); CRLF line ends read as LF. Used by the stream translations;
+/// SseFramer::inspect reads a name more leniently (all leading blanks dropped).
+void splitSseEvent(std::string_view event, std::string_view& name, std::string& data);
+
 class SseFramer
 {
 public:
