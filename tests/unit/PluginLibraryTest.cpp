@@ -45,6 +45,7 @@ class PluginLibraryTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testPluginBuiltForAbi1IsRefused);
     CPPUNIT_TEST(testPluginBuiltForAbi2IsRefused);
     CPPUNIT_TEST(testPluginBuiltForAbi3IsRefused);
+    CPPUNIT_TEST(testPluginBuiltForAbi4IsRefused);
     CPPUNIT_TEST(testSignatureMismatch);
     CPPUNIT_TEST(testNameMismatch);
     CPPUNIT_TEST(testNoEntryPoint);
@@ -132,7 +133,7 @@ public:
         const std::string message = refusal(file, "abi_v1");
         PORTICO_ASSERT_CONTAINS(message, file);
         PORTICO_ASSERT_CONTAINS(message, "ABI major version 1 ");
-        PORTICO_ASSERT_CONTAINS(message, "porticod's 4");
+        PORTICO_ASSERT_CONTAINS(message, "porticod's 5");
     }
 
     void testPluginBuiltForAbi2IsRefused()
@@ -143,20 +144,30 @@ public:
         const std::string message = refusal(file, "abi_v2");
         PORTICO_ASSERT_CONTAINS(message, file);
         PORTICO_ASSERT_CONTAINS(message, "ABI major version 2 ");
-        PORTICO_ASSERT_CONTAINS(message, "porticod's 4");
+        PORTICO_ASSERT_CONTAINS(message, "porticod's 5");
     }
 
     void testPluginBuiltForAbi3IsRefused()
     {
         // ABI 4 (streamed request bodies) changed Route, Exchange and UpstreamRequest: a 3.x
         // plugin must not load.
-        CPPUNIT_ASSERT_EQUAL(4, PORTICO_ABI_MAJOR);
-        CPPUNIT_ASSERT_EQUAL(0, PORTICO_ABI_MINOR);
         const std::string file = fixture("abi_v3");
         const std::string message = refusal(file, "abi_v3");
         PORTICO_ASSERT_CONTAINS(message, file);
         PORTICO_ASSERT_CONTAINS(message, "ABI major version 3 ");
-        PORTICO_ASSERT_CONTAINS(message, "porticod's 4");
+        PORTICO_ASSERT_CONTAINS(message, "porticod's 5");
+    }
+
+    void testPluginBuiltForAbi4IsRefused()
+    {
+        // ABI 5 (the admin listener) changed Route and Exchange: a 4.x plugin must not load.
+        CPPUNIT_ASSERT_EQUAL(5, PORTICO_ABI_MAJOR);
+        CPPUNIT_ASSERT_EQUAL(0, PORTICO_ABI_MINOR);
+        const std::string file = fixture("abi_v4");
+        const std::string message = refusal(file, "abi_v4");
+        PORTICO_ASSERT_CONTAINS(message, file);
+        PORTICO_ASSERT_CONTAINS(message, "ABI major version 4 ");
+        PORTICO_ASSERT_CONTAINS(message, "porticod's 5");
     }
 
     void testSignatureMismatch()

@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <string>
 
+/// Major 5: the admin listener (Route::listener, Exchange::listener()), which changed Route and
+/// Exchange.
 /// Major 4: request bodies streamed to the handler (Route::streamedBody, Exchange::bodyStream(),
 /// UpstreamRequest::bodyStream), which changed Route, Exchange and UpstreamRequest.
 /// Major 3: the event-driven core. Streams and deferred answers run on the event loop
@@ -22,7 +24,7 @@
 /// are interned keys, per-request plugin state has typed slots, request headers are a
 /// HeaderList, log filters replace channel wrapping, and the core exports only this API.
 /// (Major 2 made Response::headers a HeaderList.)
-#define PORTICO_ABI_MAJOR 4
+#define PORTICO_ABI_MAJOR 5
 #define PORTICO_ABI_MINOR 0
 
 #define PORTICO_STRINGIFY_(x) #x

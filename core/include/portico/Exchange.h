@@ -15,6 +15,7 @@
 #include "portico/AttributeKey.h"
 #include "portico/HeaderList.h"
 #include "portico/Response.h"
+#include "portico/Route.h"
 #include "portico/StreamWriter.h"
 #include <chrono>
 #include <cstdint>
@@ -98,6 +99,9 @@ public:
     const std::string& route() const { return route_; }
     /// A `{name}` segment of the matched route, or empty.
     const std::string& pathParam(std::string_view name) const;
+    /// The listener the request came in on: Listener::Admin for the admin listener ([admin]
+    /// listen), where auth checks the admin key instead of the API keys.
+    Listener listener() const { return listener_; }
 
     // --- attributes: how plugins pass facts to each other --------------------------------
     void set(const AttributeKey& key, std::string value);
@@ -206,6 +210,7 @@ private:
     std::shared_ptr<BodyStream> bodyStream_;
 
     std::string route_;
+    Listener listener_ = Listener::Api;
     std::vector<std::pair<std::string, std::string>> pathParams_;
     std::vector<Attribute> attributes_;
     std::vector<StateEntry> states_;

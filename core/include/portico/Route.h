@@ -18,6 +18,15 @@ enum class Blocking
     May    ///< may wait: runs on a worker thread
 };
 
+/// Which listening socket a route is served on. The admin listener (`[admin] listen`) is a
+/// separate socket, normally bound to a private address, for the operators' API (keys, spend):
+/// its routes are never reachable on the public listener, and the public routes never on it.
+enum class Listener
+{
+    Api,  ///< server.listen (and server.plain_listen)
+    Admin ///< [admin] listen; unset: admin routes are not served
+};
+
 /// The pattern an OpenAPI document shows for `pattern`: a prefix's "/**" becomes "/{path}".
 inline std::string documentedPattern(const std::string& pattern)
 {
@@ -47,6 +56,8 @@ struct Route
     /// empty. The handler must answer through a DeferredAnswer, which reads the stream on the
     /// loop.
     bool streamedBody = false;
+    /// The listener this route is served on (the admin routes say Listener::Admin).
+    Listener listener = Listener::Api;
 };
 
 } // namespace portico

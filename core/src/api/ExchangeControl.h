@@ -20,6 +20,7 @@ public:
     static ExchangeHost* host(const Exchange& exchange) { return exchange.host_; }
 
     static void setRoute(Exchange& exchange, std::string pattern) { exchange.route_ = std::move(pattern); }
+    static void setListener(Exchange& exchange, Listener listener) { exchange.listener_ = listener; }
     static void addPathParam(Exchange& exchange, std::string name, std::string value)
     {
         exchange.pathParams_.emplace_back(std::move(name), std::move(value));

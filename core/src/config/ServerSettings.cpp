@@ -162,6 +162,18 @@ ServerSettings ServerSettings::from(const LoadedConfig& config, const std::strin
     if (!redisKeys.empty())
         RedisSettings::from(PluginConfig(values, "redis", config.file, config.origins));
 
+    // [admin] listen opens the admin listener; the section's other keys are read (and checked)
+    // by the auth plugin, which serves the admin API.
+    PluginConfig admin(values, "admin", config.file, config.origins);
+    if (admin.has("listen"))
+    {
+        std::tie(settings.adminHost, settings.adminPort) = parseListen(admin, "listen", "");
+        if (settings.adminPort == 0)
+            throw admin.error("listen", "needs a port (the admin API cannot listen on a random one)");
+        if (settings.adminHost == settings.host && settings.adminPort == settings.port)
+            throw admin.error("listen", "is the same address as server.listen");
+    }
+
     PluginConfig plugins(values, "plugins", config.file, config.origins);
     settings.pluginPath = plugins.getString("path", defaultPluginPath);
     settings.order = plugins.getList("order", {});

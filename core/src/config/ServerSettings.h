@@ -68,6 +68,10 @@ struct ServerSettings
     /// An optional plain-HTTP listener beside the HTTPS one (port 0: none).
     std::string plainHost;
     unsigned short plainPort = 0;
+    /// [admin] listen: the admin API's own plain-HTTP listener (port 0: none). The other
+    /// [admin] keys belong to the plugin that serves the admin API (auth).
+    std::string adminHost;
+    unsigned short adminPort = 0;
 
     AccessLogSettings accessLog;
 

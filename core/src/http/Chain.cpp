@@ -70,6 +70,12 @@ std::string Chain::describe() const
     out << "routes:\n";
     for (const auto& route : routes_.routes())
         out << "  " << route.method << " " << route.pattern << "\n";
+    if (!adminRoutes_.routes().empty())
+    {
+        out << "admin routes ([admin] listen):\n";
+        for (const auto& route : adminRoutes_.routes())
+            out << "  " << route.method << " " << route.pattern << "\n";
+    }
     return out.str();
 }
 

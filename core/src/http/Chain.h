@@ -37,8 +37,17 @@ public:
 
     std::vector<ChainLink>& links() { return links_; }
     const std::vector<ChainLink>& links() const { return links_; }
+    /// The routes of the public listener (server.listen).
     RouteTable& routes() { return routes_; }
     const RouteTable& routes() const { return routes_; }
+    /// The routes of the admin listener ([admin] listen): only those registered with
+    /// Listener::Admin.
+    RouteTable& adminRoutes() { return adminRoutes_; }
+    const RouteTable& adminRoutes() const { return adminRoutes_; }
+    const RouteTable& routesFor(Listener listener) const
+    {
+        return listener == Listener::Admin ? adminRoutes_ : routes_;
+    }
 
     /// Starts the plugins in order (after all have been created and configured).
     void start();
@@ -72,6 +81,7 @@ public:
 private:
     std::vector<ChainLink> links_;
     RouteTable routes_;
+    RouteTable adminRoutes_;
     std::vector<std::shared_ptr<const LogFilter>> logFilters_;
     bool mayBlock_ = false;
     std::uint32_t stateSlots_ = 0;

@@ -97,7 +97,10 @@ std::shared_ptr<Chain> ChainBuilder::build(const LoadedConfig& config, const Ser
         if (!unread.empty())
             throw context.config().error(unread.front(), "unknown key for plugin " + name);
         for (auto& route : context.routes())
-            chain->routes().add(std::move(route), "plugin " + name);
+        {
+            RouteTable& table = route.listener == Listener::Admin ? chain->adminRoutes() : chain->routes();
+            table.add(std::move(route), "plugin " + name);
+        }
         chain->links().push_back(std::move(link));
     }
 

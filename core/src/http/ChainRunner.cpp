@@ -47,7 +47,7 @@ void ChainRunner::answerWithServerError(Exchange& exchange, const std::string& w
 
 bool ChainRunner::route(Exchange& exchange)
 {
-    match_ = chain_.routes().match(exchange.method(), exchange.path());
+    match_ = chain_.routesFor(exchange.listener()).match(exchange.method(), exchange.path());
     if (match_.route)
     {
         ExchangeControl::setRoute(exchange, match_.route->pattern);

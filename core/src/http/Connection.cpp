@@ -39,11 +39,12 @@ void appendChunkFrame(std::string& out, std::string_view chunk)
 } // namespace
 
 Connection::Connection(ServerContext& server, EventLoop& loop, std::unique_ptr<Transport> transport,
-                       std::string peer, std::function<void(Connection*)> onClosed)
+                       std::string peer, Listener listener, std::function<void(Connection*)> onClosed)
     : server_(server),
       loop_(loop),
       transport_(std::move(transport)),
       peer_(std::move(peer)),
+      listener_(listener),
       onClosed_(std::move(onClosed))
 {
     server_.budget.open.fetch_add(1);
@@ -298,6 +299,7 @@ void Connection::dispatch()
     ++requests_;
     auto exchange = std::make_unique<Exchange>(std::move(head_.method), head_.target, std::move(head_.headers),
                                                std::move(body_), peer_);
+    ExchangeControl::setListener(*exchange, listener_);
     body_.clear();
     if (bodyStream_)
         ExchangeControl::attachBodyStream(*exchange, bodyStream_);
@@ -315,9 +317,10 @@ void Connection::dispatch()
 
 bool Connection::routeStreamsBody()
 {
-    if (!chain_->routes().streamsBodies())
+    const RouteTable& routes = chain_->routesFor(listener_);
+    if (!routes.streamsBodies())
         return false;
-    const RouteTable::Match match = chain_->routes().match(head_.method, std::string(targetPath(head_.target)));
+    const RouteTable::Match match = routes.match(head_.method, std::string(targetPath(head_.target)));
     return match.route && match.route->streamedBody;
 }
 
@@ -416,6 +419,7 @@ void Connection::protocolError(int status, const std::string& message, const std
     http10_ = false;
     // No request could be served: an Exchange with what is known, answered by the core.
     auto exchange = std::make_unique<Exchange>("-", "/", HeaderList(), std::string(), peer_);
+    ExchangeControl::setListener(*exchange, listener_);
     auto chain = server_.state.chain();
     RunEnvironment environment{loop_, &server_.workers, server_.accessLog, &server_.state};
     run_ = std::make_unique<ExchangeRun>(environment, std::move(chain), std::move(exchange), *this,

@@ -95,9 +95,10 @@ class Connection : public IoHandler, public ResponseSink
 {
 public:
     /// `onClosed` is called (on the loop) when the connection has closed: the loop's registry
-    /// drops it then (and deletes it after the current turn).
+    /// drops it then (and deletes it after the current turn). `listener`: the socket it was
+    /// accepted on, which decides the routes it may reach.
     Connection(ServerContext& server, EventLoop& loop, std::unique_ptr<Transport> transport, std::string peer,
-               std::function<void(Connection*)> onClosed);
+               Listener listener, std::function<void(Connection*)> onClosed);
     ~Connection() override;
 
     /// Registers with the loop; the first request's head deadline starts now.
@@ -191,6 +192,7 @@ private:
     EventLoop& loop_;
     std::unique_ptr<Transport> transport_;
     const std::string peer_;
+    const Listener listener_;
     std::function<void(Connection*)> onClosed_;
     State state_ = State::Head;
 

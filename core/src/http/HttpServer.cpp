@@ -98,6 +98,13 @@ HttpServer::HttpServer(const ServerSettings& settings, ServerState& state, Acces
         listeners_.push_back({listening(address), false});
         description_ = "http://" + settings.host + ":" + std::to_string(listeners_.back().socket.address().port());
     }
+    if (settings.adminPort != 0)
+    {
+        listeners_.push_back({listening(Poco::Net::SocketAddress(settings.adminHost, settings.adminPort)), false,
+                              Listener::Admin});
+        description_ += ", admin API on http://" + settings.adminHost + ":" +
+                        std::to_string(listeners_.back().socket.address().port());
+    }
     const int count = loopCount(settings);
     for (int i = 0; i < count; ++i)
     {
@@ -117,17 +124,28 @@ unsigned short HttpServer::port() const
     return listeners_.front().socket.address().port();
 }
 
+unsigned short HttpServer::adminPort() const
+{
+    for (const auto& listening : listeners_)
+        if (listening.listener == Listener::Admin)
+            return listening.socket.address().port();
+    return 0;
+}
+
 void HttpServer::start()
 {
     for (auto& owner : loops_)
     {
         LoopState* state = owner.get();
-        for (const auto& listener : listeners_)
+        for (const auto& listening : listeners_)
         {
-            const bool tls = listener.tls;
+            const bool tls = listening.tls;
+            const Listener listener = listening.listener;
             state->acceptors.push_back(std::make_unique<Acceptor>(
-                *state->loop, listener.socket.impl()->sockfd(), !tls, budget_,
-                [this, state, tls](int fd, std::string peer) { accept(*state, fd, std::move(peer), tls); }));
+                *state->loop, listening.socket.impl()->sockfd(), !tls, budget_,
+                [this, state, tls, listener](int fd, std::string peer) {
+                    accept(*state, fd, std::move(peer), tls, listener);
+                }));
         }
         state->loop->post([state] {
             for (auto& acceptor : state->acceptors)
@@ -138,7 +156,7 @@ void HttpServer::start()
     started_ = true;
 }
 
-void HttpServer::accept(LoopState& owner, int fd, std::string peer, bool tls)
+void HttpServer::accept(LoopState& owner, int fd, std::string peer, bool tls, Listener listener)
 {
     std::unique_ptr<Transport> transport;
     try
@@ -156,7 +174,7 @@ void HttpServer::accept(LoopState& owner, int fd, std::string peer, bool tls)
     }
     LoopState* state = &owner;
     auto connection = std::make_unique<Connection>(context_, *owner.loop, std::move(transport), std::move(peer),
-                                                   [state](Connection* closed) {
+                                                   listener, [state](Connection* closed) {
                                                        const auto found = state->connections.find(closed);
                                                        if (found == state->connections.end())
                                                            return;

@@ -61,16 +61,20 @@ public:
     std::size_t eventLoops() const { return loops_.size(); }
     /// The port of server.listen (useful with port 0).
     unsigned short port() const;
+    /// The port of [admin] listen, 0 when there is none.
+    unsigned short adminPort() const;
     /// Request heads that took longer than server.header_timeout_seconds.
     std::uint64_t headerTimeouts() const { return counters_.headTimeouts.load(); }
     /// "https://127.0.0.1:8443, http://127.0.0.1:8080": what is being served, for the log.
     std::string describe() const { return description_; }
 
 private:
-    struct Listener
+    struct ListeningSocket
     {
         Poco::Net::ServerSocket socket;
         bool tls = false;
+        /// The admin listener ([admin] listen): plain HTTP, admin routes only.
+        Listener listener = Listener::Api;
     };
     /// One loop thread and what it owns.
     struct LoopState
@@ -81,7 +85,7 @@ private:
         std::unordered_map<Connection*, std::unique_ptr<Connection>> connections;
     };
 
-    void accept(LoopState& owner, int fd, std::string peer, bool tls);
+    void accept(LoopState& owner, int fd, std::string peer, bool tls, Listener listener);
     /// Runs `task` on every loop and waits until each has run it, 5 s at most; false when a
     /// loop did not come round in time (logged).
     bool onEveryLoop(const std::function<void(LoopState&)>& task);
@@ -94,7 +98,7 @@ private:
     ServerCounters counters_;
     ServerContext context_;
     Poco::Net::Context::Ptr tls_;
-    std::vector<Listener> listeners_;
+    std::vector<ListeningSocket> listeners_;
     std::vector<std::unique_ptr<LoopState>> loops_;
     std::string description_;
     bool started_ = false;
