@@ -1,8 +1,12 @@
 #include "AuthPlugin.h"
 #include "BearerToken.h"
+#include "ConstantTime.h"
+#include "VirtualKeyJson.h"
 #include "portico/AsciiCase.h"
 #include "portico/Attributes.h"
 #include "portico/Json.h"
+#include "Poco/JSON/Object.h"
+#include "Poco/JSON/Parser.h"
 #include "Poco/Logger.h"
 #include <chrono>
 
@@ -17,6 +21,50 @@ constexpr std::size_t MaxKeyLength = 4096;
 const std::string AuthorizationHeader = "Authorization";
 const std::string ApiKeyHeader = "x-api-key";
 
+/// "450ms", "6s", "1m30s": OpenAI's way of writing x-ratelimit-reset-requests.
+std::string resetDuration(std::chrono::milliseconds wait)
+{
+    const long long ms = wait.count();
+    if (ms < 1000)
+        return std::to_string(ms < 0 ? 0 : ms) + "ms";
+    const long long minutes = ms / 60'000, seconds = ms / 1000 % 60, fraction = ms % 1000;
+    std::string out = minutes ? std::to_string(minutes) + "m" : std::string();
+    out += std::to_string(seconds);
+    if (fraction)
+    {
+        std::string digits = std::to_string(1000 + fraction).substr(1);
+        while (digits.back() == '0')
+            digits.pop_back();
+        out += "." + digits;
+    }
+    return out + "s";
+}
+
+/// The "model" member of a JSON request body, or empty (no body, not JSON, no string model).
+std::string requestedModel(const std::string& body)
+{
+    if (body.empty())
+        return {};
+    try
+    {
+        const Poco::Dynamic::Var parsed = Poco::JSON::Parser().parse(body);
+        if (parsed.type() != typeid(Poco::JSON::Object::Ptr))
+            return {};
+        const Poco::Dynamic::Var model = parsed.extract<Poco::JSON::Object::Ptr>()->get("model");
+        return model.isString() ? model.extract<std::string>() : std::string();
+    }
+    catch (const std::exception&)
+    {
+        return {}; // the handler answers a malformed body with its own 400
+    }
+}
+
+std::int64_t unixNow()
+{
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 } // namespace
 
 // OpenAI's own wording, so that SDKs and users see what they know.
@@ -29,8 +77,39 @@ const char* const AuthPlugin::MissingAnthropicKeyMessage = "x-api-key header is 
 const char* const AuthPlugin::WrongAnthropicKeyMessage = "invalid x-api-key";
 
 AuthPlugin::AuthPlugin(PluginContext& context)
-    : config_(AuthConfig::from(context.config())), logger_(context.logger())
+    : config_(AuthConfig::from(context.config())),
+      logger_(context.logger()),
+      admin_(AdminConfig::from(context.config())),
+      ticket_(context.stateSlot<KeyTicket>())
 {
+    if (admin_.enabled)
+    {
+        // The admin key and the store do not decide whether the keys file's keys work: a
+        // problem with either is logged and answered (503) where it matters.
+        if (admin_.servesApi)
+            try
+            {
+                adminDigest_ = readAdminKeyDigest(admin_.keyFile);
+            }
+            catch (const std::exception& e)
+            {
+                adminUnavailable_ = e.what();
+                logger_.error(adminUnavailable_ + ": the admin API answers 503 until a reload can read it");
+            }
+        try
+        {
+            virtualKeys_ = std::make_shared<VirtualKeys>(admin_, logger_);
+        }
+        catch (const std::exception& e)
+        {
+            if (context.reloading())
+                throw ConfigError(std::string(e.what()) + "; keeping the keys in force");
+            storeUnavailable_ = e.what();
+            logger_.error(storeUnavailable_ + ": virtual keys get 503 until a reload can open it");
+        }
+        if (admin_.servesApi)
+            addAdminRoutes(context);
+    }
     const auto loadStarted = std::chrono::steady_clock::now();
     try
     {
@@ -59,14 +138,29 @@ AuthPlugin::AuthPlugin(PluginContext& context)
 
 std::string AuthPlugin::notReadyReason() const
 {
-    return unreadable_;
+    if (!unreadable_.empty())
+        return unreadable_;
+    return storeUnavailable_;
+}
+
+void AuthPlugin::start()
+{
+    if (virtualKeys_)
+        virtualKeys_->start();
+}
+
+void AuthPlugin::stop()
+{
+    if (virtualKeys_)
+        virtualKeys_->stop();
 }
 
 void AuthPlugin::onRequest(Exchange& exchange)
 {
-    if (config_.isExempt(exchange.path()))
+    const bool admin = exchange.listener() == Listener::Admin;
+    if (!admin && config_.isExempt(exchange.path()))
         return;
-    if (!keys_)
+    if (!admin && !keys_)
     {
         exchange.respondError(503, "The server cannot check API keys right now (its keys file is unreadable).",
                               "server_error", "keys_unavailable");
@@ -94,6 +188,8 @@ void AuthPlugin::onRequest(Exchange& exchange)
     // Two credential headers of one kind are ambiguous: a proxy may have added one. Accept neither.
     if (count > 1)
         return reject(exchange, Rejection::Wrong, "more than one Authorization header");
+    if (admin)
+        return checkAdminKey(exchange, authorization ? bearerToken(*authorization) : std::nullopt);
     if (apiKeyCount > 1)
         return reject(exchange, Rejection::Wrong, "more than one x-api-key header");
     std::optional<std::string_view> token;
@@ -115,9 +211,119 @@ void AuthPlugin::onRequest(Exchange& exchange)
     if (token->size() > MaxKeyLength)
         return reject(exchange, Rejection::Wrong, "the key is too long");
     const std::string* principal = principalFor(*token);
-    if (!principal)
-        return reject(exchange, Rejection::Wrong, "the key is not in the keys file");
-    exchange.set(attr::Principal, *principal);
+    if (principal)
+        return exchange.set(attr::Principal, *principal);
+    if (admin_.enabled)
+        return checkVirtualKey(exchange, *token);
+    reject(exchange, Rejection::Wrong, "the key is not in the keys file");
+}
+
+void AuthPlugin::checkAdminKey(Exchange& exchange, std::optional<std::string_view> token)
+{
+    if (!adminDigest_)
+    {
+        exchange.respondError(503, "The admin API is unavailable: its admin key file cannot be read.", "server_error",
+                              "admin_key_unavailable");
+        return;
+    }
+    if (!token || token->empty())
+        return reject(exchange, Rejection::Missing, "no admin key (Authorization: Bearer)");
+    if (token->size() > MaxKeyLength)
+        return reject(exchange, Rejection::Wrong, "the admin key is too long");
+    const KeyStore::Digest offered = KeyStore::digestOf(*token);
+    if (!constantTimeEquals(offered.data(), adminDigest_->data(), offered.size()))
+        return reject(exchange, Rejection::Wrong, "not the admin key");
+    exchange.set(attr::Principal, "admin");
+}
+
+void AuthPlugin::checkVirtualKey(Exchange& exchange, std::string_view token)
+{
+    if (!virtualKeys_)
+    {
+        exchange.respondError(503, "The server cannot check API keys right now (its key store cannot be opened).",
+                              "server_error", "keys_unavailable");
+        return;
+    }
+    // The snapshot stays alive while this request looks at it, whatever a refresh swaps in.
+    const std::shared_ptr<const VirtualKeyIndex> index = virtualKeys_->index();
+    const ActiveKey* key = index->find(KeyStore::digestOf(token));
+    if (!key)
+        return reject(exchange, Rejection::Wrong, "the key is neither in the keys file nor a virtual key");
+    const VirtualKey& policy = key->policy;
+    // Each refusal says which rule refused, never the key.
+    if (policy.revokedAt)
+    {
+        exchange.respondError(401, "This API key was revoked at " + rfc3339(policy.revokedAt) + ".",
+                              "invalid_request_error", "revoked_api_key");
+        exchange.response().headers.set("WWW-Authenticate", "Bearer");
+        return;
+    }
+    if (policy.expired(unixNow()))
+    {
+        exchange.respondError(401, "This API key expired at " + rfc3339(policy.expiresAt) + ".",
+                              "invalid_request_error", "expired_api_key");
+        exchange.response().headers.set("WWW-Authenticate", "Bearer");
+        return;
+    }
+    if (!policy.models.empty())
+    {
+        const std::string model = requestedModel(exchange.body());
+        if (!model.empty() && !policy.allowsModel(model))
+        {
+            exchange.respondError(403, "This API key is not allowed to use the model '" + model + "'.",
+                                  "invalid_request_error", "model_not_allowed", "model");
+            return;
+        }
+    }
+    KeyTicket* ticket = nullptr;
+    if (policy.rpm > 0)
+    {
+        ticket = &exchange.emplaceState(ticket_);
+        ticket->limiter = key->limiter;
+        ticket->rpm = policy.rpm;
+        ticket->rate = key->limiter->takeRequest(policy.rpm, KeyLimiter::Clock::now());
+        if (!ticket->rate.admitted)
+        {
+            exchange.respondError(429,
+                                  "Rate limit reached for requests per minute of this API key: limit " +
+                                      std::to_string(policy.rpm) + " per minute.",
+                                  "requests", "rate_limit_exceeded");
+            const long long seconds = (ticket->rate.wait.count() + 999) / 1000;
+            exchange.response().headers.set("Retry-After", std::to_string(seconds < 1 ? 1 : seconds));
+            return;
+        }
+    }
+    if (policy.maxInFlight > 0)
+    {
+        if (!key->limiter->enter(policy.maxInFlight))
+        {
+            exchange.respondError(429,
+                                  "Too many requests in flight for this API key: limit " +
+                                      std::to_string(policy.maxInFlight) + " at once.",
+                                  "requests", "max_in_flight_exceeded");
+            exchange.response().headers.set("Retry-After", "1");
+            return;
+        }
+        if (!ticket)
+        {
+            ticket = &exchange.emplaceState(ticket_);
+            ticket->limiter = key->limiter;
+        }
+        ticket->inFlight = true;
+    }
+    exchange.set(attr::Principal, policy.id);
+}
+
+void AuthPlugin::onResponseHead(Exchange& exchange)
+{
+    const KeyTicket* ticket = exchange.state(ticket_);
+    if (!ticket || ticket->rpm == 0)
+        return;
+    // The key's own limit: more specific than the ratelimit plugin's, so it is what these say.
+    auto& headers = exchange.response().headers;
+    headers.set("x-ratelimit-limit-requests", std::to_string(ticket->rpm));
+    headers.set("x-ratelimit-remaining-requests", std::to_string(ticket->rate.remaining));
+    headers.set("x-ratelimit-reset-requests", resetDuration(ticket->rate.wait));
 }
 
 const std::string* AuthPlugin::principalFor(std::string_view key) const

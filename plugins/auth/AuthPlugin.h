@@ -11,9 +11,11 @@
 // A key that has verified is remembered (as a keyed 128-bit tag, see VerifiedKeyCache.h) so
 // that its next requests skip the digest.
 
+#include "AdminConfig.h"
 #include "AuthConfig.h"
 #include "KeyStore.h"
 #include "VerifiedKeyCache.h"
+#include "VirtualKeys.h"
 #include "portico/Plugin.h"
 #include "portico/PluginContext.h"
 #include <memory>
@@ -30,7 +32,10 @@ public:
     explicit AuthPlugin(PluginContext& context);
 
     void onRequest(Exchange& exchange) override;
+    void onResponseHead(Exchange& exchange) override;
     std::string notReadyReason() const override;
+    void start() override;
+    void stop() override;
     void describeApi(ApiDescription& api) const override;
     /// Keys are checked in memory (the keys file is read when the chain is built).
     Blocking blocking() const override { return Blocking::Never; }
@@ -43,12 +48,34 @@ public:
     static const char* const MissingAnthropicKeyMessage;
     static const char* const WrongAnthropicKeyMessage;
 
+    /// What a request of a virtual key holds while it is served: its place among the key's
+    /// requests in flight (given back when the exchange ends) and the rpm bucket's state for
+    /// the x-ratelimit-*-requests headers.
+    struct KeyTicket
+    {
+        std::shared_ptr<KeyLimiter> limiter;
+        bool inFlight = false;
+        std::int64_t rpm = 0;
+        KeyLimiter::Decision rate;
+        ~KeyTicket()
+        {
+            if (inFlight)
+                limiter->leave();
+        }
+    };
+
 private:
     enum class Rejection
     {
         Missing,
         Wrong
     };
+    /// The admin listener: the admin key, nothing else.
+    void checkAdminKey(Exchange& exchange, std::optional<std::string_view> token);
+    /// A key that is not in the keys file: a virtual key's policy, or 401.
+    void checkVirtualKey(Exchange& exchange, std::string_view token);
+    /// The admin API's routes (AdminApi.cpp).
+    void addAdminRoutes(PluginContext& context);
     void reject(Exchange& exchange, Rejection why, const char* detail) const;
     /// The principal `key` belongs to, or nullptr: from the cache, else by its digest.
     const std::string* principalFor(std::string_view key) const;
@@ -59,6 +86,16 @@ private:
     /// Created with keys_; sized to the keys file (capped).
     std::unique_ptr<VerifiedKeyCache> verified_;
     std::string unreadable_;
+
+    const AdminConfig admin_;
+    /// The admin key's digest; empty when its file could not be read (adminUnavailable_ says why).
+    std::optional<KeyStore::Digest> adminDigest_;
+    std::string adminUnavailable_;
+    /// Set when [admin] listen is; null when the store could not be opened at the first start
+    /// (storeUnavailable_ says why; virtual keys then get 503).
+    std::shared_ptr<VirtualKeys> virtualKeys_;
+    std::string storeUnavailable_;
+    StateSlot<KeyTicket> ticket_;
 };
 
 } // namespace portico::auth

@@ -60,7 +60,6 @@ public:
     /// --hash-key apply the same rule).
     static bool validPrincipal(std::string_view principal);
 
-private:
     /// The digest's first 8 bytes: SHA-256 output is uniform, so they are a hash already.
     struct DigestHash
     {
@@ -77,6 +76,7 @@ private:
         bool operator()(const Digest& a, const Digest& b) const noexcept;
     };
 
+private:
     std::vector<Entry> entries_;
     /// digest -> index in entries_.
     std::unordered_map<Digest, std::size_t, DigestHash, DigestEqual> index_;

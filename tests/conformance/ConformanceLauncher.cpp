@@ -23,8 +23,10 @@
 //    (porticod's output is printed on failure).
 // With --with-key, a real API key is made first with the installed `porticod --new-key`, its
 // keys-file line written to a temp file that configs name as "{keys_file}", and the key given to
-// the suite as PORTICO_API_KEY (which also turns on the suite's authentication checks). After the
-// run, porticod's output must not contain the key.
+// the suite as PORTICO_API_KEY (which also turns on the suite's authentication checks); an admin
+// key for the admin API is made the same way, written to "{admin_key_file}" and given as
+// PORTICO_ADMIN_KEY. "{state_dir}" is a temp directory for the configs' files (a key store).
+// After the run, porticod's output must contain neither key.
 
 #include "PorticodProcess.h"
 #include "TempDir.h"
@@ -193,12 +195,14 @@ int main(int argc, char** argv)
         prepare(args);
         portico::test::TempDir keysDir;
         const std::string freePort = std::to_string(portico::test::freePort());
-        std::string apiKey;
+        std::string apiKey, adminKey;
         if (args.withKey)
         {
             const auto [key, line] = newKey("conformance");
             apiKey = key;
             keysDir.write("keys", "# made by porticod --new-key for the conformance run\n" + line + "\n");
+            adminKey = newKey("admin").first;
+            keysDir.write("admin.key", adminKey + "\n");
         }
         for (const auto& config : args.configs)
         {
@@ -210,6 +214,8 @@ int main(int argc, char** argv)
                 text = Poco::replace(text, std::string("{refused_port}"), std::to_string(portico::test::freePort()));
             text = withPorts(text, freePort, servers);
             text = Poco::replace(text, std::string("{keys_file}"), keysDir.file("keys"));
+            text = Poco::replace(text, std::string("{admin_key_file}"), keysDir.file("admin.key"));
+            text = Poco::replace(text, std::string("{state_dir}"), keysDir.path());
             servers.push_back(std::make_unique<PorticodProcess>(text));
             std::cout << "conformance: porticod " << servers.size() << " (" << path << ") on port "
                       << servers.back()->port() << std::endl;
@@ -217,20 +223,24 @@ int main(int argc, char** argv)
         Poco::Process::Env env;
         env["PORTICO_BASE_URL"] = "http://127.0.0.1:" + std::to_string(servers.back()->port()) + "/v1";
         if (!apiKey.empty())
+        {
             env["PORTICO_API_KEY"] = apiKey;
+            env["PORTICO_ADMIN_KEY"] = adminKey;
+        }
         for (const auto& [name, value] : args.env)
         {
             env[name] = withPorts(value, freePort, servers);
             std::cout << "conformance: " << name << "=" << env[name] << std::endl;
         }
         int status = run("node", {"--test", "--test-reporter=spec", args.suite}, args.work, env);
-        if (!apiKey.empty())
-            for (const auto& server : servers)
-                if (server->output().find(apiKey) != std::string::npos)
-                {
-                    std::cout << "conformance: the API key appears in porticod's output" << std::endl;
-                    status = 1;
-                }
+        for (const std::string& secret : {apiKey, adminKey})
+            if (!secret.empty())
+                for (const auto& server : servers)
+                    if (server->output().find(secret) != std::string::npos)
+                    {
+                        std::cout << "conformance: an API key appears in porticod's output" << std::endl;
+                        status = 1;
+                    }
         if (status != 0)
             for (std::size_t i = 0; i < servers.size(); ++i)
                 std::cout << "---- porticod " << i + 1 << " output ----\n" << servers[i]->output() << std::endl;

@@ -31,6 +31,8 @@ public:
 
     const PluginConfig& config() const override { return *config_; }
     void addRoute(Route route) override { routes_.push_back(std::move(route)); }
+    /// The routes the plugin registered.
+    const std::vector<Route>& routes() const { return routes_; }
     Poco::Logger& logger() const override { return *logger_; }
     prometheus::Registry& metrics() const override { return *registry_; }
     bool reloading() const override { return reloading_; }
@@ -73,12 +75,13 @@ private:
 };
 
 inline std::unique_ptr<Exchange> request(const std::string& method, const std::string& target,
-                                         const std::vector<std::pair<std::string, std::string>>& headers = {})
+                                         const std::vector<std::pair<std::string, std::string>>& headers = {},
+                                         std::string body = "")
 {
     HeaderList collection;
     for (const auto& [name, value] : headers)
         collection.add(name, value);
-    return std::make_unique<Exchange>(method, target, std::move(collection), "", "127.0.0.1:40000");
+    return std::make_unique<Exchange>(method, target, std::move(collection), std::move(body), "127.0.0.1:40000");
 }
 
 } // namespace portico::auth::test

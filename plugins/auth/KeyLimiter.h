@@ -1,0 +1,47 @@
+#pragma once
+// A virtual key's live counters: its request bucket (rpm) and its requests in flight. They
+// belong to the key, not to one snapshot of the key index, so a refresh of the index (a PATCH,
+// another instance's change) keeps them: a key does not get a fresh minute by being edited.
+//
+// The counters are this instance's: two porticod instances each admit a key's rpm (the shared
+// Redis counters are a later step of virtual keys, see the README).
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+
+namespace portico::auth {
+
+class KeyLimiter
+{
+public:
+    using Clock = std::chrono::steady_clock;
+
+    struct Decision
+    {
+        bool admitted = false;
+        /// Requests left in the bucket after this one (whole requests).
+        std::int64_t remaining = 0;
+        /// Until the bucket is full again (the x-ratelimit-reset-requests header), or, when
+        /// refused, until one request is admitted again (Retry-After).
+        std::chrono::milliseconds wait{0};
+    };
+
+    /// One request of a key whose limit is `rpm` per minute (> 0): a bucket of `rpm` requests,
+    /// refilled at rpm/60 per second, so `rpm` quick requests pass and the next waits.
+    Decision takeRequest(std::int64_t rpm, Clock::time_point now);
+
+    /// Counts a request in flight unless `max` (> 0) are already; false when refused.
+    bool enter(std::int64_t max);
+    void leave();
+
+private:
+    std::mutex mutex_;
+    bool started_ = false;
+    /// Requests in the bucket, in units of 1/60,000,000 request (see KeyLimiter.cpp).
+    std::int64_t units_ = 0;
+    Clock::time_point filledAt_{};
+    std::int64_t inFlight_ = 0;
+};
+
+} // namespace portico::auth

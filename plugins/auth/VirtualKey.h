@@ -1,0 +1,41 @@
+#pragma once
+// A virtual key: an API key created through the admin API, with a policy of its own (the models
+// it may call, a request rate, a cap on requests in flight, an expiry). Only the key's SHA-256
+// digest is stored; the key itself is shown once, when it is created.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace portico::auth {
+
+struct VirtualKey
+{
+    /// "vk_" and 24 lowercase hex: what the admin API, the logs and the principal name it by.
+    std::string id;
+    /// Model names and globs (`gpt-4o*`) the key may call; empty: every model.
+    std::vector<std::string> models;
+    /// Requests per minute (a bucket of `rpm` refilled over a minute); 0: no limit.
+    std::int64_t rpm = 0;
+    /// Requests of this key being served at once; 0: no limit.
+    std::int64_t maxInFlight = 0;
+    /// Unix seconds after which the key is refused; 0: never.
+    std::int64_t expiresAt = 0;
+    /// Unix seconds when the key was revoked; 0: not revoked.
+    std::int64_t revokedAt = 0;
+    std::int64_t createdAt = 0;
+    /// A JSON object of the operator's own fields (team, owner, ...), as text.
+    std::string metadata = "{}";
+
+    /// True when `model` is one of `models` or matches one of its globs (or `models` is empty).
+    bool allowsModel(const std::string& model) const;
+    bool expired(std::int64_t nowSeconds) const { return expiresAt != 0 && nowSeconds >= expiresAt; }
+};
+
+/// A new key id: "vk_" and 24 lowercase hex from getrandom(2).
+std::string newVirtualKeyId();
+
+/// True for what newVirtualKeyId() makes (a path parameter is checked before any lookup).
+bool validVirtualKeyId(const std::string& id);
+
+} // namespace portico::auth

@@ -1,0 +1,88 @@
+#include "VirtualKeys.h"
+#include <chrono>
+
+namespace portico::auth {
+
+VirtualKeys::VirtualKeys(const AdminConfig& config, Poco::Logger& logger)
+    : config_(config), logger_(logger), store_(config.store)
+{
+    const auto started = std::chrono::steady_clock::now();
+    reload();
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    logger_.information("loaded " + std::to_string(index()->size()) + " virtual key(s) from " + config_.store +
+                        " in " + std::to_string(ms) + " ms");
+}
+
+VirtualKeys::~VirtualKeys()
+{
+    stop();
+}
+
+void VirtualKeys::reload()
+{
+    // One reload at a time, so that a slower one never replaces a newer snapshot.
+    std::lock_guard<std::mutex> lock(reloadMutex_);
+    const std::int64_t version = store_.dataVersion();
+    auto keys = store_.loadAll();
+    const auto previous = std::atomic_load(&index_);
+    auto next = std::make_shared<const VirtualKeyIndex>(std::move(keys), previous.get());
+    std::atomic_store(&index_, std::shared_ptr<const VirtualKeyIndex>(std::move(next)));
+    dataVersion_ = version;
+}
+
+void VirtualKeys::start()
+{
+    if (refresher_.joinable())
+        return;
+    refresher_ = std::thread([this] { refreshLoop(); });
+}
+
+void VirtualKeys::stop()
+{
+    {
+        std::lock_guard<std::mutex> lock(stopMutex_);
+        stopping_ = true;
+    }
+    stopSignal_.notify_all();
+    if (refresher_.joinable())
+        refresher_.join();
+}
+
+void VirtualKeys::refreshLoop()
+{
+    std::int64_t lastFailureLog = 0;
+    for (;;)
+    {
+        {
+            std::unique_lock<std::mutex> lock(stopMutex_);
+            if (stopSignal_.wait_for(lock, std::chrono::milliseconds(config_.refreshMs), [this] { return stopping_; }))
+                return;
+        }
+        try
+        {
+            std::int64_t known;
+            {
+                std::lock_guard<std::mutex> lock(reloadMutex_);
+                known = dataVersion_;
+            }
+            if (store_.dataVersion() != known)
+                reload();
+        }
+        catch (const std::exception& e)
+        {
+            // The keys in force stay; said once a minute at most.
+            const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch())
+                                 .count();
+            if (now - lastFailureLog >= 60)
+            {
+                lastFailureLog = now;
+                logger_.error("cannot reload the virtual keys from " + config_.store + " (keeping those loaded): " +
+                              e.what());
+            }
+        }
+    }
+}
+
+} // namespace portico::auth
