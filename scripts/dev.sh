@@ -40,7 +40,7 @@ PACKAGES=(
   build-essential cmake pkg-config git ca-certificates curl
   libpoco-dev libcppunit-dev prometheus-cpp-dev libsystemd-dev
   nodejs npm openssl chromium fonts-liberation
-  wrk nginx-light redis-server prometheus
+  wrk nginx-light redis-server prometheus sqlite3
   dpkg-dev file rpm systemd strace
   clang libclang-rt-14-dev
   protobuf-compiler libprotobuf-dev

@@ -11,20 +11,12 @@
 // The handlers write SQLite, so they run on worker threads (Blocking::May). Each write rebuilds
 // this instance's index before it answers.
 #include "AuthPlugin.h"
+#include "VirtualKeyAdmin.h"
 #include "VirtualKeyJson.h"
-#include "portico/ApiKey.h"
-#include "portico/Json.h"
-#include <chrono>
 
 namespace portico::auth {
 
 namespace {
-
-std::int64_t secondsNow()
-{
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 /// Runs `body` with the store, or answers 503 when it could not be opened; a store error while
 /// serving is a 503 too (the admin can retry), logged with the reason.
@@ -39,7 +31,8 @@ void withStore(const std::shared_ptr<VirtualKeys>& keys, Exchange& exchange, Poc
     }
     try
     {
-        body(*keys);
+        VirtualKeyAdmin admin(keys->store());
+        body(*keys, admin);
     }
     catch (const PolicyError& e)
     {
@@ -72,73 +65,54 @@ void AuthPlugin::addAdminRoutes(PluginContext& context)
     };
 
     route("POST", "/admin/keys", [keys, &logger](Exchange& exchange) {
-        withStore(keys, exchange, logger, [&](VirtualKeys& store) {
-            VirtualKey key;
-            applyPolicyJson(exchange.body(), key);
-            key.id = newVirtualKeyId();
-            key.createdAt = secondsNow();
-            const std::string secret = generateApiKey();
-            store.store().insert(key, KeyStore::digestOf(secret));
-            store.reload();
-            logger.information("admin API: created virtual key " + key.id);
-            std::string answer = virtualKeyJson(key);
-            answer.insert(answer.size() - 1, ",\"key\":" + jsonString(secret));
-            exchange.respond(201, std::move(answer));
+        withStore(keys, exchange, logger, [&](VirtualKeys& virtualKeys, VirtualKeyAdmin& admin) {
+            const CreatedKey created = admin.create(exchange.body());
+            virtualKeys.reload();
+            logger.information("admin API: created virtual key " + created.policy.id);
+            exchange.respond(201, VirtualKeyAdmin::createdJson(created));
         });
     });
     route("GET", "/admin/keys", [keys, &logger](Exchange& exchange) {
-        withStore(keys, exchange, logger, [&](VirtualKeys& store) {
-            std::string answer = "{\"object\":\"list\",\"data\":[";
-            bool first = true;
-            for (const auto& key : store.store().list())
-            {
-                answer += (first ? "" : ",") + virtualKeyJson(key);
-                first = false;
-            }
-            exchange.respond(200, answer + "]}");
+        withStore(keys, exchange, logger, [&](VirtualKeys& virtualKeys, VirtualKeyAdmin&) {
+            exchange.respond(200, VirtualKeyAdmin::listJson(virtualKeys.store().list()));
         });
     });
     route("GET", "/admin/keys/{id}", [keys, &logger](Exchange& exchange) {
-        withStore(keys, exchange, logger, [&](VirtualKeys& store) {
+        withStore(keys, exchange, logger, [&](VirtualKeys&, VirtualKeyAdmin& admin) {
             const std::string& id = exchange.pathParam("id");
-            const auto key = validVirtualKeyId(id) ? store.store().find(id) : std::nullopt;
+            const auto key = admin.find(id);
             if (!key)
                 return notFound(exchange, id);
             exchange.respond(200, virtualKeyJson(*key));
         });
     });
     route("PATCH", "/admin/keys/{id}", [keys, &logger](Exchange& exchange) {
-        withStore(keys, exchange, logger, [&](VirtualKeys& store) {
+        withStore(keys, exchange, logger, [&](VirtualKeys& virtualKeys, VirtualKeyAdmin& admin) {
             const std::string& id = exchange.pathParam("id");
-            auto key = validVirtualKeyId(id) ? store.store().find(id) : std::nullopt;
-            if (!key)
+            const auto [refusal, key] = admin.update(id, exchange.body());
+            if (refusal == ChangeRefusal::NotFound)
                 return notFound(exchange, id);
-            if (key->revokedAt)
-            {
-                exchange.respondError(409, "The virtual key '" + id + "' is revoked; create a new one.",
-                                      "invalid_request_error", "key_revoked", "id");
-                return;
-            }
-            applyPolicyJson(exchange.body(), *key);
-            if (!store.store().update(*key))
-                return notFound(exchange, id);
-            store.reload();
+            if (refusal == ChangeRefusal::Revoked)
+                return exchange.respondError(409, "The virtual key '" + id + "' is revoked; create a new one.",
+                                             "invalid_request_error", "key_revoked", "id");
+            virtualKeys.reload();
             logger.information("admin API: changed the policy of virtual key " + id);
             exchange.respond(200, virtualKeyJson(*key));
         });
     });
     route("DELETE", "/admin/keys/{id}", [keys, &logger](Exchange& exchange) {
-        withStore(keys, exchange, logger, [&](VirtualKeys& store) {
+        withStore(keys, exchange, logger, [&](VirtualKeys& virtualKeys, VirtualKeyAdmin& admin) {
             const std::string& id = exchange.pathParam("id");
-            if (!validVirtualKeyId(id) || !store.store().find(id))
+            bool changed = false;
+            const auto key = admin.revoke(id, changed);
+            if (!key)
                 return notFound(exchange, id);
-            // Revoking a revoked key changes nothing and answers the same (a retried DELETE).
-            if (store.store().revoke(id, secondsNow()))
+            if (changed)
             {
-                store.reload();
+                virtualKeys.reload();
                 logger.information("admin API: revoked virtual key " + id);
             }
-            exchange.respond(200, virtualKeyJson(*store.store().find(id)));
+            exchange.respond(200, virtualKeyJson(*key));
         });
     });
 }

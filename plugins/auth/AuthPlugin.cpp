@@ -210,11 +210,12 @@ void AuthPlugin::onRequest(Exchange& exchange)
     }
     if (token->size() > MaxKeyLength)
         return reject(exchange, Rejection::Wrong, "the key is too long");
-    const std::string* principal = principalFor(*token);
+    std::optional<KeyStore::Digest> digest;
+    const std::string* principal = principalFor(*token, digest);
     if (principal)
         return exchange.set(attr::Principal, *principal);
     if (admin_.enabled)
-        return checkVirtualKey(exchange, *token);
+        return checkVirtualKey(exchange, *digest);
     reject(exchange, Rejection::Wrong, "the key is not in the keys file");
 }
 
@@ -236,7 +237,7 @@ void AuthPlugin::checkAdminKey(Exchange& exchange, std::optional<std::string_vie
     exchange.set(attr::Principal, "admin");
 }
 
-void AuthPlugin::checkVirtualKey(Exchange& exchange, std::string_view token)
+void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& digest)
 {
     if (!virtualKeys_)
     {
@@ -246,7 +247,7 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, std::string_view token)
     }
     // The snapshot stays alive while this request looks at it, whatever a refresh swaps in.
     const std::shared_ptr<const VirtualKeyIndex> index = virtualKeys_->index();
-    const ActiveKey* key = index->find(KeyStore::digestOf(token));
+    const ActiveKey* key = index->find(digest);
     if (!key)
         return reject(exchange, Rejection::Wrong, "the key is neither in the keys file nor a virtual key");
     const VirtualKey& policy = key->policy;
@@ -326,12 +327,13 @@ void AuthPlugin::onResponseHead(Exchange& exchange)
     headers.set("x-ratelimit-reset-requests", resetDuration(ticket->rate.wait));
 }
 
-const std::string* AuthPlugin::principalFor(std::string_view key) const
+const std::string* AuthPlugin::principalFor(std::string_view key, std::optional<KeyStore::Digest>& digest) const
 {
     const auto& entries = keys_->entries();
     if (const std::size_t cached = verified_->find(key); cached != VerifiedKeyCache::NotFound)
         return &entries[cached].principal;
-    const std::size_t index = keys_->indexFor(key);
+    digest = KeyStore::digestOf(key);
+    const std::size_t index = keys_->indexForDigest(*digest);
     if (index == KeyStore::NotFound)
         return nullptr; // wrong keys are never cached
     verified_->remember(key, index);

@@ -72,13 +72,14 @@ private:
     };
     /// The admin listener: the admin key, nothing else.
     void checkAdminKey(Exchange& exchange, std::optional<std::string_view> token);
-    /// A key that is not in the keys file: a virtual key's policy, or 401.
-    void checkVirtualKey(Exchange& exchange, std::string_view token);
+    /// A key that is not in the keys file (`digest`: its SHA-256): a virtual key's policy, or 401.
+    void checkVirtualKey(Exchange& exchange, const KeyStore::Digest& digest);
     /// The admin API's routes (AdminApi.cpp).
     void addAdminRoutes(PluginContext& context);
     void reject(Exchange& exchange, Rejection why, const char* detail) const;
-    /// The principal `key` belongs to, or nullptr: from the cache, else by its digest.
-    const std::string* principalFor(std::string_view key) const;
+    /// The principal `key` belongs to in the keys file, or nullptr: from the cache, else by its
+    /// digest, which is left in `digest` for the virtual keys' lookup.
+    const std::string* principalFor(std::string_view key, std::optional<KeyStore::Digest>& digest) const;
 
     const AuthConfig config_;
     Poco::Logger& logger_;

@@ -156,7 +156,12 @@ const std::string* KeyStore::principalFor(std::string_view key) const
 
 std::size_t KeyStore::indexFor(std::string_view key) const
 {
-    const auto found = index_.find(digestOf(key));
+    return indexForDigest(digestOf(key));
+}
+
+std::size_t KeyStore::indexForDigest(const Digest& digest) const
+{
+    const auto found = index_.find(digest);
     return found == index_.end() ? NotFound : found->second;
 }
 

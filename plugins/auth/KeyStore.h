@@ -51,6 +51,9 @@ public:
     const std::string* principalFor(std::string_view key) const;
     /// As principalFor, but the index of the matching entry in entries(), or NotFound.
     std::size_t indexFor(std::string_view key) const;
+    /// As indexFor, for a key whose digest is known (auth hashes a key once, for the keys file
+    /// and the virtual keys).
+    std::size_t indexForDigest(const Digest& digest) const;
     static constexpr std::size_t NotFound = static_cast<std::size_t>(-1);
 
     std::size_t size() const { return entries_.size(); }

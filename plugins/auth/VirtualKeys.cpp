@@ -67,7 +67,15 @@ void VirtualKeys::refreshLoop()
                 known = dataVersion_;
             }
             if (store_.dataVersion() != known)
+            {
+                const auto started = std::chrono::steady_clock::now();
                 reload();
+                const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - started)
+                                    .count();
+                logger_.information("reloaded " + std::to_string(index()->size()) + " virtual key(s) from " +
+                                    config_.store + " in " + std::to_string(ms) + " ms (changed by another process)");
+            }
         }
         catch (const std::exception& e)
         {

@@ -95,7 +95,7 @@ dpkg -i "$DEB" </dev/null >"$WORK/install.log" 2>&1 || { cat "$WORK/install.log"
 [[ "$(package_state)" == "installed" ]] || fail "portico is '$(package_state)' after dpkg -i"
 assert_lacks "dpkg -i output" "$(cat "$WORK/install.log")" '[Ww]arning|[Ee]rror'
 ok "portico installed"
-assert_exists /usr/sbin/porticod /usr/lib/portico/plugins/security.so /usr/lib/portico/plugins/tracing.so \
+assert_exists /usr/sbin/porticod /usr/sbin/portico-keys /usr/lib/portico/plugins/security.so /usr/lib/portico/plugins/tracing.so \
     /etc/portico/portico.ini /etc/portico/portico.xml /etc/portico/conf.d/README \
     /lib/systemd/system/portico.service /usr/share/doc/portico/README.md /usr/share/doc/portico/copyright
 compgen -G "/usr/lib/portico/libportico-core.so.*" >/dev/null || fail "no /usr/lib/portico/libportico-core.so.*"
@@ -104,6 +104,8 @@ LDD="$(ldd /usr/sbin/porticod)"
 # The private core library resolves through porticod's rpath ($ORIGIN/../lib/portico), not ldconfig.
 assert_contains "ldd porticod" "$LDD" "libportico-core.so.0 => /usr/sbin/../lib/portico/libportico-core.so.0"
 assert_lacks "ldd porticod" "$LDD" "not found"
+assert_lacks "ldd portico-keys" "$(ldd /usr/sbin/portico-keys)" "not found"
+assert_contains "portico-keys create" "$(/usr/sbin/portico-keys --store="$WORK/keys.db" create 2>/dev/null)" '"key":"sk-portico-'
 
 step "service user, state directory, keys file"
 PASSWD="$(getent passwd portico)" || fail "no user portico"
@@ -227,7 +229,7 @@ ok "user portico stays after purge (Debian policy): $(getent passwd portico || e
 
 step ".rpm: files"
 RPM_FILES="$(rpm -qp --list "$RPM")"
-assert_contains "rpm --list" "$RPM_FILES" /usr/sbin/porticod /usr/lib/portico/plugins/security.so \
+assert_contains "rpm --list" "$RPM_FILES" /usr/sbin/porticod /usr/sbin/portico-keys /usr/lib/portico/plugins/security.so \
     /usr/lib/portico/libportico-core.so. /usr/lib/systemd/system/portico.service \
     /etc/portico/portico.ini /etc/portico/keys /var/lib/portico /usr/share/doc/portico/copyright
 # Directories of the distribution must not be claimed (on Fedora /lib is a symlink: a conflict).

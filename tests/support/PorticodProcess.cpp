@@ -114,8 +114,14 @@ unsigned short freePort()
 
 CommandResult runPorticod(const std::vector<std::string>& args, int timeoutSeconds, const std::string& stdinText)
 {
+    return runProgram(porticodPath(), args, timeoutSeconds, stdinText);
+}
+
+CommandResult runProgram(const std::string& program, const std::vector<std::string>& args, int timeoutSeconds,
+                         const std::string& stdinText)
+{
     TempDir dir;
-    std::vector<std::string> argv{porticodPath()};
+    std::vector<std::string> argv{program};
     argv.insert(argv.end(), args.begin(), args.end());
     const std::string outputPath = dir.file("output.log");
     const std::string inputPath = stdinText.empty() ? "" : dir.write("stdin.txt", stdinText);

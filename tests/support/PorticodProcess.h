@@ -34,6 +34,9 @@ struct CommandResult
 /// killing it after `timeoutSeconds`.
 CommandResult runPorticod(const std::vector<std::string>& args, int timeoutSeconds = 20,
                           const std::string& stdinText = "");
+/// The same for another program (e.g. <stage>/sbin/portico-keys).
+CommandResult runProgram(const std::string& program, const std::vector<std::string>& args, int timeoutSeconds = 20,
+                         const std::string& stdinText = "");
 
 class PorticodProcess
 {

@@ -15,6 +15,9 @@ declare -A SERVERS=(
     # with a big keys file (scenarios/keys.sh).
     [porticod-keys10]="start_porticod auth:10 openai"
     [porticod-keys100k]="start_porticod auth:100000 openai"
+    # ... or its key a virtual key among 10, or among 100,000, in the admin API's key store.
+    [porticod-vkeys10]="start_porticod auth:virtual openai"
+    [porticod-vkeys100k]="start_porticod auth:virtual openai"
     # ... or every model proxied to the static upstream (POST /v1/chat/completions).
     [porticod-openai]="start_porticod openai:upstream"
     # ... or a pass-through route /v1/dreams to the static upstream (scenarios/passthrough.sh).
@@ -198,6 +201,10 @@ porticod_section_openai() {
 porticod_section_auth() {
     local name=$1 dir=$2 variant=${3:-1} key
     local -a lines=()
+    if [[ $variant == virtual ]]; then
+        porticod_section_auth_virtual "$name" "$dir"
+        return
+    fi
     mapfile -t lines < <("$STAGE/sbin/porticod" --new-key=bench 2>/dev/null)
     key=${lines[0]-}
     [[ $key == sk-portico-* && ${lines[1]-} == 'bench sha256:'* ]] ||
@@ -210,6 +217,23 @@ porticod_section_auth() {
     } >"$dir/keys"
     SERVER_HEADERS[$name]="Authorization: Bearer $key"
     printf '\n[auth]\nenabled = true\nkeys_file = %s/keys\nexempt = /healthz, /readyz\n' "$dir"
+}
+
+# auth:virtual: an empty keys file, and virtual keys ([admin]: the admin API on a free port,
+# its admin key from `porticod --new-key`, the store in the server's dir). The server starts with
+# no virtual key: virtual_keys_add (scenarios/keys.sh) makes the bench's through the admin API.
+declare -A ADMIN_PORT=() ADMIN_KEY=()
+porticod_section_auth_virtual() {
+    local name=$1 dir=$2
+    ADMIN_KEY[$name]=$("$STAGE/sbin/porticod" --new-key=admin 2>/dev/null | head -n 1)
+    [[ ${ADMIN_KEY[$name]} == sk-portico-* ]] || die "porticod --new-key=admin did not print a key"
+    printf '%s\n' "${ADMIN_KEY[$name]}" >"$dir/admin.key"
+    : >"$dir/keys"
+    free_port
+    ADMIN_PORT[$name]=$REPLY
+    printf '\n[auth]\nenabled = true\nkeys_file = %s/keys\nexempt = /healthz, /readyz\n' "$dir"
+    printf '\n[admin]\nlisten = 127.0.0.1:%s\nkey_file = %s/admin.key\nstore = %s/keys.db\n' \
+        "${ADMIN_PORT[$name]}" "$dir" "$dir"
 }
 
 # other_keys COUNT TAG: COUNT keys-file lines with random SHA-256 digests (principals TAG0, TAG1, ...).
