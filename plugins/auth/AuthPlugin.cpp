@@ -41,6 +41,8 @@ std::string resetDuration(std::chrono::milliseconds wait)
 }
 
 /// The "model" member of a JSON request body, or empty (no body, not JSON, no string model).
+/// Read as the openai plugin reads it when it parses a body in full (Poco: escapes decoded, the
+/// last of duplicate members), so both see the same model.
 std::string requestedModel(const std::string& body)
 {
     if (body.empty())
@@ -266,10 +268,21 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& dig
         exchange.response().headers.set("WWW-Authenticate", "Bearer");
         return;
     }
-    if (!policy.models.empty())
+    // A key limited to some models may send a body only when it names one of them: a body that
+    // names none (the openai plugin would fill in its default model), that is no JSON object, or
+    // that streams past unread (a pass-through route) could reach any model.
+    if (!policy.models.empty() && (exchange.bodyStream() || !exchange.body().empty()))
     {
-        const std::string model = requestedModel(exchange.body());
-        if (!model.empty() && !policy.allowsModel(model))
+        const std::string model = exchange.bodyStream() ? std::string() : requestedModel(exchange.body());
+        if (model.empty())
+        {
+            exchange.respondError(403,
+                                  "This API key is limited to some models, and this request names none of them "
+                                  "(its body has no \"model\", or is not read by the gateway).",
+                                  "invalid_request_error", "model_not_allowed", "model");
+            return;
+        }
+        if (!policy.allowsModel(model))
         {
             exchange.respondError(403, "This API key is not allowed to use the model '" + model + "'.",
                                   "invalid_request_error", "model_not_allowed", "model");

@@ -256,6 +256,21 @@ public:
         CPPUNIT_ASSERT_EQUAL(403, embed->response().status);
         CPPUNIT_ASSERT(embed->response().body.find("\"code\":\"model_not_allowed\"") != std::string::npos);
 
+        // A body that names no model, or no JSON, could reach any model (a default, a
+        // pass-through): refused; a body-less GET is not.
+        for (const std::string& body : {std::string(R"({"messages":[]})"), std::string("not json"),
+                                       std::string(R"({"model":["portico-echo"]})")})
+        {
+            auto unnamed = request("POST", "/v1/chat/completions", {{"Authorization", "Bearer " + limitedKey}}, body);
+            plugin.onRequest(*unnamed);
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(body, 403, unnamed->response().status);
+        }
+        // Duplicate members: the last one counts, as for the openai plugin's parse.
+        auto twice = request("POST", "/v1/embeddings", {{"Authorization", "Bearer " + limitedKey}},
+                             R"({"model":"portico-echo","model":"portico-embed"})");
+        plugin.onRequest(*twice);
+        CPPUNIT_ASSERT_EQUAL(403, twice->response().status);
+
         auto late = request("GET", "/v1/models", {{"x-api-key", expiredKey}});
         plugin.onRequest(*late);
         CPPUNIT_ASSERT_EQUAL(401, late->response().status);
