@@ -166,6 +166,7 @@ public:
         components_ = Object::Ptr(new Object);
         ownedEntries();
         undescribedRoutes();
+        adminServers();
         applyRules();
         document->set("paths", paths_);
         document->set("components", components_);
@@ -220,8 +221,9 @@ private:
     void ownedEntries()
     {
         std::set<std::pair<std::string, std::string>> registered;
-        for (const auto& route : chain_.routes().routes())
-            registered.insert({route.method, documentedPattern(route.pattern)});
+        for (const RouteTable* table : {&chain_.routes(), &chain_.adminRoutes()})
+            for (const auto& route : table->routes())
+                registered.insert({route.method, documentedPattern(route.pattern)});
         for (const auto& fragment : description_.fragments())
         {
             if (fragment.kind == "schema")
@@ -264,8 +266,13 @@ private:
 
     void undescribedRoutes()
     {
-        for (const auto& route : chain_.routes().routes())
+        std::vector<const Route*> routes;
+        for (const RouteTable* table : {&chain_.routes(), &chain_.adminRoutes()})
+            for (const auto& route : table->routes())
+                routes.push_back(&route);
+        for (const Route* routePointer : routes)
         {
+            const Route& route = *routePointer;
             const std::string pattern = documentedPattern(route.pattern);
             Object::Ptr item = objectAt(*paths_, pattern);
             if (item->has(lower(route.method)))
@@ -276,6 +283,23 @@ private:
                 "responses": {"default": {"description": "Not described."}}
             })", nullptr};
             addOperation(fragment, parseObject(fragment));
+        }
+    }
+
+    /// The admin listener's routes are served on another socket ([admin] listen): their path
+    /// items name that server, so that a client of the document does not try them here.
+    void adminServers()
+    {
+        for (const auto& route : chain_.adminRoutes().routes())
+        {
+            Object::Ptr item = objectAt(*paths_, documentedPattern(route.pattern));
+            if (item->has("servers"))
+                continue;
+            item->set("servers", parseJson(R"([{
+                "url": "http://{admin_listen}",
+                "description": "The admin listener ([admin] listen); these routes are not served on server.listen.",
+                "variables": {"admin_listen": {"default": "127.0.0.1:8001", "description": "[admin] listen"}}
+            }])", "the admin listener's servers"));
         }
     }
 
