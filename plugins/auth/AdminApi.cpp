@@ -7,12 +7,18 @@
 //   PATCH  /admin/keys/{id}   change its policy (the fields given; the others stay)
 //   DELETE /admin/keys/{id}   revoke it (refused from the next request on this instance, within
 //                             [admin] refresh_ms on the others)
+//   GET    /admin/spend       the spend ledger: rows per key, model and day, filtered by key_id,
+//                             model, from and to (days, YYYY-MM-DD, UTC), with their total
 //
 // The handlers write SQLite, so they run on worker threads (Blocking::May). Each write rebuilds
 // this instance's index before it answers.
 #include "AuthPlugin.h"
+#include "Money.h"
 #include "VirtualKeyAdmin.h"
 #include "VirtualKeyJson.h"
+#include "portico/Json.h"
+#include "Poco/URI.h"
+#include <chrono>
 
 namespace portico::auth {
 
@@ -44,6 +50,95 @@ void withStore(const std::shared_ptr<VirtualKeys>& keys, Exchange& exchange, Poc
         exchange.respondError(503, "The key store failed; nothing was changed unless a retry shows it.",
                               "server_error", "key_store_unavailable");
     }
+}
+
+std::int64_t secondsNow()
+{
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::int64_t totalPico(const std::vector<SpendRow>& rows)
+{
+    std::int64_t total = 0;
+    for (const auto& row : rows)
+        total += row.costPico;
+    return total;
+}
+
+/// A key's policy and what it spent: spend_usd (all time) and, with a budget, budget_spent_usd
+/// (its current period), rounded to the micro-dollar from the exact ledger.
+std::string keyWithSpend(const VirtualKey& key, VirtualKeyStore& store)
+{
+    SpendFilter filter;
+    filter.keyId = key.id;
+    const auto rows = store.spendRows(filter);
+    std::string answer = virtualKeyJson(key);
+    answer.pop_back();
+    answer += ",\"spend_usd\":" + formatMicros(picoToMicros(totalPico(rows)));
+    if (key.budgetMicros)
+    {
+        const std::string first = periodStart(key.budgetPeriod, secondsNow());
+        std::int64_t period = 0;
+        for (const auto& row : rows)
+            if (row.day >= first)
+                period += row.costPico;
+        answer += ",\"budget_spent_usd\":" + formatMicros(picoToMicros(period));
+    }
+    return answer + "}";
+}
+
+bool validDay(const std::string& day)
+{
+    if (day.size() != 10 || day[4] != '-' || day[7] != '-')
+        return false;
+    for (std::size_t i = 0; i < day.size(); ++i)
+        if (i != 4 && i != 7 && (day[i] < '0' || day[i] > '9'))
+            return false;
+    return true;
+}
+
+/// GET /admin/spend's answer for the query string `query`; throws PolicyError for a bad filter.
+std::string spendAnswer(VirtualKeyStore& store, const std::string& query)
+{
+    SpendFilter filter;
+    Poco::URI::QueryParameters parameters;
+    try
+    {
+        parameters = Poco::URI("/?" + query).getQueryParameters();
+    }
+    catch (const std::exception&)
+    {
+        throw PolicyError("", "The query string is malformed.");
+    }
+    for (const auto& [name, value] : parameters)
+    {
+        if (name == "key_id")
+            filter.keyId = value;
+        else if (name == "model")
+            filter.model = value;
+        else if (name == "from" || name == "to")
+        {
+            if (!validDay(value))
+                throw PolicyError(name, name + " must be a day, YYYY-MM-DD (UTC)");
+            (name == "from" ? filter.fromDay : filter.toDay) = value;
+        }
+        else
+            throw PolicyError(name, "unknown filter " + name + " (known: key_id, model, from, to)");
+    }
+    const auto rows = store.spendRows(filter);
+    std::string answer = "{\"object\":\"list\",\"data\":[";
+    for (std::size_t i = 0; i < rows.size(); ++i)
+    {
+        const SpendRow& row = rows[i];
+        answer += std::string(i ? "," : "") + "{\"key_id\":" + jsonString(row.keyId) + ",\"model\":" +
+                  jsonString(row.model) + ",\"day\":" + jsonString(row.day) +
+                  ",\"requests\":" + std::to_string(row.requests) +
+                  ",\"input_tokens\":" + std::to_string(row.inputTokens) +
+                  ",\"output_tokens\":" + std::to_string(row.outputTokens) +
+                  ",\"spend_usd\":" + formatMicros(picoToMicros(row.costPico)) + "}";
+    }
+    return answer + "],\"total_usd\":" + formatMicros(picoToMicros(totalPico(rows))) + "}";
 }
 
 void notFound(Exchange& exchange, const std::string& id)
@@ -78,12 +173,12 @@ void AuthPlugin::addAdminRoutes(PluginContext& context)
         });
     });
     route("GET", "/admin/keys/{id}", [keys, &logger](Exchange& exchange) {
-        withStore(keys, exchange, logger, [&](VirtualKeys&, VirtualKeyAdmin& admin) {
+        withStore(keys, exchange, logger, [&](VirtualKeys& virtualKeys, VirtualKeyAdmin& admin) {
             const std::string& id = exchange.pathParam("id");
             const auto key = admin.find(id);
             if (!key)
                 return notFound(exchange, id);
-            exchange.respond(200, virtualKeyJson(*key));
+            exchange.respond(200, keyWithSpend(*key, virtualKeys.store()));
         });
     });
     route("PATCH", "/admin/keys/{id}", [keys, &logger](Exchange& exchange) {
@@ -113,6 +208,11 @@ void AuthPlugin::addAdminRoutes(PluginContext& context)
                 logger.information("admin API: revoked virtual key " + id);
             }
             exchange.respond(200, virtualKeyJson(*key));
+        });
+    });
+    route("GET", "/admin/spend", [keys, &logger](Exchange& exchange) {
+        withStore(keys, exchange, logger, [&](VirtualKeys& virtualKeys, VirtualKeyAdmin&) {
+            exchange.respond(200, spendAnswer(virtualKeys.store(), exchange.query()));
         });
     });
 }

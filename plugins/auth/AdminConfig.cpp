@@ -23,9 +23,10 @@ AdminConfig AdminConfig::from(const PluginConfig& auth)
     config.keyFile = admin.getString("key_file", config.keyFile);
     config.store = admin.getString("store", config.store);
     config.refreshMs = static_cast<int>(admin.getInt("refresh_ms", config.refreshMs, 50, 60'000));
+    config.prices = PriceTable::from(admin);
     const auto unread = admin.unreadKeys();
     if (!unread.empty())
-        throw admin.error(unread.front(), "unknown key (known: listen, key_file, store, refresh_ms)");
+        throw admin.error(unread.front(), "unknown key (known: listen, key_file, store, refresh_ms, prices.<model>.input, prices.<model>.output)");
     if (config.servesApi && config.keyFile.empty())
         throw admin.error("key_file", "must name the admin key's file");
     if (config.enabled && config.store.empty())

@@ -4,6 +4,7 @@
 // keys; every other key in [admin] is a config error naming the file and key.
 
 #include "KeyStore.h"
+#include "PriceTable.h"
 #include "portico/PluginConfig.h"
 #include <string>
 
@@ -23,6 +24,8 @@ struct AdminConfig
     /// How often the store is asked whether another process changed it (a revoked key is
     /// refused on every instance within this, plus the time to reload the keys).
     int refreshMs = 250;
+    /// prices.<model>.input / .output: what virtual keys' spend is counted at.
+    PriceTable prices;
 
     /// Reads [admin] from the whole configuration `auth` belongs to.
     static AdminConfig from(const PluginConfig& auth);

@@ -9,7 +9,7 @@ namespace {
 
 bool isAdminOperation(const std::string& pattern)
 {
-    return pattern == "/admin/keys" || pattern == "/admin/keys/{id}";
+    return pattern == "/admin/keys" || pattern == "/admin/keys/{id}" || pattern == "/admin/spend";
 }
 
 const char* const PolicyProperties = R"(
@@ -18,6 +18,8 @@ const char* const PolicyProperties = R"(
     "rpm": {"type": "integer", "minimum": 0, "maximum": 1000000000, "description": "Requests per minute; 0: no limit."},
     "max_in_flight": {"type": "integer", "minimum": 0, "maximum": 1000000, "description": "Requests served at once; 0: no limit."},
     "expires_at": {"type": ["string", "null"], "format": "date-time", "description": "RFC 3339 with a zone; null: never."},
+    "budget_usd": {"type": ["number", "null"], "minimum": 0, "description": "Dollars (at most 6 decimals) per budget_period; past it, 429 insufficient_quota. 0 or null: none."},
+    "budget_period": {"type": "string", "enum": ["total", "day", "week", "month"], "description": "The window budget_usd applies to (UTC)."},
     "metadata": {"type": "object", "description": "The operator's own fields (team, owner, ...), at most 4 KiB."})";
 
 void describeAdminApi(ApiDescription& api)
@@ -25,12 +27,15 @@ void describeAdminApi(ApiDescription& api)
     api.addSchema("VirtualKeyPolicy", std::string(R"({
         "type": "object",
         "additionalProperties": false,
-        "description": "The policy fields of a virtual key. tpm, budget_usd and budget_period are refused (400) until this version can enforce them.",
+        "description": "The policy fields of a virtual key. tpm is refused (400) until this version can enforce it.",
         "properties": {)") + PolicyProperties + "}}");
     api.addSchema("VirtualKey", std::string(R"({
         "type": "object",
-        "required": ["id", "object", "models", "rpm", "max_in_flight", "expires_at", "created_at", "revoked", "revoked_at", "metadata"],
+        "required": ["id", "object", "models", "rpm", "max_in_flight", "expires_at", "created_at", "revoked", "revoked_at",
+                     "budget_usd", "budget_period", "metadata"],
         "properties": {
+            "spend_usd": {"type": "number", "description": "GET /admin/keys/{id}: all the key's spend, to the micro-dollar."},
+            "budget_spent_usd": {"type": "number", "description": "GET /admin/keys/{id}, with a budget: its spend in the current period."},
             "id": {"type": "string", "pattern": "^vk_[0-9a-f]{24}$"},
             "object": {"type": "string", "const": "virtual_key"},
             "created_at": {"type": "string", "format": "date-time"},
@@ -80,6 +85,33 @@ void describeAdminApi(ApiDescription& api)
         "summary": "Revokes the key (again: the same answer).",
         "responses": {"200": )" + keyAnswer + R"(, "404": )" + notFound + R"(}
     })");
+    api.addOperation("GET", "/admin/spend", R"({
+        "operationId": "listSpend", "tags": ["admin"],
+        "summary": "The spend ledger: per virtual key, model and UTC day.",
+        "parameters": [
+            {"name": "key_id", "in": "query", "schema": {"type": "string"}},
+            {"name": "model", "in": "query", "schema": {"type": "string"}},
+            {"name": "from", "in": "query", "description": "First day (UTC).", "schema": {"type": "string", "format": "date"}},
+            {"name": "to", "in": "query", "description": "Last day (UTC).", "schema": {"type": "string", "format": "date"}}
+        ],
+        "responses": {
+            "200": {"description": "The rows and their total.", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["object", "data", "total_usd"],
+                "properties": {
+                    "object": {"type": "string", "const": "list"},
+                    "total_usd": {"type": "number"},
+                    "data": {"type": "array", "items": {"type": "object",
+                        "required": ["key_id", "model", "day", "requests", "input_tokens", "output_tokens", "spend_usd"],
+                        "properties": {
+                            "key_id": {"type": "string"}, "model": {"type": "string"}, "day": {"type": "string", "format": "date"},
+                            "requests": {"type": "integer"}, "input_tokens": {"type": "integer"},
+                            "output_tokens": {"type": "integer"}, "spend_usd": {"type": "number"}
+                        }}}
+                }
+            }}}},
+            "400": {"description": "A malformed filter (invalid_policy; param names it)."}
+        }
+    })");
     auto admin = [](const std::string&, const std::string& pattern) { return isAdminOperation(pattern); };
     api.addSecurityScheme("adminKey", R"({
         "type": "http",
@@ -123,7 +155,7 @@ void AuthPlugin::describeApi(ApiDescription& api) const
     api.addResponse("403", R"({"description": "A virtual key limited to some models: the body names another model, none, or is not read by the gateway (model_not_allowed)."})",
                     guarded);
     api.addResponse("429", R"({
-        "description": "A virtual key's rpm (rate_limit_exceeded) or max_in_flight (max_in_flight_exceeded) is reached.",
+        "description": "A virtual key's rpm (rate_limit_exceeded) or max_in_flight (max_in_flight_exceeded) is reached, or its budget is spent (insufficient_quota).",
         "headers": {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 1}}}
     })", guarded);
     if (admin_.servesApi)

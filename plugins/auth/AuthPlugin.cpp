@@ -1,6 +1,7 @@
 #include "AuthPlugin.h"
 #include "BearerToken.h"
 #include "ConstantTime.h"
+#include "Money.h"
 #include "VirtualKeyJson.h"
 #include "portico/AsciiCase.h"
 #include "portico/Attributes.h"
@@ -9,6 +10,7 @@
 #include "Poco/JSON/Parser.h"
 #include "Poco/Logger.h"
 #include <chrono>
+#include <cstdlib>
 
 namespace portico::auth {
 
@@ -289,20 +291,31 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& dig
             return;
         }
     }
-    KeyTicket* ticket = nullptr;
+    if (policy.budgetMicros > 0 && key->limiter->periodSpendPico() >= policy.budgetMicros * PicoPerMicro)
+    {
+        // OpenAI's status, type and code for a spent quota (what SDKs and users know).
+        const std::string period =
+            policy.budgetPeriod == BudgetPeriod::Total ? std::string() : std::string(" per ") + budgetPeriodName(policy.budgetPeriod);
+        exchange.respondError(429,
+                              "This API key's budget of $" + formatMicros(policy.budgetMicros) + period + " is spent ($" +
+                                  formatMicros(picoToMicros(key->limiter->periodSpendPico())) + ").",
+                              "insufficient_quota", "insufficient_quota");
+        return;
+    }
+    KeyTicket& ticket = exchange.emplaceState(ticket_);
+    ticket.keyId = policy.id;
+    ticket.limiter = key->limiter;
     if (policy.rpm > 0)
     {
-        ticket = &exchange.emplaceState(ticket_);
-        ticket->limiter = key->limiter;
-        ticket->rpm = policy.rpm;
-        ticket->rate = key->limiter->takeRequest(policy.rpm, KeyLimiter::Clock::now());
-        if (!ticket->rate.admitted)
+        ticket.rpm = policy.rpm;
+        ticket.rate = key->limiter->takeRequest(policy.rpm, KeyLimiter::Clock::now());
+        if (!ticket.rate.admitted)
         {
             exchange.respondError(429,
                                   "Rate limit reached for requests per minute of this API key: limit " +
                                       std::to_string(policy.rpm) + " per minute.",
                                   "requests", "rate_limit_exceeded");
-            const long long seconds = (ticket->rate.wait.count() + 999) / 1000;
+            const long long seconds = (ticket.rate.wait.count() + 999) / 1000;
             exchange.response().headers.set("Retry-After", std::to_string(seconds < 1 ? 1 : seconds));
             return;
         }
@@ -318,14 +331,44 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& dig
             exchange.response().headers.set("Retry-After", "1");
             return;
         }
-        if (!ticket)
-        {
-            ticket = &exchange.emplaceState(ticket_);
-            ticket->limiter = key->limiter;
-        }
-        ticket->inFlight = true;
+        ticket.inFlight = true;
     }
     exchange.set(attr::Principal, policy.id);
+}
+
+void AuthPlugin::onComplete(Exchange& exchange, Outcome)
+{
+    const KeyTicket* ticket = exchange.state(ticket_);
+    if (!ticket || !virtualKeys_)
+        return;
+    // Usage is set by the openai plugin when the answer had some (streams included, whatever
+    // the outcome); a request without usage spent nothing.
+    const std::string* input = exchange.find(attr::UsageInputTokens);
+    const std::string* output = exchange.find(attr::UsageOutputTokens);
+    const std::string* model = exchange.find(attr::Model);
+    if (!model || !(input || output))
+        return;
+    SpendEntry entry;
+    entry.keyId = ticket->keyId;
+    entry.model = *model;
+    entry.day = dayOf(unixNow());
+    entry.inputTokens = input ? std::strtoll(input->c_str(), nullptr, 10) : 0;
+    entry.outputTokens = output ? std::strtoll(output->c_str(), nullptr, 10) : 0;
+    if (const PriceTable::Price* price = virtualKeys_->prices().find(*model))
+        entry.costPico = PriceTable::costPico(*price, entry.inputTokens, entry.outputTokens);
+    else
+        warnUnpriced(*model);
+    const std::int64_t cost = entry.costPico;
+    if (virtualKeys_->ledger().record(std::move(entry)))
+        ticket->limiter->addSpend(cost);
+}
+
+void AuthPlugin::warnUnpriced(const std::string& model) const
+{
+    std::lock_guard<std::mutex> lock(unpricedMutex_);
+    if (unpriced_.size() < 1000 && unpriced_.insert(model).second)
+        logger_.warning("virtual keys use model '" + model +
+                        "', which has no price ([admin] prices." + model + ".input/.output): it is counted at $0");
 }
 
 void AuthPlugin::onResponseHead(Exchange& exchange)

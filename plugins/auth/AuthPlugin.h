@@ -19,7 +19,9 @@
 #include "portico/Plugin.h"
 #include "portico/PluginContext.h"
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 
 namespace portico::auth {
 
@@ -37,8 +39,11 @@ public:
     void start() override;
     void stop() override;
     void describeApi(ApiDescription& api) const override;
-    /// Keys are checked in memory (the keys file is read when the chain is built).
-    Blocking blocking() const override { return Blocking::Never; }
+    void onComplete(Exchange& exchange, Outcome outcome) override;
+    /// Keys are checked in memory (the keys file is read when the chain is built); but with
+    /// virtual keys, a request's spend is written to the ledger before it is settled
+    /// (onComplete waits for the commit), which needs a worker thread.
+    Blocking blocking() const override { return admin_.enabled ? Blocking::May : Blocking::Never; }
 
     /// The message of a 401 for a request without a Bearer key.
     static const char* const MissingKeyMessage;
@@ -50,9 +55,11 @@ public:
 
     /// What a request of a virtual key holds while it is served: its place among the key's
     /// requests in flight (given back when the exchange ends) and the rpm bucket's state for
-    /// the x-ratelimit-*-requests headers.
+    /// the x-ratelimit-*-requests headers; and whose spend the answer's usage is.
     struct KeyTicket
     {
+        /// The virtual key's id, for its ledger entries.
+        std::string keyId;
         std::shared_ptr<KeyLimiter> limiter;
         bool inFlight = false;
         std::int64_t rpm = 0;
@@ -74,6 +81,8 @@ private:
     void checkAdminKey(Exchange& exchange, std::optional<std::string_view> token);
     /// A key that is not in the keys file (`digest`: its SHA-256): a virtual key's policy, or 401.
     void checkVirtualKey(Exchange& exchange, const KeyStore::Digest& digest);
+    /// Logs once per model that virtual keys use a model without a price.
+    void warnUnpriced(const std::string& model) const;
     /// The admin API's routes (AdminApi.cpp).
     void addAdminRoutes(PluginContext& context);
     void reject(Exchange& exchange, Rejection why, const char* detail) const;
@@ -97,6 +106,8 @@ private:
     std::shared_ptr<VirtualKeys> virtualKeys_;
     std::string storeUnavailable_;
     StateSlot<KeyTicket> ticket_;
+    mutable std::mutex unpricedMutex_;
+    mutable std::set<std::string> unpriced_;
 };
 
 } // namespace portico::auth

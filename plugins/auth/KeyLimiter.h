@@ -1,11 +1,13 @@
 #pragma once
-// A virtual key's live counters: its request bucket (rpm) and its requests in flight. They
+// A virtual key's live counters: its request bucket (rpm), its requests in flight and its spend
+// in the budget's period. They
 // belong to the key, not to one snapshot of the key index, so a refresh of the index (a PATCH,
 // another instance's change) keeps them: a key does not get a fresh minute by being edited.
 //
 // The counters are this instance's: two porticod instances each admit a key's rpm (the shared
 // Redis counters are a later step of virtual keys, see the README).
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -35,6 +37,13 @@ public:
     bool enter(std::int64_t max);
     void leave();
 
+    /// The key's spend in its budget's current period, in pico-dollars: set from the ledger
+    /// (every instance's requests) each [admin] refresh_ms, and raised at once by this
+    /// instance's own requests as their spend is written.
+    std::int64_t periodSpendPico() const { return periodSpendPico_.load(std::memory_order_relaxed); }
+    void setPeriodSpend(std::int64_t pico) { periodSpendPico_.store(pico, std::memory_order_relaxed); }
+    void addSpend(std::int64_t pico) { periodSpendPico_.fetch_add(pico, std::memory_order_relaxed); }
+
 private:
     std::mutex mutex_;
     bool started_ = false;
@@ -42,6 +51,7 @@ private:
     std::int64_t units_ = 0;
     Clock::time_point filledAt_{};
     std::int64_t inFlight_ = 0;
+    std::atomic<std::int64_t> periodSpendPico_{0};
 };
 
 } // namespace portico::auth

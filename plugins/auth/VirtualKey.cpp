@@ -1,6 +1,10 @@
 #include "VirtualKey.h"
 #include "portico/ApiKey.h"
+#include "Poco/DateTime.h"
+#include "Poco/DateTimeFormatter.h"
 #include "Poco/Glob.h"
+#include "Poco/Timespan.h"
+#include "Poco/Timestamp.h"
 
 namespace portico::auth {
 
@@ -20,6 +24,49 @@ bool VirtualKey::allowsModel(const std::string& model) const
             return true;
     }
     return false;
+}
+
+const char* budgetPeriodName(BudgetPeriod period)
+{
+    switch (period)
+    {
+    case BudgetPeriod::Day:
+        return "day";
+    case BudgetPeriod::Week:
+        return "week";
+    case BudgetPeriod::Month:
+        return "month";
+    case BudgetPeriod::Total:
+        break;
+    }
+    return "total";
+}
+
+std::string dayOf(std::int64_t unixSeconds)
+{
+    return Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(static_cast<std::time_t>(unixSeconds)),
+                                           "%Y-%m-%d");
+}
+
+std::string periodStart(BudgetPeriod period, std::int64_t unixSeconds)
+{
+    Poco::DateTime now(Poco::Timestamp::fromEpochTime(static_cast<std::time_t>(unixSeconds)));
+    switch (period)
+    {
+    case BudgetPeriod::Day:
+        return Poco::DateTimeFormatter::format(now, "%Y-%m-%d");
+    case BudgetPeriod::Week:
+    {
+        // Poco: dayOfWeek() is 0 for Sunday; ISO weeks start on Monday.
+        const int sinceMonday = (now.dayOfWeek() + 6) % 7;
+        return Poco::DateTimeFormatter::format(now - Poco::Timespan(sinceMonday, 0, 0, 0, 0), "%Y-%m-%d");
+    }
+    case BudgetPeriod::Month:
+        return Poco::DateTimeFormatter::format(now, "%Y-%m-01");
+    case BudgetPeriod::Total:
+        break;
+    }
+    return "";
 }
 
 std::string newVirtualKeyId()

@@ -9,6 +9,23 @@
 
 namespace portico::auth {
 
+/// The window a budget applies to (UTC calendar days, ISO weeks from Monday, months).
+enum class BudgetPeriod
+{
+    Total,
+    Day,
+    Week,
+    Month
+};
+
+const char* budgetPeriodName(BudgetPeriod period);
+
+/// The first day ("YYYY-MM-DD", UTC) of `period` around `unixSeconds`; "" for Total.
+std::string periodStart(BudgetPeriod period, std::int64_t unixSeconds);
+
+/// "YYYY-MM-DD" (UTC) of `unixSeconds`: a ledger row's day.
+std::string dayOf(std::int64_t unixSeconds);
+
 struct VirtualKey
 {
     /// "vk_" and 24 lowercase hex: what the admin API, the logs and the principal name it by.
@@ -26,6 +43,9 @@ struct VirtualKey
     std::int64_t createdAt = 0;
     /// A JSON object of the operator's own fields (team, owner, ...), as text.
     std::string metadata = "{}";
+    /// The spend allowed per budgetPeriod, in micro-dollars; 0: no budget.
+    std::int64_t budgetMicros = 0;
+    BudgetPeriod budgetPeriod = BudgetPeriod::Total;
 
     /// True when `model` is one of `models` or matches one of its globs (or `models` is empty).
     bool allowsModel(const std::string& model) const;

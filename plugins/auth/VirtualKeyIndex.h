@@ -35,6 +35,7 @@ public:
     /// The key whose digest is `digest`, or nullptr.
     const ActiveKey* find(const KeyStore::Digest& digest) const;
     std::size_t size() const { return keys_.size(); }
+    const std::vector<ActiveKey>& keys() const { return keys_; }
 
 private:
     std::shared_ptr<KeyLimiter> limiterOf(const std::string& id) const;

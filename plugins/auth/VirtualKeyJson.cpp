@@ -1,4 +1,5 @@
 #include "VirtualKeyJson.h"
+#include "Money.h"
 #include "portico/Json.h"
 #include "Poco/DateTime.h"
 #include "Poco/DateTimeFormat.h"
@@ -84,6 +85,44 @@ std::int64_t expiry(const Poco::JSON::Object& body)
     return parsed.timestamp().epochTime();
 }
 
+/// budget_usd: a number (or a decimal string) of dollars with at most 6 decimals, in micro-dollars.
+std::int64_t budgetMicros(const Poco::Dynamic::Var& value)
+{
+    const char* const why = "budget_usd must be a number of dollars >= 0 with at most 6 decimals (0: no budget)";
+    if (value.isString())
+    {
+        const auto micros = parseMicros(value.extract<std::string>());
+        if (!micros)
+            throw PolicyError("budget_usd", why);
+        return *micros;
+    }
+    if (value.isInteger())
+    {
+        const std::int64_t dollars = value.convert<Poco::Int64>();
+        if (dollars < 0 || dollars > 999'999'999)
+            throw PolicyError("budget_usd", why);
+        return dollars * 1'000'000;
+    }
+    if (value.isNumeric())
+    {
+        const double dollars = value.convert<double>();
+        const double micros = dollars * 1e6;
+        if (!(dollars >= 0) || dollars > 999'999'999 || std::fabs(micros - std::llround(micros)) > 1e-3)
+            throw PolicyError("budget_usd", why);
+        return std::llround(micros);
+    }
+    throw PolicyError("budget_usd", why);
+}
+
+BudgetPeriod budgetPeriod(const Poco::Dynamic::Var& value)
+{
+    const std::string text = value.isString() ? value.extract<std::string>() : std::string();
+    for (BudgetPeriod period : {BudgetPeriod::Total, BudgetPeriod::Day, BudgetPeriod::Week, BudgetPeriod::Month})
+        if (text == budgetPeriodName(period))
+            return period;
+    throw PolicyError("budget_period", "budget_period must be \"total\", \"day\", \"week\" or \"month\"");
+}
+
 } // namespace
 
 void applyPolicyJson(const std::string& body, VirtualKey& key)
@@ -119,12 +158,17 @@ void applyPolicyJson(const std::string& body, VirtualKey& key)
                 throw PolicyError(field, "metadata must be at most " + std::to_string(MaxMetadataBytes) + " bytes");
             key.metadata = std::move(text);
         }
-        else if (field == "tpm" || field == "budget_usd" || field == "budget_period")
+        else if (field == "budget_usd")
+            key.budgetMicros = budgetMicros(value);
+        else if (field == "budget_period")
+            key.budgetPeriod = budgetPeriod(value);
+        else if (field == "tpm")
             throw PolicyError(field, field + " is not supported by this version of Portico yet (it would not be "
                                              "enforced); leave it out");
         else
             throw PolicyError(field, "unknown field " + field +
-                                         " (known: models, rpm, max_in_flight, expires_at, metadata)");
+                                         " (known: models, rpm, max_in_flight, expires_at, budget_usd, "
+                                         "budget_period, metadata)");
     }
 }
 
@@ -144,6 +188,8 @@ std::string virtualKeyJson(const VirtualKey& key)
     out += ",\"created_at\":" + jsonString(rfc3339(key.createdAt));
     out += ",\"revoked\":" + std::string(key.revokedAt ? "true" : "false");
     out += ",\"revoked_at\":" + (key.revokedAt ? jsonString(rfc3339(key.revokedAt)) : std::string("null"));
+    out += ",\"budget_usd\":" + (key.budgetMicros ? formatMicros(key.budgetMicros) : std::string("null"));
+    out += ",\"budget_period\":" + jsonString(budgetPeriodName(key.budgetPeriod));
     out += ",\"metadata\":" + key.metadata + "}";
     return out;
 }

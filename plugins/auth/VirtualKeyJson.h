@@ -24,14 +24,15 @@ private:
 
 /// Applies the fields of `body` (a JSON object) to `key`: models (array of names or globs),
 /// rpm, max_in_flight (integers >= 0, 0 = no limit), expires_at (RFC 3339, or null for never),
+/// budget_usd (dollars, at most 6 decimals; 0: none), budget_period (total, day, week, month),
 /// metadata (an object of at most 4 KiB). A field that is absent is left as it is. Throws
 /// PolicyError for anything else: malformed JSON, an unknown field, a wrong type or range, and
-/// the fields of later steps (tpm, budget_usd, budget_period) that this version cannot enforce
-/// yet, so that nobody believes a budget is kept when it is not.
+/// tpm, which this version cannot enforce yet (so that nobody believes it is kept).
 void applyPolicyJson(const std::string& body, VirtualKey& key);
 
 /// The key's policy as the admin API shows it: id, models, rpm, max_in_flight, expires_at
-/// (RFC 3339 or null), created_at, revoked (and revoked_at), metadata. Never the key or digest.
+/// (RFC 3339 or null), created_at, revoked (and revoked_at), budget_usd (or null),
+/// budget_period, metadata. Never the key or digest.
 std::string virtualKeyJson(const VirtualKey& key);
 
 /// RFC 3339 in UTC ("2026-12-06T20:30:00Z") for unix seconds.

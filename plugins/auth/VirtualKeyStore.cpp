@@ -67,13 +67,22 @@ std::vector<std::string> modelsOf(const std::string& text)
     return models;
 }
 
-/// The columns every query reads, in the order rowsOf() expects.
-const char* const Columns = "id, models, rpm, max_in_flight, expires_at, revoked_at, created_at, metadata";
+/// The columns every query reads, in the order bindRows() binds them.
+const char* const Columns =
+    "id, models, rpm, max_in_flight, expires_at, revoked_at, created_at, metadata, budget_micros, budget_period";
+
+BudgetPeriod periodNamed(const std::string& name)
+{
+    for (BudgetPeriod period : {BudgetPeriod::Day, BudgetPeriod::Week, BudgetPeriod::Month})
+        if (name == budgetPeriodName(period))
+            return period;
+    return BudgetPeriod::Total;
+}
 
 struct Rows
 {
-    std::vector<std::string> ids, models, metadata;
-    std::vector<Poco::Int64> rpm, maxInFlight, expiresAt, revokedAt, createdAt;
+    std::vector<std::string> ids, models, metadata, budgetPeriod;
+    std::vector<Poco::Int64> rpm, maxInFlight, expiresAt, revokedAt, createdAt, budgetMicros;
 
     VirtualKey at(std::size_t i) const
     {
@@ -86,6 +95,8 @@ struct Rows
         key.revokedAt = revokedAt[i];
         key.createdAt = createdAt[i];
         key.metadata = metadata[i];
+        key.budgetMicros = budgetMicros[i];
+        key.budgetPeriod = periodNamed(budgetPeriod[i]);
         return key;
     }
 };
@@ -93,7 +104,8 @@ struct Rows
 void bindRows(Poco::Data::Statement& statement, Rows& rows)
 {
     statement, kw::into(rows.ids), kw::into(rows.models), kw::into(rows.rpm), kw::into(rows.maxInFlight),
-        kw::into(rows.expiresAt), kw::into(rows.revokedAt), kw::into(rows.createdAt), kw::into(rows.metadata);
+        kw::into(rows.expiresAt), kw::into(rows.revokedAt), kw::into(rows.createdAt), kw::into(rows.metadata),
+        kw::into(rows.budgetMicros), kw::into(rows.budgetPeriod);
 }
 
 } // namespace
@@ -124,7 +136,22 @@ VirtualKeyStore::VirtualKeyStore(const std::string& path) : path_(path)
                      " expires_at INTEGER NOT NULL," // unix seconds, 0: never
                      " revoked_at INTEGER NOT NULL," // unix seconds, 0: not revoked
                      " created_at INTEGER NOT NULL,"
-                     " metadata TEXT NOT NULL)",     // a JSON object
+                     " metadata TEXT NOT NULL,"      // a JSON object
+                     " budget_micros INTEGER NOT NULL," // micro-dollars per budget_period, 0: none
+                     " budget_period TEXT NOT NULL)",   // total, day, week, month
+            kw::now;
+        // Bumped by every change to virtual_keys, in the same transaction: what other
+        // instances watch (SQLite's data_version also moves with every spend row).
+        *session_ << "CREATE TABLE IF NOT EXISTS virtual_keys_revision ("
+                     " id INTEGER PRIMARY KEY CHECK (id = 0), revision INTEGER NOT NULL)",
+            kw::now;
+        *session_ << "INSERT OR IGNORE INTO virtual_keys_revision (id, revision) VALUES (0, 0)", kw::now;
+        // The spend ledger: per key, model and UTC day; cost in pico-dollars (Money.h).
+        *session_ << "CREATE TABLE IF NOT EXISTS spend ("
+                     " key_id TEXT NOT NULL, model TEXT NOT NULL, day TEXT NOT NULL,"
+                     " requests INTEGER NOT NULL, input_tokens INTEGER NOT NULL,"
+                     " output_tokens INTEGER NOT NULL, cost_pico INTEGER NOT NULL,"
+                     " PRIMARY KEY (key_id, model, day))",
             kw::now;
     }
     catch (const std::exception& e)
@@ -135,39 +162,151 @@ VirtualKeyStore::VirtualKeyStore(const std::string& path) : path_(path)
 
 VirtualKeyStore::~VirtualKeyStore() = default;
 
+void VirtualKeyStore::rollback() noexcept
+{
+    try
+    {
+        *session_ << "ROLLBACK", kw::now;
+    }
+    catch (...)
+    {
+        // SQLite has rolled the transaction back itself (an I/O error, a full disk).
+    }
+}
+
+template <typename Change>
+bool VirtualKeyStore::changeKeys(Change change)
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    // IMMEDIATE: the write lock is taken (or waited for, busy_timeout) at once, never upgraded
+    // later, which in WAL mode could fail at once with SQLITE_BUSY.
+    *session_ << "BEGIN IMMEDIATE", kw::now;
+    try
+    {
+        const bool changed = change();
+        if (changed)
+            *session_ << "UPDATE virtual_keys_revision SET revision = revision + 1 WHERE id = 0", kw::now;
+        *session_ << "COMMIT", kw::now;
+        return changed;
+    }
+    catch (...)
+    {
+        rollback();
+        throw;
+    }
+}
+
 void VirtualKeyStore::insert(const VirtualKey& key, const KeyStore::Digest& digest)
 {
-    std::string id = key.id, digestHex = hexOf(digest), models = modelsText(key.models), metadata = key.metadata;
+    std::string id = key.id, digestHex = hexOf(digest), models = modelsText(key.models), metadata = key.metadata,
+                period = budgetPeriodName(key.budgetPeriod);
     Poco::Int64 rpm = key.rpm, maxInFlight = key.maxInFlight, expiresAt = key.expiresAt, revokedAt = key.revokedAt,
-                createdAt = key.createdAt;
-    std::lock_guard<std::mutex> lock(mutex_);
-    *session_ << "INSERT INTO virtual_keys (id, digest, models, rpm, max_in_flight, expires_at, revoked_at,"
-                 " created_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        kw::use(id), kw::use(digestHex), kw::use(models), kw::use(rpm), kw::use(maxInFlight), kw::use(expiresAt),
-        kw::use(revokedAt), kw::use(createdAt), kw::use(metadata), kw::now;
+                createdAt = key.createdAt, budget = key.budgetMicros;
+    changeKeys([&] {
+        *session_ << "INSERT INTO virtual_keys (id, digest, models, rpm, max_in_flight, expires_at, revoked_at,"
+                     " created_at, metadata, budget_micros, budget_period) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            kw::use(id), kw::use(digestHex), kw::use(models), kw::use(rpm), kw::use(maxInFlight),
+            kw::use(expiresAt), kw::use(revokedAt), kw::use(createdAt), kw::use(metadata), kw::use(budget),
+            kw::use(period), kw::now;
+        return true;
+    });
 }
 
 bool VirtualKeyStore::update(const VirtualKey& key)
 {
-    std::string id = key.id, models = modelsText(key.models), metadata = key.metadata;
-    Poco::Int64 rpm = key.rpm, maxInFlight = key.maxInFlight, expiresAt = key.expiresAt;
-    std::lock_guard<std::mutex> lock(mutex_);
-    Poco::Data::Statement statement(*session_);
-    statement << "UPDATE virtual_keys SET models = ?, rpm = ?, max_in_flight = ?, expires_at = ?, metadata = ?"
-                 " WHERE id = ?",
-        kw::use(models), kw::use(rpm), kw::use(maxInFlight), kw::use(expiresAt), kw::use(metadata), kw::use(id);
-    return statement.execute() > 0;
+    std::string id = key.id, models = modelsText(key.models), metadata = key.metadata,
+                period = budgetPeriodName(key.budgetPeriod);
+    Poco::Int64 rpm = key.rpm, maxInFlight = key.maxInFlight, expiresAt = key.expiresAt, budget = key.budgetMicros;
+    return changeKeys([&] {
+        Poco::Data::Statement statement(*session_);
+        statement << "UPDATE virtual_keys SET models = ?, rpm = ?, max_in_flight = ?, expires_at = ?, metadata = ?,"
+                     " budget_micros = ?, budget_period = ? WHERE id = ?",
+            kw::use(models), kw::use(rpm), kw::use(maxInFlight), kw::use(expiresAt), kw::use(metadata),
+            kw::use(budget), kw::use(period), kw::use(id);
+        return statement.execute() > 0;
+    });
 }
 
 bool VirtualKeyStore::revoke(const std::string& id, std::int64_t when)
 {
     std::string keyId = id;
     Poco::Int64 at = when;
+    return changeKeys([&] {
+        Poco::Data::Statement statement(*session_);
+        statement << "UPDATE virtual_keys SET revoked_at = ? WHERE id = ? AND revoked_at = 0", kw::use(at),
+            kw::use(keyId);
+        return statement.execute() > 0;
+    });
+}
+
+std::int64_t VirtualKeyStore::revision()
+{
+    Poco::Int64 revision = 0;
     std::lock_guard<std::mutex> lock(mutex_);
-    Poco::Data::Statement statement(*session_);
-    statement << "UPDATE virtual_keys SET revoked_at = ? WHERE id = ? AND revoked_at = 0", kw::use(at),
-        kw::use(keyId);
-    return statement.execute() > 0;
+    *session_ << "SELECT revision FROM virtual_keys_revision WHERE id = 0", kw::into(revision), kw::now;
+    return revision;
+}
+
+void VirtualKeyStore::recordSpend(const std::vector<SpendEntry>& entries)
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    *session_ << "BEGIN IMMEDIATE", kw::now;
+    try
+    {
+        for (const auto& entry : entries)
+        {
+            std::string keyId = entry.keyId, model = entry.model, day = entry.day;
+            Poco::Int64 input = entry.inputTokens, output = entry.outputTokens, cost = entry.costPico;
+            *session_ << "INSERT INTO spend (key_id, model, day, requests, input_tokens, output_tokens, cost_pico)"
+                         " VALUES (?, ?, ?, 1, ?, ?, ?) ON CONFLICT (key_id, model, day) DO UPDATE SET"
+                         " requests = requests + 1, input_tokens = input_tokens + excluded.input_tokens,"
+                         " output_tokens = output_tokens + excluded.output_tokens,"
+                         " cost_pico = cost_pico + excluded.cost_pico",
+                kw::use(keyId), kw::use(model), kw::use(day), kw::use(input), kw::use(output), kw::use(cost),
+                kw::now;
+        }
+        *session_ << "COMMIT", kw::now;
+    }
+    catch (...)
+    {
+        rollback();
+        throw;
+    }
+}
+
+std::unordered_map<std::string, std::int64_t> VirtualKeyStore::spendSince(const std::string& firstDay)
+{
+    std::string since = firstDay;
+    std::vector<std::string> ids;
+    std::vector<Poco::Int64> costs;
+    std::lock_guard<std::mutex> lock(mutex_);
+    *session_ << "SELECT key_id, SUM(cost_pico) FROM spend WHERE day >= ? GROUP BY key_id", kw::use(since),
+        kw::into(ids), kw::into(costs), kw::now;
+    std::unordered_map<std::string, std::int64_t> spend;
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        spend.emplace(ids[i], costs[i]);
+    return spend;
+}
+
+std::vector<SpendRow> VirtualKeyStore::spendRows(const SpendFilter& filter)
+{
+    // Empty filter fields match everything: "" <= day, day <= "9999-12-31".
+    std::string keyId = filter.keyId, model = filter.model, from = filter.fromDay,
+                to = filter.toDay.empty() ? std::string("9999-12-31") : filter.toDay;
+    std::vector<std::string> ids, models, days;
+    std::vector<Poco::Int64> requests, input, output, cost;
+    std::lock_guard<std::mutex> lock(mutex_);
+    *session_ << "SELECT key_id, model, day, requests, input_tokens, output_tokens, cost_pico FROM spend"
+                 " WHERE (? = '' OR key_id = ?) AND (? = '' OR model = ?) AND day >= ? AND day <= ?"
+                 " ORDER BY day, key_id, model",
+        kw::use(keyId), kw::use(keyId), kw::use(model), kw::use(model), kw::use(from), kw::use(to), kw::into(ids),
+        kw::into(models), kw::into(days), kw::into(requests), kw::into(input), kw::into(output), kw::into(cost),
+        kw::now;
+    std::vector<SpendRow> rows;
+    rows.reserve(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        rows.push_back({ids[i], models[i], days[i], requests[i], input[i], output[i], cost[i]});
+    return rows;
 }
 
 std::optional<VirtualKey> VirtualKeyStore::find(const std::string& id)
@@ -221,12 +360,5 @@ std::vector<std::pair<KeyStore::Digest, VirtualKey>> VirtualKeyStore::loadAll()
     return keys;
 }
 
-std::int64_t VirtualKeyStore::dataVersion()
-{
-    Poco::Int64 version = 0;
-    std::lock_guard<std::mutex> lock(mutex_);
-    *session_ << "PRAGMA data_version", kw::into(version), kw::now;
-    return version;
-}
 
 } // namespace portico::auth

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -23,6 +24,38 @@ class Session;
 }
 
 namespace portico::auth {
+
+/// One request's spend, as the ledger adds it up.
+struct SpendEntry
+{
+    std::string keyId;
+    std::string model;
+    std::string day; ///< "YYYY-MM-DD", UTC
+    std::int64_t inputTokens = 0;
+    std::int64_t outputTokens = 0;
+    std::int64_t costPico = 0;
+};
+
+/// A ledger row: the spend of one key on one model on one day.
+struct SpendRow
+{
+    std::string keyId;
+    std::string model;
+    std::string day;
+    std::int64_t requests = 0;
+    std::int64_t inputTokens = 0;
+    std::int64_t outputTokens = 0;
+    std::int64_t costPico = 0;
+};
+
+/// GET /admin/spend's filters; empty: any.
+struct SpendFilter
+{
+    std::string keyId;
+    std::string model;
+    std::string fromDay; ///< first day, "YYYY-MM-DD"
+    std::string toDay;   ///< last day
+};
 
 class VirtualKeyStore
 {
@@ -45,13 +78,26 @@ public:
     /// Every key with its digest (revoked and expired ones too: they are refused with their
     /// own errors).
     std::vector<std::pair<KeyStore::Digest, VirtualKey>> loadAll();
-    /// SQLite's data_version: it changes when another connection (another instance, the CLI)
-    /// commits to the file. Writes made through this object do not change it.
-    std::int64_t dataVersion();
+    /// A counter every change to the keys bumps (insert, update, revoke), whoever made it: other
+    /// instances reload their index when it moves (spend rows move data_version all the time).
+    std::int64_t revision();
+
+    /// Adds the entries to the ledger in one transaction (synchronous = FULL: on disk when this
+    /// returns). Throws when it cannot; nothing is added then.
+    void recordSpend(const std::vector<SpendEntry>& entries);
+    /// Each key's spend (pico-dollars) on days >= `firstDay` ("" : all).
+    std::unordered_map<std::string, std::int64_t> spendSince(const std::string& firstDay);
+    std::vector<SpendRow> spendRows(const SpendFilter& filter);
 
     const std::string& path() const { return path_; }
 
 private:
+    /// Runs `change` (true when it changed a key) in a transaction that also bumps the revision.
+    template <typename Change>
+    bool changeKeys(Change change);
+    /// ROLLBACK, when SQLite has not rolled back already (mutex_ held).
+    void rollback() noexcept;
+
     std::string path_;
     std::mutex mutex_;
     std::unique_ptr<Poco::Data::Session> session_;

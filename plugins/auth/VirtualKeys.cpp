@@ -1,13 +1,15 @@
 #include "VirtualKeys.h"
 #include <chrono>
+#include <unordered_map>
 
 namespace portico::auth {
 
 VirtualKeys::VirtualKeys(const AdminConfig& config, Poco::Logger& logger)
-    : config_(config), logger_(logger), store_(config.store)
+    : config_(config), logger_(logger), store_(config.store), ledger_(config.store, logger)
 {
     const auto started = std::chrono::steady_clock::now();
     reload();
+    refreshSpend();
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     logger_.information("loaded " + std::to_string(index()->size()) + " virtual key(s) from " + config_.store +
@@ -23,12 +25,32 @@ void VirtualKeys::reload()
 {
     // One reload at a time, so that a slower one never replaces a newer snapshot.
     std::lock_guard<std::mutex> lock(reloadMutex_);
-    const std::int64_t version = store_.dataVersion();
+    const std::int64_t version = store_.revision();
     auto keys = store_.loadAll();
     const auto previous = std::atomic_load(&index_);
     auto next = std::make_shared<const VirtualKeyIndex>(std::move(keys), previous.get());
     std::atomic_store(&index_, std::shared_ptr<const VirtualKeyIndex>(std::move(next)));
-    dataVersion_ = version;
+    revision_ = version;
+}
+
+void VirtualKeys::refreshSpend()
+{
+    const auto index = this->index();
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    // One query per period in use: a key's spend since its period's first day.
+    std::unordered_map<int, std::unordered_map<std::string, std::int64_t>> byPeriod;
+    for (const auto& key : index->keys())
+    {
+        if (key.policy.budgetMicros == 0)
+            continue;
+        const int period = static_cast<int>(key.policy.budgetPeriod);
+        auto found = byPeriod.find(period);
+        if (found == byPeriod.end())
+            found = byPeriod.emplace(period, store_.spendSince(periodStart(key.policy.budgetPeriod, now))).first;
+        const auto spent = found->second.find(key.policy.id);
+        key.limiter->setPeriodSpend(spent == found->second.end() ? 0 : spent->second);
+    }
 }
 
 void VirtualKeys::start()
@@ -64,9 +86,9 @@ void VirtualKeys::refreshLoop()
             std::int64_t known;
             {
                 std::lock_guard<std::mutex> lock(reloadMutex_);
-                known = dataVersion_;
+                known = revision_;
             }
-            if (store_.dataVersion() != known)
+            if (store_.revision() != known)
             {
                 const auto started = std::chrono::steady_clock::now();
                 reload();
@@ -76,6 +98,7 @@ void VirtualKeys::refreshLoop()
                 logger_.information("reloaded " + std::to_string(index()->size()) + " virtual key(s) from " +
                                     config_.store + " in " + std::to_string(ms) + " ms (changed by another process)");
             }
+            refreshSpend();
         }
         catch (const std::exception& e)
         {

@@ -4,6 +4,7 @@
 // same file) changed the store. Exists when the config has an [admin] section.
 
 #include "AdminConfig.h"
+#include "SpendLedger.h"
 #include "VirtualKeyIndex.h"
 #include "VirtualKeyStore.h"
 #include "Poco/Logger.h"
@@ -27,9 +28,13 @@ public:
     /// The current snapshot (never null). Requests hold it while they look a key up.
     std::shared_ptr<const VirtualKeyIndex> index() const { return std::atomic_load(&index_); }
     VirtualKeyStore& store() { return store_; }
+    SpendLedger& ledger() { return ledger_; }
+    const PriceTable& prices() const { return config_.prices; }
 
     /// Rebuilds the index from the store now (after an admin API write on this instance).
     void reload();
+    /// Sets each budgeted key's spend in its current period from the ledger (all instances').
+    void refreshSpend();
 
     /// Starts and stops the refresh thread.
     void start();
@@ -41,9 +46,10 @@ private:
     const AdminConfig config_;
     Poco::Logger& logger_;
     VirtualKeyStore store_;
+    SpendLedger ledger_;
     std::mutex reloadMutex_;
     std::shared_ptr<const VirtualKeyIndex> index_;
-    std::int64_t dataVersion_ = 0;
+    std::int64_t revision_ = 0;
 
     std::mutex stopMutex_;
     std::condition_variable stopSignal_;

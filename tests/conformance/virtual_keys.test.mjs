@@ -168,6 +168,71 @@ test('an expired key and a revoked key are refused, on both instances', async ()
   assert.equal((await admin('GET', '/admin/keys/vk_000000000000000000000000')).status, 404);
 });
 
+// The suite's configs price portico-echo at $2.50 (input) and $10 (output) per million tokens:
+// in pico-dollars per token, exactly.
+const PRICE_PICO = { input: 2_500_000n, output: 10_000_000n };
+const costPico = (usage) => BigInt(usage.prompt_tokens) * PRICE_PICO.input + BigInt(usage.completion_tokens) * PRICE_PICO.output;
+const micros = (pico) => (pico + 500_000n) / 1_000_000n; // half up, as the ledger reports it
+const usdToMicros = (usd) => BigInt(Math.round(usd * 1e6));
+
+test('a key with a budget is refused with insufficient_quota once its spend crosses it; spend is exact, streams included', async () => {
+  // $0.0003: each call below costs a few dozen micro-dollars.
+  const created = await createKey({ budget_usd: 0.0003, budget_period: 'month' });
+  assert.equal(created.budget_usd, 0.0003);
+  assert.equal(created.budget_period, 'month');
+  const client = clientFor(created.key);
+  let spentPico = 0n;
+  let calls = 0;
+  let refusal = null;
+  for (; calls < 100 && !refusal; calls++) {
+    const content = `budget call ${calls}: ${'x '.repeat(calls % 7)}`;
+    try {
+      if (calls % 2 === 0) {
+        const answer = await client.chat.completions.create({ model: 'portico-echo', messages: [{ role: 'user', content }] });
+        spentPico += costPico(answer.usage);
+      } else {
+        const stream = await client.chat.completions.create({
+          model: 'portico-echo', messages: [{ role: 'user', content }], stream: true, stream_options: { include_usage: true },
+        });
+        let usage = null;
+        for await (const chunk of stream) if (chunk.usage) usage = chunk.usage;
+        assert.ok(usage, 'the stream had no usage chunk');
+        spentPico += costPico(usage);
+      }
+    } catch (error) {
+      refusal = error;
+    }
+  }
+  assert.ok(refusal, `still served after ${calls} calls`);
+  assert.ok(refusal instanceof RateLimitError, String(refusal));
+  assert.equal(refusal.status, 429);
+  assert.equal(refusal.code, 'insufficient_quota');
+  assert.equal(refusal.type, 'insufficient_quota');
+  assert.ok(!refusal.message.includes(created.key));
+  // Refused only once the budget was crossed, and (one request at a time) by less than one call.
+  assert.ok(micros(spentPico) >= 300n, `refused at ${micros(spentPico)} micro-dollars`);
+  const shown = await admin('GET', `/admin/keys/${created.id}`);
+  assert.equal(usdToMicros(shown.body.spend_usd), micros(spentPico));
+  assert.equal(usdToMicros(shown.body.budget_spent_usd), micros(spentPico));
+  const ledger = await admin('GET', `/admin/spend?key_id=${created.id}`);
+  assert.equal(ledger.status, 200);
+  assert.equal(ledger.body.data.length, 1);
+  assert.equal(ledger.body.data[0].model, 'portico-echo');
+  assert.equal(ledger.body.data[0].requests, calls - 1);
+  assert.equal(usdToMicros(ledger.body.total_usd), micros(spentPico));
+  // The other instance shares the ledger: it refuses the key too.
+  await within(1000, Date.now(), 'the budget on the other instance', () =>
+    assert.rejects(chat(clientFor(created.key, otherBaseURL)), (error) => error.code === 'insufficient_quota'));
+  // Raising the budget lets the key go on.
+  assert.equal((await admin('PATCH', `/admin/keys/${created.id}`, { budget_usd: 1 })).status, 200);
+  await chat(client);
+  // Filters: another key's rows are not this key's; a bad day is a 400 naming it.
+  assert.equal((await admin('GET', `/admin/spend?key_id=vk_000000000000000000000000`)).body.data.length, 0);
+  const badDay = await admin('GET', '/admin/spend?from=yesterday');
+  assert.equal(badDay.status, 400);
+  assert.equal(badDay.body.error.param, 'from');
+});
+
 test('bad policies get 400 naming the field, and the fixed keys keep working', async () => {
   for (const [policy, field] of [
     [{ rpm: -1 }, 'rpm'],
@@ -175,7 +240,9 @@ test('bad policies get 400 naming the field, and the fixed keys keep working', a
     [{ models: 'portico-echo' }, 'models'],
     [{ expires_at: 'tomorrow' }, 'expires_at'],
     [{ metadata: [] }, 'metadata'],
-    [{ budget_usd: 5 }, 'budget_usd'],
+    [{ budget_usd: -5 }, 'budget_usd'],
+    [{ budget_period: 'year' }, 'budget_period'],
+    [{ tpm: 1000 }, 'tpm'],
     [{ colour: 'blue' }, 'colour'],
   ]) {
     const answer = await admin('POST', '/admin/keys', policy);

@@ -118,6 +118,14 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(3), key.maxInFlight);
         CPPUNIT_ASSERT_EQUAL(std::string("2027-01-31T00:00:00Z"), rfc3339(key.expiresAt));
         CPPUNIT_ASSERT_EQUAL(std::string("search"), parse(key.metadata)->getValue<std::string>("team"));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), key.budgetMicros);
+        applyPolicyJson(R"({"budget_usd":12.345678,"budget_period":"month"})", key);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(12'345'678), key.budgetMicros);
+        CPPUNIT_ASSERT(key.budgetPeriod == BudgetPeriod::Month);
+        applyPolicyJson(R"({"budget_usd":"0.000001"})", key);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), key.budgetMicros);
+        applyPolicyJson(R"({"budget_usd":3})", key);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(3'000'000), key.budgetMicros);
         applyPolicyJson(R"({"rpm":0})", key);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(0), key.rpm);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(3), key.maxInFlight);
@@ -146,7 +154,10 @@ public:
                              policyErrorField("{\"metadata\":{\"a\":\"" + std::string(5000, 'x') + "\"}}"));
         // Fields whose enforcement is not built yet are refused, not silently kept.
         CPPUNIT_ASSERT_EQUAL(std::string("tpm"), policyErrorField(R"({"tpm":1000})"));
-        CPPUNIT_ASSERT_EQUAL(std::string("budget_usd"), policyErrorField(R"({"budget_usd":5})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("budget_usd"), policyErrorField(R"({"budget_usd":-5})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("budget_usd"), policyErrorField(R"({"budget_usd":0.0000001})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("budget_usd"), policyErrorField(R"({"budget_usd":"1e3"})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("budget_period"), policyErrorField(R"({"budget_period":"year"})"));
         CPPUNIT_ASSERT_EQUAL(std::string("colour"), policyErrorField(R"({"colour":"blue"})"));
         CPPUNIT_ASSERT_EQUAL(std::string("(accepted)"), policyErrorField(""));
     }
@@ -169,7 +180,7 @@ public:
         const std::string path = dir_->file("keys.db");
         VirtualKeyStore store(path);
         VirtualKeyStore other(path);
-        const std::int64_t before = other.dataVersion();
+        const std::int64_t before = other.revision();
         VirtualKey key;
         key.id = newVirtualKeyId();
         key.models = {"portico-echo"};
@@ -177,7 +188,7 @@ public:
         key.createdAt = 1'800'000'000;
         key.metadata = R"({"team":"t"})";
         store.insert(key, KeyStore::digestOf("sk-secret"));
-        CPPUNIT_ASSERT(other.dataVersion() != before);
+        CPPUNIT_ASSERT(other.revision() != before);
         const auto found = other.find(key.id);
         CPPUNIT_ASSERT(found);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(7), found->rpm);
@@ -307,7 +318,7 @@ public:
     {
         Context context(config(true), "auth");
         AuthPlugin plugin(context);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(5), context.routes().size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(6), context.routes().size());
         for (const auto& route : context.routes())
         {
             CPPUNIT_ASSERT(route.listener == portico::Listener::Admin);

@@ -1,0 +1,41 @@
+#pragma once
+// What tokens cost, per model: [admin] prices.<model>.input and prices.<model>.output in
+// dollars per million tokens (decimals, at most 6 places: "2.5", "0.15"). A request's cost is
+// computed exactly, in pico-dollars (Money.h). A model without a price costs nothing, and its
+// use is logged once, so that a budget is not believed kept on an unpriced model.
+
+#include "portico/PluginConfig.h"
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+namespace portico::auth {
+
+class PriceTable
+{
+public:
+    struct Price
+    {
+        /// Micro-dollars per million tokens.
+        std::int64_t inputMicros = 0;
+        std::int64_t outputMicros = 0;
+    };
+
+    /// Reads prices.* of [admin] (`admin`: that section). Throws ConfigError naming the key for
+    /// a malformed price, an unknown field, or a model with only one of the two.
+    static PriceTable from(const PluginConfig& admin);
+
+    /// The price of `model`, or nullptr.
+    const Price* find(const std::string& model) const;
+    /// Pico-dollars for the tokens (tokens times micro-dollars per million is pico-dollars).
+    static std::int64_t costPico(const Price& price, std::int64_t inputTokens, std::int64_t outputTokens)
+    {
+        return inputTokens * price.inputMicros + outputTokens * price.outputMicros;
+    }
+    std::size_t size() const { return prices_.size(); }
+
+private:
+    std::unordered_map<std::string, Price> prices_;
+};
+
+} // namespace portico::auth

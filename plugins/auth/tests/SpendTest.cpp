@@ -1,0 +1,190 @@
+// Spend below the HTTP layer: money as integers (Money.h), the price table, the ledger's group
+// commit from many threads, and the auth plugin writing a request's spend when it completes and
+// refusing a key whose budget is spent, through real Exchanges.
+
+#include "AuthPlugin.h"
+#include "AuthTestSupport.h"
+#include "Money.h"
+#include "PriceTable.h"
+#include "SpendLedger.h"
+#include "TempDir.h"
+#include "portico/Attributes.h"
+#include <atomic>
+#include <cppunit/extensions/HelperMacros.h>
+#include <thread>
+
+using namespace portico::auth;
+using portico::auth::test::Context;
+using portico::auth::test::request;
+
+class SpendTest : public CppUnit::TestFixture
+{
+    CPPUNIT_TEST_SUITE(SpendTest);
+    CPPUNIT_TEST(testMoneyIsExactIntegers);
+    CPPUNIT_TEST(testPriceTable);
+    CPPUNIT_TEST(testLedgerGroupCommitFromManyThreads);
+    CPPUNIT_TEST(testCompletedRequestsSpendAndBudgetRefuses);
+    CPPUNIT_TEST(testBudgetPeriods);
+    CPPUNIT_TEST_SUITE_END();
+
+public:
+    void setUp() override { dir_ = std::make_unique<portico::test::TempDir>(); }
+    void tearDown() override { dir_.reset(); }
+
+    void testMoneyIsExactIntegers()
+    {
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2'500'000), *parseMicros("2.5"));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(150'000), *parseMicros("0.15"));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), *parseMicros("0.000001"));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(10'000'000), *parseMicros("10"));
+        for (const char* bad : {"", "-1", "1e3", "0.0000001", "1.", ".5", "1,5", "1234567890", " 1"})
+            CPPUNIT_ASSERT_MESSAGE(bad, !parseMicros(bad));
+        CPPUNIT_ASSERT_EQUAL(std::string("2.5"), formatMicros(2'500'000));
+        CPPUNIT_ASSERT_EQUAL(std::string("0.000001"), formatMicros(1));
+        CPPUNIT_ASSERT_EQUAL(std::string("3"), formatMicros(3'000'000));
+        CPPUNIT_ASSERT_EQUAL(std::string("0"), formatMicros(0));
+        // Half up to the micro-dollar, from the exact pico-dollars.
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2), picoToMicros(1'500'000));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1), picoToMicros(1'499'999));
+        // 0.1 + 0.2 is 0.3 here: 10 tokens at $0.01/1M then 20 more.
+        const PriceTable::Price price{10'000, 0};
+        CPPUNIT_ASSERT_EQUAL(PriceTable::costPico(price, 30, 0),
+                             PriceTable::costPico(price, 10, 0) + PriceTable::costPico(price, 20, 0));
+    }
+
+    void testPriceTable()
+    {
+        Context context("[auth]\n[admin]\nstore = x\nprices.gpt-4.1.input = 2\nprices.gpt-4.1.output = 8\n"
+                        "prices.portico-echo.input = 2.5\nprices.portico-echo.output = 10\n",
+                        "auth");
+        const AdminConfig config = AdminConfig::from(context.config());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), config.prices.size());
+        const auto* dotted = config.prices.find("gpt-4.1");
+        CPPUNIT_ASSERT(dotted);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(8'000'000), dotted->outputMicros);
+        const auto* echo = config.prices.find("portico-echo");
+        // 12 input and 3 output tokens: 12 * 2.5 + 3 * 10 = 60 micro-dollars.
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(60'000'000), PriceTable::costPico(*echo, 12, 3));
+        CPPUNIT_ASSERT(!config.prices.find("gpt-4"));
+        for (const std::string& bad : {std::string("prices.m.input = 1\n"), std::string("prices.m.input = -1\nprices.m.output = 1\n"),
+                                        std::string("prices.m.cached = 1\n"), std::string("prices.input = 1\n")})
+        {
+            Context broken("[auth]\n[admin]\n" + bad, "auth");
+            try
+            {
+                AdminConfig::from(broken.config());
+                CPPUNIT_FAIL("accepted: " + bad);
+            }
+            catch (const portico::ConfigError& e)
+            {
+                CPPUNIT_ASSERT_MESSAGE(e.what(), std::string(e.what()).find("[admin] prices.") != std::string::npos);
+            }
+        }
+    }
+
+    void testLedgerGroupCommitFromManyThreads()
+    {
+        Poco::Logger& logger = Poco::Logger::get("portico.auth.test");
+        SpendLedger ledger(dir_->file("keys.db"), logger);
+        constexpr int Threads = 8, PerThread = 50;
+        std::atomic<int> written{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < Threads; ++t)
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < PerThread; ++i)
+                {
+                    SpendEntry entry{"vk_" + std::string(24, static_cast<char>('a' + t % 2)), "m", "2026-12-06", 3, 1, 7};
+                    if (ledger.record(entry))
+                        ++written;
+                }
+            });
+        for (auto& thread : threads)
+            thread.join();
+        CPPUNIT_ASSERT_EQUAL(Threads * PerThread, written.load());
+        CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), ledger.failures());
+        // Another connection (another process) reads it all.
+        VirtualKeyStore other(dir_->file("keys.db"));
+        const auto rows = other.spendRows({});
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), rows.size());
+        std::int64_t requests = 0, cost = 0;
+        for (const auto& row : rows)
+        {
+            requests += row.requests;
+            cost += row.costPico;
+        }
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(Threads * PerThread), requests);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(Threads * PerThread * 7), cost);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(Threads * PerThread / 2 * 7), other.spendSince("")[std::string("vk_") + std::string(24, 'a')]);
+        CPPUNIT_ASSERT(other.spendSince("2026-12-07").empty());
+    }
+
+    void testCompletedRequestsSpendAndBudgetRefuses()
+    {
+        const std::string store = dir_->file("keys.db");
+        const std::string key = "sk-portico-Budget0123456789abcdefghijklmnopqrstuv";
+        VirtualKey budgeted;
+        budgeted.id = newVirtualKeyId();
+        budgeted.budgetMicros = 100; // $0.0001
+        VirtualKeyStore(store).insert(budgeted, KeyStore::digestOf(key));
+
+        Context context("[auth]\nkeys_file = " + dir_->write("keys", "") + "\n[admin]\nstore = " + store +
+                            "\nprices.portico-echo.input = 2.5\nprices.portico-echo.output = 10\n",
+                        "auth");
+        AuthPlugin plugin(context);
+        CPPUNIT_ASSERT(plugin.blocking() == portico::Blocking::May); // onComplete waits for the ledger
+        const std::string body = R"({"model":"portico-echo"})";
+        int served = 0;
+        for (; served < 10; ++served)
+        {
+            auto exchange = request("POST", "/v1/chat/completions", {{"Authorization", "Bearer " + key}}, body);
+            plugin.onRequest(*exchange);
+            if (exchange->answered())
+            {
+                CPPUNIT_ASSERT_EQUAL(429, exchange->response().status);
+                CPPUNIT_ASSERT(exchange->response().body.find("\"code\":\"insufficient_quota\"") != std::string::npos);
+                CPPUNIT_ASSERT(exchange->response().body.find("\"type\":\"insufficient_quota\"") != std::string::npos);
+                CPPUNIT_ASSERT(exchange->response().body.find(key) == std::string::npos);
+                break;
+            }
+            // What the openai plugin sets: 8 input and 2 output tokens = 8 * 2.5 + 2 * 10 = 40 micro-dollars.
+            exchange->set(portico::attr::Model, "portico-echo");
+            exchange->set(portico::attr::UsageInputTokens, "8");
+            exchange->set(portico::attr::UsageOutputTokens, "2");
+            plugin.onComplete(*exchange, portico::Outcome::Completed);
+        }
+        // 40 + 40 < 100 <= 40 + 40 + 40: the fourth request is refused.
+        CPPUNIT_ASSERT_EQUAL(3, served);
+        const auto rows = VirtualKeyStore(store).spendRows({budgeted.id, "", "", ""});
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), rows.size());
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(3), rows[0].requests);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(24), rows[0].inputTokens);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(120'000'000), rows[0].costPico);
+        // A request without usage (a GET, an error) spends nothing and writes nothing.
+        auto models = request("GET", "/v1/models", {{"Authorization", "Bearer " + key}});
+        plugin.onComplete(*models, portico::Outcome::Completed);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(3), VirtualKeyStore(store).spendRows({})[0].requests);
+
+        // Another instance starting on the store sees the spend at once.
+        AuthPlugin restarted(context);
+        auto refused = request("POST", "/v1/chat/completions", {{"Authorization", "Bearer " + key}}, body);
+        restarted.onRequest(*refused);
+        CPPUNIT_ASSERT_EQUAL(429, refused->response().status);
+    }
+
+    void testBudgetPeriods()
+    {
+        // 2026-12-06 is a Sunday.
+        const std::int64_t sunday = 1'796'518'800; // 2026-12-06T01:00:00Z
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-12-06"), dayOf(sunday));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-12-06"), periodStart(BudgetPeriod::Day, sunday));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-11-30"), periodStart(BudgetPeriod::Week, sunday));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-12-01"), periodStart(BudgetPeriod::Month, sunday));
+        CPPUNIT_ASSERT_EQUAL(std::string(""), periodStart(BudgetPeriod::Total, sunday));
+        CPPUNIT_ASSERT_EQUAL(std::string("2026-11-30"), periodStart(BudgetPeriod::Week, sunday - 6 * 86400));
+    }
+
+private:
+    std::unique_ptr<portico::test::TempDir> dir_;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(SpendTest);
