@@ -305,7 +305,17 @@ std::vector<SpendRow> VirtualKeyStore::spendRows(const SpendFilter& filter)
     std::vector<SpendRow> rows;
     rows.reserve(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i)
-        rows.push_back({ids[i], models[i], days[i], requests[i], input[i], output[i], cost[i]});
+    {
+        SpendRow row;
+        row.keyId = ids[i];
+        row.model = models[i];
+        row.day = days[i];
+        row.inputTokens = input[i];
+        row.outputTokens = output[i];
+        row.costPico = cost[i];
+        row.requests = requests[i];
+        rows.push_back(std::move(row));
+    }
     return rows;
 }
 

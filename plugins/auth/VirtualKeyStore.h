@@ -36,16 +36,10 @@ struct SpendEntry
     std::int64_t costPico = 0;
 };
 
-/// A ledger row: the spend of one key on one model on one day.
-struct SpendRow
+/// A ledger row: the spend of one key on one model on one day (the sum of its entries).
+struct SpendRow : SpendEntry
 {
-    std::string keyId;
-    std::string model;
-    std::string day;
     std::int64_t requests = 0;
-    std::int64_t inputTokens = 0;
-    std::int64_t outputTokens = 0;
-    std::int64_t costPico = 0;
 };
 
 /// GET /admin/spend's filters; empty: any.
