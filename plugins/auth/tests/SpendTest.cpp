@@ -1,17 +1,13 @@
-// Spend below the HTTP layer: money as integers (Money.h), the price table, the ledger's group
-// commit from many threads, and the auth plugin writing a request's spend when it completes and
+// Spend below the HTTP layer: money as integers (Money.h), the price table, and the auth plugin writing a request's spend when it completes and
 // refusing a key whose budget is spent, through real Exchanges.
 
 #include "AuthPlugin.h"
 #include "AuthTestSupport.h"
 #include "Money.h"
 #include "PriceTable.h"
-#include "SpendLedger.h"
 #include "TempDir.h"
 #include "portico/Attributes.h"
-#include <atomic>
 #include <cppunit/extensions/HelperMacros.h>
-#include <thread>
 
 using namespace portico::auth;
 using portico::auth::test::Context;
@@ -22,7 +18,6 @@ class SpendTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE(SpendTest);
     CPPUNIT_TEST(testMoneyIsExactIntegers);
     CPPUNIT_TEST(testPriceTable);
-    CPPUNIT_TEST(testLedgerGroupCommitFromManyThreads);
     CPPUNIT_TEST(testCompletedRequestsSpendAndBudgetRefuses);
     CPPUNIT_TEST(testBudgetPeriods);
     CPPUNIT_TEST_SUITE_END();
@@ -80,42 +75,6 @@ public:
                 CPPUNIT_ASSERT_MESSAGE(e.what(), std::string(e.what()).find("[admin] prices.") != std::string::npos);
             }
         }
-    }
-
-    void testLedgerGroupCommitFromManyThreads()
-    {
-        Poco::Logger& logger = Poco::Logger::get("portico.auth.test");
-        SpendLedger ledger(dir_->file("keys.db"), logger);
-        constexpr int Threads = 8, PerThread = 50;
-        std::atomic<int> written{0};
-        std::vector<std::thread> threads;
-        for (int t = 0; t < Threads; ++t)
-            threads.emplace_back([&, t] {
-                for (int i = 0; i < PerThread; ++i)
-                {
-                    SpendEntry entry{"vk_" + std::string(24, static_cast<char>('a' + t % 2)), "m", "2026-12-06", 3, 1, 7};
-                    if (ledger.record(entry))
-                        ++written;
-                }
-            });
-        for (auto& thread : threads)
-            thread.join();
-        CPPUNIT_ASSERT_EQUAL(Threads * PerThread, written.load());
-        CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), ledger.failures());
-        // Another connection (another process) reads it all.
-        VirtualKeyStore other(dir_->file("keys.db"));
-        const auto rows = other.spendRows({});
-        CPPUNIT_ASSERT_EQUAL(std::size_t(2), rows.size());
-        std::int64_t requests = 0, cost = 0;
-        for (const auto& row : rows)
-        {
-            requests += row.requests;
-            cost += row.costPico;
-        }
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(Threads * PerThread), requests);
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(Threads * PerThread * 7), cost);
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(Threads * PerThread / 2 * 7), other.spendSince("")[std::string("vk_") + std::string(24, 'a')]);
-        CPPUNIT_ASSERT(other.spendSince("2026-12-07").empty());
     }
 
     void testCompletedRequestsSpendAndBudgetRefuses()
