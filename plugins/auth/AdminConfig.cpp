@@ -24,9 +24,14 @@ AdminConfig AdminConfig::from(const PluginConfig& auth)
     config.store = admin.getString("store", config.store);
     config.refreshMs = static_cast<int>(admin.getInt("refresh_ms", config.refreshMs, 50, 60'000));
     config.prices = PriceTable::from(admin);
+    const std::string counters = admin.getString("counters", "local");
+    if (counters != "local" && counters != "redis")
+        throw admin.error("counters", "must be local or redis, not '" + counters + "'");
+    config.redisCounters = counters == "redis";
     const auto unread = admin.unreadKeys();
     if (!unread.empty())
-        throw admin.error(unread.front(), "unknown key (known: listen, key_file, store, refresh_ms, prices.<model>.input, prices.<model>.output)");
+        throw admin.error(unread.front(), "unknown key (known: listen, key_file, store, refresh_ms, counters, prices.<model>.input, "
+                                               "prices.<model>.output)");
     if (config.servesApi && config.keyFile.empty())
         throw admin.error("key_file", "must name the admin key's file");
     if (config.enabled && config.store.empty())

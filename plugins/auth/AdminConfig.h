@@ -24,6 +24,9 @@ struct AdminConfig
     /// How often the store is asked whether another process changed it (a revoked key is
     /// refused on every instance within this, plus the time to reload the keys).
     int refreshMs = 250;
+    /// counters = redis: rpm buckets and budget spend counted in Redis ([redis]), shared by
+    /// every instance on it; local (the default): each instance counts its own.
+    bool redisCounters = false;
     /// prices.<model>.input / .output: what virtual keys' spend is counted at.
     PriceTable prices;
 

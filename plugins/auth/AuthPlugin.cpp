@@ -9,6 +9,7 @@
 #include "Poco/JSON/Object.h"
 #include "Poco/JSON/Parser.h"
 #include "Poco/Logger.h"
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
@@ -111,6 +112,8 @@ AuthPlugin::AuthPlugin(PluginContext& context)
             storeUnavailable_ = e.what();
             logger_.error(storeUnavailable_ + ": virtual keys get 503 until a reload can open it");
         }
+        if (admin_.redisCounters)
+            shared_ = std::make_unique<SharedKeyCounters>(redisPool(context.config()));
         if (admin_.servesApi)
             addAdminRoutes(context);
     }
@@ -291,24 +294,27 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& dig
             return;
         }
     }
-    if (policy.budgetMicros > 0 && key->limiter->periodSpendPico() >= policy.budgetMicros * PicoPerMicro)
+    const std::int64_t spent = policy.budgetMicros > 0 ? periodSpend(*key) : 0;
+    if (policy.budgetMicros > 0 && spent >= policy.budgetMicros * PicoPerMicro)
     {
         // OpenAI's status, type and code for a spent quota (what SDKs and users know).
         const std::string period =
             policy.budgetPeriod == BudgetPeriod::Total ? std::string() : std::string(" per ") + budgetPeriodName(policy.budgetPeriod);
         exchange.respondError(429,
                               "This API key's budget of $" + formatMicros(policy.budgetMicros) + period + " is spent ($" +
-                                  formatMicros(picoToMicros(key->limiter->periodSpendPico())) + ").",
+                                  formatMicros(picoToMicros(spent)) + ").",
                               "insufficient_quota", "insufficient_quota");
         return;
     }
     KeyTicket& ticket = exchange.emplaceState(ticket_);
     ticket.keyId = policy.id;
     ticket.limiter = key->limiter;
+    ticket.budgeted = policy.budgetMicros > 0;
+    ticket.budgetPeriod = policy.budgetPeriod;
     if (policy.rpm > 0)
     {
         ticket.rpm = policy.rpm;
-        ticket.rate = key->limiter->takeRequest(policy.rpm, KeyLimiter::Clock::now());
+        ticket.rate = takeRequest(*key);
         if (!ticket.rate.admitted)
         {
             exchange.respondError(429,
@@ -359,8 +365,47 @@ void AuthPlugin::onComplete(Exchange& exchange, Outcome)
     else
         warnUnpriced(*model);
     const std::int64_t cost = entry.costPico;
-    if (virtualKeys_->ledger().record(std::move(entry)))
-        ticket->limiter->addSpend(cost);
+    if (!virtualKeys_->ledger().record(std::move(entry)))
+        return;
+    ticket->limiter->addSpend(cost);
+    if (shared_ && ticket->budgeted && cost > 0)
+        try
+        {
+            shared_->addSpend(ticket->keyId, periodStart(ticket->budgetPeriod, unixNow()), cost);
+        }
+        catch (const RedisUnavailable&)
+        {
+            // The ledger has it; the other instances read it from there within refresh_ms.
+        }
+}
+
+std::int64_t AuthPlugin::periodSpend(const ActiveKey& key) const
+{
+    std::int64_t spent = key.limiter->periodSpendPico();
+    if (shared_)
+        try
+        {
+            spent = std::max(spent, shared_->spent(key.policy.id, periodStart(key.policy.budgetPeriod, unixNow())));
+        }
+        catch (const RedisUnavailable&)
+        {
+            // This instance's view of the ledger (refreshed every refresh_ms) decides meanwhile.
+        }
+    return spent;
+}
+
+KeyLimiter::Decision AuthPlugin::takeRequest(const ActiveKey& key) const
+{
+    if (shared_)
+        try
+        {
+            return shared_->takeRequest(key.policy.id, key.policy.rpm);
+        }
+        catch (const RedisUnavailable&)
+        {
+            // Each instance's own bucket while Redis is away (the pool logs the outage).
+        }
+    return key.limiter->takeRequest(key.policy.rpm, KeyLimiter::Clock::now());
 }
 
 void AuthPlugin::warnUnpriced(const std::string& model) const

@@ -14,6 +14,7 @@
 #include "AdminConfig.h"
 #include "AuthConfig.h"
 #include "KeyStore.h"
+#include "SharedKeyCounters.h"
 #include "VerifiedKeyCache.h"
 #include "VirtualKeys.h"
 #include "portico/Plugin.h"
@@ -64,6 +65,9 @@ public:
         bool inFlight = false;
         std::int64_t rpm = 0;
         KeyLimiter::Decision rate;
+        /// The key has a budget: its spend is also added to the shared counter of this period.
+        bool budgeted = false;
+        BudgetPeriod budgetPeriod = BudgetPeriod::Total;
         ~KeyTicket()
         {
             if (inFlight)
@@ -81,6 +85,11 @@ private:
     void checkAdminKey(Exchange& exchange, std::optional<std::string_view> token);
     /// A key that is not in the keys file (`digest`: its SHA-256): a virtual key's policy, or 401.
     void checkVirtualKey(Exchange& exchange, const KeyStore::Digest& digest);
+    /// The key's spend in its budget's period: this instance's view of the ledger, or the
+    /// shared counter when it is higher (another instance's requests of the last moments).
+    std::int64_t periodSpend(const ActiveKey& key) const;
+    /// The rpm decision: shared when counters = redis (this instance's own while Redis is away).
+    KeyLimiter::Decision takeRequest(const ActiveKey& key) const;
     /// Logs once per model that virtual keys use a model without a price.
     void warnUnpriced(const std::string& model) const;
     /// The admin API's routes (AdminApi.cpp).
@@ -105,6 +114,8 @@ private:
     /// (storeUnavailable_ says why; virtual keys then get 503).
     std::shared_ptr<VirtualKeys> virtualKeys_;
     std::string storeUnavailable_;
+    /// [admin] counters = redis; null: each instance counts its own.
+    std::unique_ptr<SharedKeyCounters> shared_;
     StateSlot<KeyTicket> ticket_;
     mutable std::mutex unpricedMutex_;
     mutable std::set<std::string> unpriced_;
