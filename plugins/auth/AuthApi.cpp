@@ -16,6 +16,7 @@ const char* const PolicyProperties = R"(
     "models": {"type": "array", "maxItems": 256, "items": {"type": "string", "minLength": 1, "maxLength": 256},
                "description": "Model names and globs (gpt-4o*) the key may use; empty: every model."},
     "rpm": {"type": "integer", "minimum": 0, "maximum": 1000000000, "description": "Requests per minute; 0: no limit."},
+    "tpm": {"type": "integer", "minimum": 0, "maximum": 150000000, "description": "Tokens per minute, charged as answers report them; 0: no limit."},
     "max_in_flight": {"type": "integer", "minimum": 0, "maximum": 1000000, "description": "Requests served at once; 0: no limit."},
     "expires_at": {"type": ["string", "null"], "format": "date-time", "description": "RFC 3339 with a zone; null: never."},
     "budget_usd": {"type": ["number", "null"], "minimum": 0, "description": "Dollars (at most 6 decimals) per budget_period; past it, 429 insufficient_quota. 0 or null: none."},
@@ -27,11 +28,11 @@ void describeAdminApi(ApiDescription& api)
     api.addSchema("VirtualKeyPolicy", std::string(R"({
         "type": "object",
         "additionalProperties": false,
-        "description": "The policy fields of a virtual key. tpm is refused (400) until this version can enforce it.",
+        "description": "The policy fields of a virtual key.",
         "properties": {)") + PolicyProperties + "}}");
     api.addSchema("VirtualKey", std::string(R"({
         "type": "object",
-        "required": ["id", "object", "models", "rpm", "max_in_flight", "expires_at", "created_at", "revoked", "revoked_at",
+        "required": ["id", "object", "models", "rpm", "tpm", "max_in_flight", "expires_at", "created_at", "revoked", "revoked_at",
                      "budget_usd", "budget_period", "metadata"],
         "properties": {
             "spend_usd": {"type": "number", "description": "GET /admin/keys/{id}: all the key's spend, to the micro-dollar."},
@@ -155,7 +156,7 @@ void AuthPlugin::describeApi(ApiDescription& api) const
     api.addResponse("403", R"({"description": "A virtual key limited to some models: the body names another model, none, or is not read by the gateway (model_not_allowed)."})",
                     guarded);
     api.addResponse("429", R"({
-        "description": "A virtual key's rpm (rate_limit_exceeded) or max_in_flight (max_in_flight_exceeded) is reached, or its budget is spent (insufficient_quota).",
+        "description": "A virtual key's rpm or tpm (rate_limit_exceeded) or max_in_flight (max_in_flight_exceeded) is reached, or its budget is spent (insufficient_quota).",
         "headers": {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer", "minimum": 1}}}
     })", guarded);
     if (admin_.servesApi)

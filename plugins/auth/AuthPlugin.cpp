@@ -311,6 +311,22 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& dig
     ticket.limiter = key->limiter;
     ticket.budgeted = policy.budgetMicros > 0;
     ticket.budgetPeriod = policy.budgetPeriod;
+    // Tokens before requests: a request the tpm holds back uses none of the rpm.
+    if (policy.tpm > 0)
+    {
+        ticket.tpm = policy.tpm;
+        ticket.tokens = admitTokens(*key);
+        if (!ticket.tokens.admitted)
+        {
+            exchange.respondError(429,
+                                  "Rate limit reached for tokens per minute of this API key: limit " +
+                                      std::to_string(policy.tpm) + " per minute.",
+                                  "tokens", "rate_limit_exceeded");
+            const long long seconds = (ticket.tokens.wait.count() + 999) / 1000;
+            exchange.response().headers.set("Retry-After", std::to_string(seconds < 1 ? 1 : seconds));
+            return;
+        }
+    }
     if (policy.rpm > 0)
     {
         ticket.rpm = policy.rpm;
@@ -354,6 +370,9 @@ void AuthPlugin::onComplete(Exchange& exchange, Outcome)
     const std::string* model = exchange.find(attr::Model);
     if (!model || !(input || output))
         return;
+    if (ticket->tpm > 0)
+        chargeTokens(*ticket, (input ? std::strtoll(input->c_str(), nullptr, 10) : 0) +
+                                  (output ? std::strtoll(output->c_str(), nullptr, 10) : 0));
     SpendEntry entry;
     entry.keyId = ticket->keyId;
     entry.model = *model;
@@ -394,6 +413,32 @@ std::int64_t AuthPlugin::periodSpend(const ActiveKey& key) const
     return spent;
 }
 
+KeyLimiter::Decision AuthPlugin::admitTokens(const ActiveKey& key) const
+{
+    if (shared_)
+        try
+        {
+            return shared_->admitTokens(key.policy.id, key.policy.tpm);
+        }
+        catch (const RedisUnavailable&)
+        {
+        }
+    return key.limiter->admitTokens(key.policy.tpm, KeyLimiter::Clock::now());
+}
+
+void AuthPlugin::chargeTokens(const KeyTicket& ticket, std::int64_t tokens) const
+{
+    if (shared_)
+        try
+        {
+            return shared_->chargeTokens(ticket.keyId, ticket.tpm, tokens);
+        }
+        catch (const RedisUnavailable&)
+        {
+        }
+    ticket.limiter->chargeTokens(ticket.tpm, tokens, KeyLimiter::Clock::now());
+}
+
 KeyLimiter::Decision AuthPlugin::takeRequest(const ActiveKey& key) const
 {
     if (shared_)
@@ -419,13 +464,22 @@ void AuthPlugin::warnUnpriced(const std::string& model) const
 void AuthPlugin::onResponseHead(Exchange& exchange)
 {
     const KeyTicket* ticket = exchange.state(ticket_);
-    if (!ticket || ticket->rpm == 0)
+    if (!ticket)
         return;
-    // The key's own limit: more specific than the ratelimit plugin's, so it is what these say.
+    // The key's own limits: more specific than the ratelimit plugin's, so they are what these say.
     auto& headers = exchange.response().headers;
-    headers.set("x-ratelimit-limit-requests", std::to_string(ticket->rpm));
-    headers.set("x-ratelimit-remaining-requests", std::to_string(ticket->rate.remaining));
-    headers.set("x-ratelimit-reset-requests", resetDuration(ticket->rate.wait));
+    if (ticket->rpm > 0)
+    {
+        headers.set("x-ratelimit-limit-requests", std::to_string(ticket->rpm));
+        headers.set("x-ratelimit-remaining-requests", std::to_string(ticket->rate.remaining));
+        headers.set("x-ratelimit-reset-requests", resetDuration(ticket->rate.wait));
+    }
+    if (ticket->tpm > 0)
+    {
+        headers.set("x-ratelimit-limit-tokens", std::to_string(ticket->tpm));
+        headers.set("x-ratelimit-remaining-tokens", std::to_string(ticket->tokens.remaining));
+        headers.set("x-ratelimit-reset-tokens", resetDuration(ticket->tokens.wait));
+    }
 }
 
 const std::string* AuthPlugin::principalFor(std::string_view key, std::optional<KeyStore::Digest>& digest) const

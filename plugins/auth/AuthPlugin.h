@@ -65,6 +65,9 @@ public:
         bool inFlight = false;
         std::int64_t rpm = 0;
         KeyLimiter::Decision rate;
+        /// The key's tpm (0: none) and its token bucket when the request was admitted.
+        std::int64_t tpm = 0;
+        KeyLimiter::Decision tokens;
         /// The key has a budget: its spend is also added to the shared counter of this period.
         bool budgeted = false;
         BudgetPeriod budgetPeriod = BudgetPeriod::Total;
@@ -90,6 +93,9 @@ private:
     std::int64_t periodSpend(const ActiveKey& key) const;
     /// The rpm decision: shared when counters = redis (this instance's own while Redis is away).
     KeyLimiter::Decision takeRequest(const ActiveKey& key) const;
+    /// The same for the tpm bucket: admitted while above zero; charged when the request completes.
+    KeyLimiter::Decision admitTokens(const ActiveKey& key) const;
+    void chargeTokens(const KeyTicket& ticket, std::int64_t tokens) const;
     /// Logs once per model that virtual keys use a model without a price.
     void warnUnpriced(const std::string& model) const;
     /// The admin API's routes (AdminApi.cpp).

@@ -33,6 +33,13 @@ public:
     /// refilled at rpm/60 per second, so `rpm` quick requests pass and the next waits.
     Decision takeRequest(std::int64_t rpm, Clock::time_point now);
 
+    /// Tokens per minute (`tpm` > 0), counted after the fact: a request is admitted while the
+    /// key's token bucket (tpm tokens, refilled over a minute) is above zero, and charged with
+    /// the tokens its answer used when it completes, which may take the bucket below zero (a
+    /// big answer then holds the next requests back until the minute has paid for it).
+    Decision admitTokens(std::int64_t tpm, Clock::time_point now);
+    void chargeTokens(std::int64_t tpm, std::int64_t tokens, Clock::time_point now);
+
     /// Counts a request in flight unless `max` (> 0) are already; false when refused.
     bool enter(std::int64_t max);
     void leave();
@@ -51,6 +58,10 @@ private:
     std::int64_t units_ = 0;
     Clock::time_point filledAt_{};
     std::int64_t inFlight_ = 0;
+    bool tokensStarted_ = false;
+    /// Tokens in the bucket, in the same units as units_ (may be below zero).
+    std::int64_t tokenUnits_ = 0;
+    Clock::time_point tokensAt_{};
     std::atomic<std::int64_t> periodSpendPico_{0};
 };
 

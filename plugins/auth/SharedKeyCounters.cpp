@@ -38,6 +38,37 @@ return {tostring(admitted), string.format('%d', units)}
     return script;
 }
 
+/// KeyLimiter's token bucket: ARGV[1] = tpm, ARGV[2] = tokens to charge (0: only ask whether
+/// the bucket is above zero). Returns {admitted, units left} (units may be below zero).
+RedisScript& tokenScript()
+{
+    static RedisScript script(R"lua(
+local unit = 60000000
+local tpm = tonumber(ARGV[1])
+local charge = tonumber(ARGV[2])
+local capacity = tpm * unit
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local state = redis.call('HMGET', KEYS[1], 'units', 'at')
+local units = tonumber(state[1])
+local at = tonumber(state[2])
+if units == nil or at == nil or units > capacity then
+  units = capacity
+  at = now
+elseif now > at then
+  units = math.min(capacity, units + math.min(now - at, unit) * tpm)
+  at = now
+end
+units = units - charge * unit
+local admitted = 0
+if units > 0 then admitted = 1 end
+redis.call('HSET', KEYS[1], 'units', string.format('%d', units), 'at', string.format('%d', at))
+redis.call('PEXPIRE', KEYS[1], 600000)
+return {tostring(admitted), string.format('%d', units)}
+)lua");
+    return script;
+}
+
 std::string spendKey(const std::string& id, const std::string& firstDay)
 {
     return "portico:vk:{" + id + "}:spend:" + (firstDay.empty() ? std::string("total") : firstDay);
@@ -57,25 +88,43 @@ std::int64_t number(const std::optional<std::string>& text)
     }
 }
 
-} // namespace
 
-KeyLimiter::Decision SharedKeyCounters::takeRequest(const std::string& id, std::int64_t rpm)
+/// A script's {admitted, units} as KeyLimiter would decide: `tokens` for the token bucket (admitted
+/// above zero) rather than the request bucket (admitted when a whole request was there).
+KeyLimiter::Decision decisionOf(const RedisReply& reply, std::int64_t rate, bool tokens)
 {
     constexpr std::int64_t Unit = 60'000'000;
-    const auto elements =
-        replyElements(pool_->run(bucketScript(), {"portico:vk:{" + id + "}:rpm"}, {std::to_string(rpm)}));
+    const auto elements = replyElements(reply);
     if (elements.size() != 2)
-        throw RedisUnavailable("the virtual-key bucket script answered " + std::to_string(elements.size()) +
+        throw RedisUnavailable("a virtual-key bucket script answered " + std::to_string(elements.size()) +
                                    " values instead of 2",
                                0);
     KeyLimiter::Decision decision;
     decision.admitted = replyText(elements[0]).value_or("0") == "1";
     const std::int64_t units = number(replyText(elements[1]));
-    decision.remaining = units / Unit;
-    const std::int64_t missing = decision.admitted ? rpm * Unit - units : Unit - units;
-    const std::int64_t us = (missing + rpm - 1) / rpm;
+    decision.remaining = units > 0 ? units / Unit : 0;
+    const std::int64_t full = rate * Unit - units;
+    const std::int64_t missing = decision.admitted ? full : (tokens ? 1 - units : Unit - units);
+    const std::int64_t us = (missing + rate - 1) / rate;
     decision.wait = std::chrono::milliseconds((us + 999) / 1000);
     return decision;
+}
+
+} // namespace
+
+KeyLimiter::Decision SharedKeyCounters::takeRequest(const std::string& id, std::int64_t rpm)
+{
+    return decisionOf(pool_->run(bucketScript(), {"portico:vk:{" + id + "}:rpm"}, {std::to_string(rpm)}), rpm, false);
+}
+
+KeyLimiter::Decision SharedKeyCounters::admitTokens(const std::string& id, std::int64_t tpm)
+{
+    return decisionOf(pool_->run(tokenScript(), {"portico:vk:{" + id + "}:tpm"}, {std::to_string(tpm), "0"}), tpm, true);
+}
+
+void SharedKeyCounters::chargeTokens(const std::string& id, std::int64_t tpm, std::int64_t tokens)
+{
+    pool_->run(tokenScript(), {"portico:vk:{" + id + "}:tpm"}, {std::to_string(tpm), std::to_string(tokens)});
 }
 
 std::int64_t SharedKeyCounters::spent(const std::string& id, const std::string& firstDay)

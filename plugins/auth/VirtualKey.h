@@ -34,6 +34,8 @@ struct VirtualKey
     std::vector<std::string> models;
     /// Requests per minute (a bucket of `rpm` refilled over a minute); 0: no limit.
     std::int64_t rpm = 0;
+    /// Tokens (input and output) per minute, counted after each answer; 0: no limit.
+    std::int64_t tpm = 0;
     /// Requests of this key being served at once; 0: no limit.
     std::int64_t maxInFlight = 0;
     /// Unix seconds after which the key is refused; 0: never.

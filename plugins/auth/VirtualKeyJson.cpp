@@ -163,11 +163,10 @@ void applyPolicyJson(const std::string& body, VirtualKey& key)
         else if (field == "budget_period")
             key.budgetPeriod = budgetPeriod(value);
         else if (field == "tpm")
-            throw PolicyError(field, field + " is not supported by this version of Portico yet (it would not be "
-                                             "enforced); leave it out");
+            key.tpm = nonNegativeInteger(object, field, 150'000'000);
         else
             throw PolicyError(field, "unknown field " + field +
-                                         " (known: models, rpm, max_in_flight, expires_at, budget_usd, "
+                                         " (known: models, rpm, tpm, max_in_flight, expires_at, budget_usd, "
                                          "budget_period, metadata)");
     }
 }
@@ -183,7 +182,8 @@ std::string virtualKeyJson(const VirtualKey& key)
     std::string out = "{\"id\":" + jsonString(key.id) + ",\"object\":\"virtual_key\",\"models\":[";
     for (std::size_t i = 0; i < key.models.size(); ++i)
         out += (i ? "," : "") + jsonString(key.models[i]);
-    out += "],\"rpm\":" + std::to_string(key.rpm) + ",\"max_in_flight\":" + std::to_string(key.maxInFlight);
+    out += "],\"rpm\":" + std::to_string(key.rpm) + ",\"tpm\":" + std::to_string(key.tpm) +
+           ",\"max_in_flight\":" + std::to_string(key.maxInFlight);
     out += ",\"expires_at\":" + (key.expiresAt ? jsonString(rfc3339(key.expiresAt)) : std::string("null"));
     out += ",\"created_at\":" + jsonString(rfc3339(key.createdAt));
     out += ",\"revoked\":" + std::string(key.revokedAt ? "true" : "false");

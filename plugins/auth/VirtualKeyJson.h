@@ -23,11 +23,10 @@ private:
 };
 
 /// Applies the fields of `body` (a JSON object) to `key`: models (array of names or globs),
-/// rpm, max_in_flight (integers >= 0, 0 = no limit), expires_at (RFC 3339, or null for never),
+/// rpm, tpm, max_in_flight (integers >= 0, 0 = no limit), expires_at (RFC 3339, or null for never),
 /// budget_usd (dollars, at most 6 decimals; 0: none), budget_period (total, day, week, month),
 /// metadata (an object of at most 4 KiB). A field that is absent is left as it is. Throws
-/// PolicyError for anything else: malformed JSON, an unknown field, a wrong type or range, and
-/// tpm, which this version cannot enforce yet (so that nobody believes it is kept).
+/// PolicyError for anything else: malformed JSON, an unknown field, a wrong type or range.
 void applyPolicyJson(const std::string& body, VirtualKey& key);
 
 /// The key's policy as the admin API shows it: id, models, rpm, max_in_flight, expires_at

@@ -69,7 +69,7 @@ std::vector<std::string> modelsOf(const std::string& text)
 
 /// The columns every query reads, in the order bindRows() binds them.
 const char* const Columns =
-    "id, models, rpm, max_in_flight, expires_at, revoked_at, created_at, metadata, budget_micros, budget_period";
+    "id, models, rpm, max_in_flight, expires_at, revoked_at, created_at, metadata, budget_micros, budget_period, tpm";
 
 BudgetPeriod periodNamed(const std::string& name)
 {
@@ -82,7 +82,7 @@ BudgetPeriod periodNamed(const std::string& name)
 struct Rows
 {
     std::vector<std::string> ids, models, metadata, budgetPeriod;
-    std::vector<Poco::Int64> rpm, maxInFlight, expiresAt, revokedAt, createdAt, budgetMicros;
+    std::vector<Poco::Int64> rpm, maxInFlight, expiresAt, revokedAt, createdAt, budgetMicros, tpm;
 
     VirtualKey at(std::size_t i) const
     {
@@ -97,6 +97,7 @@ struct Rows
         key.metadata = metadata[i];
         key.budgetMicros = budgetMicros[i];
         key.budgetPeriod = periodNamed(budgetPeriod[i]);
+        key.tpm = tpm[i];
         return key;
     }
 };
@@ -105,7 +106,7 @@ void bindRows(Poco::Data::Statement& statement, Rows& rows)
 {
     statement, kw::into(rows.ids), kw::into(rows.models), kw::into(rows.rpm), kw::into(rows.maxInFlight),
         kw::into(rows.expiresAt), kw::into(rows.revokedAt), kw::into(rows.createdAt), kw::into(rows.metadata),
-        kw::into(rows.budgetMicros), kw::into(rows.budgetPeriod);
+        kw::into(rows.budgetMicros), kw::into(rows.budgetPeriod), kw::into(rows.tpm);
 }
 
 } // namespace
@@ -138,7 +139,8 @@ VirtualKeyStore::VirtualKeyStore(const std::string& path) : path_(path)
                      " created_at INTEGER NOT NULL,"
                      " metadata TEXT NOT NULL,"      // a JSON object
                      " budget_micros INTEGER NOT NULL," // micro-dollars per budget_period, 0: none
-                     " budget_period TEXT NOT NULL)",   // total, day, week, month
+                     " budget_period TEXT NOT NULL,"    // total, day, week, month
+                     " tpm INTEGER NOT NULL)",
             kw::now;
         // Bumped by every change to virtual_keys, in the same transaction: what other
         // instances watch (SQLite's data_version also moves with every spend row).
@@ -201,13 +203,14 @@ void VirtualKeyStore::insert(const VirtualKey& key, const KeyStore::Digest& dige
     std::string id = key.id, digestHex = hexOf(digest), models = modelsText(key.models), metadata = key.metadata,
                 period = budgetPeriodName(key.budgetPeriod);
     Poco::Int64 rpm = key.rpm, maxInFlight = key.maxInFlight, expiresAt = key.expiresAt, revokedAt = key.revokedAt,
-                createdAt = key.createdAt, budget = key.budgetMicros;
+                createdAt = key.createdAt, budget = key.budgetMicros, tpm = key.tpm;
     changeKeys([&] {
         *session_ << "INSERT INTO virtual_keys (id, digest, models, rpm, max_in_flight, expires_at, revoked_at,"
-                     " created_at, metadata, budget_micros, budget_period) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     " created_at, metadata, budget_micros, budget_period, tpm)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             kw::use(id), kw::use(digestHex), kw::use(models), kw::use(rpm), kw::use(maxInFlight),
             kw::use(expiresAt), kw::use(revokedAt), kw::use(createdAt), kw::use(metadata), kw::use(budget),
-            kw::use(period), kw::now;
+            kw::use(period), kw::use(tpm), kw::now;
         return true;
     });
 }
@@ -216,13 +219,14 @@ bool VirtualKeyStore::update(const VirtualKey& key)
 {
     std::string id = key.id, models = modelsText(key.models), metadata = key.metadata,
                 period = budgetPeriodName(key.budgetPeriod);
-    Poco::Int64 rpm = key.rpm, maxInFlight = key.maxInFlight, expiresAt = key.expiresAt, budget = key.budgetMicros;
+    Poco::Int64 rpm = key.rpm, maxInFlight = key.maxInFlight, expiresAt = key.expiresAt, budget = key.budgetMicros,
+                tpm = key.tpm;
     return changeKeys([&] {
         Poco::Data::Statement statement(*session_);
         statement << "UPDATE virtual_keys SET models = ?, rpm = ?, max_in_flight = ?, expires_at = ?, metadata = ?,"
-                     " budget_micros = ?, budget_period = ? WHERE id = ?",
+                     " budget_micros = ?, budget_period = ?, tpm = ? WHERE id = ?",
             kw::use(models), kw::use(rpm), kw::use(maxInFlight), kw::use(expiresAt), kw::use(metadata),
-            kw::use(budget), kw::use(period), kw::use(id);
+            kw::use(budget), kw::use(period), kw::use(tpm), kw::use(id);
         return statement.execute() > 0;
     });
 }

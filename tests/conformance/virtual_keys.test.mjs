@@ -131,6 +131,30 @@ test('a key with rpm 10 gets exactly 10 of 15 quick requests, with its x-ratelim
   await chat(client);
 });
 
+test('a key with tpm is held back once its answers used the minute\'s tokens', async () => {
+  const created = await createKey({ tpm: 30 });
+  const client = clientFor(created.key);
+  let used = 0;
+  let refusal = null;
+  for (let i = 0; i < 20 && !refusal; i++) {
+    try {
+      const { data, response } = await client.chat.completions
+        .create({ model: 'portico-echo', messages: [{ role: 'user', content: 'several words in each of these calls' }] })
+        .withResponse();
+      assert.equal(response.headers.get('x-ratelimit-limit-tokens'), '30');
+      used += data.usage.total_tokens;
+    } catch (error) {
+      refusal = error;
+    }
+  }
+  assert.ok(refusal instanceof RateLimitError, String(refusal));
+  assert.equal(refusal.code, 'rate_limit_exceeded');
+  assert.match(refusal.message, /tokens per minute of this API key: limit 30/);
+  assert.equal(refusal.headers.get('x-ratelimit-remaining-tokens'), '0');
+  // Admitted while the bucket was above zero: the last answer took it to zero or below.
+  assert.ok(used >= 30, `refused after ${used} tokens`);
+});
+
 test('an expired key and a revoked key are refused, on both instances', async () => {
   const expired = await createKey({ expires_at: '2020-01-01T00:00:00Z' });
   assert.equal(expired.expires_at, '2020-01-01T00:00:00Z');
@@ -242,7 +266,7 @@ test('bad policies get 400 naming the field, and the fixed keys keep working', a
     [{ metadata: [] }, 'metadata'],
     [{ budget_usd: -5 }, 'budget_usd'],
     [{ budget_period: 'year' }, 'budget_period'],
-    [{ tpm: 1000 }, 'tpm'],
+    [{ tpm: -1 }, 'tpm'],
     [{ colour: 'blue' }, 'colour'],
   ]) {
     const answer = await admin('POST', '/admin/keys', policy);

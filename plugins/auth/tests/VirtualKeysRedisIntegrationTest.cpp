@@ -30,6 +30,7 @@ class VirtualKeysRedisIntegrationTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE(VirtualKeysRedisIntegrationTest);
     CPPUNIT_TEST(testRpmIsOneBucketAcrossInstances);
     CPPUNIT_TEST(testBudgetIsPassedByNoMoreThanTheRequestsInFlight);
+    CPPUNIT_TEST(testTpmIsOneBucketAcrossInstances);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -140,6 +141,32 @@ public:
         CPPUNIT_ASSERT_EQUAL((ok.load() * costPico + 500'000) / 1'000'000, spentMicros);
         CPPUNIT_ASSERT(ok.load() * costPico >= budgetMicros * 1'000'000);
         CPPUNIT_ASSERT(requestsOver <= Clients);
+    }
+
+    void testTpmIsOneBucketAcrossInstances()
+    {
+        // Requests one after another, alternating between the instances: the shared bucket admits
+        // them while it is above zero, so ceil(tpm / tokens per answer) pass, wherever they land.
+        const std::string body = R"({"model":"portico-echo","messages":[{"role":"user","content":"a few words"}]})";
+        const std::string key = createKey(R"({"tpm":100,"models":["portico-echo"]})");
+        int admitted = 0;
+        std::int64_t tokensPerAnswer = 0;
+        for (int i = 0; i < 100; ++i)
+        {
+            PorticodProcess& server = i % 2 ? *a_ : *b_;
+            const HttpResult result = httpRequestSettled(server.port(), "POST", "/v1/chat/completions", body,
+                                                         {{"Authorization", "Bearer " + key}}, "/healthz");
+            if (result.status == 429)
+            {
+                CPPUNIT_ASSERT(result.body.find("tokens per minute") != std::string::npos);
+                break;
+            }
+            CPPUNIT_ASSERT_EQUAL_MESSAGE(result.body, 200, result.status);
+            tokensPerAnswer = json(result.body)->getObject("usage")->getValue<std::int64_t>("total_tokens");
+            ++admitted;
+        }
+        CPPUNIT_ASSERT(tokensPerAnswer > 0);
+        CPPUNIT_ASSERT_EQUAL(static_cast<int>((100 + tokensPerAnswer - 1) / tokensPerAnswer), admitted);
     }
 
 private:

@@ -50,6 +50,7 @@ class VirtualKeysTest : public CppUnit::TestFixture
     CPPUNIT_TEST_SUITE(VirtualKeysTest);
     CPPUNIT_TEST(testRpmBucketAdmitsRpmThenRefillsOverAMinute);
     CPPUNIT_TEST(testInFlightCap);
+    CPPUNIT_TEST(testTokenBucketIsChargedAfterTheFact);
     CPPUNIT_TEST(testPolicyJsonSetsTheGivenFieldsOnly);
     CPPUNIT_TEST(testPolicyJsonRefusesNamingTheField);
     CPPUNIT_TEST(testModelGlobs);
@@ -97,6 +98,26 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1), lowered.takeRequest(2, start).remaining);
     }
 
+    void testTokenBucketIsChargedAfterTheFact()
+    {
+        KeyLimiter limiter;
+        const auto start = KeyLimiter::Clock::now();
+        // tpm 60: a token a second. 45 tokens used: 15 left; 30 more: 15 below zero.
+        CPPUNIT_ASSERT(limiter.admitTokens(60, start).admitted);
+        limiter.chargeTokens(60, 45, start);
+        const auto left = limiter.admitTokens(60, start);
+        CPPUNIT_ASSERT(left.admitted);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(15), left.remaining);
+        limiter.chargeTokens(60, 30, start);
+        const auto refused = limiter.admitTokens(60, start);
+        CPPUNIT_ASSERT(!refused.admitted);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), refused.remaining);
+        // Back above zero after 15 s and a moment.
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(15001), static_cast<std::int64_t>(refused.wait.count()));
+        CPPUNIT_ASSERT(!limiter.admitTokens(60, start + std::chrono::seconds(15)).admitted);
+        CPPUNIT_ASSERT(limiter.admitTokens(60, start + std::chrono::milliseconds(15001)).admitted);
+    }
+
     void testInFlightCap()
     {
         KeyLimiter limiter;
@@ -126,8 +147,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1), key.budgetMicros);
         applyPolicyJson(R"({"budget_usd":3})", key);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(3'000'000), key.budgetMicros);
-        applyPolicyJson(R"({"rpm":0})", key);
+        applyPolicyJson(R"({"rpm":0,"tpm":1000})", key);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(0), key.rpm);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1000), key.tpm);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(3), key.maxInFlight);
         applyPolicyJson(R"({"expires_at":null})", key);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(0), key.expiresAt);
@@ -152,8 +174,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("metadata"), policyErrorField(R"({"metadata":"x"})"));
         CPPUNIT_ASSERT_EQUAL(std::string("metadata"),
                              policyErrorField("{\"metadata\":{\"a\":\"" + std::string(5000, 'x') + "\"}}"));
-        // Fields whose enforcement is not built yet are refused, not silently kept.
-        CPPUNIT_ASSERT_EQUAL(std::string("tpm"), policyErrorField(R"({"tpm":1000})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("tpm"), policyErrorField(R"({"tpm":-1})"));
+        CPPUNIT_ASSERT_EQUAL(std::string("tpm"), policyErrorField(R"({"tpm":200000000})"));
         CPPUNIT_ASSERT_EQUAL(std::string("budget_usd"), policyErrorField(R"({"budget_usd":-5})"));
         CPPUNIT_ASSERT_EQUAL(std::string("budget_usd"), policyErrorField(R"({"budget_usd":0.0000001})"));
         CPPUNIT_ASSERT_EQUAL(std::string("budget_usd"), policyErrorField(R"({"budget_usd":"1e3"})"));
@@ -241,9 +263,37 @@ public:
         expired.expiresAt = 1'600'000'000;
         store.insert(expired, KeyStore::digestOf(expiredKey));
 
+        const std::string tokenKey = "sk-portico-Tokens01234567890abcdefghijklmnopqrstuv";
+        VirtualKey tokens;
+        tokens.id = newVirtualKeyId();
+        tokens.tpm = 20;
+        store.insert(tokens, KeyStore::digestOf(tokenKey));
+
         Context context(config(false), "auth");
         AuthPlugin plugin(context);
         CPPUNIT_ASSERT(context.routes().empty()); // no [admin] listen: no admin API
+
+        // tpm 20, answers of 15 tokens: the second request is admitted (5 left), the third not.
+        for (int i = 0; i < 3; ++i)
+        {
+            auto exchange = request("POST", "/v1/chat/completions", {{"Authorization", "Bearer " + tokenKey}},
+                                    R"({"model":"portico-echo"})");
+            plugin.onRequest(*exchange);
+            plugin.onResponseHead(*exchange);
+            CPPUNIT_ASSERT_EQUAL(std::string("20"), exchange->response().headers.get("x-ratelimit-limit-tokens", ""));
+            if (i == 2)
+            {
+                CPPUNIT_ASSERT_EQUAL(429, exchange->response().status);
+                CPPUNIT_ASSERT(exchange->response().body.find("tokens per minute") != std::string::npos);
+                CPPUNIT_ASSERT_EQUAL(std::string("0"), exchange->response().headers.get("x-ratelimit-remaining-tokens", ""));
+                break;
+            }
+            CPPUNIT_ASSERT(!exchange->answered());
+            exchange->set(portico::attr::Model, "portico-echo");
+            exchange->set(portico::attr::UsageInputTokens, "10");
+            exchange->set(portico::attr::UsageOutputTokens, "5");
+            plugin.onComplete(*exchange, portico::Outcome::Completed);
+        }
         const std::string echo = R"({"model":"portico-echo","messages":[]})";
         for (int i = 0; i < 2; ++i)
         {
