@@ -89,6 +89,7 @@ AuthPlugin::AuthPlugin(PluginContext& context)
 {
     if (admin_.enabled)
     {
+        metrics_ = std::make_unique<VirtualKeyMetrics>(context.metrics(), logger_);
         // The admin key and the store do not decide whether the keys file's keys work: a
         // problem with either is logged and answered (503) where it matters.
         if (admin_.servesApi)
@@ -104,6 +105,7 @@ AuthPlugin::AuthPlugin(PluginContext& context)
         try
         {
             virtualKeys_ = std::make_shared<VirtualKeys>(admin_, logger_);
+            virtualKeys_->setMetrics(metrics_.get());
         }
         catch (const std::exception& e)
         {
@@ -261,6 +263,7 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& dig
     // Each refusal says which rule refused, never the key.
     if (policy.revokedAt)
     {
+        metrics_->refused(Refusal::Revoked);
         exchange.respondError(401, "This API key was revoked at " + rfc3339(policy.revokedAt) + ".",
                               "invalid_request_error", "revoked_api_key");
         exchange.response().headers.set("WWW-Authenticate", "Bearer");
@@ -268,6 +271,7 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& dig
     }
     if (policy.expired(unixNow()))
     {
+        metrics_->refused(Refusal::Expired);
         exchange.respondError(401, "This API key expired at " + rfc3339(policy.expiresAt) + ".",
                               "invalid_request_error", "expired_api_key");
         exchange.response().headers.set("WWW-Authenticate", "Bearer");
@@ -281,6 +285,7 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& dig
         const std::string model = exchange.bodyStream() ? std::string() : requestedModel(exchange.body());
         if (model.empty())
         {
+            metrics_->refused(Refusal::Model);
             exchange.respondError(403,
                                   "This API key is limited to some models, and this request names none of them "
                                   "(its body has no \"model\", or is not read by the gateway).",
@@ -289,6 +294,7 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& dig
         }
         if (!policy.allowsModel(model))
         {
+            metrics_->refused(Refusal::Model);
             exchange.respondError(403, "This API key is not allowed to use the model '" + model + "'.",
                                   "invalid_request_error", "model_not_allowed", "model");
             return;
@@ -297,6 +303,7 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& dig
     const std::int64_t spent = policy.budgetMicros > 0 ? periodSpend(*key) : 0;
     if (policy.budgetMicros > 0 && spent >= policy.budgetMicros * PicoPerMicro)
     {
+        metrics_->refused(Refusal::Budget);
         // OpenAI's status, type and code for a spent quota (what SDKs and users know).
         const std::string period =
             policy.budgetPeriod == BudgetPeriod::Total ? std::string() : std::string(" per ") + budgetPeriodName(policy.budgetPeriod);
@@ -318,6 +325,7 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& dig
         ticket.tokens = admitTokens(*key);
         if (!ticket.tokens.admitted)
         {
+            metrics_->refused(Refusal::Tpm);
             exchange.respondError(429,
                                   "Rate limit reached for tokens per minute of this API key: limit " +
                                       std::to_string(policy.tpm) + " per minute.",
@@ -333,6 +341,7 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& dig
         ticket.rate = takeRequest(*key);
         if (!ticket.rate.admitted)
         {
+            metrics_->refused(Refusal::Rpm);
             exchange.respondError(429,
                                   "Rate limit reached for requests per minute of this API key: limit " +
                                       std::to_string(policy.rpm) + " per minute.",
@@ -346,6 +355,7 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& dig
     {
         if (!key->limiter->enter(policy.maxInFlight))
         {
+            metrics_->refused(Refusal::InFlight);
             exchange.respondError(429,
                                   "Too many requests in flight for this API key: limit " +
                                       std::to_string(policy.maxInFlight) + " at once.",
@@ -385,7 +395,10 @@ void AuthPlugin::onComplete(Exchange& exchange, Outcome)
         warnUnpriced(*model);
     const std::int64_t cost = entry.costPico;
     if (!virtualKeys_->ledger().record(std::move(entry)))
+    {
+        metrics_->ledgerFailed();
         return;
+    }
     ticket->limiter->addSpend(cost);
     if (shared_ && ticket->budgeted && cost > 0)
         try

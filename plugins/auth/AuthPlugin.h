@@ -16,6 +16,7 @@
 #include "KeyStore.h"
 #include "SharedKeyCounters.h"
 #include "VerifiedKeyCache.h"
+#include "VirtualKeyMetrics.h"
 #include "VirtualKeys.h"
 #include "portico/Plugin.h"
 #include "portico/PluginContext.h"
@@ -116,7 +117,10 @@ private:
     /// The admin key's digest; empty when its file could not be read (adminUnavailable_ says why).
     std::optional<KeyStore::Digest> adminDigest_;
     std::string adminUnavailable_;
-    /// Set when [admin] listen is; null when the store could not be opened at the first start
+    /// Set with virtual keys; declared before virtualKeys_, whose refresh thread reports to it,
+    /// so that it is destroyed after.
+    std::unique_ptr<VirtualKeyMetrics> metrics_;
+    /// Set when the config has [admin]; null when the store could not be opened at the first start
     /// (storeUnavailable_ says why; virtual keys then get 503).
     std::shared_ptr<VirtualKeys> virtualKeys_;
     std::string storeUnavailable_;

@@ -29,8 +29,18 @@ void VirtualKeys::reload()
     auto keys = store_.loadAll();
     const auto previous = std::atomic_load(&index_);
     auto next = std::make_shared<const VirtualKeyIndex>(std::move(keys), previous.get());
+    const std::size_t loaded = next->size();
     std::atomic_store(&index_, std::shared_ptr<const VirtualKeyIndex>(std::move(next)));
     revision_ = version;
+    if (VirtualKeyMetrics* metrics = metrics_.load())
+        metrics->keysLoaded(loaded);
+}
+
+void VirtualKeys::setMetrics(VirtualKeyMetrics* metrics)
+{
+    metrics_.store(metrics);
+    if (metrics)
+        metrics->keysLoaded(index()->size());
 }
 
 void VirtualKeys::refreshSpend()

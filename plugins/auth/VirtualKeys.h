@@ -6,6 +6,7 @@
 #include "AdminConfig.h"
 #include "SpendLedger.h"
 #include "VirtualKeyIndex.h"
+#include "VirtualKeyMetrics.h"
 #include "VirtualKeyStore.h"
 #include "Poco/Logger.h"
 #include <atomic>
@@ -36,6 +37,9 @@ public:
     /// Sets each budgeted key's spend in its current period from the ledger (all instances').
     void refreshSpend();
 
+    /// Where the number of loaded keys goes (after each reload); must outlive this object.
+    void setMetrics(VirtualKeyMetrics* metrics);
+
     /// Starts and stops the refresh thread.
     void start();
     void stop();
@@ -50,6 +54,7 @@ private:
     std::mutex reloadMutex_;
     std::shared_ptr<const VirtualKeyIndex> index_;
     std::int64_t revision_ = 0;
+    std::atomic<VirtualKeyMetrics*> metrics_{nullptr};
 
     std::mutex stopMutex_;
     std::condition_variable stopSignal_;

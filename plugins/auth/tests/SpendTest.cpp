@@ -111,8 +111,10 @@ public:
             exchange->set(portico::attr::UsageOutputTokens, "2");
             plugin.onComplete(*exchange, portico::Outcome::Completed);
         }
-        // 40 + 40 < 100 <= 40 + 40 + 40: the fourth request is refused.
+        // 40 + 40 < 100 <= 40 + 40 + 40: the fourth request is refused, and counted.
         CPPUNIT_ASSERT_EQUAL(3, served);
+        CPPUNIT_ASSERT_EQUAL(1.0, refusals(context, "budget"));
+        CPPUNIT_ASSERT_EQUAL(0.0, refusals(context, "rpm"));
         const auto rows = VirtualKeyStore(store).spendRows({budgeted.id, "", "", ""});
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), rows.size());
         CPPUNIT_ASSERT_EQUAL(std::int64_t(3), rows[0].requests);
@@ -143,6 +145,19 @@ public:
     }
 
 private:
+    /// portico_virtual_key_refusals_total{reason} in the context's registry.
+    static double refusals(const Context& context, const std::string& reason)
+    {
+        for (const auto& family : context.metrics().Collect())
+            if (family.name == "portico_virtual_key_refusals_total")
+                for (const auto& metric : family.metric)
+                    for (const auto& label : metric.label)
+                        if (label.name == "reason" && label.value == reason)
+                            return metric.counter.value;
+        CPPUNIT_FAIL("no portico_virtual_key_refusals_total{reason=\"" + reason + "\"}");
+        return -1;
+    }
+
     std::unique_ptr<portico::test::TempDir> dir_;
 };
 
