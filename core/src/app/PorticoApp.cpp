@@ -265,6 +265,9 @@ int PorticoApp::serve(const ServerSettings& settings)
                   std::to_string(server->eventLoops()) + " event loops, workers up to " +
                   std::to_string(settings.threads) + ", max_connections " + std::to_string(effective.maxConnections) +
                   ", descriptors " + std::to_string(descriptors.soft) + ")\n" + state_.chain()->describe());
+    if (effective.adminPort != 0 && state_.chain()->adminRoutes().routes().empty())
+        logger.warning("[admin] listen is set, but no plugin of the chain serves the admin API there (is auth "
+                       "in plugins.order and enabled?): it answers 404 to everything");
     sd_notify(0, "READY=1");
     Watchdog watchdog;
     auto serverMetrics = std::make_unique<ServerMetrics>(*metrics_, [raw = server.get(), this] {

@@ -13,7 +13,7 @@ namespace portico {
 namespace {
 
 /// Sections the core or several plugins read; not tied to one plugin.
-const std::set<std::string> sharedSections = {"server", "plugins", "redis", "log"};
+const std::set<std::string> sharedSections = {"server", "plugins", "redis", "log", "admin"};
 
 class Context : public PluginContext
 {

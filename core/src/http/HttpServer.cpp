@@ -100,8 +100,16 @@ HttpServer::HttpServer(const ServerSettings& settings, ServerState& state, Acces
     }
     if (settings.adminPort != 0)
     {
-        listeners_.push_back({listening(Poco::Net::SocketAddress(settings.adminHost, settings.adminPort)), false,
-                              Listener::Admin});
+        try
+        {
+            listeners_.push_back({listening(Poco::Net::SocketAddress(settings.adminHost, settings.adminPort)), false,
+                                  Listener::Admin});
+        }
+        catch (const Poco::Exception& e)
+        {
+            throw std::runtime_error("[admin] listen " + settings.adminHost + ":" + std::to_string(settings.adminPort) +
+                                     ": " + e.displayText());
+        }
         description_ += ", admin API on http://" + settings.adminHost + ":" +
                         std::to_string(listeners_.back().socket.address().port());
     }

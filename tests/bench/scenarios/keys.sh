@@ -8,8 +8,8 @@
 #
 # The same for virtual keys (porticod-vkeys10, porticod-vkeys100k): the bench's key is made
 # through the admin API (with a policy: models, an rpm far above what the bench sends), the others
-# (random digests) are written into the SQLite store by sqlite3 in one transaction, as another
-# instance would; the server notices and reloads its index (the "reloaded N virtual key(s) ...
+# (random digests) are written into the SQLite store by sqlite3 in one transaction with a new
+# revision, as another instance would; the server notices and reloads its index (the "reloaded N virtual key(s) ...
 # in M ms" line: what loading that many keys costs at start too). Virtual keys are never
 # remembered by the verified-key cache, so every request pays the SHA-256 and the policy.
 scenario_keys() {
@@ -67,7 +67,9 @@ virtual_keys_add() {
     {
         printf 'BEGIN;\n'
         head -c $(((count - 1) * 44)) /dev/urandom | od -An -v -tx1 | tr -d ' \n' | fold -w 88 |
-            awk '{ printf "INSERT INTO virtual_keys VALUES('"'"'vk_%s'"'"','"'"'%s'"'"','"'"'[]'"'"',0,0,0,0,0,'"'"'{}'"'"');\n", substr($0, 1, 24), substr($0, 25, 64) }'
+            awk '{ printf "INSERT INTO virtual_keys (id, digest, models, rpm, tpm, max_in_flight, expires_at, revoked_at, created_at, metadata, budget_micros, budget_period) VALUES('"'"'vk_%s'"'"','"'"'%s'"'"','"'"'[]'"'"',0,0,0,0,0,0,'"'"'{}'"'"',0,'"'"'total'"'"');\n", substr($0, 1, 24), substr($0, 25, 64) }'
+        # What every writer of the store does with a change: the instances reload on a new revision.
+        printf 'UPDATE virtual_keys_revision SET revision = revision + 1 WHERE id = 0;\n'
         printf 'COMMIT;\n'
     } | sqlite3 "$dir/keys.db" || die "$name: could not add $((count - 1)) keys to $dir/keys.db"
     for _ in {1..100}; do
