@@ -18,7 +18,6 @@
 #include "VirtualKeyJson.h"
 #include "portico/Json.h"
 #include "Poco/URI.h"
-#include <chrono>
 
 namespace portico::auth {
 
@@ -52,12 +51,6 @@ void withStore(const std::shared_ptr<VirtualKeys>& keys, Exchange& exchange, Poc
     }
 }
 
-std::int64_t secondsNow()
-{
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 std::int64_t totalPico(const std::vector<SpendRow>& rows)
 {
     std::int64_t total = 0;
@@ -78,7 +71,7 @@ std::string keyWithSpend(const VirtualKey& key, VirtualKeyStore& store)
     answer += ",\"spend_usd\":" + formatMicros(picoToMicros(totalPico(rows)));
     if (key.budgetMicros)
     {
-        const std::string first = periodStart(key.budgetPeriod, secondsNow());
+        const std::string first = periodStart(key.budgetPeriod, unixSeconds());
         std::int64_t period = 0;
         for (const auto& row : rows)
             if (row.day >= first)

@@ -64,12 +64,6 @@ std::string requestedModel(const std::string& body)
     }
 }
 
-std::int64_t unixNow()
-{
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 } // namespace
 
 // OpenAI's own wording, so that SDKs and users see what they know.
@@ -269,7 +263,7 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& dig
         exchange.response().headers.set("WWW-Authenticate", "Bearer");
         return;
     }
-    if (policy.expired(unixNow()))
+    if (policy.expired(unixSeconds()))
     {
         metrics_->refused(Refusal::Expired);
         exchange.respondError(401, "This API key expired at " + rfc3339(policy.expiresAt) + ".",
@@ -386,7 +380,7 @@ void AuthPlugin::onComplete(Exchange& exchange, Outcome)
     SpendEntry entry;
     entry.keyId = ticket->keyId;
     entry.model = *model;
-    entry.day = dayOf(unixNow());
+    entry.day = dayOf(unixSeconds());
     entry.inputTokens = input ? std::strtoll(input->c_str(), nullptr, 10) : 0;
     entry.outputTokens = output ? std::strtoll(output->c_str(), nullptr, 10) : 0;
     if (const PriceTable::Price* price = virtualKeys_->prices().find(*model))
@@ -403,7 +397,7 @@ void AuthPlugin::onComplete(Exchange& exchange, Outcome)
     if (shared_ && ticket->budgeted && cost > 0)
         try
         {
-            shared_->addSpend(ticket->keyId, periodStart(ticket->budgetPeriod, unixNow()), cost);
+            shared_->addSpend(ticket->keyId, periodStart(ticket->budgetPeriod, unixSeconds()), cost);
         }
         catch (const RedisUnavailable&)
         {
@@ -417,7 +411,7 @@ std::int64_t AuthPlugin::periodSpend(const ActiveKey& key) const
     if (shared_)
         try
         {
-            spent = std::max(spent, shared_->spent(key.policy.id, periodStart(key.policy.budgetPeriod, unixNow())));
+            spent = std::max(spent, shared_->spent(key.policy.id, periodStart(key.policy.budgetPeriod, unixSeconds())));
         }
         catch (const RedisUnavailable&)
         {

@@ -49,7 +49,9 @@ int hexValue(char c)
     return -1;
 }
 
-bool parseDigest(std::string_view hex, KeyStore::Digest& digest)
+} // namespace
+
+bool KeyStore::parseDigest(std::string_view hex, Digest& digest)
 {
     if (hex.size() != digest.size() * 2)
         return false;
@@ -63,6 +65,21 @@ bool parseDigest(std::string_view hex, KeyStore::Digest& digest)
     }
     return true;
 }
+
+std::string KeyStore::hexOf(const Digest& digest)
+{
+    static const char* const hex = "0123456789abcdef";
+    std::string out;
+    out.reserve(digest.size() * 2);
+    for (unsigned char byte : digest)
+    {
+        out += hex[byte >> 4];
+        out += hex[byte & 0xF];
+    }
+    return out;
+}
+
+namespace {
 
 ConfigError lineError(const std::string& source, std::size_t line, const std::string& why)
 {
@@ -108,7 +125,7 @@ KeyStore KeyStore::parse(const std::string& text, const std::string& source)
                             "the second field must be sha256:<64 lowercase hex of the key>, never the key itself "
                             "(make the line with: porticod --hash-key)");
         Entry entry{std::string(fields[0]), {}};
-        if (!parseDigest(hash.substr(std::strlen(HashPrefix)), entry.digest))
+        if (!KeyStore::parseDigest(hash.substr(std::strlen(HashPrefix)), entry.digest))
             throw lineError(source, lineNumber, "expected exactly 64 lowercase hex digits after sha256:");
         const auto [at, inserted] = store.index_.emplace(entry.digest, store.entries_.size());
         if (!inserted)

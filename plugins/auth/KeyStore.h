@@ -46,6 +46,11 @@ public:
 
     /// SHA-256 of `key`.
     static Digest digestOf(std::string_view key);
+    /// A digest from its 64 lowercase hex digits (the keys file's and the key store's form);
+    /// false for anything else.
+    static bool parseDigest(std::string_view hex, Digest& digest);
+    /// The 64 lowercase hex digits of `digest`.
+    static std::string hexOf(const Digest& digest);
 
     /// The principal `key` belongs to, or nullptr: its digest looked up in the table (see above).
     const std::string* principalFor(std::string_view key) const;

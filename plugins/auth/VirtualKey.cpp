@@ -5,6 +5,7 @@
 #include "Poco/Glob.h"
 #include "Poco/Timespan.h"
 #include "Poco/Timestamp.h"
+#include <chrono>
 
 namespace portico::auth {
 
@@ -40,6 +41,12 @@ const char* budgetPeriodName(BudgetPeriod period)
         break;
     }
     return "total";
+}
+
+std::int64_t unixSeconds()
+{
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 std::string dayOf(std::int64_t unixSeconds)

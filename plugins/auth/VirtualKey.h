@@ -23,6 +23,9 @@ const char* budgetPeriodName(BudgetPeriod period);
 /// The first day ("YYYY-MM-DD", UTC) of `period` around `unixSeconds`; "" for Total.
 std::string periodStart(BudgetPeriod period, std::int64_t unixSeconds);
 
+/// Now, in unix seconds (expiry, created_at, revoked_at, budget periods, ledger days).
+std::int64_t unixSeconds();
+
 /// "YYYY-MM-DD" (UTC) of `unixSeconds`: a ledger row's day.
 std::string dayOf(std::int64_t unixSeconds);
 

@@ -2,26 +2,15 @@
 #include "VirtualKeyJson.h"
 #include "portico/ApiKey.h"
 #include "portico/Json.h"
-#include <chrono>
 
 namespace portico::auth {
-
-namespace {
-
-std::int64_t secondsNow()
-{
-    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-} // namespace
 
 CreatedKey VirtualKeyAdmin::create(const std::string& body)
 {
     CreatedKey created;
     applyPolicyJson(body, created.policy);
     created.policy.id = newVirtualKeyId();
-    created.policy.createdAt = secondsNow();
+    created.policy.createdAt = unixSeconds();
     created.secret = generateApiKey();
     store_.insert(created.policy, KeyStore::digestOf(created.secret));
     return created;
@@ -47,7 +36,7 @@ std::optional<VirtualKey> VirtualKeyAdmin::revoke(const std::string& id, bool& c
     if (!find(id))
         return std::nullopt;
     // Revoking a revoked key changes nothing and answers the same (a retried DELETE).
-    changed = store_.revoke(id, secondsNow());
+    changed = store_.revoke(id, unixSeconds());
     return store_.find(id);
 }
 

@@ -16,40 +16,6 @@ namespace portico::auth {
 
 namespace {
 
-std::string hexOf(const KeyStore::Digest& digest)
-{
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    out.reserve(64);
-    for (unsigned char byte : digest)
-    {
-        out += hex[byte >> 4];
-        out += hex[byte & 0xF];
-    }
-    return out;
-}
-
-bool digestOfHex(const std::string& text, KeyStore::Digest& digest)
-{
-    if (text.size() != 64)
-        return false;
-    auto nibble = [](char c) -> int {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        return -1;
-    };
-    for (std::size_t i = 0; i < 32; ++i)
-    {
-        const int high = nibble(text[2 * i]), low = nibble(text[2 * i + 1]);
-        if (high < 0 || low < 0)
-            return false;
-        digest[i] = static_cast<unsigned char>(high << 4 | low);
-    }
-    return true;
-}
-
 std::string modelsText(const std::vector<std::string>& models)
 {
     std::string out = "[";
@@ -200,7 +166,7 @@ bool VirtualKeyStore::changeKeys(Change change)
 
 void VirtualKeyStore::insert(const VirtualKey& key, const KeyStore::Digest& digest)
 {
-    std::string id = key.id, digestHex = hexOf(digest), models = modelsText(key.models), metadata = key.metadata,
+    std::string id = key.id, digestHex = KeyStore::hexOf(digest), models = modelsText(key.models), metadata = key.metadata,
                 period = budgetPeriodName(key.budgetPeriod);
     Poco::Int64 rpm = key.rpm, maxInFlight = key.maxInFlight, expiresAt = key.expiresAt, revokedAt = key.revokedAt,
                 createdAt = key.createdAt, budget = key.budgetMicros, tpm = key.tpm;
@@ -367,7 +333,7 @@ std::vector<std::pair<KeyStore::Digest, VirtualKey>> VirtualKeyStore::loadAll()
     for (std::size_t i = 0; i < rows.ids.size(); ++i)
     {
         KeyStore::Digest digest{};
-        if (!digestOfHex(digests[i], digest))
+        if (!KeyStore::parseDigest(digests[i], digest))
             throw std::runtime_error("the key store " + path_ + " has a malformed digest for key " + rows.ids[i]);
         keys.emplace_back(digest, rows.at(i));
     }

@@ -46,8 +46,7 @@ void VirtualKeys::setMetrics(VirtualKeyMetrics* metrics)
 void VirtualKeys::refreshSpend()
 {
     const auto index = this->index();
-    const std::int64_t now =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const std::int64_t now = unixSeconds();
     // One query per period in use: a key's spend since its period's first day.
     std::unordered_map<int, std::unordered_map<std::string, std::int64_t>> byPeriod;
     for (const auto& key : index->keys())
