@@ -318,32 +318,14 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& dig
         ticket.tpm = policy.tpm;
         ticket.tokens = admitTokens(*key);
         if (!ticket.tokens.admitted)
-        {
-            metrics_->refused(Refusal::Tpm);
-            exchange.respondError(429,
-                                  "Rate limit reached for tokens per minute of this API key: limit " +
-                                      std::to_string(policy.tpm) + " per minute.",
-                                  "tokens", "rate_limit_exceeded");
-            const long long seconds = (ticket.tokens.wait.count() + 999) / 1000;
-            exchange.response().headers.set("Retry-After", std::to_string(seconds < 1 ? 1 : seconds));
-            return;
-        }
+            return refuseRate(exchange, Refusal::Tpm, policy.tpm, ticket.tokens.wait);
     }
     if (policy.rpm > 0)
     {
         ticket.rpm = policy.rpm;
         ticket.rate = takeRequest(*key);
         if (!ticket.rate.admitted)
-        {
-            metrics_->refused(Refusal::Rpm);
-            exchange.respondError(429,
-                                  "Rate limit reached for requests per minute of this API key: limit " +
-                                      std::to_string(policy.rpm) + " per minute.",
-                                  "requests", "rate_limit_exceeded");
-            const long long seconds = (ticket.rate.wait.count() + 999) / 1000;
-            exchange.response().headers.set("Retry-After", std::to_string(seconds < 1 ? 1 : seconds));
-            return;
-        }
+            return refuseRate(exchange, Refusal::Rpm, policy.rpm, ticket.rate.wait);
     }
     if (policy.maxInFlight > 0)
     {
@@ -360,6 +342,19 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& dig
         ticket.inFlight = true;
     }
     exchange.set(attr::Principal, policy.id);
+}
+
+void AuthPlugin::refuseRate(Exchange& exchange, Refusal reason, std::int64_t limit,
+                            std::chrono::milliseconds wait) const
+{
+    metrics_->refused(reason);
+    const char* const what = reason == Refusal::Tpm ? "tokens" : "requests";
+    exchange.respondError(429,
+                          std::string("Rate limit reached for ") + what + " per minute of this API key: limit " +
+                              std::to_string(limit) + " per minute.",
+                          what, "rate_limit_exceeded");
+    const long long seconds = (wait.count() + 999) / 1000;
+    exchange.response().headers.set("Retry-After", std::to_string(seconds < 1 ? 1 : seconds));
 }
 
 void AuthPlugin::onComplete(Exchange& exchange, Outcome)

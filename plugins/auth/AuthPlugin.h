@@ -92,6 +92,8 @@ private:
     /// The key's spend in its budget's period: this instance's view of the ledger, or the
     /// shared counter when it is higher (another instance's requests of the last moments).
     std::int64_t periodSpend(const ActiveKey& key) const;
+    /// 429 rate_limit_exceeded for a key's rpm or tpm (`reason`), with its Retry-After.
+    void refuseRate(Exchange& exchange, Refusal reason, std::int64_t limit, std::chrono::milliseconds wait) const;
     /// The rpm decision: shared when counters = redis (this instance's own while Redis is away).
     KeyLimiter::Decision takeRequest(const ActiveKey& key) const;
     /// The same for the tpm bucket: admitted while above zero; charged when the request completes.

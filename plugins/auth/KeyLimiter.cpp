@@ -5,10 +5,7 @@ namespace portico::auth {
 
 namespace {
 
-/// One request in the bucket's units. A key of `rpm` gains `rpm` units per microsecond (rpm
-/// requests per 60 * 10^6 µs), so every refill is an exact integer: nothing is lost to rounding
-/// however often the bucket is looked at.
-constexpr std::int64_t Unit = 60'000'000;
+constexpr std::int64_t Unit = KeyLimiter::Unit;
 
 /// The bucket of `rate` per minute (units, see Unit) refilled up to `now`.
 void refill(std::int64_t rate, std::int64_t& units, KeyLimiter::Clock::time_point& at, bool& started,
@@ -39,30 +36,31 @@ std::chrono::milliseconds timeFor(std::int64_t missingUnits, std::int64_t rate)
 
 } // namespace
 
+KeyLimiter::Decision KeyLimiter::decision(bool admitted, std::int64_t units, std::int64_t rate, bool tokens)
+{
+    Decision decision;
+    decision.admitted = admitted;
+    decision.remaining = units > 0 ? units / Unit : 0;
+    const std::int64_t missing = admitted ? rate * Unit - units : (tokens ? 1 - units : Unit - units);
+    decision.wait = timeFor(missing, rate);
+    return decision;
+}
+
 KeyLimiter::Decision KeyLimiter::takeRequest(std::int64_t rpm, Clock::time_point now)
 {
     std::lock_guard<std::mutex> lock(mutex_);
     refill(rpm, units_, filledAt_, started_, now);
-    Decision decision;
-    if (units_ >= Unit)
-    {
+    const bool admitted = units_ >= Unit;
+    if (admitted)
         units_ -= Unit;
-        decision.admitted = true;
-    }
-    decision.remaining = units_ / Unit;
-    decision.wait = decision.admitted ? timeFor(rpm * Unit - units_, rpm) : timeFor(Unit - units_, rpm);
-    return decision;
+    return decision(admitted, units_, rpm, false);
 }
 
 KeyLimiter::Decision KeyLimiter::admitTokens(std::int64_t tpm, Clock::time_point now)
 {
     std::lock_guard<std::mutex> lock(mutex_);
     refill(tpm, tokenUnits_, tokensAt_, tokensStarted_, now);
-    Decision decision;
-    decision.admitted = tokenUnits_ > 0;
-    decision.remaining = tokenUnits_ > 0 ? tokenUnits_ / Unit : 0;
-    decision.wait = decision.admitted ? timeFor(tpm * Unit - tokenUnits_, tpm) : timeFor(1 - tokenUnits_, tpm);
-    return decision;
+    return decision(tokenUnits_ > 0, tokenUnits_, tpm, true);
 }
 
 void KeyLimiter::chargeTokens(std::int64_t tpm, std::int64_t tokens, Clock::time_point now)

@@ -29,6 +29,16 @@ public:
         std::chrono::milliseconds wait{0};
     };
 
+    /// One request (or token) in a bucket's units. A key of `rate` per minute gains `rate` units
+    /// per microsecond (rate per 60 * 10^6 µs), so every refill is an exact integer: nothing is
+    /// lost to rounding however often a bucket is looked at. SharedKeyCounters uses the same.
+    static constexpr std::int64_t Unit = 60'000'000;
+
+    /// What a bucket of `rate` per minute tells after a decision that left `units` in it: the
+    /// whole requests (tokens) left, and the wait until it is full again (admitted) or until the
+    /// next one passes (refused: a whole request for a request bucket, above zero for tokens).
+    static Decision decision(bool admitted, std::int64_t units, std::int64_t rate, bool tokens);
+
     /// One request of a key whose limit is `rpm` per minute (> 0): a bucket of `rpm` requests,
     /// refilled at rpm/60 per second, so `rpm` quick requests pass and the next waits.
     Decision takeRequest(std::int64_t rpm, Clock::time_point now);
