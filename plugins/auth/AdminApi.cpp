@@ -128,6 +128,7 @@ std::string spendAnswer(VirtualKeyStore& store, const std::string& query)
                   jsonString(row.model) + ",\"day\":" + jsonString(row.day) +
                   ",\"requests\":" + std::to_string(row.requests) +
                   ",\"input_tokens\":" + std::to_string(row.inputTokens) +
+                  ",\"cached_input_tokens\":" + std::to_string(row.cachedInputTokens) +
                   ",\"output_tokens\":" + std::to_string(row.outputTokens) +
                   ",\"spend_usd\":" + formatMicros(picoToMicros(row.costPico)) + "}";
     }

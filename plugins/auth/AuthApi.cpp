@@ -102,10 +102,11 @@ void describeAdminApi(ApiDescription& api)
                     "object": {"type": "string", "const": "list"},
                     "total_usd": {"type": "number"},
                     "data": {"type": "array", "items": {"type": "object",
-                        "required": ["key_id", "model", "day", "requests", "input_tokens", "output_tokens", "spend_usd"],
+                        "required": ["key_id", "model", "day", "requests", "input_tokens", "cached_input_tokens", "output_tokens", "spend_usd"],
                         "properties": {
                             "key_id": {"type": "string"}, "model": {"type": "string"}, "day": {"type": "string", "format": "date"},
                             "requests": {"type": "integer"}, "input_tokens": {"type": "integer"},
+                            "cached_input_tokens": {"type": "integer", "description": "the part of input_tokens read from the upstream's prompt cache"},
                             "output_tokens": {"type": "integer"}, "spend_usd": {"type": "number"}
                         }}}
                 }

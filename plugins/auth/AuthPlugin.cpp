@@ -378,8 +378,10 @@ void AuthPlugin::onComplete(Exchange& exchange, Outcome)
     entry.day = dayOf(unixSeconds());
     entry.inputTokens = input ? std::strtoll(input->c_str(), nullptr, 10) : 0;
     entry.outputTokens = output ? std::strtoll(output->c_str(), nullptr, 10) : 0;
+    if (const std::string* cached = exchange.find(attr::UsageCachedInputTokens))
+        entry.cachedInputTokens = std::strtoll(cached->c_str(), nullptr, 10);
     if (const PriceTable::Price* price = virtualKeys_->prices().find(*model))
-        entry.costPico = PriceTable::costPico(*price, entry.inputTokens, entry.outputTokens);
+        entry.costPico = PriceTable::costPico(*price, entry.inputTokens, entry.cachedInputTokens, entry.outputTokens);
     else
         warnUnpriced(*model);
     const std::int64_t cost = entry.costPico;

@@ -119,8 +119,15 @@ VirtualKeyStore::VirtualKeyStore(const std::string& path) : path_(path)
                      " key_id TEXT NOT NULL, model TEXT NOT NULL, day TEXT NOT NULL,"
                      " requests INTEGER NOT NULL, input_tokens INTEGER NOT NULL,"
                      " output_tokens INTEGER NOT NULL, cost_pico INTEGER NOT NULL,"
+                     " cached_input_tokens INTEGER NOT NULL DEFAULT 0,"
                      " PRIMARY KEY (key_id, model, day))",
             kw::now;
+        // A store made before cached input was priced: the column is added, 0 for old rows.
+        int cachedColumn = 0;
+        *session_ << "SELECT COUNT(*) FROM pragma_table_info('spend') WHERE name = 'cached_input_tokens'",
+            kw::into(cachedColumn), kw::now;
+        if (cachedColumn == 0)
+            *session_ << "ALTER TABLE spend ADD COLUMN cached_input_tokens INTEGER NOT NULL DEFAULT 0", kw::now;
     }
     catch (const std::exception& e)
     {
@@ -226,14 +233,17 @@ void VirtualKeyStore::recordSpend(const std::vector<SpendEntry>& entries)
         for (const auto& entry : entries)
         {
             std::string keyId = entry.keyId, model = entry.model, day = entry.day;
-            Poco::Int64 input = entry.inputTokens, output = entry.outputTokens, cost = entry.costPico;
-            *session_ << "INSERT INTO spend (key_id, model, day, requests, input_tokens, output_tokens, cost_pico)"
-                         " VALUES (?, ?, ?, 1, ?, ?, ?) ON CONFLICT (key_id, model, day) DO UPDATE SET"
+            Poco::Int64 input = entry.inputTokens, output = entry.outputTokens, cost = entry.costPico,
+                        cached = entry.cachedInputTokens;
+            *session_ << "INSERT INTO spend (key_id, model, day, requests, input_tokens, output_tokens, cost_pico,"
+                         " cached_input_tokens)"
+                         " VALUES (?, ?, ?, 1, ?, ?, ?, ?) ON CONFLICT (key_id, model, day) DO UPDATE SET"
                          " requests = requests + 1, input_tokens = input_tokens + excluded.input_tokens,"
                          " output_tokens = output_tokens + excluded.output_tokens,"
-                         " cost_pico = cost_pico + excluded.cost_pico",
+                         " cost_pico = cost_pico + excluded.cost_pico,"
+                         " cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens",
                 kw::use(keyId), kw::use(model), kw::use(day), kw::use(input), kw::use(output), kw::use(cost),
-                kw::now;
+                kw::use(cached), kw::now;
         }
         *session_ << "COMMIT", kw::now;
     }
@@ -264,14 +274,15 @@ std::vector<SpendRow> VirtualKeyStore::spendRows(const SpendFilter& filter)
     std::string keyId = filter.keyId, model = filter.model, from = filter.fromDay,
                 to = filter.toDay.empty() ? std::string("9999-12-31") : filter.toDay;
     std::vector<std::string> ids, models, days;
-    std::vector<Poco::Int64> requests, input, output, cost;
+    std::vector<Poco::Int64> requests, input, output, cost, cached;
     std::lock_guard<std::mutex> lock(mutex_);
-    *session_ << "SELECT key_id, model, day, requests, input_tokens, output_tokens, cost_pico FROM spend"
+    *session_ << "SELECT key_id, model, day, requests, input_tokens, output_tokens, cost_pico, cached_input_tokens"
+                 " FROM spend"
                  " WHERE (? = '' OR key_id = ?) AND (? = '' OR model = ?) AND day >= ? AND day <= ?"
                  " ORDER BY day, key_id, model",
         kw::use(keyId), kw::use(keyId), kw::use(model), kw::use(model), kw::use(from), kw::use(to), kw::into(ids),
         kw::into(models), kw::into(days), kw::into(requests), kw::into(input), kw::into(output), kw::into(cost),
-        kw::now;
+        kw::into(cached), kw::now;
     std::vector<SpendRow> rows;
     rows.reserve(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i)
@@ -282,6 +293,7 @@ std::vector<SpendRow> VirtualKeyStore::spendRows(const SpendFilter& filter)
         row.day = days[i];
         row.inputTokens = input[i];
         row.outputTokens = output[i];
+        row.cachedInputTokens = cached[i];
         row.costPico = cost[i];
         row.requests = requests[i];
         rows.push_back(std::move(row));

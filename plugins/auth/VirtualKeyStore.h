@@ -33,6 +33,7 @@ struct SpendEntry
     std::string day; ///< "YYYY-MM-DD", UTC
     std::int64_t inputTokens = 0;
     std::int64_t outputTokens = 0;
+    std::int64_t cachedInputTokens = 0; ///< the part of inputTokens read from the upstream's cache
     std::int64_t costPico = 0;
 };
 

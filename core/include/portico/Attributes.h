@@ -15,6 +15,9 @@ inline const AttributeKey Principal{"principal"};
 /// Token usage of the answer, decimal; set by the openai plugin when known.
 inline const AttributeKey UsageInputTokens{"usage.input_tokens"};
 inline const AttributeKey UsageOutputTokens{"usage.output_tokens"};
+/// The part of usage.input_tokens the upstream read from its prompt cache, decimal; set by the
+/// openai proxy with the other two (absent: none).
+inline const AttributeKey UsageCachedInputTokens{"usage.cached_input_tokens"};
 /// The model a request asked for; set by the openai plugin.
 inline const AttributeKey Model{"model"};
 /// Milliseconds spent waiting for an upstream, decimal; set by the openai proxy.

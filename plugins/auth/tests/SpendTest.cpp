@@ -6,6 +6,8 @@
 #include "Money.h"
 #include "PriceTable.h"
 #include "TempDir.h"
+#include "Poco/Data/SQLite/Connector.h"
+#include "Poco/Data/Session.h"
 #include "portico/Attributes.h"
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -20,6 +22,8 @@ class SpendTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testPriceTable);
     CPPUNIT_TEST(testCompletedRequestsSpendAndBudgetRefuses);
     CPPUNIT_TEST(testBudgetPeriods);
+    CPPUNIT_TEST(testCachedInputIsPricedApart);
+    CPPUNIT_TEST(testOlderStoreGainsTheCachedColumn);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -43,8 +47,8 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1), picoToMicros(1'499'999));
         // 0.1 + 0.2 is 0.3 here: 10 tokens at $0.01/1M then 20 more.
         const PriceTable::Price price{10'000, 0};
-        CPPUNIT_ASSERT_EQUAL(PriceTable::costPico(price, 30, 0),
-                             PriceTable::costPico(price, 10, 0) + PriceTable::costPico(price, 20, 0));
+        CPPUNIT_ASSERT_EQUAL(PriceTable::costPico(price, 30, 0, 0),
+                             PriceTable::costPico(price, 10, 0, 0) + PriceTable::costPico(price, 20, 0, 0));
     }
 
     void testPriceTable()
@@ -59,10 +63,31 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::int64_t(8'000'000), dotted->outputMicros);
         const auto* echo = config.prices.find("portico-echo");
         // 12 input and 3 output tokens: 12 * 2.5 + 3 * 10 = 60 micro-dollars.
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(60'000'000), PriceTable::costPico(*echo, 12, 3));
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(60'000'000), PriceTable::costPico(*echo, 12, 0, 3));
         CPPUNIT_ASSERT(!config.prices.find("gpt-4"));
-        for (const std::string& bad : {std::string("prices.m.input = 1\n"), std::string("prices.m.input = -1\nprices.m.output = 1\n"),
-                                        std::string("prices.m.cached = 1\n"), std::string("prices.input = 1\n")})
+        // Without a cached_input price, cached tokens cost the input price.
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(60'000'000), PriceTable::costPico(*echo, 12, 10, 3));
+        // Hostile counts: negative ones are 0, no more cached than input, huge ones capped.
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(0), PriceTable::costPico(*echo, -5, 0, -1));
+        CPPUNIT_ASSERT_EQUAL(PriceTable::costPico(*echo, 12, 12, 0), PriceTable::costPico(*echo, 12, 99, 0));
+        CPPUNIT_ASSERT_EQUAL(PriceTable::MaxTokens * 10'000'000,
+                             PriceTable::costPico(*echo, 0, 0, 999'999'999'999'999));
+
+        Context cachedPrices("[auth]\n[admin]\nstore = x\nprices.gpt-4.1.input = 2\nprices.gpt-4.1.cached_input = 0.5\n"
+                             "prices.gpt-4.1.output = 8\n",
+                             "auth");
+        const AdminConfig withCache = AdminConfig::from(cachedPrices.config());
+        const auto* cachedPrice = withCache.prices.find("gpt-4.1");
+        CPPUNIT_ASSERT(cachedPrice);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(500'000), cachedPrice->cachedInputMicros);
+        // 2006 input of which 1920 cached, 300 output: 86 * 2 + 1920 * 0.5 + 300 * 8 = 3532 micro-dollars.
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(3'532'000'000), PriceTable::costPico(*cachedPrice, 2006, 1920, 300));
+
+        for (const std::string& bad :
+             {std::string("prices.m.input = 1\n"), std::string("prices.m.input = -1\nprices.m.output = 1\n"),
+              std::string("prices.m.cached = 1\n"), std::string("prices.input = 1\n"),
+              std::string("prices.m.cached_input = 1\n"),
+              std::string("prices.m.input = 10000.000001\nprices.m.output = 1\n")})
         {
             Context broken("[auth]\n[admin]\n" + bad, "auth");
             try
@@ -130,6 +155,72 @@ public:
         auto refused = request("POST", "/v1/chat/completions", {{"Authorization", "Bearer " + key}}, body);
         restarted.onRequest(*refused);
         CPPUNIT_ASSERT_EQUAL(429, refused->response().status);
+    }
+
+    void testCachedInputIsPricedApart()
+    {
+        const std::string store = dir_->file("keys.db");
+        const std::string key = "sk-portico-Cached0123456789abcdefghijklmnopqrstuv";
+        VirtualKey cachedKey;
+        cachedKey.id = newVirtualKeyId();
+        VirtualKeyStore(store).insert(cachedKey, KeyStore::digestOf(key));
+        Context context("[auth]\nkeys_file = " + dir_->write("keys", "") + "\n[admin]\nstore = " + store +
+                            "\nprices.gpt-4.1.input = 2\nprices.gpt-4.1.cached_input = 0.5\nprices.gpt-4.1.output = 8\n",
+                        "auth");
+        AuthPlugin plugin(context);
+        // What the openai proxy sets from an answer's usage: 2006 prompt tokens, 1920 of them
+        // cached, and 300 completion tokens; then one answer without a cached count.
+        const std::vector<std::vector<std::string>> usages = {{"2006", "1920", "300"}, {"100", "", "10"}};
+        for (const auto& usage : usages)
+        {
+            auto exchange = request("POST", "/v1/chat/completions", {{"Authorization", "Bearer " + key}},
+                                    R"({"model":"gpt-4.1"})");
+            plugin.onRequest(*exchange);
+            CPPUNIT_ASSERT(!exchange->answered());
+            exchange->set(portico::attr::Model, "gpt-4.1");
+            exchange->set(portico::attr::UsageInputTokens, usage[0]);
+            if (!usage[1].empty())
+                exchange->set(portico::attr::UsageCachedInputTokens, usage[1]);
+            exchange->set(portico::attr::UsageOutputTokens, usage[2]);
+            plugin.onComplete(*exchange, portico::Outcome::Completed);
+        }
+        const auto rows = VirtualKeyStore(store).spendRows({cachedKey.id, "", "", ""});
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), rows.size());
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2106), rows[0].inputTokens);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(1920), rows[0].cachedInputTokens);
+        // (86 * 2 + 1920 * 0.5 + 300 * 8) + (100 * 2 + 10 * 8) = 3532 + 280 micro-dollars.
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(3'812'000'000), rows[0].costPico);
+    }
+
+    void testOlderStoreGainsTheCachedColumn()
+    {
+        // A key store written before cached input was priced: its spend table lacks the column.
+        const std::string store = dir_->file("old.db");
+        {
+            Poco::Data::SQLite::Connector::registerConnector();
+            Poco::Data::Session session("SQLite", store);
+            session << "CREATE TABLE spend (key_id TEXT NOT NULL, model TEXT NOT NULL, day TEXT NOT NULL,"
+                       " requests INTEGER NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,"
+                       " cost_pico INTEGER NOT NULL, PRIMARY KEY (key_id, model, day))",
+                Poco::Data::Keywords::now;
+            session << "INSERT INTO spend VALUES ('vk_old', 'gpt-4.1', '2026-12-01', 2, 50, 5, 7000)",
+                Poco::Data::Keywords::now;
+        }
+        VirtualKeyStore upgraded(store);
+        SpendEntry entry;
+        entry.keyId = "vk_old";
+        entry.model = "gpt-4.1";
+        entry.day = "2026-12-01";
+        entry.inputTokens = 10;
+        entry.cachedInputTokens = 4;
+        entry.costPico = 1000;
+        upgraded.recordSpend({entry});
+        const auto rows = upgraded.spendRows({});
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), rows.size());
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(3), rows[0].requests);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(60), rows[0].inputTokens);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(4), rows[0].cachedInputTokens);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(8000), rows[0].costPico);
     }
 
     void testBudgetPeriods()

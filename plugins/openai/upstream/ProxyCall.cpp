@@ -481,6 +481,7 @@ void ProxyCall::setUsage(const std::optional<Usage>& usage)
         return;
     exchange_->set(attr::UsageInputTokens, std::to_string(usage->inputTokens));
     exchange_->set(attr::UsageOutputTokens, std::to_string(usage->outputTokens));
+    exchange_->set(attr::UsageCachedInputTokens, std::to_string(usage->cachedInputTokens));
 }
 
 void ProxyCall::record(const std::string& label)

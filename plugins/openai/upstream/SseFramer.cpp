@@ -172,9 +172,15 @@ void SseFramer::noteMessageDelta(const std::string& data)
         {
             // Cumulative totals, cache reads and writes counted as input (UsageScanner.h).
             merged.inputTokens = usage->getValue<long long>("input_tokens");
+            merged.cachedInputTokens = 0;
             for (const char* cache : {"cache_read_input_tokens", "cache_creation_input_tokens"})
                 if (usage->has(cache) && usage->get(cache).isInteger())
-                    merged.inputTokens += usage->getValue<long long>(cache);
+                {
+                    const auto tokens = usage->getValue<long long>(cache);
+                    merged.inputTokens += tokens;
+                    if (std::string_view(cache) == "cache_read_input_tokens")
+                        merged.cachedInputTokens = tokens;
+                }
         }
         usage_ = merged;
     }

@@ -69,23 +69,61 @@ Count classify(std::string_view value, long long& number)
     return first == '"' || first == 'n' || first == '{' || first == '[' ? Count::Absent : Count::Unsure;
 }
 
+/// The cached_tokens of a prompt_tokens_details or input_tokens_details value (`details`, raw
+/// text): Absent when the value is no object or has none, Unsure when only the full parse can
+/// tell.
+Count cachedTokensIn(std::string_view details, long long& number)
+{
+    if (details.empty() || details.front() != '{')
+        return Count::Absent;
+    JsonObjectScanner scanner(details, 64);
+    JsonMember member;
+    std::string_view found;
+    while (scanner.next(member))
+    {
+        if (member.keyEscaped)
+            return Count::Unsure;
+        if (member.key == "cached_tokens")
+        {
+            if (!found.empty())
+                return Count::Unsure; // twice: the full parser picks
+            found = member.value;
+        }
+    }
+    if (!scanner.ok())
+        return Count::Unsure;
+    return found.empty() ? Count::Absent : classify(found, number);
+}
+
 /// parseUsageObject without a JSON tree, for a usage object the scanner accepts whole; nothing
 /// in `unsure` when only the full parse can decide.
 std::optional<Usage> scanUsageObject(std::string_view text, bool& unsure)
 {
     JsonObjectScanner scanner(text, 64);
     JsonMember member;
-    // input_tokens, output_tokens, prompt_tokens, completion_tokens, and Anthropic's cache reads
-    // and writes (which its input_tokens leaves out)
-    std::string_view found[6];
-    static constexpr std::string_view names[6] = {"input_tokens",      "output_tokens",
-                                                  "prompt_tokens",     "completion_tokens",
-                                                  "cache_read_input_tokens", "cache_creation_input_tokens"};
+    // Anthropic's cache reads and writes are left out of its input_tokens; OpenAI's cached
+    // tokens are a part of prompt_tokens (chat) or input_tokens (Responses), told in *_details.
+    enum Field
+    {
+        Input,
+        Output,
+        Prompt,
+        Completion,
+        CacheRead,
+        CacheCreation,
+        PromptDetails,
+        InputDetails,
+        Fields
+    };
+    static constexpr std::string_view names[Fields] = {
+        "input_tokens",          "output_tokens",           "prompt_tokens",         "completion_tokens",
+        "cache_read_input_tokens", "cache_creation_input_tokens", "prompt_tokens_details", "input_tokens_details"};
+    std::string_view found[Fields];
     while (scanner.next(member))
     {
         if (member.keyEscaped)
             return unsure = true, std::nullopt;
-        for (int i = 0; i < 6; ++i)
+        for (int i = 0; i < Fields; ++i)
             if (member.key == names[i])
             {
                 if (!found[i].empty())
@@ -95,21 +133,25 @@ std::optional<Usage> scanUsageObject(std::string_view text, bool& unsure)
     }
     if (!scanner.ok())
         return unsure = true, std::nullopt;
-    long long counts[6] = {};
-    Count kinds[6];
-    for (int i = 0; i < 6; ++i)
+    long long counts[Fields] = {};
+    Count kinds[Fields];
+    for (int i = 0; i < Fields; ++i)
     {
-        kinds[i] = found[i].empty() ? Count::Absent : classify(found[i], counts[i]);
+        if (found[i].empty())
+            kinds[i] = Count::Absent;
+        else if (i == PromptDetails || i == InputDetails)
+            kinds[i] = cachedTokensIn(found[i], counts[i]);
+        else
+            kinds[i] = classify(found[i], counts[i]);
         if (kinds[i] == Count::Unsure)
             return unsure = true, std::nullopt;
     }
-    if (kinds[0] == Count::Integer)
-    {
-        const long long cached = (kinds[4] == Count::Integer ? counts[4] : 0) + (kinds[5] == Count::Integer ? counts[5] : 0);
-        return Usage{counts[0] + cached, kinds[1] == Count::Integer ? counts[1] : 0};
-    }
-    if (kinds[2] == Count::Integer)
-        return Usage{counts[2], kinds[3] == Count::Integer ? counts[3] : 0};
+    const auto count = [&](int i) { return kinds[i] == Count::Integer ? counts[i] : 0; };
+    if (kinds[Input] == Count::Integer)
+        return Usage{counts[Input] + count(CacheRead) + count(CacheCreation), count(Output),
+                     count(CacheRead) + count(InputDetails)};
+    if (kinds[Prompt] == Count::Integer)
+        return Usage{counts[Prompt], count(Completion), count(PromptDetails)};
     return std::nullopt;
 }
 
@@ -131,12 +173,18 @@ std::optional<Usage> usageByPoco(std::string_view object)
         const auto parsed = parser.parse(std::string(object)).extract<Poco::JSON::Object::Ptr>();
         if (!parsed)
             return std::nullopt;
+        const auto cachedIn = [&](const char* details) -> long long {
+            const auto object = parsed->getObject(details);
+            return object ? integer(*object, "cached_tokens").value_or(0) : 0;
+        };
         if (const auto input = integer(*parsed, "input_tokens"))
-            return Usage{*input + integer(*parsed, "cache_read_input_tokens").value_or(0) +
-                             integer(*parsed, "cache_creation_input_tokens").value_or(0),
-                         integer(*parsed, "output_tokens").value_or(0)};
+        {
+            const long long cacheRead = integer(*parsed, "cache_read_input_tokens").value_or(0);
+            return Usage{*input + cacheRead + integer(*parsed, "cache_creation_input_tokens").value_or(0),
+                         integer(*parsed, "output_tokens").value_or(0), cacheRead + cachedIn("input_tokens_details")};
+        }
         if (const auto prompt = integer(*parsed, "prompt_tokens"))
-            return Usage{*prompt, integer(*parsed, "completion_tokens").value_or(0)};
+            return Usage{*prompt, integer(*parsed, "completion_tokens").value_or(0), cachedIn("prompt_tokens_details")};
     }
     catch (...)
     {

@@ -18,6 +18,8 @@ struct Usage
 {
     long long inputTokens = 0;
     long long outputTokens = 0;
+    /// The part of inputTokens read from the upstream's prompt cache.
+    long long cachedInputTokens = 0;
 };
 
 /// The last `"usage": {...}` object in `json` that carries token counts; nothing when there is

@@ -21,6 +21,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     {
         check(scanned->inputTokens == reference->inputTokens, "scanUsage read another input count than Poco::JSON");
         check(scanned->outputTokens == reference->outputTokens, "scanUsage read another output count than Poco::JSON");
+        check(scanned->cachedInputTokens == reference->cachedInputTokens,
+              "scanUsage read another cached input count than Poco::JSON");
     }
     return 0;
 }

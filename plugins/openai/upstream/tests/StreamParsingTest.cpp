@@ -16,6 +16,7 @@ class StreamParsingTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testResponsesUsage);
     CPPUNIT_TEST(testEmbeddingsUsage);
     CPPUNIT_TEST(testAnthropicUsageCountsTheCache);
+    CPPUNIT_TEST(testCachedInputTokens);
     CPPUNIT_TEST(testNoUsage);
     CPPUNIT_TEST(testUsageWordInContentIsIgnored);
     CPPUNIT_TEST(testUsageValuesAsPocoReadsThem);
@@ -35,7 +36,13 @@ public:
         // Plain integers are read by the scanner; what only Poco's conversion settles goes to it.
         const auto read = [](const std::string& usage) { return scanUsage(R"({"id":"c","usage":)" + usage + "}"); };
         auto usage = read(R"({"prompt_tokens":5,"prompt_tokens_details":{"cached_tokens":1},"completion_tokens":-2})");
-        CPPUNIT_ASSERT(usage && usage->inputTokens == 5 && usage->outputTokens == -2);
+        CPPUNIT_ASSERT(usage && usage->inputTokens == 5 && usage->outputTokens == -2 && usage->cachedInputTokens == 1);
+        usage = read(R"({"prompt_tokens":5,"prompt_tokens_details":{"cached_tokens":2.0}})");
+        CPPUNIT_ASSERT(usage && usage->cachedInputTokens == 2); // only Poco settles 2.0
+        usage = read(R"({"prompt_tokens":5,"prompt_tokens_details":[{"cached_tokens":2}]})");
+        CPPUNIT_ASSERT(usage && usage->inputTokens == 5 && usage->cachedInputTokens == 0); // no object
+        usage = read(R"({"prompt_tokens":5,"prompt_tokens_details":{"cached_tokens":1,"cached_tokens":3}})");
+        CPPUNIT_ASSERT(usage && usage->cachedInputTokens == 3);
         usage = read(R"({"prompt_tokens":"5","completion_tokens":3})");
         CPPUNIT_ASSERT(!usage); // a string is no count
         usage = read(R"({"prompt_tokens":9.0,"completion_tokens":true})");
@@ -97,6 +104,40 @@ public:
                        "\"output_tokens\":16}}\n\n");
         CPPUNIT_ASSERT_EQUAL(1013LL, framer.usage()->inputTokens);
         CPPUNIT_ASSERT_EQUAL(16LL, framer.usage()->outputTokens);
+    }
+
+    void testCachedInputTokens()
+    {
+        // Chat: a part of prompt_tokens.
+        auto usage = scanUsage(R"({"usage":{"prompt_tokens":2006,"completion_tokens":300,"total_tokens":2306,)"
+                               R"("prompt_tokens_details":{"cached_tokens":1920,"audio_tokens":0}}})");
+        CPPUNIT_ASSERT(usage);
+        CPPUNIT_ASSERT_EQUAL(2006LL, usage->inputTokens);
+        CPPUNIT_ASSERT_EQUAL(1920LL, usage->cachedInputTokens);
+        // Responses: a part of input_tokens.
+        usage = scanUsage(R"({"response":{"usage":{"input_tokens":1500,"input_tokens_details":{"cached_tokens":1024},)"
+                          R"("output_tokens":40}}})");
+        CPPUNIT_ASSERT(usage);
+        CPPUNIT_ASSERT_EQUAL(1500LL, usage->inputTokens);
+        CPPUNIT_ASSERT_EQUAL(1024LL, usage->cachedInputTokens);
+        // Anthropic: the cache reads (the writes are input at the input price).
+        usage = scanUsage(R"({"usage":{"input_tokens":7,"cache_creation_input_tokens":100,)"
+                          R"("cache_read_input_tokens":1000,"output_tokens":21}})");
+        CPPUNIT_ASSERT(usage);
+        CPPUNIT_ASSERT_EQUAL(1107LL, usage->inputTokens);
+        CPPUNIT_ASSERT_EQUAL(1000LL, usage->cachedInputTokens);
+        // The Poco reference reads the same.
+        usage = usageByPoco(R"({"prompt_tokens":2006,"prompt_tokens_details":{"cached_tokens":1920}})");
+        CPPUNIT_ASSERT(usage && usage->cachedInputTokens == 1920);
+        // An Anthropic stream's cumulative message_delta replaces the cache reads too.
+        SseFramer framer;
+        framer.inspect("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":"
+                       "{\"input_tokens\":7,\"cache_read_input_tokens\":1000,\"output_tokens\":1}}}\n\n");
+        CPPUNIT_ASSERT_EQUAL(1000LL, framer.usage()->cachedInputTokens);
+        framer.inspect("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{},\"usage\":"
+                       "{\"input_tokens\":8,\"cache_read_input_tokens\":900,\"output_tokens\":16}}\n\n");
+        CPPUNIT_ASSERT_EQUAL(908LL, framer.usage()->inputTokens);
+        CPPUNIT_ASSERT_EQUAL(900LL, framer.usage()->cachedInputTokens);
     }
 
     void testEmbeddingsUsage()

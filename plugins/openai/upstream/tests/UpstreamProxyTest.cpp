@@ -43,7 +43,8 @@ public:
     void testRequestAndAnswerPassThrough()
     {
         const std::string answer = R"({"id":"chatcmpl-1","object":"chat.completion","choices":[],)"
-                                   R"("usage":{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18}})";
+                                   R"("usage":{"prompt_tokens":11,"completion_tokens":7,"total_tokens":18,)"
+                                   R"("prompt_tokens_details":{"cached_tokens":8}}})";
         FakeUpstream upstream([&](const SeenRequest&, Poco::Net::HTTPServerResponse& response) {
             response.set("x-request-id", "req_upstream_42");
             FakeUpstream::sendJson(response, 200, answer);
@@ -71,6 +72,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("req_upstream_42"), result->header("X-Upstream-Request-Id"));
         CPPUNIT_ASSERT_EQUAL(std::string("11"), result->attribute(portico::attr::UsageInputTokens));
         CPPUNIT_ASSERT_EQUAL(std::string("7"), result->attribute(portico::attr::UsageOutputTokens));
+        CPPUNIT_ASSERT_EQUAL(std::string("8"), result->attribute(portico::attr::UsageCachedInputTokens));
         CPPUNIT_ASSERT_EQUAL(std::string("gpt-4o"), result->attribute(portico::attr::Model));
         CPPUNIT_ASSERT(result->exchange->find(portico::attr::UpstreamMs));
 
