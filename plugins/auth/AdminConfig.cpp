@@ -22,20 +22,23 @@ AdminConfig AdminConfig::from(const PluginConfig& auth)
     admin.getString("listen", ""); // the core's (it opens the listener), read here for the check below
     config.keyFile = admin.getString("key_file", config.keyFile);
     config.store = admin.getString("store", config.store);
+    config.redisStore = config.store == "redis";
     config.refreshMs = static_cast<int>(admin.getInt("refresh_ms", config.refreshMs, 50, 60'000));
     config.prices = PriceTable::from(admin);
-    const std::string counters = admin.getString("counters", "local");
+    const std::string counters = admin.getString("counters", config.redisStore ? "redis" : "local");
     if (counters != "local" && counters != "redis")
         throw admin.error("counters", "must be local or redis, not '" + counters + "'");
     config.redisCounters = counters == "redis";
+    if (config.redisStore || config.redisCounters)
+        config.redis = redisPool(auth);
     const auto unread = admin.unreadKeys();
     if (!unread.empty())
         throw admin.error(unread.front(), "unknown key (known: listen, key_file, store, refresh_ms, counters, prices.<model>.input, "
-                                               "prices.<model>.output)");
+                                               "prices.<model>.cached_input, prices.<model>.output)");
     if (config.servesApi && config.keyFile.empty())
         throw admin.error("key_file", "must name the admin key's file");
     if (config.enabled && config.store.empty())
-        throw admin.error("store", "must name the virtual keys' SQLite file");
+        throw admin.error("store", "must name the virtual keys' SQLite file, or be redis");
     return config;
 }
 

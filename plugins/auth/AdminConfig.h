@@ -6,6 +6,8 @@
 #include "KeyStore.h"
 #include "PriceTable.h"
 #include "portico/PluginConfig.h"
+#include "portico/RedisPool.h"
+#include <memory>
 #include <string>
 
 namespace portico::auth {
@@ -19,15 +21,20 @@ struct AdminConfig
     bool servesApi = false;
     /// The admin key: the key itself on one line, or "sha256:<64 lowercase hex>" of it.
     std::string keyFile = "/etc/portico/admin.key";
-    /// The SQLite file of the virtual keys (created when missing; its directory must exist).
+    /// The SQLite file of the virtual keys (created when missing; its directory must exist),
+    /// or "redis": the keys and the ledger in the [redis] server (redisStore).
     std::string store = "/var/lib/portico/keys.db";
+    bool redisStore = false;
     /// How often the store is asked whether another process changed it (a revoked key is
     /// refused on every instance within this, plus the time to reload the keys).
     int refreshMs = 250;
     /// counters = redis: rpm buckets and budget spend counted in Redis ([redis]), shared by
-    /// every instance on it; local (the default): each instance counts its own.
+    /// every instance on it; local: each instance counts its own. The default: redis with
+    /// store = redis (instances on several hosts), else local.
     bool redisCounters = false;
-    /// prices.<model>.input / .output: what virtual keys' spend is counted at.
+    /// The [redis] pool, when the store or the counters are there.
+    std::shared_ptr<RedisPool> redis;
+    /// prices.<model>.input / .cached_input / .output: what virtual keys' spend is counted at.
     PriceTable prices;
 
     /// Reads [admin] from the whole configuration `auth` belongs to.

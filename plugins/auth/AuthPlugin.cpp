@@ -99,6 +99,8 @@ AuthPlugin::AuthPlugin(PluginContext& context)
         try
         {
             virtualKeys_ = std::make_shared<VirtualKeys>(admin_, logger_);
+            if (context.reloading() && !virtualKeys_->loaded())
+                throw std::runtime_error(virtualKeys_->unavailableReason());
             virtualKeys_->setMetrics(metrics_.get());
         }
         catch (const std::exception& e)
@@ -109,7 +111,7 @@ AuthPlugin::AuthPlugin(PluginContext& context)
             logger_.error(storeUnavailable_ + ": virtual keys get 503 until a reload can open it");
         }
         if (admin_.redisCounters)
-            shared_ = std::make_unique<SharedKeyCounters>(redisPool(context.config()));
+            shared_ = std::make_unique<SharedKeyCounters>(admin_.redis);
         if (admin_.servesApi)
             addAdminRoutes(context);
     }
@@ -143,6 +145,8 @@ std::string AuthPlugin::notReadyReason() const
 {
     if (!unreadable_.empty())
         return unreadable_;
+    if (virtualKeys_ && !virtualKeys_->loaded())
+        return virtualKeys_->unavailableReason();
     return storeUnavailable_;
 }
 
@@ -242,7 +246,7 @@ void AuthPlugin::checkAdminKey(Exchange& exchange, std::optional<std::string_vie
 
 void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& digest)
 {
-    if (!virtualKeys_)
+    if (!virtualKeys_ || !virtualKeys_->loaded())
     {
         exchange.respondError(503, "The server cannot check API keys right now (its key store cannot be opened).",
                               "server_error", "keys_unavailable");

@@ -10,7 +10,8 @@ constexpr std::size_t KeptOutcomes = 1024;
 
 } // namespace
 
-SpendLedger::SpendLedger(const std::string& path, Poco::Logger& logger) : store_(path), logger_(logger)
+SpendLedger::SpendLedger(std::unique_ptr<VirtualKeyStore> store, Poco::Logger& logger)
+    : store_(std::move(store)), logger_(logger)
 {
     writer_ = std::thread([this] { writeLoop(); });
 }
@@ -64,13 +65,13 @@ void SpendLedger::writeLoop()
         bool ok = true;
         try
         {
-            store_.recordSpend(batch);
+            store_->recordSpend(batch);
         }
         catch (const std::exception& e)
         {
             ok = false;
             logger_.error("cannot write " + std::to_string(batch.size()) + " request(s)' spend to the ledger in " +
-                          store_.path() + ": " + e.what());
+                          store_->describe() + ": " + e.what());
         }
         lock.lock();
         if (!ok)

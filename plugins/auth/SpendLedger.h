@@ -1,7 +1,7 @@
 #pragma once
 // Writes virtual keys' spend to the key store's ledger, several requests to one commit (group
 // commit): record() queues a request's entry and returns once the transaction holding it is on
-// disk (synchronous = FULL), so a request is settled only when its spend is. A kill -9 then
+// disk (synchronous = FULL; in Redis: in Redis), so a request is settled only when its spend is. A kill -9 then
 // loses no spend of a request that was settled. record() waits, so it runs only where waiting
 // is allowed: auth says Blocking::May when virtual keys are on, and its completion hook runs on
 // a worker thread.
@@ -21,8 +21,8 @@ namespace portico::auth {
 class SpendLedger
 {
 public:
-    /// Opens its own connection to the store at `path` (throws as VirtualKeyStore does).
-    SpendLedger(const std::string& path, Poco::Logger& logger);
+    /// Writes to `store`, a connection of its own (openVirtualKeyStore).
+    SpendLedger(std::unique_ptr<VirtualKeyStore> store, Poco::Logger& logger);
     ~SpendLedger();
 
     /// Adds `entry`; true once committed, false when the commit failed or did not happen within
@@ -33,12 +33,12 @@ public:
     std::uint64_t failures() const;
 
     /// The ledger's rows (GET /admin/spend) and each key's spend since a day (budgets).
-    VirtualKeyStore& store() { return store_; }
+    VirtualKeyStore& store() { return *store_; }
 
 private:
     void writeLoop();
 
-    VirtualKeyStore store_;
+    std::unique_ptr<VirtualKeyStore> store_;
     Poco::Logger& logger_;
     mutable std::mutex mutex_;
     std::condition_variable queued_;

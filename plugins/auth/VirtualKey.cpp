@@ -1,5 +1,8 @@
 #include "VirtualKey.h"
 #include "portico/ApiKey.h"
+#include "portico/Json.h"
+#include "Poco/JSON/Array.h"
+#include "Poco/JSON/Parser.h"
 #include "Poco/DateTime.h"
 #include "Poco/DateTimeFormatter.h"
 #include "Poco/Glob.h"
@@ -98,6 +101,31 @@ bool validVirtualKeyId(const std::string& id)
         if (!((id[i] >= '0' && id[i] <= '9') || (id[i] >= 'a' && id[i] <= 'f')))
             return false;
     return true;
+}
+
+BudgetPeriod budgetPeriodNamed(const std::string& name)
+{
+    for (BudgetPeriod period : {BudgetPeriod::Day, BudgetPeriod::Week, BudgetPeriod::Month})
+        if (name == budgetPeriodName(period))
+            return period;
+    return BudgetPeriod::Total;
+}
+
+std::string modelsToJson(const std::vector<std::string>& models)
+{
+    std::string out = "[";
+    for (std::size_t i = 0; i < models.size(); ++i)
+        out += (i ? "," : "") + jsonString(models[i]);
+    return out + "]";
+}
+
+std::vector<std::string> modelsFromJson(const std::string& text)
+{
+    std::vector<std::string> models;
+    const auto array = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Array::Ptr>();
+    for (std::size_t i = 0; i < array->size(); ++i)
+        models.push_back(array->getElement<std::string>(static_cast<unsigned>(i)));
+    return models;
 }
 
 } // namespace portico::auth

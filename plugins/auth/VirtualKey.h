@@ -19,6 +19,13 @@ enum class BudgetPeriod
 };
 
 const char* budgetPeriodName(BudgetPeriod period);
+/// The period budgetPeriodName() names; Total for any other name.
+BudgetPeriod budgetPeriodNamed(const std::string& name);
+
+/// A key's models as the stores keep them (a JSON array of strings), and back. modelsFromJson
+/// throws Poco::Exception for text that is no such array.
+std::string modelsToJson(const std::vector<std::string>& models);
+std::vector<std::string> modelsFromJson(const std::string& text);
 
 /// The first day ("YYYY-MM-DD", UTC) of `period` around `unixSeconds`; "" for Total.
 std::string periodStart(BudgetPeriod period, std::int64_t unixSeconds);

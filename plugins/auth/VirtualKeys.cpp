@@ -5,15 +5,43 @@
 namespace portico::auth {
 
 VirtualKeys::VirtualKeys(const AdminConfig& config, Poco::Logger& logger)
-    : config_(config), logger_(logger), store_(config.store), ledger_(config.store, logger)
+    : config_(config), logger_(logger), store_(openVirtualKeyStore(config)), ledger_(openVirtualKeyStore(config), logger)
+{
+    index_ = std::make_shared<const VirtualKeyIndex>(std::vector<std::pair<KeyStore::Digest, VirtualKey>>{}, nullptr);
+    try
+    {
+        loadFirstTime();
+    }
+    catch (const std::exception& e)
+    {
+        if (!config_.redisStore)
+            throw;
+        std::lock_guard<std::mutex> lock(reasonMutex_);
+        unavailable_ = "cannot load the virtual keys from " + store_->describe() + ": " + e.what();
+        logger_.error(unavailable_ + " (virtual keys get 503 until it answers)");
+    }
+}
+
+void VirtualKeys::loadFirstTime()
 {
     const auto started = std::chrono::steady_clock::now();
     reload();
     refreshSpend();
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-    logger_.information("loaded " + std::to_string(index()->size()) + " virtual key(s) from " + config_.store +
+    {
+        std::lock_guard<std::mutex> lock(reasonMutex_);
+        unavailable_.clear();
+    }
+    loaded_.store(true, std::memory_order_release);
+    logger_.information("loaded " + std::to_string(index()->size()) + " virtual key(s) from " + store_->describe() +
                         " in " + std::to_string(ms) + " ms");
+}
+
+std::string VirtualKeys::unavailableReason() const
+{
+    std::lock_guard<std::mutex> lock(reasonMutex_);
+    return unavailable_;
 }
 
 VirtualKeys::~VirtualKeys()
@@ -25,8 +53,8 @@ void VirtualKeys::reload()
 {
     // One reload at a time, so that a slower one never replaces a newer snapshot.
     std::lock_guard<std::mutex> lock(reloadMutex_);
-    const std::int64_t version = store_.revision();
-    auto keys = store_.loadAll();
+    const std::int64_t version = store_->revision();
+    auto keys = store_->loadAll();
     const auto previous = std::atomic_load(&index_);
     auto next = std::make_shared<const VirtualKeyIndex>(std::move(keys), previous.get());
     const std::size_t loaded = next->size();
@@ -56,7 +84,7 @@ void VirtualKeys::refreshSpend()
         const int period = static_cast<int>(key.policy.budgetPeriod);
         auto found = byPeriod.find(period);
         if (found == byPeriod.end())
-            found = byPeriod.emplace(period, store_.spendSince(periodStart(key.policy.budgetPeriod, now))).first;
+            found = byPeriod.emplace(period, store_->spendSince(periodStart(key.policy.budgetPeriod, now))).first;
         const auto spent = found->second.find(key.policy.id);
         key.limiter->setPeriodSpend(spent == found->second.end() ? 0 : spent->second);
     }
@@ -92,12 +120,17 @@ void VirtualKeys::refreshLoop()
         }
         try
         {
+            if (!loaded())
+            {
+                loadFirstTime();
+                continue;
+            }
             std::int64_t known;
             {
                 std::lock_guard<std::mutex> lock(reloadMutex_);
                 known = revision_;
             }
-            if (store_.revision() != known)
+            if (store_->revision() != known)
             {
                 const auto started = std::chrono::steady_clock::now();
                 reload();
@@ -105,7 +138,7 @@ void VirtualKeys::refreshLoop()
                                     std::chrono::steady_clock::now() - started)
                                     .count();
                 logger_.information("reloaded " + std::to_string(index()->size()) + " virtual key(s) from " +
-                                    config_.store + " in " + std::to_string(ms) + " ms (changed by another process)");
+                                    store_->describe() + " in " + std::to_string(ms) + " ms (changed by another process)");
             }
             refreshSpend();
         }
@@ -118,7 +151,7 @@ void VirtualKeys::refreshLoop()
             if (now - lastFailureLog >= 60)
             {
                 lastFailureLog = now;
-                logger_.error("cannot reload the virtual keys from " + config_.store + " (keeping those loaded): " +
+                logger_.error("cannot reload the virtual keys from " + store_->describe() + " (keeping those loaded): " +
                               e.what());
             }
         }

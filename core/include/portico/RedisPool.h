@@ -145,7 +145,8 @@ PORTICO_API std::shared_ptr<RedisPool> redisPool(const PluginConfig& config);
 /// A reply's text: a bulk or simple string, or an integer in decimal; nullopt for a null bulk
 /// string or a null array. Throws RedisUnavailable for an array or an error.
 PORTICO_API std::optional<std::string> replyText(const RedisReply& reply);
-/// An array reply's elements. Throws RedisUnavailable when `reply` is not a non-null array.
+/// An array reply's elements; none for an empty or null array (Poco cannot tell them apart).
+/// Throws RedisUnavailable when `reply` is not an array.
 PORTICO_API std::vector<RedisReply> replyElements(const RedisReply& reply);
 
 /// What a plugin does while Redis is unavailable.

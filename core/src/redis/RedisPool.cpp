@@ -238,12 +238,14 @@ std::optional<std::string> replyText(const RedisReply& reply)
 std::vector<RedisReply> replyElements(const RedisReply& reply)
 {
     using namespace Poco::Redis;
-    if (reply.isNull() || reply->type() != RedisType::REDIS_ARRAY ||
-        static_cast<const Type<Array>&>(*reply).value().isNull())
+    if (reply.isNull() || reply->type() != RedisType::REDIS_ARRAY)
         throw RedisUnavailable("Redis answered " + (reply.isNull() ? std::string("nothing") : "a reply of type " + std::to_string(reply->type())) +
                                    " where an array was expected",
                                0);
     const Array& array = static_cast<const Type<Array>&>(*reply).value();
+    // Poco reads an empty array (*0) as a null one, as it reads *-1: both are no elements.
+    if (array.isNull())
+        return {};
     return std::vector<RedisReply>(array.begin(), array.end());
 }
 

@@ -9,12 +9,14 @@
 //   portico-keys [--config FILE | --store FILE] revoke ID
 //
 // POLICY is the admin API's JSON object of policy fields ('{"models":["gpt-4o*"],"rpm":60}').
-// The store is --store, else the [admin] store of --config (default /etc/portico/portico.ini,
-// when it exists), else /var/lib/portico/keys.db. Answers are the admin API's JSON, on stdout;
+// The store is the SQLite file --store, else the [admin] store of --config (default
+// /etc/portico/portico.ini, when it exists; store = redis: the [redis] server), else
+// /var/lib/portico/keys.db. Answers are the admin API's JSON, on stdout;
 // `create` prints the key, once. Exit codes: 0 done, 1 no such key (or revoked, for update),
 // 64 usage, 65 a bad policy, 69 the store cannot be opened or written.
 
 #include "AdminConfig.h"
+#include "SqliteKeyStore.h"
 #include "VirtualKeyAdmin.h"
 #include "VirtualKeyJson.h"
 #include "Poco/AutoPtr.h"
@@ -43,20 +45,21 @@ const char* const Usage =
     "  update ID POLICY    change the fields POLICY gives\n"
     "  revoke ID           revoke the key\n";
 
-/// The store: --store, else [admin] store of the config file, else the default.
-std::string storePath(const std::string& store, const std::string& config, bool configGiven)
+/// The store: the SQLite file --store, else [admin] store of the config file (with its [redis]
+/// for store = redis), else the default file.
+std::unique_ptr<VirtualKeyStore> openStore(const std::string& store, const std::string& config, bool configGiven)
 {
     if (!store.empty())
-        return store;
-    const std::string defaultStore = AdminConfig().store;
+        return std::make_unique<SqliteKeyStore>(store);
     if (!configGiven && !Poco::File(config).exists())
-        return defaultStore;
+        return std::make_unique<SqliteKeyStore>(AdminConfig().store);
     Poco::AutoPtr<Poco::Util::AbstractConfiguration> values;
     if (config.size() > 4 && config.compare(config.size() - 4, 4, ".xml") == 0)
         values = new Poco::Util::XMLConfiguration(config);
     else
         values = new Poco::Util::IniFileConfiguration(config);
-    return values->getString("admin.store", defaultStore);
+    // The config's own checks: a bad [admin] or [redis] key is named with its file.
+    return openVirtualKeyStore(AdminConfig::from(portico::PluginConfig(values, "auth", config)));
 }
 
 } // namespace
@@ -104,7 +107,8 @@ int main(int argc, char** argv)
     }
     try
     {
-        VirtualKeyStore keys(storePath(store, config, configGiven));
+        const auto opened = openStore(store, config, configGiven);
+        VirtualKeyStore& keys = *opened;
         VirtualKeyAdmin admin(keys);
         if (command == "create")
         {
@@ -149,6 +153,11 @@ int main(int argc, char** argv)
     {
         std::cerr << "portico-keys: " << (e.field().empty() ? "" : e.field() + ": ") << e.what() << std::endl;
         return ExitDataErr;
+    }
+    catch (const portico::RedisUnavailable& e)
+    {
+        std::cerr << "portico-keys: the key store in Redis: " << e.what() << std::endl;
+        return ExitUnavailable;
     }
     catch (const std::exception& e)
     {

@@ -5,6 +5,7 @@
 #include "AuthTestSupport.h"
 #include "Money.h"
 #include "PriceTable.h"
+#include "SqliteKeyStore.h"
 #include "TempDir.h"
 #include "Poco/Data/SQLite/Connector.h"
 #include "Poco/Data/Session.h"
@@ -109,7 +110,7 @@ public:
         VirtualKey budgeted;
         budgeted.id = newVirtualKeyId();
         budgeted.budgetMicros = 100; // $0.0001
-        VirtualKeyStore(store).insert(budgeted, KeyStore::digestOf(key));
+        SqliteKeyStore(store).insert(budgeted, KeyStore::digestOf(key));
 
         Context context("[auth]\nkeys_file = " + dir_->write("keys", "") + "\n[admin]\nstore = " + store +
                             "\nprices.portico-echo.input = 2.5\nprices.portico-echo.output = 10\n",
@@ -140,7 +141,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(3, served);
         CPPUNIT_ASSERT_EQUAL(1.0, refusals(context, "budget"));
         CPPUNIT_ASSERT_EQUAL(0.0, refusals(context, "rpm"));
-        const auto rows = VirtualKeyStore(store).spendRows({budgeted.id, "", "", ""});
+        const auto rows = SqliteKeyStore(store).spendRows({budgeted.id, "", "", ""});
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), rows.size());
         CPPUNIT_ASSERT_EQUAL(std::int64_t(3), rows[0].requests);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(24), rows[0].inputTokens);
@@ -148,7 +149,7 @@ public:
         // A request without usage (a GET, an error) spends nothing and writes nothing.
         auto models = request("GET", "/v1/models", {{"Authorization", "Bearer " + key}});
         plugin.onComplete(*models, portico::Outcome::Completed);
-        CPPUNIT_ASSERT_EQUAL(std::int64_t(3), VirtualKeyStore(store).spendRows({})[0].requests);
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(3), SqliteKeyStore(store).spendRows({})[0].requests);
 
         // Another instance starting on the store sees the spend at once.
         AuthPlugin restarted(context);
@@ -163,7 +164,7 @@ public:
         const std::string key = "sk-portico-Cached0123456789abcdefghijklmnopqrstuv";
         VirtualKey cachedKey;
         cachedKey.id = newVirtualKeyId();
-        VirtualKeyStore(store).insert(cachedKey, KeyStore::digestOf(key));
+        SqliteKeyStore(store).insert(cachedKey, KeyStore::digestOf(key));
         Context context("[auth]\nkeys_file = " + dir_->write("keys", "") + "\n[admin]\nstore = " + store +
                             "\nprices.gpt-4.1.input = 2\nprices.gpt-4.1.cached_input = 0.5\nprices.gpt-4.1.output = 8\n",
                         "auth");
@@ -184,7 +185,7 @@ public:
             exchange->set(portico::attr::UsageOutputTokens, usage[2]);
             plugin.onComplete(*exchange, portico::Outcome::Completed);
         }
-        const auto rows = VirtualKeyStore(store).spendRows({cachedKey.id, "", "", ""});
+        const auto rows = SqliteKeyStore(store).spendRows({cachedKey.id, "", "", ""});
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), rows.size());
         CPPUNIT_ASSERT_EQUAL(std::int64_t(2106), rows[0].inputTokens);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1920), rows[0].cachedInputTokens);
@@ -206,7 +207,7 @@ public:
             session << "INSERT INTO spend VALUES ('vk_old', 'gpt-4.1', '2026-12-01', 2, 50, 5, 7000)",
                 Poco::Data::Keywords::now;
         }
-        VirtualKeyStore upgraded(store);
+        SqliteKeyStore upgraded(store);
         SpendEntry entry;
         entry.keyId = "vk_old";
         entry.model = "gpt-4.1";

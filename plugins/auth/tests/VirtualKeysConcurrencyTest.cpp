@@ -5,6 +5,7 @@
 #include "AuthPlugin.h"
 #include "AuthTestSupport.h"
 #include "SpendLedger.h"
+#include "SqliteKeyStore.h"
 #include "api/ExchangeControl.h"
 #include "TempDir.h"
 #include "portico/Attributes.h"
@@ -32,7 +33,7 @@ public:
     void testLedgerGroupCommitFromManyThreads()
     {
         Poco::Logger& logger = Poco::Logger::get("portico.auth.test");
-        SpendLedger ledger(dir_->file("keys.db"), logger);
+        SpendLedger ledger(std::make_unique<SqliteKeyStore>(dir_->file("keys.db")), logger);
         constexpr int Threads = 8, PerThread = 50;
         std::atomic<int> written{0};
         std::vector<std::thread> threads;
@@ -50,7 +51,7 @@ public:
         CPPUNIT_ASSERT_EQUAL(Threads * PerThread, written.load());
         CPPUNIT_ASSERT_EQUAL(std::uint64_t(0), ledger.failures());
         // Another connection (another process) reads it all.
-        VirtualKeyStore other(dir_->file("keys.db"));
+        SqliteKeyStore other(dir_->file("keys.db"));
         const auto rows = other.spendRows({});
         CPPUNIT_ASSERT_EQUAL(std::size_t(2), rows.size());
         std::int64_t requests = 0, cost = 0;

@@ -6,9 +6,10 @@
 #include "AuthPlugin.h"
 #include "AuthTestSupport.h"
 #include "KeyLimiter.h"
+#include "KeyStoreContract.h"
 #include "TempDir.h"
 #include "VirtualKeyJson.h"
-#include "VirtualKeyStore.h"
+#include "SqliteKeyStore.h"
 #include "api/ExchangeControl.h"
 #include "portico/Attributes.h"
 #include "Poco/JSON/Object.h"
@@ -56,6 +57,7 @@ class VirtualKeysTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testModelGlobs);
     CPPUNIT_TEST(testStoreRoundTripAndAnotherConnectionSeesChanges);
     CPPUNIT_TEST(testStoreInAMissingDirectoryNamesIt);
+    CPPUNIT_TEST(testSqliteStoreKeepsTheContract);
     CPPUNIT_TEST(testPluginChecksVirtualKeys);
     CPPUNIT_TEST(testAdminListenerTakesOnlyTheAdminKey);
     CPPUNIT_TEST(testAdminRoutesCreateShowPatchRevoke);
@@ -200,8 +202,8 @@ public:
     void testStoreRoundTripAndAnotherConnectionSeesChanges()
     {
         const std::string path = dir_->file("keys.db");
-        VirtualKeyStore store(path);
-        VirtualKeyStore other(path);
+        SqliteKeyStore store(path);
+        SqliteKeyStore other(path);
         const std::int64_t before = other.revision();
         VirtualKey key;
         key.id = newVirtualKeyId();
@@ -231,14 +233,20 @@ public:
         CPPUNIT_ASSERT(!store.update(missing));
         CPPUNIT_ASSERT(!store.find(missing.id));
         // The file keeps it all for the next process.
-        CPPUNIT_ASSERT_EQUAL(std::size_t(1), VirtualKeyStore(path).list().size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), SqliteKeyStore(path).list().size());
+    }
+
+    void testSqliteStoreKeepsTheContract()
+    {
+        const std::string path = dir_->file("contract.db");
+        portico::auth::test::checkKeyStoreContract([&] { return std::make_unique<SqliteKeyStore>(path); });
     }
 
     void testStoreInAMissingDirectoryNamesIt()
     {
         try
         {
-            VirtualKeyStore store(dir_->file("no/such/dir/keys.db"));
+            SqliteKeyStore store(dir_->file("no/such/dir/keys.db"));
             CPPUNIT_FAIL("a store in a missing directory opened");
         }
         catch (const std::runtime_error& e)
@@ -250,7 +258,7 @@ public:
     void testPluginChecksVirtualKeys()
     {
         // An instance without the admin API checks the keys another instance made.
-        VirtualKeyStore store(dir_->file("keys.db"));
+        SqliteKeyStore store(dir_->file("keys.db"));
         const std::string limitedKey = "sk-portico-Limited0123456789abcdefghijklmnopqrstu";
         VirtualKey limited;
         limited.id = newVirtualKeyId();

@@ -73,7 +73,7 @@ virtual_keys_add() {
         printf 'COMMIT;\n'
     } | sqlite3 "$dir/keys.db" || die "$name: could not add $((count - 1)) keys to $dir/keys.db"
     for _ in {1..100}; do
-        reloaded=$(grep -o "reloaded $count virtual key(s) from [^ ]* in [0-9]* ms" "$WORK/$name.log" | tail -n 1 || true)
+        reloaded=$(grep -o "reloaded $count virtual key(s) from .* in [0-9]* ms" "$WORK/$name.log" | tail -n 1 || true)
         [[ -n $reloaded ]] && break
         sleep 0.1
     done
