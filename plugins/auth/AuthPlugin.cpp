@@ -346,6 +346,8 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& dig
         ticket.inFlight = true;
     }
     exchange.set(attr::Principal, policy.id);
+    if (!key->allowedModels.empty())
+        exchange.set(attr::AllowedModels, key->allowedModels); // GET /v1/models lists only these
 }
 
 void AuthPlugin::refuseRate(Exchange& exchange, Refusal reason, std::int64_t limit,

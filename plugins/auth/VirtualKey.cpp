@@ -1,11 +1,11 @@
 #include "VirtualKey.h"
 #include "portico/ApiKey.h"
 #include "portico/Json.h"
+#include "portico/ModelPatterns.h"
 #include "Poco/JSON/Array.h"
 #include "Poco/JSON/Parser.h"
 #include "Poco/DateTime.h"
 #include "Poco/DateTimeFormatter.h"
-#include "Poco/Glob.h"
 #include "Poco/Timespan.h"
 #include "Poco/Timestamp.h"
 #include <chrono>
@@ -17,16 +17,8 @@ bool VirtualKey::allowsModel(const std::string& model) const
     if (models.empty())
         return true;
     for (const auto& allowed : models)
-    {
-        // A name without glob characters is compared as it is (the common case, no Glob built).
-        if (allowed.find_first_of("*?[\\") == std::string::npos)
-        {
-            if (allowed == model)
-                return true;
-        }
-        else if (Poco::Glob(allowed).match(model))
+        if (modelPatternMatches(allowed, model))
             return true;
-    }
     return false;
 }
 

@@ -16,7 +16,10 @@ VirtualKeyIndex::VirtualKeyIndex(std::vector<std::pair<KeyStore::Digest, Virtual
         const std::size_t index = keys_.size();
         byId_.emplace(policy.id, index);
         byDigest_.emplace(digest, index);
-        keys_.push_back({std::move(policy), std::move(limiter)});
+        std::string allowed;
+        for (const auto& model : policy.models)
+            allowed += (allowed.empty() ? "" : "\n") + model;
+        keys_.push_back({std::move(policy), std::move(limiter), std::move(allowed)});
     }
 }
 

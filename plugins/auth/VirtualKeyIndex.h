@@ -24,6 +24,8 @@ struct ActiveKey
 {
     VirtualKey policy;
     std::shared_ptr<KeyLimiter> limiter;
+    /// policy.models, one per line (attr::AllowedModels); empty when any model is allowed.
+    std::string allowedModels;
 };
 
 class VirtualKeyIndex

@@ -1,6 +1,8 @@
 #include "ModelsHandler.h"
 #include "JsonWriter.h"
 #include "RequestError.h"
+#include "portico/Attributes.h"
+#include "portico/ModelPatterns.h"
 #include "Poco/Exception.h"
 #include "Poco/URI.h"
 
@@ -36,17 +38,23 @@ std::string decoded(const std::string& segment)
 
 namespace {
 
-std::optional<std::string> staticListJson(const ModelCatalog& catalog)
+/// The models of `models` that `allowed` (attr::AllowedModels) admits.
+std::vector<ModelEntry> allowedOf(const std::vector<ModelEntry>& models, const std::string& allowed)
 {
-    auto models = catalog.staticList();
-    if (!models)
-        return std::nullopt;
-    return ModelsHandler::listJson(*models);
+    std::vector<ModelEntry> kept;
+    for (const auto& model : models)
+        if (anyModelPatternMatches(allowed, model.id))
+            kept.push_back(model);
+    return kept;
 }
 
 } // namespace
 
-ModelsHandler::ModelsHandler(ModelCatalog& catalog) : catalog_(catalog), staticListJson_(staticListJson(catalog)) {}
+ModelsHandler::ModelsHandler(ModelCatalog& catalog)
+    : catalog_(catalog), staticModels_(catalog.staticList()),
+      staticListJson_(staticModels_ ? std::optional<std::string>(listJson(*staticModels_)) : std::nullopt)
+{
+}
 
 std::string ModelsHandler::listJson(const std::vector<ModelEntry>& models)
 {
@@ -67,6 +75,14 @@ std::string ModelsHandler::modelJson(const ModelEntry& model)
 
 void ModelsHandler::list(Exchange& exchange)
 {
+    if (const std::string* allowed = exchange.find(attr::AllowedModels))
+    {
+        if (staticModels_)
+            return exchange.respond(200, listJson(allowedOf(*staticModels_, *allowed)));
+        return catalog_.list(exchange, [allowed = *allowed](Exchange& done, std::vector<ModelEntry> models) {
+            done.respond(200, listJson(allowedOf(models, allowed)));
+        });
+    }
     if (staticListJson_)
         return exchange.respond(200, *staticListJson_);
     catalog_.list(exchange,
@@ -79,6 +95,8 @@ void ModelsHandler::retrieve(Exchange& exchange)
     if (id.empty())
         id = exchange.pathParam("org") + "/" + exchange.pathParam("name");
     id = decoded(id);
+    if (const std::string* allowed = exchange.find(attr::AllowedModels); allowed && !anyModelPatternMatches(*allowed, id))
+        return RequestError::modelNotFound(id).respond(exchange);
     catalog_.find(exchange, id, [id](Exchange& done, std::optional<ModelEntry> model) {
         if (!model)
             return RequestError::modelNotFound(id).respond(done);

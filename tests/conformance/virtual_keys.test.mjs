@@ -95,9 +95,22 @@ test('a key limited to portico-echo gets an error on portico-embed', async () =>
     assert.ok(!error.message.includes(created.key));
     return true;
   });
+  // Its model list shows only what it may use; another model is not found, as OpenAI says it.
+  const listed = [];
+  for await (const model of client.models.list()) listed.push(model.id);
+  assert.deepEqual(listed, ['portico-echo']);
+  assert.equal((await client.models.retrieve('portico-echo')).id, 'portico-echo');
+  await assert.rejects(client.models.retrieve('portico-embed'), (error) => {
+    assert.equal(error.status, 404, String(error));
+    assert.equal(error.code, 'model_not_found');
+    return true;
+  });
   // A glob admits what it matches.
   const globbed = clientFor((await createKey({ models: ['portico-e*'] })).key);
   assert.equal((await globbed.embeddings.create({ model: 'portico-embed', input: 'x' })).data.length, 1);
+  const globList = [];
+  for await (const model of globbed.models.list()) globList.push(model.id);
+  assert.deepEqual(globList.sort(), ['portico-echo', 'portico-embed']);
   // The same key works on the other instance (one key store) within a second.
   const answerThere = await within(1000, createdAt, 'the new key on the other instance', () =>
     chat(clientFor(created.key, otherBaseURL)));

@@ -18,6 +18,10 @@ inline const AttributeKey UsageOutputTokens{"usage.output_tokens"};
 /// The part of usage.input_tokens the upstream read from its prompt cache, decimal; set by the
 /// openai proxy with the other two (absent: none).
 inline const AttributeKey UsageCachedInputTokens{"usage.cached_input_tokens"};
+/// The model names and globs the request's key may use, one per line (ModelPatterns.h); set by
+/// auth for a virtual key limited to some models; absent: any model. Read by the openai plugin:
+/// GET /v1/models lists only those, and GET /v1/models/{id} of another is 404.
+inline const AttributeKey AllowedModels{"allowed_models"};
 /// The model a request asked for; set by the openai plugin.
 inline const AttributeKey Model{"model"};
 /// Milliseconds spent waiting for an upstream, decimal; set by the openai proxy.

@@ -297,6 +297,7 @@ public:
                 break;
             }
             CPPUNIT_ASSERT(!exchange->answered());
+            CPPUNIT_ASSERT(!exchange->find(portico::attr::AllowedModels)); // any model
             exchange->set(portico::attr::Model, "portico-echo");
             exchange->set(portico::attr::UsageInputTokens, "10");
             exchange->set(portico::attr::UsageOutputTokens, "5");
@@ -309,6 +310,7 @@ public:
             plugin.onRequest(*exchange);
             CPPUNIT_ASSERT(!exchange->answered());
             CPPUNIT_ASSERT_EQUAL(limited.id, exchange->get(portico::attr::Principal));
+            CPPUNIT_ASSERT_EQUAL(std::string("portico-echo"), exchange->get(portico::attr::AllowedModels));
             plugin.onResponseHead(*exchange);
             CPPUNIT_ASSERT_EQUAL(std::string(i == 0 ? "1" : "0"),
                                  exchange->response().headers.get("x-ratelimit-remaining-requests", ""));

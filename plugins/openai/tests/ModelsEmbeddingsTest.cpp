@@ -36,6 +36,7 @@ class ModelsEmbeddingsTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testModelList);
     CPPUNIT_TEST(testModelRetrieve);
     CPPUNIT_TEST(testUnknownModelIs404);
+    CPPUNIT_TEST(testAKeysAllowedModelsOnly);
     CPPUNIT_TEST(testLocalDisabledServesNothing);
     CPPUNIT_TEST(testEmbeddingShape);
     CPPUNIT_TEST(testBase64AndFloatAgree);
@@ -87,6 +88,33 @@ public:
         const auto error = errorOf(*harness.post("/v1/embeddings", R"({"model":"nope","input":"x"})"), 404);
         CPPUNIT_ASSERT_EQUAL(std::string("model_not_found"), error->getValue<std::string>("code"));
         PORTICO_ASSERT_CONTAINS(error->getValue<std::string>("message"), "'nope'");
+    }
+
+    void testAKeysAllowedModelsOnly()
+    {
+        // What auth sets for a virtual key limited to some models: the list shows only those,
+        // and another model is not found.
+        OpenAiHarness harness;
+        const auto limited = [&](const std::string& target, const std::string& allowed) {
+            auto result = std::make_unique<Result>();
+            result->exchange = portico::test::makeExchange("GET", target);
+            result->exchange->set(portico::attr::AllowedModels, allowed);
+            harness.run(*result);
+            return result;
+        };
+        auto body = parseObject(limited("/v1/models", "portico-echo")->sink.body);
+        CPPUNIT_ASSERT_EQUAL(std::string("portico-echo"), stringAt(body, "data[0].id"));
+        CPPUNIT_ASSERT(at(body, "data[1]").isEmpty());
+        body = parseObject(limited("/v1/models", "gpt-4o*\nportico-e?bed")->sink.body);
+        CPPUNIT_ASSERT_EQUAL(std::string("portico-embed"), stringAt(body, "data[0].id"));
+        CPPUNIT_ASSERT(at(body, "data[1]").isEmpty());
+        body = parseObject(limited("/v1/models", "gpt-4o")->sink.body);
+        CPPUNIT_ASSERT(at(body, "data[0]").isEmpty());
+        CPPUNIT_ASSERT_EQUAL(200, limited("/v1/models/portico-echo", "portico-*")->head().status);
+        const auto error = errorOf(*limited("/v1/models/portico-embed", "portico-echo"), 404);
+        CPPUNIT_ASSERT_EQUAL(std::string("model_not_found"), error->getValue<std::string>("code"));
+        // Without the attribute: every model, as before.
+        CPPUNIT_ASSERT_EQUAL(std::string("portico-embed"), stringAt(parseObject(harness.get("/v1/models")->sink.body), "data[1].id"));
     }
 
     void testLocalDisabledServesNothing()
