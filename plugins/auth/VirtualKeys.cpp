@@ -1,4 +1,5 @@
 #include "VirtualKeys.h"
+#include <algorithm>
 #include <chrono>
 #include <unordered_map>
 
@@ -111,6 +112,7 @@ void VirtualKeys::stop()
 void VirtualKeys::refreshLoop()
 {
     std::int64_t lastFailureLog = 0;
+    std::uint64_t refreshes = 0;
     for (;;)
     {
         {
@@ -140,7 +142,12 @@ void VirtualKeys::refreshLoop()
                 logger_.information("reloaded " + std::to_string(index()->size()) + " virtual key(s) from " +
                                     store_->describe() + " in " + std::to_string(ms) + " ms (changed by another process)");
             }
-            refreshSpend();
+            // With shared counters, every request of a budgeted key reads its spend from Redis;
+            // this instance's copy from the ledger (a scan of the period's days) is only a floor
+            // (for spend made before the key had a budget), refreshed every 5 s instead.
+            const int spendEvery = config_.redisCounters ? std::max(1, 5000 / config_.refreshMs) : 1;
+            if (++refreshes % spendEvery == 0)
+                refreshSpend();
         }
         catch (const std::exception& e)
         {
