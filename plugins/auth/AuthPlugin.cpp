@@ -346,6 +346,9 @@ void AuthPlugin::checkVirtualKey(Exchange& exchange, const KeyStore::Digest& dig
         ticket.inFlight = true;
     }
     exchange.set(attr::Principal, policy.id);
+    // Only a request with a body can have usage (a spend to wait for when it completes).
+    if (exchange.bodyStream() || !exchange.body().empty())
+        exchange.completeOnWorker();
     if (!key->allowedModels.empty())
         exchange.set(attr::AllowedModels, key->allowedModels); // GET /v1/models lists only these
 }
@@ -391,6 +394,14 @@ void AuthPlugin::onComplete(Exchange& exchange, Outcome)
     else
         warnUnpriced(*model);
     const std::int64_t cost = entry.costPico;
+    if (!shared_ && !exchange.completesOnWorker())
+    {
+        // On the event loop (a body-less request that still had usage): the spend is queued for
+        // the writer, not waited for.
+        virtualKeys_->ledger().recordLater(std::move(entry));
+        ticket->limiter->addSpend(cost);
+        return;
+    }
     if (!virtualKeys_->ledger().record(std::move(entry)))
     {
         metrics_->ledgerFailed();

@@ -45,7 +45,14 @@ public:
     /// Keys are checked in memory (the keys file is read when the chain is built); but with
     /// virtual keys, a request's spend is written to the ledger before it is settled
     /// (onComplete waits for the commit), which needs a worker thread.
-    Blocking blocking() const override { return admin_.enabled ? Blocking::May : Blocking::Never; }
+    /// May only with counters in Redis (every virtual key's request asks Redis). Otherwise the
+    /// hooks stay on the event loop, and a virtual key's request that can have usage asks for
+    /// its completion on a worker (Exchange::completeOnWorker), where onComplete waits for its
+    /// spend to be written.
+    Blocking blocking() const override
+    {
+        return admin_.enabled && admin_.redisCounters ? Blocking::May : Blocking::Never;
+    }
 
     /// The message of a 401 for a request without a Bearer key.
     static const char* const MissingKeyMessage;

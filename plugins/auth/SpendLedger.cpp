@@ -44,6 +44,13 @@ bool SpendLedger::record(SpendEntry entry)
     return false;
 }
 
+void SpendLedger::recordLater(SpendEntry entry)
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.push_back(std::move(entry));
+    queued_.notify_one();
+}
+
 std::uint64_t SpendLedger::failures() const
 {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -28,6 +28,9 @@ public:
     /// Adds `entry`; true once committed, false when the commit failed or did not happen within
     /// 10 s (logged; the entry is then not in the ledger).
     bool record(SpendEntry entry);
+    /// Adds `entry` without waiting (from an event loop); a failed write is logged and counted
+    /// in failures() only.
+    void recordLater(SpendEntry entry);
 
     /// Entries that could not be written (for the log and tests).
     std::uint64_t failures() const;

@@ -103,6 +103,15 @@ public:
     /// listen), where auth checks the admin key instead of the API keys.
     Listener listener() const { return listener_; }
 
+    // --- threads ----------------------------------------------------------------------------
+    /// Asks the core to run this request's completion hooks on a worker thread, where they may
+    /// wait (for a write to disk, for Redis). For a plugin that says Blocking::Never because its
+    /// hooks wait only for some requests (auth waits for the spend ledger only for virtual keys'
+    /// requests that can have usage): the others keep all their hooks on the event loop. Call
+    /// it from a request hook; a chain with a Blocking::May plugin completes on workers anyway.
+    void completeOnWorker() { completeOnWorker_ = true; }
+    bool completesOnWorker() const { return completeOnWorker_; }
+
     // --- attributes: how plugins pass facts to each other --------------------------------
     void set(const AttributeKey& key, std::string value);
     /// The attribute's value, or nullptr.
@@ -221,6 +230,9 @@ private:
     StreamState streamState_ = StreamState::None;
     std::unique_ptr<Stream> stream_;
     std::unique_ptr<DeferredAnswer> deferred_;
+    // ABI 5.1: added last, so that the members a 5.0 plugin's inline accessors read stay where
+    // they were.
+    bool completeOnWorker_ = false;
 };
 
 } // namespace portico

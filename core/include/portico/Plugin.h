@@ -11,7 +11,8 @@
 ///  - When a plugin of the chain says Blocking::May (blocking() below), the request hooks, the
 ///    handler and the completion hooks of every request run on a worker thread.
 ///  - When only the route says Blocking::May, its request hooks and handler run on a worker;
-///    completion hooks stay on the loop. So does a request whose body is over 64 KiB (parsing
+///    completion hooks stay on the loop, unless a request hook called
+///    Exchange::completeOnWorker() for this request. So does a request whose body is over 64 KiB (parsing
 ///    it must not hold the loop's other connections).
 ///  - onResponseHead and onResponseBody run where the answer is produced: on the loop for a
 ///    buffered answer, a deferred answer or a stream on the loop; on the worker for a blocking
@@ -76,8 +77,9 @@ public:
     /// lock held across I/O). Blocking::May, the default, is always safe: the core then runs
     /// the request path and the completion hooks of every request of this chain on a worker
     /// thread. Blocking::Never lets them run on the event loop, which saves two thread
-    /// hand-offs per request; say it only when no hook can wait. Asked once, when the chain
-    /// is built.
+    /// hand-offs per request; say it only when no hook can wait, or when onComplete waits only
+    /// for requests whose onRequest called Exchange::completeOnWorker(). Asked once, when the
+    /// chain is built.
     virtual Blocking blocking() const { return Blocking::May; }
 };
 

@@ -245,7 +245,7 @@ void ExchangeRun::complete(Outcome outcome)
         // holds is closed at once).
         ExchangeControl::dropDeferred(*exchange_);
     }
-    if (chain_->mayBlock() && env_.workers)
+    if ((chain_->mayBlock() || exchange_->completesOnWorker()) && env_.workers)
     {
         onWorker_ = true;
         // Completion jobs are never refused: they are bounded by the requests in flight, and

@@ -116,7 +116,9 @@ public:
                             "\nprices.portico-echo.input = 2.5\nprices.portico-echo.output = 10\n",
                         "auth");
         AuthPlugin plugin(context);
-        CPPUNIT_ASSERT(plugin.blocking() == portico::Blocking::May); // onComplete waits for the ledger
+        // The hooks stay on the event loop; a request that can have usage completes on a worker,
+        // where onComplete waits for the ledger.
+        CPPUNIT_ASSERT(plugin.blocking() == portico::Blocking::Never);
         const std::string body = R"({"model":"portico-echo"})";
         int served = 0;
         for (; served < 10; ++served)
@@ -131,6 +133,7 @@ public:
                 CPPUNIT_ASSERT(exchange->response().body.find(key) == std::string::npos);
                 break;
             }
+            CPPUNIT_ASSERT(exchange->completesOnWorker());
             // What the openai plugin sets: 8 input and 2 output tokens = 8 * 2.5 + 2 * 10 = 40 micro-dollars.
             exchange->set(portico::attr::Model, "portico-echo");
             exchange->set(portico::attr::UsageInputTokens, "8");
@@ -185,8 +188,15 @@ public:
             exchange->set(portico::attr::UsageOutputTokens, usage[2]);
             plugin.onComplete(*exchange, portico::Outcome::Completed);
         }
+        // A body-less request cannot have usage: all its hooks stay on the event loop.
+        auto models = request("GET", "/v1/models", {{"Authorization", "Bearer " + key}});
+        plugin.onRequest(*models);
+        CPPUNIT_ASSERT(!models->answered());
+        CPPUNIT_ASSERT(!models->completesOnWorker());
+        plugin.onComplete(*models, portico::Outcome::Completed);
         const auto rows = SqliteKeyStore(store).spendRows({cachedKey.id, "", "", ""});
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), rows.size());
+        CPPUNIT_ASSERT_EQUAL(std::int64_t(2), rows[0].requests);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(2106), rows[0].inputTokens);
         CPPUNIT_ASSERT_EQUAL(std::int64_t(1920), rows[0].cachedInputTokens);
         // (86 * 2 + 1920 * 0.5 + 300 * 8) + (100 * 2 + 10 * 8) = 3532 + 280 micro-dollars.
