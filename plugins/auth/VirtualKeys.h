@@ -52,7 +52,7 @@ public:
 
 private:
     void refreshLoop();
-    /// Loads the index and the spend; true when it could (logs when it could not, once a minute).
+    /// Loads the index and the spend, then says loaded(); throws when the store cannot answer.
     void loadFirstTime();
 
     const AdminConfig config_;
