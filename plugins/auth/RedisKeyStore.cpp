@@ -1,4 +1,5 @@
 #include "RedisKeyStore.h"
+#include "RedisNumber.h"
 #include <algorithm>
 #include <map>
 #include <stdexcept>
@@ -104,20 +105,6 @@ std::vector<std::pair<std::string, std::string>> hashPairs(const RedisReply& rep
     return pairs;
 }
 
-std::int64_t redisInteger(const std::optional<std::string>& text)
-{
-    if (!text || text->empty())
-        return 0;
-    try
-    {
-        return std::stoll(*text);
-    }
-    catch (const std::exception&)
-    {
-        throw RedisUnavailable("Redis answered '" + *text + "' where a number was expected", 0);
-    }
-}
-
 // KEYS: keys, digests, revision. ARGV: id, digest hex, record. Refuses a taken digest or id.
 RedisScript insertScript(R"lua(
 if redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[1]) == 0 then
@@ -131,30 +118,24 @@ redis.call('INCR', KEYS[3])
 return 1
 )lua");
 
-// KEYS: keys, revision. ARGV: id, policy. The record's first three fields (digest, created_at,
-// revoked_at) stay.
-RedisScript updateScript(R"lua(
+// KEYS: keys, revision. ARGV: id, what ("policy" or "revoke"), the new policy or the unix
+// seconds of the revocation. A policy replaces all but the record's first three fields (digest,
+// created_at, revoked_at); a revocation sets the third, only on a key not revoked yet.
+RedisScript changeScript(R"lua(
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if not old then return 0 end
 local a = string.find(old, '\31', 1, true)
 local b = a and string.find(old, '\31', a + 1, true)
 local c = b and string.find(old, '\31', b + 1, true)
 if not c then return redis.error_reply('PORTICO malformed record') end
-redis.call('HSET', KEYS[1], ARGV[1], string.sub(old, 1, c) .. ARGV[2])
-redis.call('INCR', KEYS[2])
-return 1
-)lua");
-
-// KEYS: keys, revision. ARGV: id, unix seconds. Only a key not revoked yet.
-RedisScript revokeScript(R"lua(
-local old = redis.call('HGET', KEYS[1], ARGV[1])
-if not old then return 0 end
-local a = string.find(old, '\31', 1, true)
-local b = a and string.find(old, '\31', a + 1, true)
-local c = b and string.find(old, '\31', b + 1, true)
-if not c then return redis.error_reply('PORTICO malformed record') end
-if string.sub(old, b + 1, c - 1) ~= '0' then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], string.sub(old, 1, b) .. ARGV[2] .. string.sub(old, c))
+local new
+if ARGV[2] == 'revoke' then
+  if string.sub(old, b + 1, c - 1) ~= '0' then return 0 end
+  new = string.sub(old, 1, b) .. ARGV[3] .. string.sub(old, c)
+else
+  new = string.sub(old, 1, c) .. ARGV[3]
+end
+redis.call('HSET', KEYS[1], ARGV[1], new)
 redis.call('INCR', KEYS[2])
 return 1
 )lua");
@@ -208,12 +189,12 @@ void RedisKeyStore::insert(const VirtualKey& key, const KeyStore::Digest& digest
 
 bool RedisKeyStore::update(const VirtualKey& key)
 {
-    return redisInteger(replyText(pool_->run(updateScript, {Keys, Revision}, {key.id, policyText(key)}))) == 1;
+    return redisNumber(replyText(pool_->run(changeScript, {Keys, Revision}, {key.id, "policy", policyText(key)}))) == 1;
 }
 
 bool RedisKeyStore::revoke(const std::string& id, std::int64_t when)
 {
-    return redisInteger(replyText(pool_->run(revokeScript, {Keys, Revision}, {id, std::to_string(when)}))) == 1;
+    return redisNumber(replyText(pool_->run(changeScript, {Keys, Revision}, {id, "revoke", std::to_string(when)}))) == 1;
 }
 
 std::optional<VirtualKey> RedisKeyStore::find(const std::string& id)
@@ -262,7 +243,7 @@ std::vector<std::pair<KeyStore::Digest, VirtualKey>> RedisKeyStore::loadAll()
 
 std::int64_t RedisKeyStore::revision()
 {
-    return redisInteger(replyText(pool_->execute(Poco::Redis::Array() << "GET" << Revision)));
+    return redisNumber(replyText(pool_->execute(Poco::Redis::Array() << "GET" << Revision)));
 }
 
 void RedisKeyStore::recordSpend(const std::vector<SpendEntry>& entries)
@@ -288,14 +269,14 @@ std::unordered_map<std::string, std::int64_t> RedisKeyStore::spendSince(const st
     if (firstDay.empty())
     {
         for (const auto& [id, pico] : hashPairs(pool_->execute(Poco::Redis::Array() << "HGETALL" << TotalSpend)))
-            spend[id] = redisInteger(pico);
+            spend[id] = redisNumber(pico);
         return spend;
     }
     const auto days = replyElements(pool_->execute(Poco::Redis::Array() << "ZRANGEBYLEX" << Days << "[" + firstDay << "+"));
     for (const auto& day : days)
         for (const auto& [id, pico] :
              hashPairs(pool_->execute(Poco::Redis::Array() << "HGETALL" << dayKeySpend(replyText(day).value_or("")))))
-            spend[id] += redisInteger(pico);
+            spend[id] += redisNumber(pico);
     return spend;
 }
 
@@ -323,7 +304,7 @@ std::vector<SpendRow> RedisKeyStore::spendRows(const SpendFilter& filter)
             row.keyId = std::move(keyId);
             row.model = std::move(model);
             row.day = day;
-            const std::int64_t count = redisInteger(value);
+            const std::int64_t count = redisNumber(value);
             switch (field.back())
             {
             case 'r': row.requests = count; break;

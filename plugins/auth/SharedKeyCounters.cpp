@@ -1,4 +1,5 @@
 #include "SharedKeyCounters.h"
+#include "RedisNumber.h"
 #include <stdexcept>
 
 namespace portico::auth {
@@ -50,20 +51,6 @@ std::string spendKey(const std::string& id, const std::string& firstDay)
     return "portico:vk:{" + id + "}:spend:" + (firstDay.empty() ? std::string("total") : firstDay);
 }
 
-std::int64_t number(const std::optional<std::string>& text)
-{
-    if (!text || text->empty())
-        return 0;
-    try
-    {
-        return std::stoll(*text);
-    }
-    catch (const std::exception&)
-    {
-        throw RedisUnavailable("Redis answered '" + *text + "' where a number was expected", 0);
-    }
-}
-
 /// Runs the bucket script for `key` and decides as KeyLimiter does.
 KeyLimiter::Decision runBucket(RedisPool& pool, const std::string& key, std::int64_t rate, const std::string& take)
 {
@@ -73,7 +60,7 @@ KeyLimiter::Decision runBucket(RedisPool& pool, const std::string& key, std::int
         throw RedisUnavailable("the virtual-key bucket script answered " + std::to_string(elements.size()) +
                                    " values instead of 2",
                                0);
-    return KeyLimiter::decision(replyText(elements[0]).value_or("0") == "1", number(replyText(elements[1])), rate,
+    return KeyLimiter::decision(replyText(elements[0]).value_or("0") == "1", redisNumber(replyText(elements[1])), rate,
                                 take != "request");
 }
 
@@ -96,7 +83,7 @@ void SharedKeyCounters::chargeTokens(const std::string& id, std::int64_t tpm, st
 
 std::int64_t SharedKeyCounters::spent(const std::string& id, const std::string& firstDay)
 {
-    return number(replyText(pool_->execute(Poco::Redis::Array() << "GET" << spendKey(id, firstDay))));
+    return redisNumber(replyText(pool_->execute(Poco::Redis::Array() << "GET" << spendKey(id, firstDay))));
 }
 
 void SharedKeyCounters::addSpend(const std::string& id, const std::string& firstDay, std::int64_t pico)
