@@ -378,17 +378,18 @@ void AuthPlugin::onComplete(Exchange& exchange, Outcome)
     const std::string* model = exchange.find(attr::Model);
     if (!model || !(input || output))
         return;
-    if (ticket->tpm > 0)
-        chargeTokens(*ticket, (input ? std::strtoll(input->c_str(), nullptr, 10) : 0) +
-                                  (output ? std::strtoll(output->c_str(), nullptr, 10) : 0));
+    const auto count = [](const std::string* text) -> std::int64_t {
+        return text ? std::strtoll(text->c_str(), nullptr, 10) : 0;
+    };
     SpendEntry entry;
     entry.keyId = ticket->keyId;
     entry.model = *model;
     entry.day = dayOf(unixSeconds());
-    entry.inputTokens = input ? std::strtoll(input->c_str(), nullptr, 10) : 0;
-    entry.outputTokens = output ? std::strtoll(output->c_str(), nullptr, 10) : 0;
-    if (const std::string* cached = exchange.find(attr::UsageCachedInputTokens))
-        entry.cachedInputTokens = std::strtoll(cached->c_str(), nullptr, 10);
+    entry.inputTokens = count(input);
+    entry.outputTokens = count(output);
+    entry.cachedInputTokens = count(exchange.find(attr::UsageCachedInputTokens));
+    if (ticket->tpm > 0)
+        chargeTokens(*ticket, entry.inputTokens + entry.outputTokens);
     if (const PriceTable::Price* price = virtualKeys_->prices().find(*model))
         entry.costPico = PriceTable::costPico(*price, entry.inputTokens, entry.cachedInputTokens, entry.outputTokens);
     else

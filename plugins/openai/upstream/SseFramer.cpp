@@ -171,16 +171,12 @@ void SseFramer::noteMessageDelta(const std::string& data)
         if (usage->has("input_tokens") && usage->get("input_tokens").isInteger())
         {
             // Cumulative totals, cache reads and writes counted as input (UsageScanner.h).
-            merged.inputTokens = usage->getValue<long long>("input_tokens");
-            merged.cachedInputTokens = 0;
-            for (const char* cache : {"cache_read_input_tokens", "cache_creation_input_tokens"})
-                if (usage->has(cache) && usage->get(cache).isInteger())
-                {
-                    const auto tokens = usage->getValue<long long>(cache);
-                    merged.inputTokens += tokens;
-                    if (std::string_view(cache) == "cache_read_input_tokens")
-                        merged.cachedInputTokens = tokens;
-                }
+            const auto count = [&](const char* name) {
+                return usage->has(name) && usage->get(name).isInteger() ? usage->getValue<long long>(name) : 0LL;
+            };
+            merged.cachedInputTokens = count("cache_read_input_tokens");
+            merged.inputTokens =
+                usage->getValue<long long>("input_tokens") + merged.cachedInputTokens + count("cache_creation_input_tokens");
         }
         usage_ = merged;
     }

@@ -69,6 +69,28 @@ Count classify(std::string_view value, long long& number)
     return first == '"' || first == 'n' || first == '{' || first == '[' ? Count::Absent : Count::Unsure;
 }
 
+/// The raw values of the members `names` of the JSON object `object` (empty: absent); false when
+/// only the full parse can tell (an escaped key, a name given twice, text the scanner gives up on).
+template <std::size_t Count>
+bool findMembers(std::string_view object, const std::string_view (&names)[Count], std::string_view (&found)[Count])
+{
+    JsonObjectScanner scanner(object, 64);
+    JsonMember member;
+    while (scanner.next(member))
+    {
+        if (member.keyEscaped)
+            return false;
+        for (std::size_t i = 0; i < Count; ++i)
+            if (member.key == names[i])
+            {
+                if (!found[i].empty())
+                    return false; // twice: the full parser picks
+                found[i] = member.value;
+            }
+    }
+    return scanner.ok();
+}
+
 /// The cached_tokens of a prompt_tokens_details or input_tokens_details value (`details`, raw
 /// text): Absent when the value is no object or has none, Unsure when only the full parse can
 /// tell.
@@ -76,31 +98,17 @@ Count cachedTokensIn(std::string_view details, long long& number)
 {
     if (details.empty() || details.front() != '{')
         return Count::Absent;
-    JsonObjectScanner scanner(details, 64);
-    JsonMember member;
-    std::string_view found;
-    while (scanner.next(member))
-    {
-        if (member.keyEscaped)
-            return Count::Unsure;
-        if (member.key == "cached_tokens")
-        {
-            if (!found.empty())
-                return Count::Unsure; // twice: the full parser picks
-            found = member.value;
-        }
-    }
-    if (!scanner.ok())
+    static constexpr std::string_view names[1] = {"cached_tokens"};
+    std::string_view found[1];
+    if (!findMembers(details, names, found))
         return Count::Unsure;
-    return found.empty() ? Count::Absent : classify(found, number);
+    return found[0].empty() ? Count::Absent : classify(found[0], number);
 }
 
 /// parseUsageObject without a JSON tree, for a usage object the scanner accepts whole; nothing
 /// in `unsure` when only the full parse can decide.
 std::optional<Usage> scanUsageObject(std::string_view text, bool& unsure)
 {
-    JsonObjectScanner scanner(text, 64);
-    JsonMember member;
     // Anthropic's cache reads and writes are left out of its input_tokens; OpenAI's cached
     // tokens are a part of prompt_tokens (chat) or input_tokens (Responses), told in *_details.
     enum Field
@@ -119,19 +127,7 @@ std::optional<Usage> scanUsageObject(std::string_view text, bool& unsure)
         "input_tokens",          "output_tokens",           "prompt_tokens",         "completion_tokens",
         "cache_read_input_tokens", "cache_creation_input_tokens", "prompt_tokens_details", "input_tokens_details"};
     std::string_view found[Fields];
-    while (scanner.next(member))
-    {
-        if (member.keyEscaped)
-            return unsure = true, std::nullopt;
-        for (int i = 0; i < Fields; ++i)
-            if (member.key == names[i])
-            {
-                if (!found[i].empty())
-                    return unsure = true, std::nullopt; // twice: the full parser picks
-                found[i] = member.value;
-            }
-    }
-    if (!scanner.ok())
+    if (!findMembers(text, names, found))
         return unsure = true, std::nullopt;
     long long counts[Fields] = {};
     Count kinds[Fields];
