@@ -1,5 +1,6 @@
 #include "BodyFacts.h"
 #include <algorithm>
+#include <string.h>
 
 namespace portico::otel {
 
@@ -73,12 +74,23 @@ std::optional<std::string> stringAt(std::string_view json, std::size_t at)
     return std::string(json.substr(at + 1, end - at - 2));
 }
 
+/// The first `needle` in `text` at or after `from`, or npos. glibc's memmem: string_view::find
+/// stops at every occurrence of the needle's first character, and a quoted key's is the '"'
+/// that JSON is full of.
+std::size_t find(std::string_view text, std::string_view needle, std::size_t from)
+{
+    if (from > text.size())
+        return std::string_view::npos;
+    const void* at = ::memmem(text.data() + from, text.size() - from, needle.data(), needle.size());
+    return at ? static_cast<std::size_t>(static_cast<const char*>(at) - text.data()) : std::string_view::npos;
+}
+
 /// The string value after each `"<key>"` followed by ':' in `text`, from `from` on.
 std::optional<std::string> valueAfter(std::string_view text, std::string_view quotedKey, std::size_t& from)
 {
     for (;;)
     {
-        const std::size_t at = text.find(quotedKey, from);
+        const std::size_t at = find(text, quotedKey, from);
         if (at == std::string_view::npos)
         {
             from = text.size();

@@ -47,14 +47,15 @@ std::string hexToBytes(std::string_view hex)
     return bytes;
 }
 
-void appendHexBytes(std::string& out, std::string_view hex)
+char* writeHexBytes(char* out, std::string_view hex)
 {
     for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
     {
         const int high = nibble(hex[i]);
         const int low = nibble(hex[i + 1]);
-        out.push_back(static_cast<char>(((high < 0 ? 0 : high) << 4) | (low < 0 ? 0 : low)));
+        *out++ = static_cast<char>(((high < 0 ? 0 : high) << 4) | (low < 0 ? 0 : low));
     }
+    return out;
 }
 
 bool isHexId(std::string_view text, std::size_t length)

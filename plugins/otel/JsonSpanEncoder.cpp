@@ -1,5 +1,6 @@
 #include "JsonSpanEncoder.h"
 #include "portico/Json.h"
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -12,6 +13,15 @@ void appendQuoted(std::string& out, std::string_view plain)
     out += '"';
     out.append(plain.data(), plain.size());
     out += '"';
+}
+
+/// `value` in decimal, appended without a temporary string.
+template <typename Integer>
+void appendDecimal(std::string& out, Integer value)
+{
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    out.append(digits, static_cast<std::size_t>(end - digits));
 }
 
 /// Plain printable ASCII with nothing to escape: the common case, copied as is.
@@ -36,7 +46,6 @@ void appendJsonString(std::string& out, std::string_view text)
 void JsonSpanEncoder::begin(const SpanHead& head)
 {
     out_.clear();
-    out_.reserve(2048);
     out_ += "{\"traceId\":";
     appendQuoted(out_, head.traceId);
     out_ += ",\"spanId\":";
@@ -46,12 +55,17 @@ void JsonSpanEncoder::begin(const SpanHead& head)
         out_ += ",\"parentSpanId\":";
         appendQuoted(out_, head.parentSpanId);
     }
-    out_ += ",\"flags\":" + std::to_string(head.flags());
+    out_ += ",\"flags\":";
+    appendDecimal(out_, head.flags());
     out_ += ",\"name\":";
     appendJsonString(out_, head.name);
-    out_ += ",\"kind\":" + std::to_string(static_cast<int>(head.kind));
-    out_ += ",\"startTimeUnixNano\":\"" + std::to_string(head.startNs) + '"';
-    out_ += ",\"endTimeUnixNano\":\"" + std::to_string(head.endNs) + '"';
+    out_ += ",\"kind\":";
+    appendDecimal(out_, static_cast<int>(head.kind));
+    out_ += ",\"startTimeUnixNano\":\"";
+    appendDecimal(out_, head.startNs);
+    out_ += "\",\"endTimeUnixNano\":\"";
+    appendDecimal(out_, head.endNs);
+    out_ += '"';
     out_ += ",\"attributes\":[";
     part_ = Part::Attributes;
     firstItem_ = true;
@@ -69,7 +83,7 @@ void JsonSpanEncoder::moveTo(Part next)
     firstItem_ = true;
 }
 
-void JsonSpanEncoder::attributeHead(const char* key)
+void JsonSpanEncoder::attributeHead(std::string_view key)
 {
     if (!firstItem_)
         out_ += ',';
@@ -79,7 +93,7 @@ void JsonSpanEncoder::attributeHead(const char* key)
     out_ += ",\"value\":";
 }
 
-void JsonSpanEncoder::text(const char* key, std::string_view value)
+void JsonSpanEncoder::text(std::string_view key, std::string_view value)
 {
     attributeHead(key);
     out_ += "{\"stringValue\":";
@@ -87,14 +101,16 @@ void JsonSpanEncoder::text(const char* key, std::string_view value)
     out_ += "}}";
 }
 
-void JsonSpanEncoder::number(const char* key, std::int64_t value)
+void JsonSpanEncoder::number(std::string_view key, std::int64_t value)
 {
     attributeHead(key);
     // int64 is a string in the protobuf JSON mapping.
-    out_ += "{\"intValue\":\"" + std::to_string(value) + "\"}}";
+    out_ += "{\"intValue\":\"";
+    appendDecimal(out_, value);
+    out_ += "\"}}";
 }
 
-void JsonSpanEncoder::decimal(const char* key, double value)
+void JsonSpanEncoder::decimal(std::string_view key, double value)
 {
     attributeHead(key);
     if (!std::isfinite(value))
@@ -110,13 +126,13 @@ void JsonSpanEncoder::decimal(const char* key, double value)
     out_ += "}}";
 }
 
-void JsonSpanEncoder::flag(const char* key, bool value)
+void JsonSpanEncoder::flag(std::string_view key, bool value)
 {
     attributeHead(key);
     out_ += value ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}";
 }
 
-void JsonSpanEncoder::texts(const char* key, const std::vector<std::string>& values)
+void JsonSpanEncoder::texts(std::string_view key, const std::vector<std::string>& values)
 {
     attributeHead(key);
     out_ += "{\"arrayValue\":{\"values\":[";
@@ -139,7 +155,9 @@ void JsonSpanEncoder::event(std::string_view name, std::uint64_t timeNs)
     if (!firstItem_)
         out_ += ',';
     firstItem_ = false;
-    out_ += "{\"timeUnixNano\":\"" + std::to_string(timeNs) + "\",\"name\":";
+    out_ += "{\"timeUnixNano\":\"";
+    appendDecimal(out_, timeNs);
+    out_ += "\",\"name\":";
     appendJsonString(out_, name);
     out_ += '}';
 }
@@ -154,7 +172,9 @@ void JsonSpanEncoder::status(StatusCode code, std::string_view message)
         appendJsonString(out_, message);
         out_ += ',';
     }
-    out_ += "\"code\":" + std::to_string(static_cast<int>(code)) + '}';
+    out_ += "\"code\":";
+    appendDecimal(out_, static_cast<int>(code));
+    out_ += '}';
 }
 
 std::string JsonSpanEncoder::finish()
@@ -164,6 +184,15 @@ std::string JsonSpanEncoder::finish()
     std::string result;
     result.swap(out_);
     return result;
+}
+
+void JsonSpanEncoder::finishInto(std::string& framed)
+{
+    moveTo(Part::Rest);
+    out_ += '}';
+    framed += ',';
+    framed += out_;
+    out_.clear(); // capacity kept for the next span
 }
 
 } // namespace portico::otel

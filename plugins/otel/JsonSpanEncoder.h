@@ -11,14 +11,15 @@ class JsonSpanEncoder final : public SpanEncoder
 {
 public:
     void begin(const SpanHead& head) override;
-    void text(const char* key, std::string_view value) override;
-    void number(const char* key, std::int64_t value) override;
-    void decimal(const char* key, double value) override;
-    void flag(const char* key, bool value) override;
-    void texts(const char* key, const std::vector<std::string>& values) override;
+    void text(std::string_view key, std::string_view value) override;
+    void number(std::string_view key, std::int64_t value) override;
+    void decimal(std::string_view key, double value) override;
+    void flag(std::string_view key, bool value) override;
+    void texts(std::string_view key, const std::vector<std::string>& values) override;
     void event(std::string_view name, std::uint64_t timeNs) override;
     void status(StatusCode code, std::string_view message) override;
     std::string finish() override;
+    void finishInto(std::string& framed) override;
 
 private:
     enum class Part
@@ -28,7 +29,7 @@ private:
         Rest
     };
     /// `{"key":"<key>","value":` after the separator.
-    void attributeHead(const char* key);
+    void attributeHead(std::string_view key);
     /// Closes the list being written when moving on to `next`.
     void moveTo(Part next);
 

@@ -167,18 +167,21 @@ void OtelPlugin::onComplete(Exchange& exchange, Outcome outcome)
         return;
     try
     {
-        std::vector<std::string> spans;
-        if (config_->protocol == OtelConfig::Protocol::Json)
+        // One set per thread that completes requests (the event loops, workers), reused: once
+        // their buffers have grown to a span's size, building the spans allocates nothing.
+        struct Scratch
         {
-            JsonSpanEncoder encoder;
-            buildSpans(exchange, *trace, outcome, nowUnixNs(), encoder, spans);
-        }
-        else
-        {
-            ProtobufSpanEncoder encoder;
-            buildSpans(exchange, *trace, outcome, nowUnixNs(), encoder, spans);
-        }
-        exporter_.submit(spans);
+            ProtobufSpanEncoder protobuf;
+            JsonSpanEncoder json;
+            std::string framed;
+        };
+        thread_local Scratch scratch;
+        SpanEncoder& encoder = config_->protocol == OtelConfig::Protocol::Json
+                                   ? static_cast<SpanEncoder&>(scratch.json)
+                                   : static_cast<SpanEncoder&>(scratch.protobuf);
+        scratch.framed.clear();
+        const std::size_t count = buildSpans(exchange, *trace, outcome, nowUnixNs(), encoder, scratch.framed);
+        exporter_.submit(scratch.framed, count);
     }
     catch (...)
     {

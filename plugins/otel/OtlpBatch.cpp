@@ -72,39 +72,40 @@ OtlpBatch::OtlpBatch(const ExportResource& resource, Format format) : format_(fo
     }
 }
 
-std::string OtlpBatch::encode(const std::vector<std::string>& spans) const
+OtlpBatch::Body OtlpBatch::wrap(std::string_view framed) const
 {
-    std::string out;
+    Body body;
     if (format_ == Format::Json)
     {
-        std::size_t size = resource_.size() + 8;
-        for (const std::string& span : spans)
-            size += span.size() + 1;
-        out.reserve(size);
-        out += resource_;
-        bool first = true;
-        for (const std::string& span : spans)
-        {
-            if (!first)
-                out += ',';
-            first = false;
-            out += span;
-        }
-        out += "]}]}]}";
-        return out;
+        body.head = resource_;
+        body.spans = framed.empty() ? framed : framed.substr(1); // each span came after a comma
+        body.tail = "]}]}]}";
+        return body;
     }
-    // Sizes inside out: the spans, the ScopeSpans around them, the ResourceSpans around that.
-    std::size_t scopeSpans = wire::delimitedSize(scope_.size());
-    for (const std::string& span : spans)
-        scopeSpans += wire::delimitedSize(span.size());
+    // Sizes inside out: the ScopeSpans (scope and spans), the ResourceSpans around it.
+    const std::size_t scopeSpans = wire::delimitedSize(scope_.size()) + framed.size();
     const std::size_t resourceSpans = wire::delimitedSize(resource_.size()) + wire::delimitedSize(scopeSpans);
-    out.reserve(wire::delimitedSize(resourceSpans));
-    wire::header(out, RequestResourceSpans, resourceSpans);
-    wire::bytes(out, Resource, resource_);
-    wire::header(out, ScopeSpansField, scopeSpans);
-    wire::bytes(out, Scope, scope_);
+    body.head.reserve(resourceSpans - framed.size() + 12);
+    wire::header(body.head, RequestResourceSpans, resourceSpans);
+    wire::bytes(body.head, Resource, resource_);
+    wire::header(body.head, ScopeSpansField, scopeSpans);
+    wire::bytes(body.head, Scope, scope_);
+    body.spans = framed;
+    return body;
+}
+
+std::string OtlpBatch::encode(const std::vector<std::string>& spans) const
+{
+    std::string framed;
     for (const std::string& span : spans)
-        wire::bytes(out, Spans, span);
+        if (format_ == Format::Json)
+            framed.append(1, ',').append(span);
+        else
+            wire::bytes(framed, Spans, span);
+    const Body body = wrap(framed);
+    std::string out;
+    out.reserve(body.size());
+    out.append(body.head).append(body.spans).append(body.tail);
     return out;
 }
 

@@ -4,6 +4,7 @@
 /// and receiving each. Used by the exporter thread only (not thread-safe).
 
 #include "OtelConfig.h"
+#include "OtlpBatch.h"
 #include "Poco/URI.h"
 #include <memory>
 #include <string>
@@ -23,7 +24,7 @@ public:
     /// Sends `body` (already encoded for the configured protocol). Empty on a 2xx answer;
     /// otherwise why not (refused, timed out, "answered 503"), and the connection is dropped
     /// so that the next batch starts on a fresh one.
-    std::string send(const std::string& body);
+    std::string send(const OtlpBatch::Body& body);
 
 private:
     std::unique_ptr<Poco::Net::HTTPClientSession> session();

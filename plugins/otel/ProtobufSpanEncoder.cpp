@@ -1,6 +1,7 @@
 #include "ProtobufSpanEncoder.h"
 #include "HexId.h"
 #include "ProtobufWire.h"
+#include <algorithm>
 
 namespace portico::otel {
 
@@ -11,6 +12,8 @@ constexpr unsigned TraceId = 1, SpanId = 2, ParentSpanId = 4, Name = 5, Kind = 6
                    Attributes = 9, Events = 11, Status = 15, Flags = 16;
 // Span.Event
 constexpr unsigned EventTime = 1, EventName = 2;
+// ScopeSpans.spans: the field a span is framed as in a batch.
+constexpr unsigned ScopeSpansSpans = 2;
 // Status
 constexpr unsigned StatusMessage = 2, StatusCodeField = 3;
 // common.v1.KeyValue, AnyValue, ArrayValue
@@ -18,87 +21,106 @@ constexpr unsigned KeyField = 1, ValueField = 2;
 constexpr unsigned StringValue = 1, BoolValue = 2, IntValue = 3, DoubleValue = 4, ArrayValueField = 5;
 constexpr unsigned ArrayValues = 1;
 
-/// An id field: hex in, bytes out, written in place.
-void id(std::string& out, unsigned field, std::string_view hex)
+/// The most a field's tag and length take (a two-byte tag, a ten-byte varint).
+constexpr std::size_t HeadRoom = 12;
+
+/// An id field: hex in, bytes out.
+char* id(char* out, unsigned field, std::string_view hex)
 {
-    wire::header(out, field, hex.size() / 2);
-    appendHexBytes(out, hex);
+    out = wire::put::header(out, field, hex.size() / 2);
+    return writeHexBytes(out, hex);
 }
 
 } // namespace
 
+char* ProtobufSpanEncoder::room(std::size_t size)
+{
+    if (buffer_.size() - used_ < size)
+        buffer_.resize(std::max(buffer_.size() * 2, used_ + size + 512));
+    return buffer_.data() + used_;
+}
+
 void ProtobufSpanEncoder::begin(const SpanHead& head)
 {
-    out_.clear();
-    out_.reserve(1024);
+    used_ = 0;
     flags_ = head.flags();
-    id(out_, TraceId, head.traceId);
-    id(out_, SpanId, head.spanId);
+    char* out = room(3 * HeadRoom + 64 + head.name.size() + 3 * 11);
+    out = id(out, TraceId, head.traceId);
+    out = id(out, SpanId, head.spanId);
     if (!head.parentSpanId.empty())
-        id(out_, ParentSpanId, head.parentSpanId);
+        out = id(out, ParentSpanId, head.parentSpanId);
     if (!head.name.empty())
-        wire::bytes(out_, Name, head.name);
-    wire::tag(out_, Kind, wire::Varint);
-    wire::varint(out_, static_cast<std::uint64_t>(head.kind));
-    wire::fixed64(out_, Start, head.startNs);
-    wire::fixed64(out_, End, head.endNs);
+        out = wire::put::bytes(out, Name, head.name);
+    out = wire::put::tag(out, Kind, wire::Varint);
+    out = wire::put::varint(out, static_cast<std::uint64_t>(head.kind));
+    out = wire::put::fixed64(out, Start, head.startNs);
+    out = wire::put::fixed64(out, End, head.endNs);
+    commit(out);
 }
 
-void ProtobufSpanEncoder::keyValueHead(std::string_view key, std::size_t anySize)
+char* ProtobufSpanEncoder::keyValueHead(char* out, std::string_view key, std::size_t anySize)
 {
     const std::size_t size = wire::delimitedSize(key.size()) + wire::delimitedSize(anySize);
-    wire::header(out_, Attributes, size);
-    wire::bytes(out_, KeyField, key);
-    wire::header(out_, ValueField, anySize);
+    out = wire::put::header(out, Attributes, size);
+    out = wire::put::bytes(out, KeyField, key);
+    return wire::put::header(out, ValueField, anySize);
 }
 
-void ProtobufSpanEncoder::text(const char* key, std::string_view value)
+void ProtobufSpanEncoder::text(std::string_view key, std::string_view value)
 {
     // A oneof member is written even when empty: an empty string is still a value.
-    keyValueHead(key, wire::delimitedSize(value.size()));
-    wire::bytes(out_, StringValue, value);
+    char* out = room(4 * HeadRoom + key.size() + value.size());
+    out = keyValueHead(out, key, wire::delimitedSize(value.size()));
+    commit(wire::put::bytes(out, StringValue, value));
 }
 
-void ProtobufSpanEncoder::number(const char* key, std::int64_t value)
+void ProtobufSpanEncoder::number(std::string_view key, std::int64_t value)
 {
     const auto bits = static_cast<std::uint64_t>(value); // int64: two's complement, 10 bytes if negative
-    keyValueHead(key, 1 + wire::varintSize(bits));
-    wire::tag(out_, IntValue, wire::Varint);
-    wire::varint(out_, bits);
+    char* out = room(4 * HeadRoom + key.size());
+    out = keyValueHead(out, key, 1 + wire::varintSize(bits));
+    out = wire::put::tag(out, IntValue, wire::Varint);
+    commit(wire::put::varint(out, bits));
 }
 
-void ProtobufSpanEncoder::decimal(const char* key, double value)
+void ProtobufSpanEncoder::decimal(std::string_view key, double value)
 {
-    keyValueHead(key, 1 + 8);
-    wire::fixed64(out_, DoubleValue, wire::doubleBits(value));
+    char* out = room(4 * HeadRoom + key.size());
+    out = keyValueHead(out, key, 1 + 8);
+    commit(wire::put::fixed64(out, DoubleValue, wire::doubleBits(value)));
 }
 
-void ProtobufSpanEncoder::flag(const char* key, bool value)
+void ProtobufSpanEncoder::flag(std::string_view key, bool value)
 {
-    keyValueHead(key, 2);
-    wire::tag(out_, BoolValue, wire::Varint);
-    out_.push_back(value ? 1 : 0);
+    char* out = room(4 * HeadRoom + key.size());
+    out = keyValueHead(out, key, 2);
+    out = wire::put::tag(out, BoolValue, wire::Varint);
+    *out++ = value ? 1 : 0;
+    commit(out);
 }
 
-void ProtobufSpanEncoder::texts(const char* key, const std::vector<std::string>& values)
+void ProtobufSpanEncoder::texts(std::string_view key, const std::vector<std::string>& values)
 {
     std::size_t array = 0;
     for (const std::string& value : values)
         array += wire::delimitedSize(wire::delimitedSize(value.size()));
-    keyValueHead(key, wire::delimitedSize(array));
-    wire::header(out_, ArrayValueField, array);
+    char* out = room(5 * HeadRoom + key.size() + array);
+    out = keyValueHead(out, key, wire::delimitedSize(array));
+    out = wire::put::header(out, ArrayValueField, array);
     for (const std::string& value : values)
     {
-        wire::header(out_, ArrayValues, wire::delimitedSize(value.size()));
-        wire::bytes(out_, StringValue, value);
+        out = wire::put::header(out, ArrayValues, wire::delimitedSize(value.size()));
+        out = wire::put::bytes(out, StringValue, value);
     }
+    commit(out);
 }
 
 void ProtobufSpanEncoder::event(std::string_view name, std::uint64_t timeNs)
 {
-    wire::header(out_, Events, 1 + 8 + wire::delimitedSize(name.size()));
-    wire::fixed64(out_, EventTime, timeNs);
-    wire::bytes(out_, EventName, name);
+    char* out = room(3 * HeadRoom + 8 + name.size());
+    out = wire::put::header(out, Events, 1 + 8 + wire::delimitedSize(name.size()));
+    out = wire::put::fixed64(out, EventTime, timeNs);
+    commit(wire::put::bytes(out, EventName, name));
 }
 
 void ProtobufSpanEncoder::status(StatusCode code, std::string_view message)
@@ -106,22 +128,36 @@ void ProtobufSpanEncoder::status(StatusCode code, std::string_view message)
     const auto number = static_cast<std::uint64_t>(code);
     const std::size_t size = (message.empty() ? 0 : wire::delimitedSize(message.size())) +
                              (number == 0 ? 0 : 1 + wire::varintSize(number));
-    wire::header(out_, Status, size);
+    char* out = room(3 * HeadRoom + message.size());
+    out = wire::put::header(out, Status, size);
     if (!message.empty())
-        wire::bytes(out_, StatusMessage, message);
+        out = wire::put::bytes(out, StatusMessage, message);
     if (number != 0)
     {
-        wire::tag(out_, StatusCodeField, wire::Varint);
-        wire::varint(out_, number);
+        out = wire::put::tag(out, StatusCodeField, wire::Varint);
+        out = wire::put::varint(out, number);
     }
+    commit(out);
+}
+
+void ProtobufSpanEncoder::end()
+{
+    commit(wire::put::fixed32(room(HeadRoom + 4), Flags, flags_));
 }
 
 std::string ProtobufSpanEncoder::finish()
 {
-    wire::fixed32(out_, Flags, flags_);
-    std::string result;
-    result.swap(out_);
-    return result;
+    end();
+    std::string span(buffer_.data(), used_);
+    used_ = 0;
+    return span;
+}
+
+void ProtobufSpanEncoder::finishInto(std::string& framed)
+{
+    end();
+    wire::bytes(framed, ScopeSpansSpans, std::string_view(buffer_.data(), used_));
+    used_ = 0; // the buffer is kept for the next span
 }
 
 } // namespace portico::otel

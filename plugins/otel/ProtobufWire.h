@@ -1,5 +1,7 @@
 #pragma once
-/// The few pieces of the protobuf wire format the OTLP writers need, appending to a string.
+/// The few pieces of the protobuf wire format the OTLP writers need: appending to a string
+/// (the batch's framing, written once per batch or span), and, in wire::put, writing at a
+/// pointer into room made beforehand (the span encoder, field after field).
 
 #include <cstdint>
 #include <cstring>
@@ -29,12 +31,16 @@ inline std::size_t varintSize(std::uint64_t value)
 
 inline void varint(std::string& out, std::uint64_t value)
 {
+    // Into a buffer, then one append: a push_back per byte checks the capacity each time.
+    char bytes[10];
+    std::size_t size = 0;
     while (value >= 0x80)
     {
-        out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+        bytes[size++] = static_cast<char>((value & 0x7f) | 0x80);
         value >>= 7;
     }
-    out.push_back(static_cast<char>(value));
+    bytes[size++] = static_cast<char>(value);
+    out.append(bytes, size);
 }
 
 /// A field's tag: one byte for fields 1..15, two for Span.flags (16).
@@ -66,15 +72,19 @@ inline void bytes(std::string& out, unsigned field, std::string_view value)
 inline void fixed64(std::string& out, unsigned field, std::uint64_t value)
 {
     tag(out, field, Fixed64);
+    char bytes[8];
     for (int i = 0; i < 8; ++i)
-        out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+        bytes[i] = static_cast<char>((value >> (8 * i)) & 0xff); // little-endian, as protobuf's
+    out.append(bytes, 8);
 }
 
 inline void fixed32(std::string& out, unsigned field, std::uint32_t value)
 {
     tag(out, field, Fixed32);
+    char bytes[4];
     for (int i = 0; i < 4; ++i)
-        out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+        bytes[i] = static_cast<char>((value >> (8 * i)) & 0xff);
+    out.append(bytes, 4);
 }
 
 inline std::uint64_t doubleBits(double value)
@@ -83,5 +93,56 @@ inline std::uint64_t doubleBits(double value)
     std::memcpy(&bits, &value, sizeof bits);
     return bits;
 }
+
+namespace put {
+
+/// Each writes at `out`, which has room for it (at most 12 bytes for a tag and a length, plus
+/// the field's content), and returns the end.
+inline char* varint(char* out, std::uint64_t value)
+{
+    while (value >= 0x80)
+    {
+        *out++ = static_cast<char>((value & 0x7f) | 0x80);
+        value >>= 7;
+    }
+    *out++ = static_cast<char>(value);
+    return out;
+}
+
+inline char* tag(char* out, unsigned field, Type type)
+{
+    return varint(out, (static_cast<std::uint64_t>(field) << 3) | type);
+}
+
+inline char* header(char* out, unsigned field, std::size_t length)
+{
+    return varint(tag(out, field, Length), length);
+}
+
+inline char* bytes(char* out, unsigned field, std::string_view value)
+{
+    out = header(out, field, value.size());
+    if (!value.empty())
+        std::memcpy(out, value.data(), value.size());
+    return out + value.size();
+}
+
+inline char* fixed64(char* out, unsigned field, std::uint64_t value)
+{
+    out = tag(out, field, Fixed64);
+    for (int i = 0; i < 8; ++i)
+        *out++ = static_cast<char>((value >> (8 * i)) & 0xff); // little-endian, as protobuf's
+    return out;
+}
+
+inline char* fixed32(char* out, unsigned field, std::uint32_t value)
+{
+    out = tag(out, field, Fixed32);
+    for (int i = 0; i < 4; ++i)
+        *out++ = static_cast<char>((value >> (8 * i)) & 0xff);
+    return out;
+}
+
+} // namespace put
 
 } // namespace portico::otel::wire

@@ -4,6 +4,7 @@
 #include "portico/Attributes.h"
 #include "Poco/NumberParser.h"
 #include <chrono>
+#include <cstring>
 
 namespace portico::otel {
 
@@ -33,6 +34,38 @@ std::pair<std::string_view, int> splitHostPort(std::string_view text)
         host = host.substr(1, host.size() - 2);
     return {host, port};
 }
+
+/// "<first> <second>" (or `first` alone when `second` is empty) in place when it fits: a
+/// span's name is built for every request, and most would not fit a string's own buffer.
+class SpanName
+{
+public:
+    SpanName(std::string_view first, std::string_view second)
+    {
+        const std::size_t size = first.size() + (second.empty() ? 0 : 1 + second.size());
+        char* out = buffer_;
+        if (size > sizeof buffer_)
+        {
+            long_.resize(size);
+            out = long_.data();
+        }
+        std::memcpy(out, first.data(), first.size());
+        if (!second.empty())
+        {
+            out[first.size()] = ' ';
+            std::memcpy(out + first.size() + 1, second.data(), second.size());
+        }
+        view_ = std::string_view(out, size);
+    }
+    SpanName(const SpanName&) = delete;
+    SpanName& operator=(const SpanName&) = delete;
+    std::string_view view() const { return view_; }
+
+private:
+    char buffer_[128];
+    std::string long_;
+    std::string_view view_;
+};
 
 std::optional<long long> attributeNumber(const Exchange& exchange, const AttributeKey& key)
 {
@@ -71,19 +104,17 @@ void responseFacts(SpanEncoder& span, const RequestTrace& trace)
         span.texts("gen_ai.response.finish_reasons", trace.finishReasons);
 }
 
-std::string serverSpan(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
-                       const char* operation, SpanEncoder& span)
+void serverSpan(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
+                const char* operation, SpanEncoder& span, std::string& framed)
 {
     const std::string& route = exchange.route();
-    std::string name = exchange.method();
-    if (!route.empty())
-        name.append(1, ' ').append(route);
+    const SpanName name(exchange.method(), route);
     SpanHead head;
     head.traceId = trace.traceId();
     head.spanId = trace.spanId();
     head.parentSpanId = trace.parentSpanId();
     head.remoteParent = trace.hasParent;
-    head.name = name;
+    head.name = name.view();
     head.kind = SpanKind::Server;
     head.startNs = trace.startNs;
     head.endNs = endNs;
@@ -150,26 +181,21 @@ std::string serverSpan(const Exchange& exchange, const RequestTrace& trace, Outc
         span.event("gen_ai.first_token", trace.firstChunkNs);
     if (code != StatusCode::Unset)
         span.status(code, message);
-    return span.finish();
+    span.finishInto(framed);
 }
 
-std::string attemptSpan(const Exchange& exchange, const RequestTrace& trace, const UpstreamAttempt& attempt,
-                        const char* operation, bool answered, SpanEncoder& span)
+void attemptSpan(const Exchange& exchange, const RequestTrace& trace, const UpstreamAttempt& attempt,
+                 const char* operation, bool answered, SpanEncoder& span, std::string& framed)
 {
     const std::string* model = exchange.find(attr::Model);
     // GenAI client spans are "{operation} {model}"; an attempt that is not one is an HTTP POST.
-    std::string name = "POST";
-    if (operation)
-    {
-        name = operation;
-        if (model && !model->empty())
-            name.append(1, ' ').append(*model);
-    }
+    const SpanName name(operation ? operation : "POST",
+                        operation && model ? std::string_view(*model) : std::string_view());
     SpanHead head;
     head.traceId = trace.traceId();
     head.spanId = attempt.spanId;
     head.parentSpanId = trace.spanId();
-    head.name = name;
+    head.name = name.view();
     head.kind = SpanKind::Client;
     head.startNs = attempt.startNs;
     head.endNs = attempt.startNs + attempt.durationNs;
@@ -195,7 +221,7 @@ std::string attemptSpan(const Exchange& exchange, const RequestTrace& trace, con
     }
     if (failed)
         span.status(StatusCode::Error, "");
-    return span.finish();
+    span.finishInto(framed);
 }
 
 } // namespace
@@ -216,21 +242,22 @@ const char* genAiOperation(const std::string& route)
     return nullptr;
 }
 
-void buildSpans(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
-                SpanEncoder& encoder, std::vector<std::string>& spans)
+std::size_t buildSpans(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
+                       SpanEncoder& encoder, std::string& framed)
 {
     const char* operation = genAiOperation(exchange.route());
-    spans.push_back(serverSpan(exchange, trace, outcome, endNs, operation, encoder));
+    serverSpan(exchange, trace, outcome, endNs, operation, encoder, framed);
     const std::string* lines = exchange.find(attr::UpstreamAttempts);
     if (!lines)
-        return;
+        return 1;
     const std::vector<UpstreamAttempt> attempts = UpstreamAttempt::parseAll(*lines);
     for (std::size_t i = 0; i < attempts.size(); ++i)
     {
         // The last attempt is the one whose answer the client got.
         const bool answered = i + 1 == attempts.size() && attempts[i].status() >= 200 && attempts[i].status() < 300;
-        spans.push_back(attemptSpan(exchange, trace, attempts[i], operation, answered, encoder));
+        attemptSpan(exchange, trace, attempts[i], operation, answered, encoder, framed);
     }
+    return 1 + attempts.size();
 }
 
 std::uint64_t nowUnixNs()

@@ -17,9 +17,10 @@
 
 namespace portico::otel {
 
-/// Appends the encoded server span and the attempts' client spans of `exchange` to `spans`.
-void buildSpans(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
-                SpanEncoder& encoder, std::vector<std::string>& spans);
+/// Appends the server span and the attempts' client spans of `exchange` to `framed`, framed
+/// for a batch (SpanEncoder::finishInto); returns how many spans that is.
+std::size_t buildSpans(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
+                       SpanEncoder& encoder, std::string& framed);
 
 /// gen_ai.operation.name for a route ("chat", "embeddings", ...), or nullptr for a route that
 /// is not a GenAI operation.

@@ -4,8 +4,11 @@
 /// object of strings per attribute would cost an allocation each. The queue then holds one
 /// string per span, and a batch is those strings joined (OtlpBatch).
 ///
-/// Call order: begin(), the attributes, the events, status() (optional), finish(). Attribute
-/// keys are string literals (or other storage that outlives the call).
+/// Call order: begin(), the attributes, the events, status() (optional), then finishInto()
+/// (the plugin: the span framed for a batch, appended to the request's bytes for the queue) or
+/// finish() (the span alone). Attribute keys are string literals, so that their length is
+/// known where they are written. An encoder keeps its buffer's capacity from span to span: the plugin
+/// keeps one per event loop, so that encoding allocates nothing once it is warm.
 
 #include <cstdint>
 #include <string>
@@ -55,16 +58,19 @@ public:
 
     /// Starts a new span (whatever was written before is dropped).
     virtual void begin(const SpanHead& head) = 0;
-    virtual void text(const char* key, std::string_view value) = 0;
-    virtual void number(const char* key, std::int64_t value) = 0;
-    virtual void decimal(const char* key, double value) = 0;
-    virtual void flag(const char* key, bool value) = 0;
-    virtual void texts(const char* key, const std::vector<std::string>& values) = 0;
+    virtual void text(std::string_view key, std::string_view value) = 0;
+    virtual void number(std::string_view key, std::int64_t value) = 0;
+    virtual void decimal(std::string_view key, double value) = 0;
+    virtual void flag(std::string_view key, bool value) = 0;
+    virtual void texts(std::string_view key, const std::vector<std::string>& values) = 0;
     /// An event without attributes.
     virtual void event(std::string_view name, std::uint64_t timeNs) = 0;
     virtual void status(StatusCode code, std::string_view message) = 0;
     /// The encoded span; the encoder is then empty.
     virtual std::string finish() = 0;
+    /// Appends the encoded span to `framed` as one element of a batch's span list (OtlpBatch):
+    /// protobuf, as a ScopeSpans.spans field (tag and length first); JSON, after a comma.
+    virtual void finishInto(std::string& framed) = 0;
 };
 
 } // namespace portico::otel

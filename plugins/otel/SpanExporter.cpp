@@ -83,12 +83,10 @@ SpanExporter::~SpanExporter()
     stop();
 }
 
-void SpanExporter::submit(std::vector<std::string>& spans)
+void SpanExporter::submit(std::string_view framed, std::size_t count)
 {
-    if (spans.empty())
-        return;
-    if (!shared_->queue.push(spans))
-        shared_->metrics.droppedQueueFull.Increment(static_cast<double>(spans.size()));
+    if (count != 0 && !shared_->queue.push(framed, count))
+        shared_->metrics.droppedQueueFull.Increment(static_cast<double>(count));
 }
 
 void SpanExporter::start()
@@ -124,23 +122,22 @@ void SpanExporter::run(std::shared_ptr<Shared> shared)
     const OtlpBatch encoder(config.resource, config.protocol == OtelConfig::Protocol::Json ? OtlpBatch::Format::Json
                                                                                           : OtlpBatch::Format::Protobuf);
     FailureLog failures(shared->logger, config.url);
+    SpanBatch batch; // its buffer goes back and forth with the queue's: no allocation per batch
     for (;;)
     {
-        std::vector<std::string> batch = shared->queue.take(config.scheduleDelay);
+        shared->queue.take(config.scheduleDelay, batch);
         metrics.queued.Set(static_cast<double>(shared->queue.size()));
-        if (batch.empty())
+        if (batch.count == 0)
         {
             if (shared->queue.closed())
                 break;
             continue;
         }
-        const double count = static_cast<double>(batch.size());
+        const double count = static_cast<double>(batch.count);
         std::string why;
         try
         {
-            const std::string body = encoder.encode(batch);
-            batch.clear();
-            why = sender.send(body);
+            why = sender.send(encoder.wrap(batch.framed));
         }
         catch (const std::exception& e)
         {
@@ -159,9 +156,9 @@ void SpanExporter::run(std::shared_ptr<Shared> shared)
         if (shared->queue.closed())
         {
             // Stopping with the collector down: what is left would only fail in turn.
-            std::vector<std::string> rest;
-            while (!(rest = shared->queue.take(std::chrono::milliseconds(0))).empty())
-                metrics.droppedShutdown.Increment(static_cast<double>(rest.size()));
+            for (shared->queue.take(std::chrono::milliseconds(0), batch); batch.count != 0;
+                 shared->queue.take(std::chrono::milliseconds(0), batch))
+                metrics.droppedShutdown.Increment(static_cast<double>(batch.count));
             break;
         }
     }

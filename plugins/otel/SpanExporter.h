@@ -14,6 +14,7 @@
 #include "OtelConfig.h"
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -33,8 +34,9 @@ public:
     SpanExporter(const SpanExporter&) = delete;
     SpanExporter& operator=(const SpanExporter&) = delete;
 
-    /// Queues the encoded spans of one request, or drops (and counts) them all when the queue is full.
-    void submit(std::vector<std::string>& spans);
+    /// Queues the `count` spans of one request (framed by SpanEncoder::finishInto), or drops
+    /// (and counts) them all when the queue is full.
+    void submit(std::string_view framed, std::size_t count);
 
     /// Starts the thread (once).
     void start();

@@ -1,45 +1,66 @@
 #include "SpanQueue.h"
-#include <iterator>
 
 namespace portico::otel {
 
 SpanQueue::SpanQueue(std::size_t capacity, std::size_t batchSize) : capacity_(capacity), batchSize_(batchSize) {}
 
-bool SpanQueue::push(std::vector<std::string>& spans)
+bool SpanQueue::push(std::string_view framed, std::size_t count)
 {
+    if (count == 0)
+        return true;
     bool wake = false;
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (closed_ || spans_.size() + spans.size() > capacity_)
+        if (closed_ || count_ + count > capacity_)
             return false;
-        const bool wasShort = spans_.size() < batchSize_;
-        for (std::string& span : spans)
-            spans_.push_back(std::move(span));
+        const bool wasShort = count_ < batchSize_;
+        framed_.append(framed.data(), framed.size());
+        count_ += count;
+        blocks_.push_back(Block{framed_.size(), count_});
         // Wake the exporter only when a batch has just filled: a notify per request would
         // be a futex call on the event loop each time.
-        wake = wasShort && spans_.size() >= batchSize_;
+        wake = wasShort && count_ >= batchSize_;
     }
     if (wake)
         ready_.notify_one();
     return true;
 }
 
-std::vector<std::string> SpanQueue::take(std::chrono::milliseconds wait)
+void SpanQueue::take(std::chrono::milliseconds wait, SpanBatch& batch)
 {
-    std::vector<std::string> batch;
+    batch.framed.clear();
+    batch.count = 0;
     std::unique_lock<std::mutex> lock(mutex_);
-    ready_.wait_for(lock, wait, [this] { return closed_ || spans_.size() >= batchSize_; });
-    if (spans_.size() <= batchSize_)
+    ready_.wait_for(lock, wait, [this] { return closed_ || count_ >= batchSize_; });
+    if (count_ == 0)
+        return;
+    if (count_ > batchSize_)
+        return takeFront(batch);
+    // The usual case: everything, by swapping buffers. The producers go on in the buffer the
+    // exporter sent last time, whose capacity fits a batch.
+    batch.framed.swap(framed_);
+    batch.count = count_;
+    count_ = 0;
+    blocks_.clear();
+}
+
+void SpanQueue::takeFront(SpanBatch& batch)
+{
+    // The exporter fell behind (a slow collector): cut at a request's boundary.
+    std::size_t taken = 1;
+    while (taken < blocks_.size() && blocks_[taken].spans <= batchSize_)
+        ++taken;
+    const Block cut = blocks_[taken - 1];
+    batch.framed.assign(framed_, 0, cut.end);
+    batch.count = cut.spans;
+    framed_.erase(0, cut.end);
+    blocks_.erase(blocks_.begin(), blocks_.begin() + static_cast<std::ptrdiff_t>(taken));
+    for (Block& block : blocks_)
     {
-        batch.swap(spans_);
-        spans_.reserve(batch.capacity()); // the next requests push without growing it again
-        return batch;
+        block.end -= cut.end;
+        block.spans -= cut.spans;
     }
-    batch.reserve(batchSize_);
-    const auto end = spans_.begin() + static_cast<std::ptrdiff_t>(batchSize_);
-    std::move(spans_.begin(), end, std::back_inserter(batch));
-    spans_.erase(spans_.begin(), end);
-    return batch;
+    count_ -= cut.spans;
 }
 
 void SpanQueue::close()
@@ -60,7 +81,7 @@ bool SpanQueue::closed() const
 std::size_t SpanQueue::size() const
 {
     std::lock_guard<std::mutex> lock(mutex_);
-    return spans_.size();
+    return count_;
 }
 
 } // namespace portico::otel

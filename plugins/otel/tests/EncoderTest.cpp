@@ -7,6 +7,7 @@
 #include "FakeCollector.h"
 #include "OtlpBatch.h"
 #include "ProtobufSpanEncoder.h"
+#include "SpanQueue.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "Poco/JSON/Array.h"
 #include "Poco/JSON/Object.h"
@@ -29,8 +30,9 @@ ExportResource resource()
 }
 
 /// A server span with every kind of attribute, an event and an error status, and a client
-/// span under it with no status; encoded by `encoder`.
-std::vector<std::string> spans(SpanEncoder& encoder)
+/// span under it with no status; encoded by `encoder`, `finish` called after each.
+template <typename Finish>
+void writeSpans(SpanEncoder& encoder, Finish finish)
 {
     SpanHead server;
     server.traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -52,7 +54,7 @@ std::vector<std::string> spans(SpanEncoder& encoder)
     encoder.text("user_agent.original", "caf\xc3\xa9 \"quoted\"\n");
     encoder.event("gen_ai.first_token", 1700000000150000000ULL);
     encoder.status(StatusCode::Error, "broke \"mid\"-stream");
-    std::vector<std::string> result{encoder.finish()};
+    finish();
 
     SpanHead client;
     client.traceId = server.traceId;
@@ -63,8 +65,21 @@ std::vector<std::string> spans(SpanEncoder& encoder)
     client.startNs = 1700000000130000000ULL;
     client.endNs = 1700000000140000000ULL;
     encoder.begin(client);
-    result.push_back(encoder.finish());
+    finish();
+}
+
+/// The two spans, each by SpanEncoder::finish.
+std::vector<std::string> spans(SpanEncoder& encoder)
+{
+    std::vector<std::string> result;
+    writeSpans(encoder, [&] { result.push_back(encoder.finish()); });
     return result;
+}
+
+/// The two spans framed for a batch (SpanEncoder::finishInto) and appended to `framed`.
+void framedSpans(SpanEncoder& encoder, std::string& framed)
+{
+    writeSpans(encoder, [&] { encoder.finishInto(framed); });
 }
 
 } // namespace
@@ -75,6 +90,7 @@ class EncoderTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testProtobufDecodesWithTheOfficialDefinitions);
     CPPUNIT_TEST(testEmptyBatch);
     CPPUNIT_TEST(testJson);
+    CPPUNIT_TEST(testFramedSpansThroughTheQueue);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -183,6 +199,47 @@ public:
         CPPUNIT_ASSERT_EQUAL(3, client->getValue<int>("kind"));
         CPPUNIT_ASSERT(!client->has("status")); // unset: left out, as protobuf's JSON mapping does
         CPPUNIT_ASSERT_EQUAL(0u, static_cast<unsigned>(client->getArray("attributes")->size()));
+    }
+
+    /// The plugin's path: spans framed by finishInto with one reused encoder, through the
+    /// queue, wrapped by the batch. The body is byte for byte the one built from finish()'s
+    /// spans (which the tests above decode), in both formats, and protobuf parses it with two
+    /// requests' spans in it.
+    void testFramedSpansThroughTheQueue()
+    {
+        ProtobufSpanEncoder protobuf;
+        JsonSpanEncoder json;
+        for (SpanEncoder* encoder : {static_cast<SpanEncoder*>(&protobuf), static_cast<SpanEncoder*>(&json)})
+        {
+            const auto format = encoder == &protobuf ? OtlpBatch::Format::Protobuf : OtlpBatch::Format::Json;
+            const OtlpBatch batch(resource(), format);
+            SpanQueue queue(8, 8);
+            for (int request = 0; request < 2; ++request)
+            {
+                std::string framed;
+                framedSpans(*encoder, framed);
+                CPPUNIT_ASSERT(queue.push(framed, 2));
+            }
+            SpanBatch taken;
+            queue.take(std::chrono::milliseconds(0), taken);
+            CPPUNIT_ASSERT_EQUAL(std::size_t(4), taken.count);
+            const OtlpBatch::Body body = batch.wrap(taken.framed);
+            const std::string sent = body.head + std::string(body.spans) + std::string(body.tail);
+            std::vector<std::string> expected = spans(*encoder);
+            const std::vector<std::string> again = spans(*encoder);
+            expected.insert(expected.end(), again.begin(), again.end());
+            CPPUNIT_ASSERT(sent == batch.encode(expected));
+            CPPUNIT_ASSERT_EQUAL(sent.size(), body.size());
+        }
+        ProtobufSpanEncoder reused;
+        std::string framed;
+        framedSpans(reused, framed);
+        framedSpans(reused, framed);
+        const OtlpBatch::Body body = OtlpBatch(resource(), OtlpBatch::Format::Protobuf).wrap(framed);
+        otlp::collector::trace::v1::ExportTraceServiceRequest request;
+        CPPUNIT_ASSERT(request.ParseFromString(body.head + std::string(body.spans) + std::string(body.tail)));
+        CPPUNIT_ASSERT_EQUAL(4, request.resource_spans(0).scope_spans(0).spans_size());
+        CPPUNIT_ASSERT_EQUAL(std::string("chat m"), request.resource_spans(0).scope_spans(0).spans(3).name());
     }
 };
 
