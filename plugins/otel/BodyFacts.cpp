@@ -1,5 +1,6 @@
 #include "BodyFacts.h"
 #include <algorithm>
+#include <cstring>
 #include <string.h>
 
 namespace portico::otel {
@@ -12,14 +13,22 @@ bool isSpace(char c)
 }
 
 /// The index just past the string that opens at `start` (a '"'), or npos when it is unclosed.
+/// memchr finds each candidate quote (ids and contents are long runs without one); a quote
+/// after an odd number of backslashes is escaped.
 std::size_t stringEnd(std::string_view json, std::size_t start)
 {
-    for (std::size_t i = start + 1; i < json.size(); ++i)
+    for (std::size_t i = start + 1; i < json.size();)
     {
-        if (json[i] == '\\')
-            ++i;
-        else if (json[i] == '"')
-            return i + 1;
+        const void* found = std::memchr(json.data() + i, '"', json.size() - i);
+        if (!found)
+            return std::string_view::npos;
+        const std::size_t quote = static_cast<std::size_t>(static_cast<const char*>(found) - json.data());
+        std::size_t backslashes = 0;
+        while (quote - backslashes > start + 1 && json[quote - backslashes - 1] == '\\')
+            ++backslashes;
+        if (backslashes % 2 == 0)
+            return quote + 1;
+        i = quote + 1;
     }
     return std::string_view::npos;
 }

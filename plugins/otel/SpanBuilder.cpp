@@ -2,7 +2,7 @@
 #include "BodyFacts.h"
 #include "UpstreamAttempt.h"
 #include "portico/Attributes.h"
-#include "Poco/NumberParser.h"
+#include <charconv>
 #include <chrono>
 #include <cstring>
 
@@ -69,9 +69,14 @@ private:
 
 std::optional<long long> attributeNumber(const Exchange& exchange, const AttributeKey& key)
 {
+    // The openai plugin writes these with std::to_string: plain decimal, read back exactly.
     const std::string* text = exchange.find(key);
-    Poco::Int64 value = 0;
-    if (!text || !Poco::NumberParser::tryParse64(*text, value))
+    long long value = 0;
+    if (!text)
+        return std::nullopt;
+    const char* end = text->data() + text->size();
+    const auto [at, error] = std::from_chars(text->data(), end, value);
+    if (error != std::errc() || at != end)
         return std::nullopt;
     return value;
 }
