@@ -76,6 +76,8 @@ public:
     void start(Exchange& exchange) override
     {
         exchangeStart_ = exchange.startedAt();
+        // The finish reason is not set: a stream cut short never sent it.
+        exchange.set(attr::ResponseModel, identity_.model);
         PacedStream::start(exchange);
     }
 
@@ -115,6 +117,9 @@ void ChatHandler::handle(Exchange& exchange, const Poco::JSON::Object& body, con
     // The n choices are generated side by side: the answer takes as long as one of them.
     const ChatUsage usage{answer.inputTokens, answer.outputTokens() * request.n};
     setUsage(exchange, usage);
+    // Every choice ends the same way: one reason.
+    exchange.set(attr::ResponseModel, identity.model);
+    exchange.set(attr::ResponseFinishReasons, finishReasonName(answer.finish));
     std::string json = chatCompletionJson(identity, request.n, answer.text, answer.finish, usage);
     const auto generation = std::chrono::milliseconds(config_.tokenDelayMs) * static_cast<long>(answer.outputTokens());
     if (generation.count() == 0)

@@ -39,6 +39,9 @@ void EmbeddingsHandler::handle(Exchange& exchange, const Poco::JSON::Object& bod
 
     exchange.set(attr::UsageInputTokens, std::to_string(promptTokens));
     exchange.set(attr::UsageOutputTokens, "0");
+    // So that no plugin reads megabytes of floats back for them.
+    exchange.set(attr::ResponseModel, request.model);
+    exchange.set(attr::ResponseFinishReasons, std::string());
     exchange.respond(200, w.take());
 }
 

@@ -130,6 +130,9 @@ void ResponsesHandler::handle(Exchange& exchange, const Poco::JSON::Object& body
     state.hasMessage = true;
     finishResponse(state, answer, answer.outputTokens());
     setUsage(exchange, answer.inputTokens, answer.outputTokens());
+    // A Response has a status, not finish reasons: none.
+    exchange.set(attr::ResponseModel, request.model);
+    exchange.set(attr::ResponseFinishReasons, std::string());
     std::string json = responseJson(state);
     const auto generation = std::chrono::milliseconds(config_.tokenDelayMs) * static_cast<long>(answer.outputTokens());
     if (generation.count() == 0)

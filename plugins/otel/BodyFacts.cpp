@@ -151,16 +151,35 @@ std::optional<std::string> firstModel(std::string_view text)
     return valueAfter(text, "\"model\"", from);
 }
 
-void collectFinishReasons(std::string_view text, std::vector<std::string>& reasons, std::string_view quotedKey)
+namespace {
+
+/// True when `line` is one of the '\n'-ended lines of `lines`.
+bool hasLine(std::string_view lines, std::string_view line)
+{
+    for (std::size_t start = 0; start < lines.size();)
+    {
+        const std::size_t end = lines.find('\n', start);
+        const std::size_t stop = end == std::string_view::npos ? lines.size() : end;
+        if (lines.substr(start, stop - start) == line)
+            return true;
+        start = stop + 1;
+    }
+    return false;
+}
+
+} // namespace
+
+void collectFinishReasons(std::string_view text, std::string& reasons, std::string_view quotedKey)
 {
     std::size_t from = 0;
-    while (reasons.size() < 8)
+    while (std::count(reasons.begin(), reasons.end(), '\n') < 8)
     {
         auto reason = valueAfter(text, quotedKey, from);
         if (!reason)
             return;
-        if (!reason->empty() && std::find(reasons.begin(), reasons.end(), *reason) == reasons.end())
-            reasons.push_back(std::move(*reason));
+        // A reason with a line break in it could not be told apart: such a value is no reason.
+        if (!reason->empty() && reason->find('\n') == std::string::npos && !hasLine(reasons, *reason))
+            reasons.append(*reason).append(1, '\n');
     }
 }
 

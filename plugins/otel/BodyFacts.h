@@ -8,7 +8,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace portico::otel {
 
@@ -21,10 +20,11 @@ std::optional<long long> topLevelInteger(std::string_view json, std::initializer
 /// The first `"model":"…"` anywhere in `text` (a stream's chunk, a Responses answer whose
 /// model sits in a nested object).
 std::optional<std::string> firstModel(std::string_view text);
-/// Appends to `reasons` the string value of each `"<key>":"…"` pair in `text` not there yet (at
-/// most 8 in all; null ones skipped). `quotedKey`: "\"finish_reason\"" (chat, Responses) or
-/// "\"stop_reason\"" (Anthropic's Messages).
-void collectFinishReasons(std::string_view text, std::vector<std::string>& reasons,
+/// Appends to `reasons` (one per line, each ending in '\n') the string value of each
+/// `"<key>":"…"` pair in `text` not there yet (at most 8 in all; null ones skipped).
+/// `quotedKey`: "\"finish_reason\"" (chat, Responses) or "\"stop_reason\"" (Anthropic's
+/// Messages).
+void collectFinishReasons(std::string_view text, std::string& reasons,
                           std::string_view quotedKey = "\"finish_reason\"");
 
 } // namespace portico::otel

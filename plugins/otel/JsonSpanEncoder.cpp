@@ -132,20 +132,19 @@ void JsonSpanEncoder::flag(std::string_view key, bool value)
     out_ += value ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}";
 }
 
-void JsonSpanEncoder::texts(std::string_view key, const std::vector<std::string>& values)
+void JsonSpanEncoder::texts(std::string_view key, std::string_view lines)
 {
     attributeHead(key);
     out_ += "{\"arrayValue\":{\"values\":[";
     bool first = true;
-    for (const std::string& value : values)
-    {
+    forEachLine(lines, [&](std::string_view value) {
         if (!first)
             out_ += ',';
         first = false;
         out_ += "{\"stringValue\":";
         appendJsonString(out_, value);
         out_ += '}';
-    }
+    });
     out_ += "]}}}";
 }
 

@@ -137,20 +137,25 @@ void OtelPlugin::onResponseBody(Exchange& exchange, std::string_view chunk)
         return;
     try
     {
-        if (exchange.response().streamed)
+        if (exchange.response().streamed && trace->firstChunkNs == 0)
+            trace->firstChunkNs = nowUnixNs();
+        // The body is read only for what the handler did not say (attr::ResponseModel,
+        // attr::ResponseFinishReasons): an upstream's answer.
+        if (!exchange.find(attr::ResponseModel))
         {
-            if (trace->firstChunkNs == 0)
-                trace->firstChunkNs = nowUnixNs();
-            if (!trace->responseModel)
-                trace->responseModel = firstModel(chunk);
+            if (exchange.response().streamed)
+            {
+                if (!trace->responseModel)
+                    trace->responseModel = firstModel(chunk);
+            }
+            else
+            {
+                trace->responseModel = topLevelString(chunk, "model");
+                if (!trace->responseModel)
+                    trace->responseModel = firstModel(chunk);
+            }
         }
-        else
-        {
-            trace->responseModel = topLevelString(chunk, "model");
-            if (!trace->responseModel)
-                trace->responseModel = firstModel(chunk);
-        }
-        if (genAiOperation(exchange.route()))
+        if (!exchange.find(attr::ResponseFinishReasons) && genAiOperation(exchange.route()))
             collectFinishReasons(chunk, trace->finishReasons,
                                  speaksAnthropic(exchange.route()) ? "\"stop_reason\"" : "\"finish_reason\"");
     }

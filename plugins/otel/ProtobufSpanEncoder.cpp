@@ -99,19 +99,17 @@ void ProtobufSpanEncoder::flag(std::string_view key, bool value)
     commit(out);
 }
 
-void ProtobufSpanEncoder::texts(std::string_view key, const std::vector<std::string>& values)
+void ProtobufSpanEncoder::texts(std::string_view key, std::string_view lines)
 {
     std::size_t array = 0;
-    for (const std::string& value : values)
-        array += wire::delimitedSize(wire::delimitedSize(value.size()));
+    forEachLine(lines, [&](std::string_view value) { array += wire::delimitedSize(wire::delimitedSize(value.size())); });
     char* out = room(5 * HeadRoom + key.size() + array);
     out = keyValueHead(out, key, wire::delimitedSize(array));
     out = wire::put::header(out, ArrayValueField, array);
-    for (const std::string& value : values)
-    {
+    forEachLine(lines, [&](std::string_view value) {
         out = wire::put::header(out, ArrayValues, wire::delimitedSize(value.size()));
         out = wire::put::bytes(out, StringValue, value);
-    }
+    });
     commit(out);
 }
 

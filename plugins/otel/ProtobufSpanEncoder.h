@@ -21,7 +21,7 @@ public:
     void number(std::string_view key, std::int64_t value) override;
     void decimal(std::string_view key, double value) override;
     void flag(std::string_view key, bool value) override;
-    void texts(std::string_view key, const std::vector<std::string>& values) override;
+    void texts(std::string_view key, std::string_view lines) override;
     void event(std::string_view name, std::uint64_t timeNs) override;
     void status(StatusCode code, std::string_view message) override;
     std::string finish() override;

@@ -7,7 +7,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace portico::otel {
 
@@ -21,9 +20,10 @@ struct RequestTrace
 
     /// Streams: when the first chunk went out (0: not yet, or not a stream).
     std::uint64_t firstChunkNs = 0;
-    /// From the answer's body: the model that answered, the finish reasons.
+    /// From the answer's body, when the handler did not set attr::ResponseModel and
+    /// attr::ResponseFinishReasons: the model that answered, the finish reasons (one per line).
     std::optional<std::string> responseModel;
-    std::vector<std::string> finishReasons;
+    std::string finishReasons;
 
     std::string_view traceId() const { return {traceIdHex, 32}; }
     std::string_view spanId() const { return {spanIdHex, 16}; }

@@ -101,12 +101,18 @@ void usage(SpanEncoder& span, const Exchange& exchange)
         span.number("gen_ai.usage.output_tokens", *output);
 }
 
-void responseFacts(SpanEncoder& span, const RequestTrace& trace)
+/// From the attributes the handler set, else from what onResponseBody found in the body.
+void responseFacts(SpanEncoder& span, const Exchange& exchange, const RequestTrace& trace)
 {
-    if (trace.responseModel)
+    if (const std::string* model = exchange.find(attr::ResponseModel))
+        span.text("gen_ai.response.model", *model);
+    else if (trace.responseModel)
         span.text("gen_ai.response.model", *trace.responseModel);
-    if (!trace.finishReasons.empty())
-        span.texts("gen_ai.response.finish_reasons", trace.finishReasons);
+    const std::string* reasons = exchange.find(attr::ResponseFinishReasons);
+    if (!reasons)
+        reasons = &trace.finishReasons;
+    if (!reasons->empty())
+        span.texts("gen_ai.response.finish_reasons", *reasons);
 }
 
 void serverSpan(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
@@ -158,7 +164,7 @@ void serverSpan(const Exchange& exchange, const RequestTrace& trace, Outcome out
         if (!exchange.bodyTooLarge())
             if (auto maxTokens = topLevelInteger(exchange.body(), {"max_tokens", "max_completion_tokens", "max_output_tokens"}))
                 span.number("gen_ai.request.max_tokens", *maxTokens);
-        responseFacts(span, trace);
+        responseFacts(span, exchange, trace);
         usage(span, exchange);
     }
     const bool firstToken = trace.firstChunkNs > trace.startNs;
@@ -221,7 +227,7 @@ void attemptSpan(const Exchange& exchange, const RequestTrace& trace, const Upst
         span.text("error.type", attempt.outcome);
     if (answered)
     {
-        responseFacts(span, trace);
+        responseFacts(span, exchange, trace);
         usage(span, exchange);
     }
     if (failed)

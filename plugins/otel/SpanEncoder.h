@@ -13,9 +13,20 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace portico::otel {
+
+/// Calls `each` with every line of `lines` (lines end in '\n'; the last may not).
+template <typename Each>
+void forEachLine(std::string_view lines, Each each)
+{
+    while (!lines.empty())
+    {
+        const std::size_t end = lines.find('\n');
+        each(lines.substr(0, end));
+        lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 1);
+    }
+}
 
 /// OTLP's Span.SpanKind numbers.
 enum class SpanKind : int
@@ -62,7 +73,8 @@ public:
     virtual void number(std::string_view key, std::int64_t value) = 0;
     virtual void decimal(std::string_view key, double value) = 0;
     virtual void flag(std::string_view key, bool value) = 0;
-    virtual void texts(std::string_view key, const std::vector<std::string>& values) = 0;
+    /// An array of strings: the lines of `lines` (each ending in '\n'; a last one may not).
+    virtual void texts(std::string_view key, std::string_view lines) = 0;
     /// An event without attributes.
     virtual void event(std::string_view name, std::uint64_t timeNs) = 0;
     virtual void status(StatusCode code, std::string_view message) = 0;

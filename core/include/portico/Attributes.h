@@ -24,6 +24,12 @@ inline const AttributeKey UsageCachedInputTokens{"usage.cached_input_tokens"};
 inline const AttributeKey AllowedModels{"allowed_models"};
 /// The model a request asked for; set by the openai plugin.
 inline const AttributeKey Model{"model"};
+/// The model that answered, as the answer names it, and the answer's finish reasons ("stop",
+/// "length", ...; each once, one per line, in the order of the choices). Set by a handler that
+/// knows them without reading its answer back (the openai plugin's local models); absent, a
+/// plugin that wants them reads the body (the otel plugin's scan does).
+inline const AttributeKey ResponseModel{"response.model"};
+inline const AttributeKey ResponseFinishReasons{"response.finish_reasons"};
 /// Milliseconds spent waiting for an upstream, decimal; set by the openai proxy.
 inline const AttributeKey UpstreamMs{"upstream_ms"};
 /// The upstream attempts of a request (retries and fallbacks each one), appended by the openai

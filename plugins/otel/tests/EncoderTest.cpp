@@ -50,7 +50,7 @@ void writeSpans(SpanEncoder& encoder, Finish finish)
     encoder.decimal("gen_ai.server.time_to_first_token", 0.125);
     encoder.flag("portico.client_gone", true);
     encoder.text("empty", "");
-    encoder.texts("gen_ai.response.finish_reasons", {"stop", "length"});
+    encoder.texts("gen_ai.response.finish_reasons", "stop\nlength\n");
     encoder.text("user_agent.original", "caf\xc3\xa9 \"quoted\"\n");
     encoder.event("gen_ai.first_token", 1700000000150000000ULL);
     encoder.status(StatusCode::Error, "broke \"mid\"-stream");

@@ -61,6 +61,7 @@ class OtelPluginTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testErrorsAreSpanStatus);
     CPPUNIT_TEST(testExcludedPathsGetNoSpan);
     CPPUNIT_TEST(testFullQueueDropsAndCounts);
+    CPPUNIT_TEST(testTheHandlersResponseFactsWin);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -258,6 +259,23 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("GET"), spans[1].name()); // no route: the method alone
     }
 
+    void testTheHandlersResponseFactsWin()
+    {
+        FakeCollector collector;
+        build(collector, true, "");
+        CPPUNIT_ASSERT_EQUAL(200, harness_->request("POST", "/v1/completions", {}, R"({"model":"m"})")->head().status);
+        CPPUNIT_ASSERT_EQUAL(200, harness_->request("POST", "/v1/embeddings", {}, R"({"model":"e"})")->head().status);
+        otel_->stop();
+        CPPUNIT_ASSERT(collector.waitForSpans(2, 10));
+        const auto spans = collector.spans();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), spans.size());
+        CPPUNIT_ASSERT_EQUAL(std::string("said-model"), attributeText(spans[0], "gen_ai.response.model"));
+        CPPUNIT_ASSERT_EQUAL(std::string("length,content_filter"), attributeText(spans[0], "gen_ai.response.finish_reasons"));
+        CPPUNIT_ASSERT_EQUAL(std::string("said-embedder"), attributeText(spans[1], "gen_ai.response.model"));
+        // Present and empty: none, and the body's is not taken.
+        CPPUNIT_ASSERT_EQUAL(std::string("<absent>"), attributeText(spans[1], "gen_ai.response.finish_reasons"));
+    }
+
     void testExcludedPathsGetNoSpan()
     {
         FakeCollector collector;
@@ -339,6 +357,18 @@ private:
             }
             exchange.respond(200, R"({"id":"msg_1","type":"message","model":"claude-x-0613","content":[],)"
                                   R"("stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":11,"output_tokens":2}})");
+        });
+        // A handler that says what answered (as the openai plugin's local models do): its body,
+        // which says otherwise, is not read for it.
+        harness_->route("POST", "/v1/completions", [](Exchange& exchange) {
+            exchange.set(attr::ResponseModel, "said-model");
+            exchange.set(attr::ResponseFinishReasons, "length\ncontent_filter\n");
+            exchange.respond(200, R"({"model":"body-model","choices":[{"finish_reason":"stop"}]})");
+        });
+        harness_->route("POST", "/v1/embeddings", [](Exchange& exchange) {
+            exchange.set(attr::ResponseModel, "said-embedder");
+            exchange.set(attr::ResponseFinishReasons, "");
+            exchange.respond(200, R"({"model":"body-embedder","data":[{"finish_reason":"stop"}]})");
         });
         harness_->route("GET", "/plain", [](Exchange& exchange) { exchange.respond(200, "{}"); });
         harness_->route("GET", "/throw", [](Exchange&) -> void { throw std::runtime_error("handler failed"); });
