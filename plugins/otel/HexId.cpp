@@ -9,7 +9,9 @@ namespace {
 struct NibbleTable
 {
     signed char value[256];
-    constexpr NibbleTable() : value()
+    /// The same with 0 for a non-digit: for writing ids already checked, without a branch.
+    unsigned char orZero[256];
+    constexpr NibbleTable() : value(), orZero()
     {
         for (int i = 0; i < 256; ++i)
             value[i] = -1;
@@ -20,6 +22,8 @@ struct NibbleTable
             value['a' + i] = static_cast<signed char>(10 + i);
             value['A' + i] = static_cast<signed char>(10 + i);
         }
+        for (int i = 0; i < 256; ++i)
+            orZero[i] = static_cast<unsigned char>(value[i] < 0 ? 0 : value[i]);
     }
 };
 constexpr NibbleTable Nibbles;
@@ -50,11 +54,8 @@ std::string hexToBytes(std::string_view hex)
 char* writeHexBytes(char* out, std::string_view hex)
 {
     for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
-    {
-        const int high = nibble(hex[i]);
-        const int low = nibble(hex[i + 1]);
-        *out++ = static_cast<char>(((high < 0 ? 0 : high) << 4) | (low < 0 ? 0 : low));
-    }
+        *out++ = static_cast<char>((Nibbles.orZero[static_cast<unsigned char>(hex[i])] << 4) |
+                                   Nibbles.orZero[static_cast<unsigned char>(hex[i + 1])]);
     return out;
 }
 
@@ -62,15 +63,25 @@ bool isHexId(std::string_view text, std::size_t length)
 {
     if (text.size() != length)
         return false;
-    bool nonZero = false;
-    for (char c : text)
+    // Lowercase only (the W3C form), so a table of its own: a digit's bits, 0x40 for a non-digit,
+    // ORed over the id (one lookup a character, one test at the end).
+    static constexpr struct LowerHexTable
     {
-        // Lowercase only: the W3C form.
-        if (nibble(c) < 0 || (c >= 'A' && c <= 'F'))
-            return false;
-        nonZero = nonZero || c != '0';
-    }
-    return nonZero;
+        unsigned char bits[256];
+        constexpr LowerHexTable() : bits()
+        {
+            for (int i = 0; i < 256; ++i)
+                bits[i] = 0x40;
+            for (int i = 0; i < 10; ++i)
+                bits['0' + i] = static_cast<unsigned char>(i);
+            for (int i = 0; i < 6; ++i)
+                bits['a' + i] = static_cast<unsigned char>(10 + i);
+        }
+    } table;
+    unsigned seen = 0;
+    for (char c : text)
+        seen |= table.bits[static_cast<unsigned char>(c)];
+    return seen != 0 && (seen & 0x40) == 0; // all digits, not all zero
 }
 
 std::uint64_t lowerEightBytes(std::string_view traceId)

@@ -15,19 +15,27 @@ std::pair<std::string_view, int> splitHostPort(std::string_view text)
 {
     std::string_view host = text;
     int port = 0;
-    const std::size_t colon = text.rfind(':');
-    const bool bracketed = !text.empty() && text[0] == '[';
-    const std::size_t close = text.find(']');
-    if (colon != std::string_view::npos && (!bracketed || (close != std::string_view::npos && colon > close)) &&
-        (bracketed || text.find(':') == colon))
+    // The port: the digits after the last ':' (one pass from the end, over at most 6 bytes).
+    std::size_t digits = 0;
+    while (digits < 6 && digits < text.size() && text[text.size() - 1 - digits] >= '0' &&
+           text[text.size() - 1 - digits] <= '9')
+        ++digits;
+    const std::size_t colon = text.size() - digits - 1;
+    if (digits > 0 && digits < 6 && digits < text.size() && text[colon] == ':')
     {
-        int parsed = 0;
-        for (std::size_t i = colon + 1; i < text.size() && parsed <= 65535; ++i)
-            parsed = text[i] >= '0' && text[i] <= '9' ? parsed * 10 + (text[i] - '0') : 65536;
-        if (colon + 1 < text.size() && parsed > 0 && parsed <= 65535)
+        const std::string_view before = text.substr(0, colon);
+        // "[v6]:port", or a host with no other ':' (a bare IPv6 address has no port).
+        const bool bracketed = !before.empty() && before.front() == '[' && before.back() == ']';
+        if (bracketed || before.find(':') == std::string_view::npos)
         {
-            host = text.substr(0, colon);
-            port = parsed;
+            int parsed = 0;
+            for (std::size_t i = colon + 1; i < text.size(); ++i)
+                parsed = parsed * 10 + (text[i] - '0');
+            if (parsed > 0 && parsed <= 65535)
+            {
+                host = before;
+                port = parsed;
+            }
         }
     }
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
