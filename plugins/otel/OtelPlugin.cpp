@@ -14,12 +14,12 @@ namespace portico::otel {
 
 namespace {
 
-/// The wall-clock time of a steady-clock instant (the Exchange's start is steady).
-std::uint64_t unixNs(Exchange::Clock::time_point at)
+/// The Unix time of a steady-clock instant (the Exchange's times are steady), given the two
+/// clocks read together.
+std::uint64_t unixNs(Exchange::Clock::time_point at, Exchange::Clock::time_point steadyNow, std::uint64_t unixNow)
 {
-    const auto ago = std::chrono::duration_cast<std::chrono::nanoseconds>(Exchange::Clock::now() - at).count();
-    const std::uint64_t now = nowUnixNs();
-    return ago > 0 && static_cast<std::uint64_t>(ago) < now ? now - static_cast<std::uint64_t>(ago) : now;
+    const auto ago = std::chrono::duration_cast<std::chrono::nanoseconds>(steadyNow - at).count();
+    return ago > 0 && static_cast<std::uint64_t>(ago) < unixNow ? unixNow - static_cast<std::uint64_t>(ago) : unixNow;
 }
 
 /// The fields of a well-formed "00-<32 hex>-<16 hex>-<2 hex>" (as the tracing plugin writes
@@ -126,7 +126,6 @@ void OtelPlugin::begin(Exchange& exchange)
     }
     if (!sampled)
         return;
-    trace.startNs = unixNs(exchange.startedAt());
     exchange.emplaceState(trace_, std::move(trace));
 }
 
@@ -137,8 +136,8 @@ void OtelPlugin::onResponseBody(Exchange& exchange, std::string_view chunk)
         return;
     try
     {
-        if (exchange.response().streamed && trace->firstChunkNs == 0)
-            trace->firstChunkNs = nowUnixNs();
+        if (exchange.response().streamed && trace->firstChunk == Exchange::Clock::time_point{})
+            trace->firstChunk = Exchange::Clock::now();
         // The body is read only for what the handler did not say (attr::ResponseModel,
         // attr::ResponseFinishReasons): an upstream's answer.
         if (!exchange.find(attr::ResponseModel))
@@ -167,11 +166,18 @@ void OtelPlugin::onResponseBody(Exchange& exchange, std::string_view chunk)
 
 void OtelPlugin::onComplete(Exchange& exchange, Outcome outcome)
 {
-    const RequestTrace* trace = exchange.state(trace_);
+    RequestTrace* trace = exchange.state(trace_);
     if (!trace)
         return;
     try
     {
+        // The clocks once for the whole span: the end now, the start and the first chunk from
+        // their steady instants.
+        const Exchange::Clock::time_point steadyNow = Exchange::Clock::now();
+        const std::uint64_t endNs = nowUnixNs();
+        trace->startNs = unixNs(exchange.startedAt(), steadyNow, endNs);
+        if (trace->firstChunk != Exchange::Clock::time_point{})
+            trace->firstChunkNs = unixNs(trace->firstChunk, steadyNow, endNs);
         // One set per thread that completes requests (the event loops, workers), reused: once
         // their buffers have grown to a span's size, building the spans allocates nothing.
         struct Scratch
@@ -185,7 +191,7 @@ void OtelPlugin::onComplete(Exchange& exchange, Outcome outcome)
                                    ? static_cast<SpanEncoder&>(scratch.json)
                                    : static_cast<SpanEncoder&>(scratch.protobuf);
         scratch.framed.clear();
-        const std::size_t count = buildSpans(exchange, *trace, outcome, nowUnixNs(), encoder, scratch.framed);
+        const std::size_t count = buildSpans(exchange, *trace, outcome, endNs, encoder, scratch.framed);
         exporter_.submit(scratch.framed, count);
     }
     catch (...)

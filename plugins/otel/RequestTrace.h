@@ -3,6 +3,7 @@
 /// into spans (SpanBuilder) when the request completes. Ids are kept in fixed arrays: a
 /// 32-character string would be an allocation per request.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -16,10 +17,12 @@ struct RequestTrace
     char spanIdHex[16] = {};   ///< the server span: the parent id of the traceparent sent upstream
     char parentIdHex[16] = {}; ///< the incoming traceparent's parent id
     bool hasParent = false;
+    /// Unix times, filled in when the request completes (onComplete reads the clocks once for
+    /// the whole span): its start, and a stream's first chunk (0: none, or not a stream).
     std::uint64_t startNs = 0;
-
-    /// Streams: when the first chunk went out (0: not yet, or not a stream).
     std::uint64_t firstChunkNs = 0;
+    /// Streams: when the first chunk went out, on the steady clock (zero: not yet).
+    std::chrono::steady_clock::time_point firstChunk{};
     /// From the answer's body, when the handler did not set attr::ResponseModel and
     /// attr::ResponseFinishReasons: the model that answered, the finish reasons (one per line).
     std::optional<std::string> responseModel;
