@@ -205,6 +205,16 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("6"), result->exchange->get(portico::attr::UsageOutputTokens));
         CPPUNIT_ASSERT_EQUAL(6.0, harness.metric("portico_tokens_total", {{"model", "portico-echo"}, {"kind", "output"}}));
         CPPUNIT_ASSERT_EQUAL(1.0, harness.metric("portico_stream_time_to_first_token_seconds", {{"model", "portico-echo"}}));
+        // A stream says its model; not its finish reason (a stream cut short never sent one).
+        CPPUNIT_ASSERT_EQUAL(std::string("portico-echo"), result->exchange->get(portico::attr::ResponseModel));
+        CPPUNIT_ASSERT(!result->exchange->find(portico::attr::ResponseFinishReasons));
+
+        // A whole answer says both, as its body does.
+        result = harness.post("/v1/chat/completions", chat(R"("n":2,"max_tokens":1)"));
+        const auto body = parseObject(result->sink.body);
+        CPPUNIT_ASSERT_EQUAL(stringAt(body, "model"), result->exchange->get(portico::attr::ResponseModel));
+        CPPUNIT_ASSERT_EQUAL(std::string("length"), stringAt(body, "choices[1].finish_reason"));
+        CPPUNIT_ASSERT_EQUAL(std::string("length"), result->exchange->get(portico::attr::ResponseFinishReasons));
     }
 };
 

@@ -232,6 +232,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("portico-echo"), result->exchange->get(portico::attr::Model));
         CPPUNIT_ASSERT_EQUAL(std::string("3"), result->exchange->get(portico::attr::UsageInputTokens));
         CPPUNIT_ASSERT_EQUAL(std::string("3"), result->exchange->get(portico::attr::UsageOutputTokens));
+        CPPUNIT_ASSERT_EQUAL(std::string("portico-echo"), result->exchange->get(portico::attr::ResponseModel));
+        const std::string* reasons = result->exchange->find(portico::attr::ResponseFinishReasons);
+        CPPUNIT_ASSERT(reasons && reasons->empty()); // a Response has a status, not finish reasons
         result = harness.post("/v1/responses", request(R"("input":"two more","stream":true)"));
         CPPUNIT_ASSERT_EQUAL(std::string("2"), result->exchange->get(portico::attr::UsageOutputTokens));
         CPPUNIT_ASSERT_EQUAL(5.0, harness.metric("portico_tokens_total", {{"model", "portico-echo"}, {"kind", "input"}}));
