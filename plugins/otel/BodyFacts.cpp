@@ -1,4 +1,5 @@
 #include "BodyFacts.h"
+#include "Lines.h"
 #include <algorithm>
 #include <cstring>
 #include <string.h>
@@ -153,18 +154,12 @@ std::optional<std::string> firstModel(std::string_view text)
 
 namespace {
 
-/// True when `line` is one of the '\n'-ended lines of `lines`.
+/// True when `line` is one of the lines of `lines`.
 bool hasLine(std::string_view lines, std::string_view line)
 {
-    for (std::size_t start = 0; start < lines.size();)
-    {
-        const std::size_t end = lines.find('\n', start);
-        const std::size_t stop = end == std::string_view::npos ? lines.size() : end;
-        if (lines.substr(start, stop - start) == line)
-            return true;
-        start = stop + 1;
-    }
-    return false;
+    bool found = false;
+    forEachLine(lines, [&](std::string_view each) { found = found || each == line; });
+    return found;
 }
 
 } // namespace

@@ -11,7 +11,10 @@ struct NibbleTable
     signed char value[256];
     /// The same with 0 for a non-digit: for writing ids already checked, without a branch.
     unsigned char orZero[256];
-    constexpr NibbleTable() : value(), orZero()
+    /// For checking ids, lowercase only (the W3C form): a lowercase digit's value, 0x40 for any
+    /// other byte, so that ORing them over an id tells both "all digits" and "not all zero".
+    unsigned char lowerOrFlag[256];
+    constexpr NibbleTable() : value(), orZero(), lowerOrFlag()
     {
         for (int i = 0; i < 256; ++i)
             value[i] = -1;
@@ -23,7 +26,10 @@ struct NibbleTable
             value['A' + i] = static_cast<signed char>(10 + i);
         }
         for (int i = 0; i < 256; ++i)
+        {
             orZero[i] = static_cast<unsigned char>(value[i] < 0 ? 0 : value[i]);
+            lowerOrFlag[i] = value[i] < 0 || (i >= 'A' && i <= 'F') ? 0x40 : orZero[i];
+        }
     }
 };
 constexpr NibbleTable Nibbles;
@@ -63,24 +69,9 @@ bool isHexId(std::string_view text, std::size_t length)
 {
     if (text.size() != length)
         return false;
-    // Lowercase only (the W3C form), so a table of its own: a digit's bits, 0x40 for a non-digit,
-    // ORed over the id (one lookup a character, one test at the end).
-    static constexpr struct LowerHexTable
-    {
-        unsigned char bits[256];
-        constexpr LowerHexTable() : bits()
-        {
-            for (int i = 0; i < 256; ++i)
-                bits[i] = 0x40;
-            for (int i = 0; i < 10; ++i)
-                bits['0' + i] = static_cast<unsigned char>(i);
-            for (int i = 0; i < 6; ++i)
-                bits['a' + i] = static_cast<unsigned char>(10 + i);
-        }
-    } table;
-    unsigned seen = 0;
+    unsigned seen = 0; // one lookup a character, one test at the end
     for (char c : text)
-        seen |= table.bits[static_cast<unsigned char>(c)];
+        seen |= Nibbles.lowerOrFlag[static_cast<unsigned char>(c)];
     return seen != 0 && (seen & 0x40) == 0; // all digits, not all zero
 }
 

@@ -189,9 +189,13 @@ void JsonSpanEncoder::finishInto(std::string& framed)
 {
     moveTo(Part::Rest);
     out_ += '}';
-    framed += ',';
-    framed += out_;
+    frame(framed, out_);
     out_.clear(); // capacity kept for the next span
+}
+
+void JsonSpanEncoder::frame(std::string& framed, std::string_view span)
+{
+    framed.append(1, ',').append(span);
 }
 
 } // namespace portico::otel

@@ -20,6 +20,8 @@ public:
     void status(StatusCode code, std::string_view message) override;
     std::string finish() override;
     void finishInto(std::string& framed) override;
+    /// Appends `span` (one span object) to `framed` after a comma.
+    static void frame(std::string& framed, std::string_view span);
 
 private:
     enum class Part

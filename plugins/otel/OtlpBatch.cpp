@@ -1,5 +1,6 @@
 #include "OtlpBatch.h"
 #include "JsonSpanEncoder.h"
+#include "ProtobufSpanEncoder.h"
 #include "ProtobufWire.h"
 
 namespace portico::otel {
@@ -7,9 +8,9 @@ namespace portico::otel {
 namespace {
 
 // ExportTraceServiceRequest.resource_spans; ResourceSpans.resource, .scope_spans;
-// ScopeSpans.scope, .spans; Resource.attributes; InstrumentationScope.name, .version;
-// KeyValue.key, .value; AnyValue.string_value.
-constexpr unsigned RequestResourceSpans = 1, Resource = 1, ScopeSpansField = 2, Scope = 1, Spans = 2,
+// ScopeSpans.scope (its spans are framed by the encoders); Resource.attributes;
+// InstrumentationScope.name, .version; KeyValue.key, .value; AnyValue.string_value.
+constexpr unsigned RequestResourceSpans = 1, Resource = 1, ScopeSpansField = 2, Scope = 1,
                    ResourceAttributes = 1, ScopeName = 1, ScopeVersion = 2, Key = 1, Value = 2, StringValue = 1;
 
 std::string protobufResource(const ExportResource& resource)
@@ -99,9 +100,9 @@ std::string OtlpBatch::encode(const std::vector<std::string>& spans) const
     std::string framed;
     for (const std::string& span : spans)
         if (format_ == Format::Json)
-            framed.append(1, ',').append(span);
+            JsonSpanEncoder::frame(framed, span);
         else
-            wire::bytes(framed, Spans, span);
+            ProtobufSpanEncoder::frame(framed, span);
     const Body body = wrap(framed);
     std::string out;
     out.reserve(body.size());

@@ -2,7 +2,6 @@
 #include "HexId.h"
 #include "ProtobufWire.h"
 #include <algorithm>
-#include <cstring>
 
 namespace portico::otel {
 
@@ -62,20 +61,6 @@ void ProtobufSpanEncoder::begin(const SpanHead& head)
 char* ProtobufSpanEncoder::keyValueHead(char* out, std::string_view key, std::size_t anySize)
 {
     const std::size_t size = wire::delimitedSize(key.size()) + wire::delimitedSize(anySize);
-    if (size < 0x80)
-    {
-        // The usual attribute: every length fits one byte (and so do the tags), written
-        // without the varint loops.
-        out[0] = static_cast<char>((Attributes << 3) | wire::Length);
-        out[1] = static_cast<char>(size);
-        out[2] = static_cast<char>((KeyField << 3) | wire::Length);
-        out[3] = static_cast<char>(key.size());
-        std::memcpy(out + 4, key.data(), key.size());
-        out += 4 + key.size();
-        out[0] = static_cast<char>((ValueField << 3) | wire::Length);
-        out[1] = static_cast<char>(anySize);
-        return out + 2;
-    }
     out = wire::put::header(out, Attributes, size);
     out = wire::put::bytes(out, KeyField, key);
     return wire::put::header(out, ValueField, anySize);
@@ -169,8 +154,13 @@ std::string ProtobufSpanEncoder::finish()
 void ProtobufSpanEncoder::finishInto(std::string& framed)
 {
     end();
-    wire::bytes(framed, ScopeSpansSpans, std::string_view(buffer_.data(), used_));
+    frame(framed, std::string_view(buffer_.data(), used_));
     used_ = 0; // the buffer is kept for the next span
+}
+
+void ProtobufSpanEncoder::frame(std::string& framed, std::string_view span)
+{
+    wire::bytes(framed, ScopeSpansSpans, span);
 }
 
 } // namespace portico::otel

@@ -26,6 +26,8 @@ public:
     void status(StatusCode code, std::string_view message) override;
     std::string finish() override;
     void finishInto(std::string& framed) override;
+    /// Appends `span` (a Span message) to `framed` as one ScopeSpans.spans field.
+    static void frame(std::string& framed, std::string_view span);
 
 private:
     /// Room for `size` more bytes; returns where they go. Write there, then commit().

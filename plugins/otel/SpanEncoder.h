@@ -10,23 +10,12 @@
 /// known where they are written. An encoder keeps its buffer's capacity from span to span: the plugin
 /// keeps one per event loop, so that encoding allocates nothing once it is warm.
 
+#include "Lines.h"
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace portico::otel {
-
-/// Calls `each` with every line of `lines` (lines end in '\n'; the last may not).
-template <typename Each>
-void forEachLine(std::string_view lines, Each each)
-{
-    while (!lines.empty())
-    {
-        const std::size_t end = lines.find('\n');
-        each(lines.substr(0, end));
-        lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 1);
-    }
-}
 
 /// OTLP's Span.SpanKind numbers.
 enum class SpanKind : int
