@@ -132,6 +132,30 @@ void JsonSpanEncoder::flag(std::string_view key, bool value)
     out_ += value ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}";
 }
 
+std::size_t JsonSpanEncoder::attributeMark() const
+{
+    return out_.size();
+}
+
+std::string_view JsonSpanEncoder::attributesSince(std::size_t mark) const
+{
+    return std::string_view(out_).substr(mark);
+}
+
+void JsonSpanEncoder::replay(std::string_view attributes)
+{
+    // Attribute objects separated by commas, with one before the first when they were not the
+    // span's first attributes: the separator is this span's to decide.
+    if (!attributes.empty() && attributes.front() == ',')
+        attributes.remove_prefix(1);
+    if (attributes.empty())
+        return;
+    if (!firstItem_)
+        out_ += ',';
+    firstItem_ = false;
+    out_.append(attributes.data(), attributes.size());
+}
+
 void JsonSpanEncoder::texts(std::string_view key, std::string_view lines)
 {
     attributeHead(key);

@@ -180,18 +180,21 @@ void OtelPlugin::onComplete(Exchange& exchange, Outcome outcome)
             trace->firstChunkNs = unixNs(trace->firstChunk, steadyNow, endNs);
         // One set per thread that completes requests (the event loops, workers), reused: once
         // their buffers have grown to a span's size, building the spans allocates nothing.
+        // Each encoder has its own repeated attributes: they are kept in its format.
         struct Scratch
         {
             ProtobufSpanEncoder protobuf;
+            RepeatedAttributes protobufRepeated;
             JsonSpanEncoder json;
+            RepeatedAttributes jsonRepeated;
             std::string framed;
         };
         thread_local Scratch scratch;
-        SpanEncoder& encoder = config_->protocol == OtelConfig::Protocol::Json
-                                   ? static_cast<SpanEncoder&>(scratch.json)
-                                   : static_cast<SpanEncoder&>(scratch.protobuf);
+        const bool json = config_->protocol == OtelConfig::Protocol::Json;
+        SpanEncoder& encoder = json ? static_cast<SpanEncoder&>(scratch.json) : static_cast<SpanEncoder&>(scratch.protobuf);
         scratch.framed.clear();
-        const std::size_t count = buildSpans(exchange, *trace, outcome, endNs, encoder, scratch.framed);
+        const std::size_t count = buildSpans(exchange, *trace, outcome, endNs, encoder,
+                                             json ? &scratch.jsonRepeated : &scratch.protobufRepeated, scratch.framed);
         exporter_.submit(scratch.framed, count);
     }
     catch (...)

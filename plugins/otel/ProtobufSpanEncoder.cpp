@@ -2,6 +2,7 @@
 #include "HexId.h"
 #include "ProtobufWire.h"
 #include <algorithm>
+#include <cstring>
 
 namespace portico::otel {
 
@@ -136,6 +137,24 @@ void ProtobufSpanEncoder::status(StatusCode code, std::string_view message)
         out = wire::put::varint(out, number);
     }
     commit(out);
+}
+
+std::size_t ProtobufSpanEncoder::attributeMark() const
+{
+    return used_;
+}
+
+std::string_view ProtobufSpanEncoder::attributesSince(std::size_t mark) const
+{
+    return std::string_view(buffer_.data() + mark, used_ - mark);
+}
+
+void ProtobufSpanEncoder::replay(std::string_view attributes)
+{
+    // Each attribute is a whole Span.attributes field: the bytes stand alone.
+    char* out = room(attributes.size());
+    std::memcpy(out, attributes.data(), attributes.size());
+    commit(out + attributes.size());
 }
 
 void ProtobufSpanEncoder::end()

@@ -24,6 +24,9 @@ public:
     void texts(std::string_view key, std::string_view lines) override;
     void event(std::string_view name, std::uint64_t timeNs) override;
     void status(StatusCode code, std::string_view message) override;
+    std::size_t attributeMark() const override;
+    std::string_view attributesSince(std::size_t mark) const override;
+    void replay(std::string_view attributes) override;
     std::string finish() override;
     void finishInto(std::string& framed) override;
     /// Appends `span` (a Span message) to `framed` as one ScopeSpans.spans field.

@@ -1,5 +1,6 @@
 #include "SpanBuilder.h"
 #include "BodyFacts.h"
+#include "RepeatedAttributes.h"
 #include "UpstreamAttempt.h"
 #include "portico/Attributes.h"
 #include <charconv>
@@ -9,39 +10,6 @@
 namespace portico::otel {
 
 namespace {
-
-/// "host:port", "[v6]:port" or "host" split; port 0 when absent.
-std::pair<std::string_view, int> splitHostPort(std::string_view text)
-{
-    std::string_view host = text;
-    int port = 0;
-    // The port: the digits after the last ':' (one pass from the end, over at most 6 bytes).
-    std::size_t digits = 0;
-    while (digits < 6 && digits < text.size() && text[text.size() - 1 - digits] >= '0' &&
-           text[text.size() - 1 - digits] <= '9')
-        ++digits;
-    const std::size_t colon = text.size() - digits - 1;
-    if (digits > 0 && digits < 6 && digits < text.size() && text[colon] == ':')
-    {
-        const std::string_view before = text.substr(0, colon);
-        // "[v6]:port", or a host with no other ':' (a bare IPv6 address has no port).
-        const bool bracketed = !before.empty() && before.front() == '[' && before.back() == ']';
-        if (bracketed || before.find(':') == std::string_view::npos)
-        {
-            int parsed = 0;
-            for (std::size_t i = colon + 1; i < text.size(); ++i)
-                parsed = parsed * 10 + (text[i] - '0');
-            if (parsed > 0 && parsed <= 65535)
-            {
-                host = before;
-                port = parsed;
-            }
-        }
-    }
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-        host = host.substr(1, host.size() - 2);
-    return {host, port};
-}
 
 /// "<first> <second>" (or `first` alone when `second` is empty) in place when it fits: a
 /// span's name is built for every request, and most would not fit a string's own buffer.
@@ -124,7 +92,7 @@ void responseFacts(SpanEncoder& span, const Exchange& exchange, const RequestTra
 }
 
 void serverSpan(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
-                const char* operation, SpanEncoder& span, std::string& framed)
+                const char* operation, SpanEncoder& span, RepeatedAttributes* repeated, std::string& framed)
 {
     const std::string& route = exchange.route();
     const SpanName name(exchange.method(), route);
@@ -139,35 +107,37 @@ void serverSpan(const Exchange& exchange, const RequestTrace& trace, Outcome out
     head.endNs = endNs;
     span.begin(head);
 
-    span.text("http.request.method", exchange.method());
-    span.text("url.path", exchange.path());
-    span.text("url.scheme", "http");
-    if (!route.empty())
-        span.text("http.route", route);
-    const int status = exchange.response().status;
-    if (status > 0)
-        span.number("http.response.status_code", status);
-    if (const std::string& host = exchange.requestHeader("Host"); !host.empty())
-    {
-        const auto [address, port] = splitHostPort(host);
-        span.text("server.address", address);
-        if (port > 0)
-            span.number("server.port", port);
-    }
-    if (const std::string& agent = exchange.requestHeader("User-Agent"); !agent.empty())
-        span.text("user_agent.original", agent);
-    if (!exchange.clientAddress().empty())
-    {
-        const auto [address, port] = splitHostPort(exchange.clientAddress());
-        span.text("client.address", address);
-        if (port > 0)
-            span.number("client.port", port);
-    }
-
+    // The attributes a client's requests repeat, then the request's own.
+    const auto [clientHost, clientPort] = splitHostPort(exchange.clientAddress());
+    const std::string* model = exchange.find(attr::Model);
+    RepeatedInputs inputs;
+    inputs.method = exchange.method();
+    inputs.route = route;
+    inputs.host = exchange.requestHeader("Host");
+    inputs.userAgent = exchange.requestHeader("User-Agent");
+    inputs.clientHost = clientHost;
     if (operation)
     {
         // The API this request speaks (its upstream's is on the attempt spans).
-        genAiRequest(span, operation, exchange.find(attr::Model), speaksAnthropic(exchange.route()) ? "anthropic" : "openai");
+        inputs.operation = operation;
+        inputs.provider = speaksAnthropic(route) ? "anthropic" : "openai";
+        if (model)
+            inputs.model = *model;
+    }
+    if (repeated)
+        repeated->write(span, inputs);
+    else
+        RepeatedAttributes::encode(span, inputs);
+
+    span.text("url.path", exchange.path());
+    const int status = exchange.response().status;
+    if (status > 0)
+        span.number("http.response.status_code", status);
+    if (clientPort > 0)
+        span.number("client.port", clientPort);
+
+    if (operation)
+    {
         // Chat's max_tokens (and its newer name), the Responses API's max_output_tokens.
         if (!exchange.bodyTooLarge())
             if (auto maxTokens = topLevelInteger(exchange.body(), {"max_tokens", "max_completion_tokens", "max_output_tokens"}))
@@ -262,10 +232,10 @@ const char* genAiOperation(const std::string& route)
 }
 
 std::size_t buildSpans(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
-                       SpanEncoder& encoder, std::string& framed)
+                       SpanEncoder& encoder, RepeatedAttributes* repeated, std::string& framed)
 {
     const char* operation = genAiOperation(exchange.route());
-    serverSpan(exchange, trace, outcome, endNs, operation, encoder, framed);
+    serverSpan(exchange, trace, outcome, endNs, operation, encoder, repeated, framed);
     const std::string* lines = exchange.find(attr::UpstreamAttempts);
     if (!lines)
         return 1;

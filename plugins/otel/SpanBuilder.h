@@ -8,6 +8,7 @@
 /// https://opentelemetry.io/docs/specs/semconv/gen-ai/gen-ai-spans/. Prompt and completion
 /// content is never recorded.
 
+#include "RepeatedAttributes.h"
 #include "RequestTrace.h"
 #include "SpanEncoder.h"
 #include "portico/Exchange.h"
@@ -18,9 +19,10 @@
 namespace portico::otel {
 
 /// Appends the server span and the attempts' client spans of `exchange` to `framed`, framed
-/// for a batch (SpanEncoder::finishInto); returns how many spans that is.
+/// for a batch (SpanEncoder::finishInto); returns how many spans that is. `repeated` (kept with
+/// `encoder`, or null) holds the server span's attributes of recent requests in encoded form.
 std::size_t buildSpans(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
-                       SpanEncoder& encoder, std::string& framed);
+                       SpanEncoder& encoder, RepeatedAttributes* repeated, std::string& framed);
 
 /// gen_ai.operation.name for a route ("chat", "embeddings", ...), or nullptr for a route that
 /// is not a GenAI operation.

@@ -1,8 +1,8 @@
 #pragma once
 /// Writes one span straight into its wire form as the span's facts come, with no intermediate
 /// span object: building the spans runs on the event loop for every sampled request, and an
-/// object of strings per attribute would cost an allocation each. The queue then holds one
-/// string per span, and a batch is those strings joined (OtlpBatch).
+/// object of strings per attribute would cost an allocation each. The queue then holds the
+/// framed spans as bytes (SpanQueue), and a batch wraps them (OtlpBatch).
 ///
 /// Call order: begin(), the attributes, the events, status() (optional), then finishInto()
 /// (the plugin: the span framed for a batch, appended to the request's bytes for the queue) or
@@ -67,6 +67,13 @@ public:
     /// An event without attributes.
     virtual void event(std::string_view name, std::uint64_t timeNs) = 0;
     virtual void status(StatusCode code, std::string_view message) = 0;
+    /// Where the next attribute goes. With attributesSince(), the encoded form of the
+    /// attributes written in between, which replay() writes again into a later span of an
+    /// encoder of the same kind, as if the same calls were made (RepeatedAttributes keeps them).
+    /// For attributes only: between begin() and the first event() or status().
+    virtual std::size_t attributeMark() const = 0;
+    virtual std::string_view attributesSince(std::size_t mark) const = 0;
+    virtual void replay(std::string_view attributes) = 0;
     /// The encoded span; the encoder is then empty.
     virtual std::string finish() = 0;
     /// Appends the encoded span to `framed` as one element of a batch's span list (OtlpBatch):
