@@ -109,6 +109,7 @@ private:
 void ChatHandler::handle(Exchange& exchange, const Poco::JSON::Object& body, const AnswerLater& later) const
 {
     const ChatRequest request = ChatRequest::parse(body, config_);
+    exchange.set(attr::RequestMaxTokens, request.maxTokens ? std::to_string(*request.maxTokens) : std::string());
     ChatIdentity identity{newObjectId("chatcmpl-"), unixNow(), request.model};
     if (request.stream)
         return later(ChatStream::make(request, std::move(identity), config_.tokenDelayMs, metrics_));

@@ -39,9 +39,11 @@ void EmbeddingsHandler::handle(Exchange& exchange, const Poco::JSON::Object& bod
 
     exchange.set(attr::UsageInputTokens, std::to_string(promptTokens));
     exchange.set(attr::UsageOutputTokens, "0");
-    // So that no plugin reads megabytes of floats back for them.
+    // So that no plugin reads megabytes of floats back for them, nor the inputs for a limit
+    // that embeddings do not have.
     exchange.set(attr::ResponseModel, request.model);
     exchange.set(attr::ResponseFinishReasons, std::string());
+    exchange.set(attr::RequestMaxTokens, std::string());
     exchange.respond(200, w.take());
 }
 

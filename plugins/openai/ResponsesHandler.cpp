@@ -116,6 +116,9 @@ void finishResponse(ResponseState& state, const EchoAnswer& answer, std::size_t 
 void ResponsesHandler::handle(Exchange& exchange, const Poco::JSON::Object& body, const AnswerLater& later) const
 {
     const ResponsesRequest request = ResponsesRequest::parse(body, config_);
+    exchange.set(attr::RequestMaxTokens, request.settings.maxOutputTokens
+                                             ? std::to_string(*request.settings.maxOutputTokens)
+                                             : std::string());
     if (request.stream)
         return later(ResponsesStream::make(request, config_.tokenDelayMs, metrics_));
 

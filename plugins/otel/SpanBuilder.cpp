@@ -57,6 +57,17 @@ std::optional<long long> attributeNumber(const Exchange& exchange, const Attribu
     return value;
 }
 
+/// From the handler that parsed the request (attr::RequestMaxTokens), else from the body: chat's
+/// max_tokens (and its newer name), the Responses API's max_output_tokens.
+std::optional<long long> requestMaxTokens(const Exchange& exchange)
+{
+    if (exchange.find(attr::RequestMaxTokens))
+        return attributeNumber(exchange, attr::RequestMaxTokens); // empty: the request set none
+    if (exchange.bodyTooLarge())
+        return std::nullopt;
+    return topLevelInteger(exchange.body(), {"max_tokens", "max_completion_tokens", "max_output_tokens"});
+}
+
 /// The GenAI attributes both the server span and the attempts carry. `provider`: the API spoken,
 /// by its name in the conventions: "openai" (the gateway's API, and its OpenAI-compatible
 /// upstreams), "anthropic" (an upstream of type anthropic).
@@ -138,10 +149,8 @@ void serverSpan(const Exchange& exchange, const RequestTrace& trace, Outcome out
 
     if (operation)
     {
-        // Chat's max_tokens (and its newer name), the Responses API's max_output_tokens.
-        if (!exchange.bodyTooLarge())
-            if (auto maxTokens = topLevelInteger(exchange.body(), {"max_tokens", "max_completion_tokens", "max_output_tokens"}))
-                span.number("gen_ai.request.max_tokens", *maxTokens);
+        if (auto maxTokens = requestMaxTokens(exchange))
+            span.number("gen_ai.request.max_tokens", *maxTokens);
         responseFacts(span, exchange, trace);
         usage(span, exchange);
     }

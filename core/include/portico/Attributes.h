@@ -30,6 +30,11 @@ inline const AttributeKey Model{"model"};
 /// plugin that wants them reads the body (the otel plugin's scan does).
 inline const AttributeKey ResponseModel{"response.model"};
 inline const AttributeKey ResponseFinishReasons{"response.finish_reasons"};
+/// The output-token limit the request asked for, decimal (chat's max_completion_tokens or
+/// max_tokens, the Responses API's max_output_tokens); empty when it asked for none. Set by a
+/// handler that parsed the request anyway (the openai plugin's local models); absent, a plugin
+/// that wants it reads the body (the otel plugin's scan does).
+inline const AttributeKey RequestMaxTokens{"request.max_tokens"};
 /// Milliseconds spent waiting for an upstream, decimal; set by the openai proxy.
 inline const AttributeKey UpstreamMs{"upstream_ms"};
 /// The upstream attempts of a request (retries and fallbacks each one), appended by the openai

@@ -208,6 +208,8 @@ public:
         // A stream says its model; not its finish reason (a stream cut short never sent one).
         CPPUNIT_ASSERT_EQUAL(std::string("portico-echo"), result->exchange->get(portico::attr::ResponseModel));
         CPPUNIT_ASSERT(!result->exchange->find(portico::attr::ResponseFinishReasons));
+        const std::string* limit = result->exchange->find(portico::attr::RequestMaxTokens);
+        CPPUNIT_ASSERT(limit && limit->empty()); // the request set none
 
         // A whole answer says both, as its body does.
         result = harness.post("/v1/chat/completions", chat(R"("n":2,"max_tokens":1)"));
@@ -215,6 +217,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(stringAt(body, "model"), result->exchange->get(portico::attr::ResponseModel));
         CPPUNIT_ASSERT_EQUAL(std::string("length"), stringAt(body, "choices[1].finish_reason"));
         CPPUNIT_ASSERT_EQUAL(std::string("length"), result->exchange->get(portico::attr::ResponseFinishReasons));
+        CPPUNIT_ASSERT_EQUAL(std::string("1"), result->exchange->get(portico::attr::RequestMaxTokens));
+        // The newer name says the same.
+        result = harness.post("/v1/chat/completions", chat(R"("max_completion_tokens":7)"));
+        CPPUNIT_ASSERT_EQUAL(std::string("7"), result->exchange->get(portico::attr::RequestMaxTokens));
     }
 };
 

@@ -231,10 +231,13 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("portico-embed"), result->exchange->get(portico::attr::Model));
         CPPUNIT_ASSERT_EQUAL(std::string("3"), result->exchange->get(portico::attr::UsageInputTokens));
         CPPUNIT_ASSERT_EQUAL(std::string("0"), result->exchange->get(portico::attr::UsageOutputTokens));
-        // Said, so that no plugin reads the vectors back for them: the model, and no finish reasons.
+        // Said, so that no plugin reads the vectors back for them: the model, no finish reasons, no
+        // output limit.
         CPPUNIT_ASSERT_EQUAL(std::string("portico-embed"), result->exchange->get(portico::attr::ResponseModel));
         const std::string* reasons = result->exchange->find(portico::attr::ResponseFinishReasons);
         CPPUNIT_ASSERT(reasons && reasons->empty());
+        const std::string* limit = result->exchange->find(portico::attr::RequestMaxTokens);
+        CPPUNIT_ASSERT(limit && limit->empty()); // embeddings have no output limit
         CPPUNIT_ASSERT_EQUAL(3.0, harness.metric("portico_tokens_total", {{"model", "portico-embed"}, {"kind", "input"}}));
         harness.post("/v1/embeddings", embed(R"("input":"four")"));
         CPPUNIT_ASSERT_EQUAL(4.0, harness.metric("portico_tokens_total", {{"model", "portico-embed"}, {"kind", "input"}}));

@@ -235,7 +235,10 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("portico-echo"), result->exchange->get(portico::attr::ResponseModel));
         const std::string* reasons = result->exchange->find(portico::attr::ResponseFinishReasons);
         CPPUNIT_ASSERT(reasons && reasons->empty()); // a Response has a status, not finish reasons
-        result = harness.post("/v1/responses", request(R"("input":"two more","stream":true)"));
+        const std::string* limit = result->exchange->find(portico::attr::RequestMaxTokens);
+        CPPUNIT_ASSERT(limit && limit->empty()); // the request set none
+        result = harness.post("/v1/responses", request(R"("input":"two more","stream":true,"max_output_tokens":9)"));
+        CPPUNIT_ASSERT_EQUAL(std::string("9"), result->exchange->get(portico::attr::RequestMaxTokens));
         CPPUNIT_ASSERT_EQUAL(std::string("2"), result->exchange->get(portico::attr::UsageOutputTokens));
         CPPUNIT_ASSERT_EQUAL(5.0, harness.metric("portico_tokens_total", {{"model", "portico-echo"}, {"kind", "input"}}));
         CPPUNIT_ASSERT_EQUAL(5.0, harness.metric("portico_tokens_total", {{"model", "portico-echo"}, {"kind", "output"}}));

@@ -263,8 +263,8 @@ public:
     {
         FakeCollector collector;
         build(collector, true, "");
-        CPPUNIT_ASSERT_EQUAL(200, harness_->request("POST", "/v1/completions", {}, R"({"model":"m"})")->head().status);
-        CPPUNIT_ASSERT_EQUAL(200, harness_->request("POST", "/v1/embeddings", {}, R"({"model":"e"})")->head().status);
+        CPPUNIT_ASSERT_EQUAL(200, harness_->request("POST", "/v1/completions", {}, R"({"model":"m","max_tokens":99})")->head().status);
+        CPPUNIT_ASSERT_EQUAL(200, harness_->request("POST", "/v1/embeddings", {}, R"({"model":"e","max_tokens":3})")->head().status);
         otel_->stop();
         CPPUNIT_ASSERT(collector.waitForSpans(2, 10));
         const auto spans = collector.spans();
@@ -274,6 +274,9 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("said-embedder"), attributeText(spans[1], "gen_ai.response.model"));
         // Present and empty: none, and the body's is not taken.
         CPPUNIT_ASSERT_EQUAL(std::string("<absent>"), attributeText(spans[1], "gen_ai.response.finish_reasons"));
+        // The same for the request's output limit.
+        CPPUNIT_ASSERT_EQUAL(std::string("5"), attributeText(spans[0], "gen_ai.request.max_tokens"));
+        CPPUNIT_ASSERT_EQUAL(std::string("<absent>"), attributeText(spans[1], "gen_ai.request.max_tokens"));
     }
 
     void testExcludedPathsGetNoSpan()
@@ -363,11 +366,13 @@ private:
         harness_->route("POST", "/v1/completions", [](Exchange& exchange) {
             exchange.set(attr::ResponseModel, "said-model");
             exchange.set(attr::ResponseFinishReasons, "length\ncontent_filter\n");
+            exchange.set(attr::RequestMaxTokens, "5");
             exchange.respond(200, R"({"model":"body-model","choices":[{"finish_reason":"stop"}]})");
         });
         harness_->route("POST", "/v1/embeddings", [](Exchange& exchange) {
             exchange.set(attr::ResponseModel, "said-embedder");
             exchange.set(attr::ResponseFinishReasons, "");
+            exchange.set(attr::RequestMaxTokens, "");
             exchange.respond(200, R"({"model":"body-embedder","data":[{"finish_reason":"stop"}]})");
         });
         harness_->route("GET", "/plain", [](Exchange& exchange) { exchange.respond(200, "{}"); });
