@@ -36,9 +36,12 @@ std::pair<std::string_view, int> splitHostPort(std::string_view text)
 
 bool RepeatedAttributes::Kept::matches(const RepeatedInputs& inputs) const
 {
-    // The one most likely to differ between the clients of one loop first.
+    // The ones most likely to differ between the requests of one loop first.
     return used && userAgent == inputs.userAgent && clientHost == inputs.clientHost && model == inputs.model &&
-           route == inputs.route && method == inputs.method && host == inputs.host;
+           status == inputs.status && path == inputs.path && maxTokens == inputs.maxTokens &&
+           finishReasons == inputs.finishReasons && hasResponseModel == inputs.responseModel.has_value() &&
+           (!hasResponseModel || responseModel == *inputs.responseModel) && route == inputs.route &&
+           method == inputs.method && host == inputs.host;
 }
 
 void RepeatedAttributes::write(SpanEncoder& span, const RepeatedInputs& inputs)
@@ -51,11 +54,17 @@ void RepeatedAttributes::write(SpanEncoder& span, const RepeatedInputs& inputs)
     Kept& kept = kept_[oldest_];
     oldest_ = (oldest_ + 1) % Capacity;
     kept.method = inputs.method;
+    kept.path = inputs.path;
     kept.route = inputs.route;
+    kept.status = inputs.status;
     kept.host = inputs.host;
     kept.userAgent = inputs.userAgent;
     kept.clientHost = inputs.clientHost;
     kept.model = inputs.model;
+    kept.maxTokens = inputs.maxTokens;
+    kept.hasResponseModel = inputs.responseModel.has_value();
+    kept.responseModel = inputs.responseModel.value_or(std::string_view());
+    kept.finishReasons = inputs.finishReasons;
     kept.encoded = span.attributesSince(mark);
     kept.used = true;
 }
@@ -63,9 +72,12 @@ void RepeatedAttributes::write(SpanEncoder& span, const RepeatedInputs& inputs)
 void RepeatedAttributes::encode(SpanEncoder& span, const RepeatedInputs& inputs)
 {
     span.text("http.request.method", inputs.method);
+    span.text("url.path", inputs.path);
     span.text("url.scheme", "http");
     if (!inputs.route.empty())
         span.text("http.route", inputs.route);
+    if (inputs.status > 0)
+        span.number("http.response.status_code", inputs.status);
     if (!inputs.host.empty())
     {
         const auto [address, port] = splitHostPort(inputs.host);
@@ -77,14 +89,19 @@ void RepeatedAttributes::encode(SpanEncoder& span, const RepeatedInputs& inputs)
         span.text("user_agent.original", inputs.userAgent);
     if (!inputs.clientHost.empty())
         span.text("client.address", inputs.clientHost);
-    if (inputs.operation)
-    {
-        span.text("gen_ai.operation.name", inputs.operation);
-        span.text("gen_ai.provider.name", inputs.provider);
-        span.text("gen_ai.system", inputs.provider);
-        if (!inputs.model.empty())
-            span.text("gen_ai.request.model", inputs.model);
-    }
+    if (!inputs.operation)
+        return;
+    span.text("gen_ai.operation.name", inputs.operation);
+    span.text("gen_ai.provider.name", inputs.provider);
+    span.text("gen_ai.system", inputs.provider);
+    if (!inputs.model.empty())
+        span.text("gen_ai.request.model", inputs.model);
+    if (inputs.maxTokens)
+        span.number("gen_ai.request.max_tokens", *inputs.maxTokens);
+    if (inputs.responseModel)
+        span.text("gen_ai.response.model", *inputs.responseModel);
+    if (!inputs.finishReasons.empty())
+        span.texts("gen_ai.response.finish_reasons", inputs.finishReasons);
 }
 
 } // namespace portico::otel

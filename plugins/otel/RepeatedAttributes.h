@@ -1,10 +1,10 @@
 #pragma once
-/// The server span's attributes that repeat from request to request of one client on one
-/// route, kept in their encoded form: the method, the route, the Host and User-Agent headers,
-/// the client's address (not its port), and the GenAI operation, provider and requested model.
-/// Ten of a server span's twenty attributes, written again for every sampled request of an SDK
-/// that calls one model; encoding them costs about a quarter of the plugin's time on the event
-/// loop, and comparing what they come from, then copying their bytes, a tenth of that.
+/// The server span's attributes that repeat from request to request of one client, kept in
+/// their encoded form: all but the client's port and the usage (ids, times, the name and the
+/// status are the span's head and tail, not attributes). An SDK that calls one model with the
+/// same settings sends requests that differ in their prompts, which spans never carry: its
+/// spans differ only in those. Encoding the repeated attributes is most of the plugin's time
+/// on the event loop; comparing what they are made of, then copying their bytes, a fifth of it.
 ///
 /// One per encoder per thread (OtelPlugin's scratch): the bytes are that encoder's format, and
 /// nothing is shared between threads. It keeps a few sets, for the few clients and routes a
@@ -13,24 +13,31 @@
 #include "SpanEncoder.h"
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace portico::otel {
 
 /// What the repeated attributes are made of. `operation` and `provider` follow from the route,
-/// so they are not compared; empty `route`, `host`, `userAgent`, `clientHost` or `model` leave
-/// their attributes out.
+/// so they are not compared. An empty view, a zero status or an absent optional leaves its
+/// attribute out.
 struct RepeatedInputs
 {
     std::string_view method;
+    std::string_view path;
     std::string_view route;
+    int status = 0;        ///< http.response.status_code
     std::string_view host; ///< the Host header as sent: server.address and server.port
     std::string_view userAgent;
     std::string_view clientHost; ///< the client's address without its port
-    const char* operation = nullptr; ///< gen_ai.operation.name; null: not a GenAI request
-    std::string_view provider;       ///< gen_ai.provider.name (with operation only)
-    std::string_view model;          ///< gen_ai.request.model (with operation only)
+    /// The GenAI attributes, written only with an operation (a GenAI route).
+    const char* operation = nullptr; ///< gen_ai.operation.name
+    std::string_view provider;       ///< gen_ai.provider.name and gen_ai.system
+    std::string_view model;          ///< gen_ai.request.model
+    std::optional<long long> maxTokens;
+    std::optional<std::string_view> responseModel; ///< present and empty: written empty
+    std::string_view finishReasons;                ///< one per line
 };
 
 class RepeatedAttributes
@@ -46,7 +53,10 @@ public:
 private:
     struct Kept
     {
-        std::string method, route, host, userAgent, clientHost, model;
+        std::string method, path, route, host, userAgent, clientHost, model, responseModel, finishReasons;
+        int status = 0;
+        std::optional<long long> maxTokens;
+        bool hasResponseModel = false;
         std::string encoded;
         bool used = false;
 

@@ -88,18 +88,29 @@ void usage(SpanEncoder& span, const Exchange& exchange)
         span.number("gen_ai.usage.output_tokens", *output);
 }
 
-/// From the attributes the handler set, else from what onResponseBody found in the body.
-void responseFacts(SpanEncoder& span, const Exchange& exchange, const RequestTrace& trace)
+/// The answer's model and finish reasons: from the attributes the handler set, else from what
+/// onResponseBody found in the body.
+std::optional<std::string_view> responseModel(const Exchange& exchange, const RequestTrace& trace)
 {
     if (const std::string* model = exchange.find(attr::ResponseModel))
-        span.text("gen_ai.response.model", *model);
-    else if (trace.responseModel)
-        span.text("gen_ai.response.model", *trace.responseModel);
+        return *model;
+    if (trace.responseModel)
+        return *trace.responseModel;
+    return std::nullopt;
+}
+
+std::string_view finishReasons(const Exchange& exchange, const RequestTrace& trace)
+{
     const std::string* reasons = exchange.find(attr::ResponseFinishReasons);
-    if (!reasons)
-        reasons = &trace.finishReasons;
-    if (!reasons->empty())
-        span.texts("gen_ai.response.finish_reasons", *reasons);
+    return reasons ? *reasons : trace.finishReasons;
+}
+
+void responseFacts(SpanEncoder& span, const Exchange& exchange, const RequestTrace& trace)
+{
+    if (const auto model = responseModel(exchange, trace))
+        span.text("gen_ai.response.model", *model);
+    if (const std::string_view reasons = finishReasons(exchange, trace); !reasons.empty())
+        span.texts("gen_ai.response.finish_reasons", reasons);
 }
 
 void serverSpan(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
@@ -120,10 +131,12 @@ void serverSpan(const Exchange& exchange, const RequestTrace& trace, Outcome out
 
     // The attributes a client's requests repeat, then the request's own.
     const auto [clientHost, clientPort] = splitHostPort(exchange.clientAddress());
-    const std::string* model = exchange.find(attr::Model);
+    const int status = exchange.response().status;
     RepeatedInputs inputs;
     inputs.method = exchange.method();
+    inputs.path = exchange.path();
     inputs.route = route;
+    inputs.status = status;
     inputs.host = exchange.requestHeader("Host");
     inputs.userAgent = exchange.requestHeader("User-Agent");
     inputs.clientHost = clientHost;
@@ -132,28 +145,20 @@ void serverSpan(const Exchange& exchange, const RequestTrace& trace, Outcome out
         // The API this request speaks (its upstream's is on the attempt spans).
         inputs.operation = operation;
         inputs.provider = speaksAnthropic(route) ? "anthropic" : "openai";
-        if (model)
+        if (const std::string* model = exchange.find(attr::Model))
             inputs.model = *model;
+        inputs.maxTokens = requestMaxTokens(exchange);
+        inputs.responseModel = responseModel(exchange, trace);
+        inputs.finishReasons = finishReasons(exchange, trace);
     }
     if (repeated)
         repeated->write(span, inputs);
     else
         RepeatedAttributes::encode(span, inputs);
-
-    span.text("url.path", exchange.path());
-    const int status = exchange.response().status;
-    if (status > 0)
-        span.number("http.response.status_code", status);
     if (clientPort > 0)
         span.number("client.port", clientPort);
-
     if (operation)
-    {
-        if (auto maxTokens = requestMaxTokens(exchange))
-            span.number("gen_ai.request.max_tokens", *maxTokens);
-        responseFacts(span, exchange, trace);
         usage(span, exchange);
-    }
     const bool firstToken = trace.firstChunkNs > trace.startNs;
     if (firstToken)
         span.decimal("gen_ai.server.time_to_first_token", static_cast<double>(trace.firstChunkNs - trace.startNs) / 1e9);

@@ -22,13 +22,18 @@ RepeatedInputs chatFrom(std::string_view userAgent, std::string_view clientHost 
 {
     RepeatedInputs inputs;
     inputs.method = "POST";
+    inputs.path = "/v1/chat/completions";
     inputs.route = "/v1/chat/completions";
+    inputs.status = 200;
     inputs.host = "gateway.example:8443";
     inputs.userAgent = userAgent;
     inputs.clientHost = clientHost;
     inputs.operation = "chat";
     inputs.provider = "openai";
     inputs.model = "gpt-4o";
+    inputs.maxTokens = 256;
+    inputs.responseModel = "gpt-4o-2024-08-06";
+    inputs.finishReasons = "stop\nlength\n";
     return inputs;
 }
 
@@ -48,7 +53,7 @@ SpanHead head()
 std::string span(SpanEncoder& encoder, RepeatedAttributes* repeated, const RepeatedInputs& inputs)
 {
     encoder.begin(head());
-    encoder.text("url.path", "/v1/chat/completions");
+    encoder.number("gen_ai.usage.input_tokens", 12);
     if (repeated)
         repeated->write(encoder, inputs);
     else
@@ -66,8 +71,14 @@ std::map<std::string, std::string> decoded(const std::string& bytes)
     for (const auto& kv : span.attributes())
     {
         CPPUNIT_ASSERT_MESSAGE("attribute twice: " + kv.key(), attributes.count(kv.key()) == 0);
-        attributes[kv.key()] = kv.value().has_int_value() ? std::to_string(kv.value().int_value())
-                                                          : kv.value().string_value();
+        std::string& value = attributes[kv.key()];
+        if (kv.value().has_int_value())
+            value = std::to_string(kv.value().int_value());
+        else if (kv.value().has_array_value())
+            for (const auto& item : kv.value().array_value().values())
+                value += (value.empty() ? "" : ",") + item.string_value();
+        else
+            value = kv.value().string_value();
     }
     return attributes;
 }
@@ -96,10 +107,12 @@ public:
         CPPUNIT_ASSERT(direct == second);
 
         const auto attributes = decoded(second);
-        CPPUNIT_ASSERT_EQUAL(std::size_t(13), attributes.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(18), attributes.size());
         CPPUNIT_ASSERT_EQUAL(std::string("POST"), attributes.at("http.request.method"));
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/chat/completions"), attributes.at("url.path"));
         CPPUNIT_ASSERT_EQUAL(std::string("http"), attributes.at("url.scheme"));
         CPPUNIT_ASSERT_EQUAL(std::string("/v1/chat/completions"), attributes.at("http.route"));
+        CPPUNIT_ASSERT_EQUAL(std::string("200"), attributes.at("http.response.status_code"));
         CPPUNIT_ASSERT_EQUAL(std::string("gateway.example"), attributes.at("server.address"));
         CPPUNIT_ASSERT_EQUAL(std::string("8443"), attributes.at("server.port"));
         CPPUNIT_ASSERT_EQUAL(std::string("OpenAI/Python 1.54.0"), attributes.at("user_agent.original"));
@@ -108,18 +121,32 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::string("openai"), attributes.at("gen_ai.provider.name"));
         CPPUNIT_ASSERT_EQUAL(std::string("openai"), attributes.at("gen_ai.system"));
         CPPUNIT_ASSERT_EQUAL(std::string("gpt-4o"), attributes.at("gen_ai.request.model"));
+        CPPUNIT_ASSERT_EQUAL(std::string("256"), attributes.at("gen_ai.request.max_tokens"));
+        CPPUNIT_ASSERT_EQUAL(std::string("gpt-4o-2024-08-06"), attributes.at("gen_ai.response.model"));
+        CPPUNIT_ASSERT_EQUAL(std::string("stop,length"), attributes.at("gen_ai.response.finish_reasons"));
+        CPPUNIT_ASSERT_EQUAL(std::string("12"), attributes.at("gen_ai.usage.input_tokens"));
         CPPUNIT_ASSERT_EQUAL(std::string("50123"), attributes.at("client.port"));
 
         // Not a GenAI route, no User-Agent: those attributes are absent, kept or not.
         RepeatedInputs models = chatFrom("");
         models.method = "GET";
+        models.path = "/v1/models";
         models.route = "/v1/models";
         models.operation = nullptr;
         span(encoder, &repeated, models);
         const auto plain = decoded(span(encoder, &repeated, models));
-        CPPUNIT_ASSERT_EQUAL(std::size_t(8), plain.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(10), plain.size());
         CPPUNIT_ASSERT(plain.count("user_agent.original") == 0 && plain.count("gen_ai.request.model") == 0);
         CPPUNIT_ASSERT_EQUAL(std::string("GET"), plain.at("http.request.method"));
+
+        // An empty response model is said (the handler said it); an absent one is not.
+        RepeatedInputs quiet = chatFrom("agent");
+        quiet.responseModel = std::string_view();
+        CPPUNIT_ASSERT_EQUAL(std::string(), decoded(span(encoder, &repeated, quiet)).at("gen_ai.response.model"));
+        quiet.responseModel.reset();
+        CPPUNIT_ASSERT(decoded(span(encoder, &repeated, quiet)).count("gen_ai.response.model") == 0);
+        quiet.responseModel = std::string_view();
+        CPPUNIT_ASSERT(decoded(span(encoder, &repeated, quiet)).count("gen_ai.response.model") == 1);
     }
 
     void testOtherInputsAreNotAnsweredFromTheKeptSet()
@@ -143,6 +170,23 @@ public:
         changed.method = "PUT";
         CPPUNIT_ASSERT_EQUAL(std::string("PUT"), decoded(span(encoder, &repeated, changed)).at("http.request.method"));
         changed = chatFrom("agent-a");
+        changed.path = "/v1/chat/completions/";
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/chat/completions/"), decoded(span(encoder, &repeated, changed)).at("url.path"));
+        changed = chatFrom("agent-a");
+        changed.status = 429;
+        CPPUNIT_ASSERT_EQUAL(std::string("429"), decoded(span(encoder, &repeated, changed)).at("http.response.status_code"));
+        changed = chatFrom("agent-a");
+        changed.maxTokens = 255;
+        CPPUNIT_ASSERT_EQUAL(std::string("255"), decoded(span(encoder, &repeated, changed)).at("gen_ai.request.max_tokens"));
+        changed.maxTokens.reset();
+        CPPUNIT_ASSERT(decoded(span(encoder, &repeated, changed)).count("gen_ai.request.max_tokens") == 0);
+        changed = chatFrom("agent-a");
+        changed.responseModel = "gpt-4o-2024-11-20";
+        CPPUNIT_ASSERT_EQUAL(std::string("gpt-4o-2024-11-20"), decoded(span(encoder, &repeated, changed)).at("gen_ai.response.model"));
+        changed = chatFrom("agent-a");
+        changed.finishReasons = "stop\n";
+        CPPUNIT_ASSERT_EQUAL(std::string("stop"), decoded(span(encoder, &repeated, changed)).at("gen_ai.response.finish_reasons"));
+        changed = chatFrom("agent-a");
         changed.host = "other.example";
         const auto otherHost = decoded(span(encoder, &repeated, changed));
         CPPUNIT_ASSERT_EQUAL(std::string("other.example"), otherHost.at("server.address"));
@@ -163,7 +207,7 @@ public:
                 const std::string agent = "client-" + std::to_string(client);
                 const auto attributes = decoded(span(encoder, &repeated, chatFrom(agent)));
                 CPPUNIT_ASSERT_EQUAL(agent, attributes.at("user_agent.original"));
-                CPPUNIT_ASSERT_EQUAL(std::size_t(13), attributes.size());
+                CPPUNIT_ASSERT_EQUAL(std::size_t(18), attributes.size());
             }
     }
 
@@ -194,7 +238,7 @@ public:
             std::map<std::string, int> seen;
             for (std::size_t i = 0; i < attributes->size(); ++i)
                 ++seen[attributes->getObject(static_cast<unsigned>(i))->getValue<std::string>("key")];
-            CPPUNIT_ASSERT_EQUAL(json == replayedFirst ? std::size_t(12) : std::size_t(13), seen.size());
+            CPPUNIT_ASSERT_EQUAL(json == replayedFirst ? std::size_t(17) : std::size_t(18), seen.size());
             for (const auto& [key, count] : seen)
                 CPPUNIT_ASSERT_EQUAL_MESSAGE(key, 1, count);
             CPPUNIT_ASSERT_EQUAL(1, seen["user_agent.original"]);
