@@ -38,7 +38,7 @@ bool RepeatedAttributes::Kept::matches(const RepeatedInputs& inputs) const
 {
     // The ones most likely to differ between the requests of one loop first.
     return used && userAgent == inputs.userAgent && clientHost == inputs.clientHost && model == inputs.model &&
-           status == inputs.status && path == inputs.path && maxTokens == inputs.maxTokens &&
+           status == inputs.status && secure == inputs.secure && path == inputs.path && maxTokens == inputs.maxTokens &&
            finishReasons == inputs.finishReasons && hasResponseModel == inputs.responseModel.has_value() &&
            (!hasResponseModel || responseModel == *inputs.responseModel) && route == inputs.route &&
            method == inputs.method && host == inputs.host;
@@ -54,6 +54,7 @@ void RepeatedAttributes::write(SpanEncoder& span, const RepeatedInputs& inputs)
     Kept& kept = kept_[oldest_];
     oldest_ = (oldest_ + 1) % Capacity;
     kept.method = inputs.method;
+    kept.secure = inputs.secure;
     kept.path = inputs.path;
     kept.route = inputs.route;
     kept.status = inputs.status;
@@ -73,7 +74,7 @@ void RepeatedAttributes::encode(SpanEncoder& span, const RepeatedInputs& inputs)
 {
     span.text("http.request.method", inputs.method);
     span.text("url.path", inputs.path);
-    span.text("url.scheme", "http");
+    span.text("url.scheme", inputs.secure ? "https" : "http");
     if (!inputs.route.empty())
         span.text("http.route", inputs.route);
     if (inputs.status > 0)

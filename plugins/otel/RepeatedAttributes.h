@@ -25,6 +25,7 @@ namespace portico::otel {
 struct RepeatedInputs
 {
     std::string_view method;
+    bool secure = false; ///< url.scheme https (else http)
     std::string_view path;
     std::string_view route;
     int status = 0;        ///< http.response.status_code
@@ -55,6 +56,7 @@ private:
     {
         std::string method, path, route, host, userAgent, clientHost, model, responseModel, finishReasons;
         int status = 0;
+        bool secure = false;
         std::optional<long long> maxTokens;
         bool hasResponseModel = false;
         std::string encoded;

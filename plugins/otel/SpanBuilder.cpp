@@ -134,6 +134,7 @@ void serverSpan(const Exchange& exchange, const RequestTrace& trace, Outcome out
     const int status = exchange.response().status;
     RepeatedInputs inputs;
     inputs.method = exchange.method();
+    inputs.secure = exchange.secure();
     inputs.path = exchange.path();
     inputs.route = route;
     inputs.status = status;

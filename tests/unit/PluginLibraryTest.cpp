@@ -162,7 +162,7 @@ public:
     {
         // ABI 5 (the admin listener) changed Route and Exchange: a 4.x plugin must not load.
         CPPUNIT_ASSERT_EQUAL(5, PORTICO_ABI_MAJOR);
-        CPPUNIT_ASSERT_EQUAL(1, PORTICO_ABI_MINOR);
+        CPPUNIT_ASSERT_EQUAL(2, PORTICO_ABI_MINOR);
         const std::string file = fixture("abi_v4");
         const std::string message = refusal(file, "abi_v4");
         PORTICO_ASSERT_CONTAINS(message, file);

@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <string>
 
+/// Minor 5.2: Exchange::secure() (a member in the padding after listener_: no other member
+/// moved).
 /// Minor 5.1: Exchange::completeOnWorker() (a member added at the end of Exchange).
 /// Major 5: the admin listener (Route::listener, Exchange::listener()), which changed Route and
 /// Exchange.
@@ -26,7 +28,7 @@
 /// HeaderList, log filters replace channel wrapping, and the core exports only this API.
 /// (Major 2 made Response::headers a HeaderList.)
 #define PORTICO_ABI_MAJOR 5
-#define PORTICO_ABI_MINOR 1
+#define PORTICO_ABI_MINOR 2
 
 #define PORTICO_STRINGIFY_(x) #x
 #define PORTICO_STRINGIFY(x) PORTICO_STRINGIFY_(x)

@@ -102,6 +102,9 @@ public:
     /// The listener the request came in on: Listener::Admin for the admin listener ([admin]
     /// listen), where auth checks the admin key instead of the API keys.
     Listener listener() const { return listener_; }
+    /// True when the request came in over TLS (server.tls.*): the scheme the client used is
+    /// https. False on plain HTTP, including plain_listen beside a TLS listener.
+    bool secure() const { return secure_; }
 
     // --- threads ----------------------------------------------------------------------------
     /// Asks the core to run this request's completion hooks on a worker thread, where they may
@@ -220,6 +223,7 @@ private:
 
     std::string route_;
     Listener listener_ = Listener::Api;
+    bool secure_ = false; // in the padding after listener_: the members after it keep their offsets
     std::vector<std::pair<std::string, std::string>> pathParams_;
     std::vector<Attribute> attributes_;
     std::vector<StateEntry> states_;

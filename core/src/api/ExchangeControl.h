@@ -21,6 +21,7 @@ public:
 
     static void setRoute(Exchange& exchange, std::string pattern) { exchange.route_ = std::move(pattern); }
     static void setListener(Exchange& exchange, Listener listener) { exchange.listener_ = listener; }
+    static void setSecure(Exchange& exchange, bool secure) { exchange.secure_ = secure; }
     static void addPathParam(Exchange& exchange, std::string name, std::string value)
     {
         exchange.pathParams_.emplace_back(std::move(name), std::move(value));

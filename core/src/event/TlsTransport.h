@@ -67,6 +67,7 @@ public:
     void shutdownSend() override;
     std::string lastError() const override { return error_; }
     bool established() const override;
+    bool encrypted() const override { return true; }
 
     /// Drives the handshake: 1 done, 0 (WouldBlock) wait for wants(), Error. A peer closing
     /// during the handshake is an Error.

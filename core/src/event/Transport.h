@@ -43,6 +43,8 @@ public:
     virtual std::string lastError() const = 0;
     /// True once a TLS handshake has completed (always true for plain TCP).
     virtual bool established() const = 0;
+    /// True for TLS.
+    virtual bool encrypted() const = 0;
 
     int fd() const { return fd_; }
 
@@ -63,6 +65,7 @@ public:
     void shutdownSend() override;
     std::string lastError() const override { return error_; }
     bool established() const override { return true; }
+    bool encrypted() const override { return false; }
 
 private:
     std::string error_;

@@ -43,6 +43,7 @@ Connection::Connection(ServerContext& server, EventLoop& loop, std::unique_ptr<T
     : server_(server),
       loop_(loop),
       transport_(std::move(transport)),
+      secure_(transport_->encrypted()),
       peer_(std::move(peer)),
       listener_(listener),
       onClosed_(std::move(onClosed))
@@ -300,6 +301,7 @@ void Connection::dispatch()
     auto exchange = std::make_unique<Exchange>(std::move(head_.method), head_.target, std::move(head_.headers),
                                                std::move(body_), peer_);
     ExchangeControl::setListener(*exchange, listener_);
+    ExchangeControl::setSecure(*exchange, secure_);
     body_.clear();
     if (bodyStream_)
         ExchangeControl::attachBodyStream(*exchange, bodyStream_);
@@ -420,6 +422,7 @@ void Connection::protocolError(int status, const std::string& message, const std
     // No request could be served: an Exchange with what is known, answered by the core.
     auto exchange = std::make_unique<Exchange>("-", "/", HeaderList(), std::string(), peer_);
     ExchangeControl::setListener(*exchange, listener_);
+    ExchangeControl::setSecure(*exchange, secure_);
     auto chain = server_.state.chain();
     RunEnvironment environment{loop_, &server_.workers, server_.accessLog, &server_.state};
     run_ = std::make_unique<ExchangeRun>(environment, std::move(chain), std::move(exchange), *this,

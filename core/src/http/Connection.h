@@ -191,6 +191,7 @@ private:
     ServerContext& server_;
     EventLoop& loop_;
     std::unique_ptr<Transport> transport_;
+    const bool secure_; ///< TLS: its requests' Exchange::secure()
     const std::string peer_;
     const Listener listener_;
     std::function<void(Connection*)> onClosed_;

@@ -10,12 +10,19 @@
 // - configured only through the standard OTEL_* variables: http/json, gzip, an auth header,
 //   the service name, and the spans still queued flushed when porticod stops (SIGTERM);
 // - a collector that refuses connections: every request still succeeds, /metrics counts the
-//   dropped spans, and the failure is logged once, not once per batch.
+//   dropped spans, and the failure is logged once, not once per batch;
+// - a TLS listener beside a plain one: url.scheme says which the request came over.
 
 #include "FakeCollector.h"
 #include "HttpClient.h"
 #include "PorticodProcess.h"
+#include "TempDir.h"
 #include "TestAsserts.h"
+#include "Poco/Net/Context.h"
+#include "Poco/Net/HTTPRequest.h"
+#include "Poco/Net/HTTPResponse.h"
+#include "Poco/Net/HTTPSClientSession.h"
+#include "Poco/Net/NetSSL.h"
 #include "Poco/JSON/Array.h"
 #include "Poco/JSON/Object.h"
 #include "Poco/JSON/Parser.h"
@@ -82,6 +89,7 @@ class OtelIntegrationTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testRoutedRetriedStream);
     CPPUNIT_TEST(testJsonGzipFromTheEnvironmentFlushedOnStop);
     CPPUNIT_TEST(testRefusingCollector);
+    CPPUNIT_TEST(testUrlSchemeFollowsTheListener);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -293,6 +301,49 @@ public:
         for (std::size_t at = log.find("otel: export to"); at != std::string::npos; at = log.find("otel: export to", at + 1))
             ++warnings;
         CPPUNIT_ASSERT_EQUAL_MESSAGE(log, std::size_t(1), warnings);
+    }
+
+    void testUrlSchemeFollowsTheListener()
+    {
+        TempDir dir;
+        // A self-signed certificate for 127.0.0.1, valid for a day (as HttpsTest makes it).
+        const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                                    "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+                                    dir.file("key.pem") + " -out " + dir.file("cert.pem") + " 2>/dev/null";
+        CPPUNIT_ASSERT_EQUAL_MESSAGE("openssl req failed", 0, std::system(command.c_str()));
+        FakeCollector collector;
+        const unsigned short plainPort = freePort();
+        PorticodProcess::Options options;
+        options.config = "[server]\nlisten = 127.0.0.1:{port}\nplain_listen = 127.0.0.1:" + std::to_string(plainPort) +
+                         "\ntls.certificate = " + dir.file("cert.pem") + "\ntls.private_key = " + dir.file("key.pem") +
+                         "\n[plugins]\norder = tracing, otel, openai\n[otel]\nendpoint = " + collector.url() +
+                         "\nschedule_delay_ms = 100\n";
+        options.waitUntilHealthy = false;
+        PorticodProcess gateway(options);
+        CPPUNIT_ASSERT_MESSAGE(gateway.output(), gateway.waitForOutput("serving https://127.0.0.1:", 15));
+
+        Poco::Net::initializeSSL();
+        Poco::Net::Context::Params params;
+        params.caLocation = dir.file("cert.pem");
+        params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
+        Poco::Net::HTTPSClientSession session("127.0.0.1", gateway.port(),
+                                              new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params));
+        Poco::Net::HTTPRequest request("GET", "/v1/models", Poco::Net::HTTPMessage::HTTP_1_1);
+        session.sendRequest(request);
+        Poco::Net::HTTPResponse response;
+        session.receiveResponse(response).ignore(1 << 20);
+        CPPUNIT_ASSERT_EQUAL(200, static_cast<int>(response.getStatus()));
+        // The plain listener twice: a kept set of repeated attributes must not carry the scheme over.
+        for (int i = 0; i < 2; ++i)
+            CPPUNIT_ASSERT_EQUAL(200, httpRequest(plainPort, "GET", "/v1/models").status);
+
+        CPPUNIT_ASSERT_MESSAGE(gateway.output(), collector.waitForSpans(3, 10));
+        std::map<std::string, int> schemeByPort;
+        for (const Span& span : collector.spans())
+            schemeByPort[attributeText(span, "server.port") + " " + attributeText(span, "url.scheme")] += 1;
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), schemeByPort.size());
+        CPPUNIT_ASSERT_EQUAL(1, schemeByPort[std::to_string(gateway.port()) + " https"]);
+        CPPUNIT_ASSERT_EQUAL(2, schemeByPort[std::to_string(plainPort) + " http"]);
     }
 };
 

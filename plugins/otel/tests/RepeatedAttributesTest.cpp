@@ -173,6 +173,10 @@ public:
         changed.path = "/v1/chat/completions/";
         CPPUNIT_ASSERT_EQUAL(std::string("/v1/chat/completions/"), decoded(span(encoder, &repeated, changed)).at("url.path"));
         changed = chatFrom("agent-a");
+        changed.secure = true;
+        CPPUNIT_ASSERT_EQUAL(std::string("https"), decoded(span(encoder, &repeated, changed)).at("url.scheme"));
+        CPPUNIT_ASSERT_EQUAL(std::string("http"), decoded(span(encoder, &repeated, chatFrom("agent-a"))).at("url.scheme"));
+        changed = chatFrom("agent-a");
         changed.status = 429;
         CPPUNIT_ASSERT_EQUAL(std::string("429"), decoded(span(encoder, &repeated, changed)).at("http.response.status_code"));
         changed = chatFrom("agent-a");
