@@ -45,7 +45,7 @@ void appendJsonString(std::string& out, std::string_view text)
 
 void JsonSpanEncoder::begin(const SpanHead& head)
 {
-    out_.clear();
+    out_.assign(1, ','); // the framing, left out by finish()
     out_ += "{\"traceId\":";
     appendQuoted(out_, head.traceId);
     out_ += ",\"spanId\":";
@@ -204,17 +204,16 @@ std::string JsonSpanEncoder::finish()
 {
     moveTo(Part::Rest);
     out_ += '}';
-    std::string result;
-    result.swap(out_);
+    std::string result = out_.substr(1);
+    out_.clear();
     return result;
 }
 
-void JsonSpanEncoder::finishInto(std::string& framed)
+std::string_view JsonSpanEncoder::finishFramed()
 {
     moveTo(Part::Rest);
     out_ += '}';
-    frame(framed, out_);
-    out_.clear(); // capacity kept for the next span
+    return out_; // the leading comma and the span; capacity kept for the next span
 }
 
 void JsonSpanEncoder::frame(std::string& framed, std::string_view span)

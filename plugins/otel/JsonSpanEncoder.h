@@ -22,7 +22,7 @@ public:
     std::string_view attributesSince(std::size_t mark) const override;
     void replay(std::string_view attributes) override;
     std::string finish() override;
-    void finishInto(std::string& framed) override;
+    std::string_view finishFramed() override;
     /// Appends `span` (one span object) to `framed` after a comma.
     static void frame(std::string& framed, std::string_view span);
 

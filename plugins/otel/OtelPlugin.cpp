@@ -211,10 +211,9 @@ void OtelPlugin::onComplete(Exchange& exchange, Outcome outcome)
         thread_local Scratch scratch;
         const bool json = config_->protocol == OtelConfig::Protocol::Json;
         SpanEncoder& encoder = json ? static_cast<SpanEncoder&>(scratch.json) : static_cast<SpanEncoder&>(scratch.protobuf);
-        scratch.framed.clear();
-        const std::size_t count = buildSpans(exchange, *trace, outcome, endNs, encoder,
-                                             json ? &scratch.jsonRepeated : &scratch.protobufRepeated, scratch.framed);
-        exporter_.submit(scratch.framed, count);
+        const BuiltSpans spans = buildSpans(exchange, *trace, outcome, endNs, encoder,
+                                            json ? &scratch.jsonRepeated : &scratch.protobufRepeated, scratch.framed);
+        exporter_.submit(spans.framed, spans.count);
     }
     catch (...)
     {

@@ -3,6 +3,8 @@
 #include "ProtobufWire.h"
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 
 namespace portico::otel {
 
@@ -36,14 +38,14 @@ char* id(char* out, unsigned field, std::string_view hex)
 
 char* ProtobufSpanEncoder::room(std::size_t size)
 {
-    if (buffer_.size() - used_ < size)
+    if (buffer_.size() < used_ + size) // used_ starts at FrameRoom, before the buffer has grown
         buffer_.resize(std::max(buffer_.size() * 2, used_ + size + 512));
     return buffer_.data() + used_;
 }
 
 void ProtobufSpanEncoder::begin(const SpanHead& head)
 {
-    used_ = 0;
+    used_ = FrameRoom;
     flags_ = head.flags();
     char* out = room(3 * HeadRoom + 64 + head.name.size() + 3 * 11);
     out = id(out, TraceId, head.traceId);
@@ -165,16 +167,21 @@ void ProtobufSpanEncoder::end()
 std::string ProtobufSpanEncoder::finish()
 {
     end();
-    std::string span(buffer_.data(), used_);
-    used_ = 0;
+    std::string span(buffer_.data() + FrameRoom, used_ - FrameRoom);
+    used_ = FrameRoom;
     return span;
 }
 
-void ProtobufSpanEncoder::finishInto(std::string& framed)
+std::string_view ProtobufSpanEncoder::finishFramed()
 {
     end();
-    frame(framed, std::string_view(buffer_.data(), used_));
-    used_ = 0; // the buffer is kept for the next span
+    const std::size_t size = used_ - FrameRoom;
+    const std::size_t head = 1 + wire::varintSize(size);
+    if (head > FrameRoom)
+        throw std::length_error("otel: a span of " + std::to_string(size) + " bytes");
+    char* start = buffer_.data() + FrameRoom - head;
+    wire::put::header(start, ScopeSpansSpans, size);
+    return std::string_view(start, used_ - (FrameRoom - head));
 }
 
 void ProtobufSpanEncoder::frame(std::string& framed, std::string_view span)

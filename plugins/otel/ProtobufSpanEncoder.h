@@ -28,7 +28,7 @@ public:
     std::string_view attributesSince(std::size_t mark) const override;
     void replay(std::string_view attributes) override;
     std::string finish() override;
-    void finishInto(std::string& framed) override;
+    std::string_view finishFramed() override;
     /// Appends `span` (a Span message) to `framed` as one ScopeSpans.spans field.
     static void frame(std::string& framed, std::string_view span);
 
@@ -42,8 +42,12 @@ private:
     /// Writes the Span.flags field that ends every span.
     void end();
 
-    std::string buffer_; ///< its size is the room made; used_ bytes of it hold the span
-    std::size_t used_ = 0;
+    /// Before the span: room for its framing, the ScopeSpans.spans tag (one byte) and the span's
+    /// length (a varint: five bytes reach 32 GiB), written there by finishFramed().
+    static constexpr std::size_t FrameRoom = 6;
+
+    std::string buffer_; ///< its size is the room made; bytes FrameRoom..used_ hold the span
+    std::size_t used_ = FrameRoom;
     std::uint32_t flags_ = 0;
 };
 

@@ -113,8 +113,9 @@ void responseFacts(SpanEncoder& span, const Exchange& exchange, const RequestTra
         span.texts("gen_ai.response.finish_reasons", reasons);
 }
 
-void serverSpan(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
-                const char* operation, SpanEncoder& span, RepeatedAttributes* repeated, std::string& framed)
+/// The server span, framed (SpanEncoder::finishFramed: the encoder's bytes).
+std::string_view serverSpan(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
+                            const char* operation, SpanEncoder& span, RepeatedAttributes* repeated)
 {
     const std::string& route = exchange.route();
     const SpanName name(exchange.method(), route);
@@ -185,7 +186,7 @@ void serverSpan(const Exchange& exchange, const RequestTrace& trace, Outcome out
         span.event("gen_ai.first_token", trace.firstChunkNs);
     if (code != StatusCode::Unset)
         span.status(code, message);
-    span.finishInto(framed);
+    return span.finishFramed();
 }
 
 void attemptSpan(const Exchange& exchange, const RequestTrace& trace, const UpstreamAttempt& attempt,
@@ -246,22 +247,23 @@ const char* genAiOperation(const std::string& route)
     return nullptr;
 }
 
-std::size_t buildSpans(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
-                       SpanEncoder& encoder, RepeatedAttributes* repeated, std::string& framed)
+BuiltSpans buildSpans(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
+                      SpanEncoder& encoder, RepeatedAttributes* repeated, std::string& framed)
 {
     const char* operation = genAiOperation(exchange.route());
-    serverSpan(exchange, trace, outcome, endNs, operation, encoder, repeated, framed);
+    const std::string_view server = serverSpan(exchange, trace, outcome, endNs, operation, encoder, repeated);
     const std::string* lines = exchange.find(attr::UpstreamAttempts);
     if (!lines)
-        return 1;
+        return {server, 1}; // the encoder's bytes: no copy
     const std::vector<UpstreamAttempt> attempts = UpstreamAttempt::parseAll(*lines);
+    framed.assign(server.data(), server.size()); // before the next span reuses the encoder
     for (std::size_t i = 0; i < attempts.size(); ++i)
     {
         // The last attempt is the one whose answer the client got.
         const bool answered = i + 1 == attempts.size() && attempts[i].status() >= 200 && attempts[i].status() < 300;
         attemptSpan(exchange, trace, attempts[i], operation, answered, encoder, framed);
     }
-    return 1 + attempts.size();
+    return {framed, 1 + attempts.size()};
 }
 
 std::uint64_t nowUnixNs()

@@ -18,11 +18,19 @@
 
 namespace portico::otel {
 
-/// Appends the server span and the attempts' client spans of `exchange` to `framed`, framed
-/// for a batch (SpanEncoder::finishInto); returns how many spans that is. `repeated` (kept with
-/// `encoder`, or null) holds the server span's attributes of recent requests in encoded form.
-std::size_t buildSpans(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
-                       SpanEncoder& encoder, RepeatedAttributes* repeated, std::string& framed);
+/// A request's spans framed for a batch (SpanEncoder::finishFramed), and how many there are.
+struct BuiltSpans
+{
+    std::string_view framed;
+    std::size_t count = 0;
+};
+
+/// The server span and the attempts' client spans of `exchange`, framed for a batch. A lone
+/// server span is the encoder's bytes (valid until its next begin()); with attempts, the spans
+/// are gathered in `framed`. `repeated` (kept with `encoder`, or null) holds the server span's
+/// attributes of recent requests in encoded form.
+BuiltSpans buildSpans(const Exchange& exchange, const RequestTrace& trace, Outcome outcome, std::uint64_t endNs,
+                      SpanEncoder& encoder, RepeatedAttributes* repeated, std::string& framed);
 
 /// gen_ai.operation.name for a route ("chat", "embeddings", ...), or nullptr for a route that
 /// is not a GenAI operation.

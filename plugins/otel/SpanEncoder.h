@@ -4,9 +4,9 @@
 /// object of strings per attribute would cost an allocation each. The queue then holds the
 /// framed spans as bytes (SpanQueue), and a batch wraps them (OtlpBatch).
 ///
-/// Call order: begin(), the attributes, the events, status() (optional), then finishInto()
-/// (the plugin: the span framed for a batch, appended to the request's bytes for the queue) or
-/// finish() (the span alone). Attribute keys are string literals, so that their length is
+/// Call order: begin(), the attributes, the events, status() (optional), then finishFramed()
+/// or finishInto() (the plugin: the span framed for a batch, for the queue) or finish() (the
+/// span alone). Attribute keys are string literals, so that their length is
 /// known where they are written. An encoder keeps its buffer's capacity from span to span: the plugin
 /// keeps one per event loop, so that encoding allocates nothing once it is warm.
 
@@ -76,9 +76,17 @@ public:
     virtual void replay(std::string_view attributes) = 0;
     /// The encoded span; the encoder is then empty.
     virtual std::string finish() = 0;
-    /// Appends the encoded span to `framed` as one element of a batch's span list (OtlpBatch):
-    /// protobuf, as a ScopeSpans.spans field (tag and length first); JSON, after a comma.
-    virtual void finishInto(std::string& framed) = 0;
+    /// The encoded span framed as one element of a batch's span list (OtlpBatch): protobuf, as
+    /// a ScopeSpans.spans field (tag and length first); JSON, after a comma. The bytes are the
+    /// encoder's own (it leaves room for the framing before the span): valid until the next
+    /// begin(), so that a request's only span goes to the queue without another copy.
+    virtual std::string_view finishFramed() = 0;
+    /// finishFramed(), appended to `framed`.
+    void finishInto(std::string& framed)
+    {
+        const std::string_view span = finishFramed();
+        framed.append(span.data(), span.size());
+    }
 };
 
 } // namespace portico::otel

@@ -91,6 +91,7 @@ class EncoderTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testEmptyBatch);
     CPPUNIT_TEST(testJson);
     CPPUNIT_TEST(testFramedSpansThroughTheQueue);
+    CPPUNIT_TEST(testFramedInPlaceForEverySpanSize);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -241,6 +242,47 @@ public:
         CPPUNIT_ASSERT_EQUAL(4, request.resource_spans(0).scope_spans(0).spans_size());
         CPPUNIT_ASSERT_EQUAL(std::string("chat m"), request.resource_spans(0).scope_spans(0).spans(3).name());
     }
+
+    /// finishFramed() writes the framing into the room it left before the span: right for a
+    /// span whose length takes one, two or three varint bytes, on a fresh encoder and on one
+    /// that has grown, in both formats.
+    void testFramedInPlaceForEverySpanSize()
+    {
+        for (const std::size_t size : {std::size_t(10), std::size_t(1000), std::size_t(300000), std::size_t(10)})
+        {
+            const std::string agent(size, 'a');
+            ProtobufSpanEncoder fresh;
+            for (SpanEncoder* encoder : {static_cast<SpanEncoder*>(&fresh), static_cast<SpanEncoder*>(&grownProtobuf_),
+                                         static_cast<SpanEncoder*>(&grownJson_)})
+            {
+                SpanHead head;
+                head.traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+                head.spanId = "00f067aa0ba902b7";
+                head.name = "GET /";
+                encoder->begin(head);
+                encoder->text("user_agent.original", agent);
+                const std::string framed(encoder->finishFramed());
+                encoder->begin(head);
+                encoder->text("user_agent.original", agent);
+                std::string expected;
+                if (encoder == &grownJson_)
+                    JsonSpanEncoder::frame(expected, encoder->finish());
+                else
+                    ProtobufSpanEncoder::frame(expected, encoder->finish());
+                CPPUNIT_ASSERT_MESSAGE(std::to_string(size), framed == expected);
+                if (encoder == &grownJson_)
+                    continue;
+                otlp::trace::v1::ScopeSpans scope; // the framing is ScopeSpans.spans
+                CPPUNIT_ASSERT(scope.ParseFromString(framed));
+                CPPUNIT_ASSERT_EQUAL(1, scope.spans_size());
+                CPPUNIT_ASSERT_EQUAL(size, scope.spans(0).attributes(0).value().string_value().size());
+            }
+        }
+    }
+
+private:
+    ProtobufSpanEncoder grownProtobuf_;
+    JsonSpanEncoder grownJson_;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(EncoderTest);
