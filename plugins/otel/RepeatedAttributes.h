@@ -4,7 +4,7 @@
 /// status are the span's head and tail, not attributes). An SDK that calls one model with the
 /// same settings sends requests that differ in their prompts, which spans never carry: its
 /// spans differ only in those. Encoding the repeated attributes is most of the plugin's time
-/// on the event loop; comparing what they are made of, then copying their bytes, a fifth of it.
+/// on the event loop; comparing what they are made of, then copying their bytes, a quarter of it.
 ///
 /// One per encoder per thread (OtelPlugin's scratch): the bytes are that encoder's format, and
 /// nothing is shared between threads. It keeps a few sets, for the few clients and routes a
