@@ -37,11 +37,11 @@ std::pair<std::string_view, int> splitHostPort(std::string_view text)
 bool RepeatedAttributes::Kept::matches(const RepeatedInputs& inputs) const
 {
     // The ones most likely to differ between the requests of one loop first.
-    return used && userAgent == inputs.userAgent && clientHost == inputs.clientHost && model == inputs.model &&
-           status == inputs.status && secure == inputs.secure && path == inputs.path && maxTokens == inputs.maxTokens &&
-           finishReasons == inputs.finishReasons && hasResponseModel == inputs.responseModel.has_value() &&
-           (!hasResponseModel || responseModel == *inputs.responseModel) && route == inputs.route &&
-           method == inputs.method && host == inputs.host;
+    return !encoded.empty() && userAgent == inputs.userAgent && clientHost == inputs.clientHost &&
+           model == inputs.model && status == inputs.status && secure == inputs.secure && path == inputs.path &&
+           maxTokens == inputs.maxTokens && finishReasons == inputs.finishReasons &&
+           responseModel == inputs.responseModel && route == inputs.route && method == inputs.method &&
+           host == inputs.host;
 }
 
 void RepeatedAttributes::write(SpanEncoder& span, const RepeatedInputs& inputs)
@@ -63,11 +63,9 @@ void RepeatedAttributes::write(SpanEncoder& span, const RepeatedInputs& inputs)
     kept.clientHost = inputs.clientHost;
     kept.model = inputs.model;
     kept.maxTokens = inputs.maxTokens;
-    kept.hasResponseModel = inputs.responseModel.has_value();
-    kept.responseModel = inputs.responseModel.value_or(std::string_view());
+    kept.responseModel = inputs.responseModel;
     kept.finishReasons = inputs.finishReasons;
     kept.encoded = span.attributesSince(mark);
-    kept.used = true;
 }
 
 void RepeatedAttributes::encode(SpanEncoder& span, const RepeatedInputs& inputs)

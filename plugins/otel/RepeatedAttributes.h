@@ -54,13 +54,12 @@ public:
 private:
     struct Kept
     {
-        std::string method, path, route, host, userAgent, clientHost, model, responseModel, finishReasons;
+        std::string method, path, route, host, userAgent, clientHost, model, finishReasons;
         int status = 0;
         bool secure = false;
         std::optional<long long> maxTokens;
-        bool hasResponseModel = false;
-        std::string encoded;
-        bool used = false;
+        std::optional<std::string> responseModel;
+        std::string encoded; ///< empty: nothing kept here yet (a kept set has the method at least)
 
         bool matches(const RepeatedInputs& inputs) const;
     };

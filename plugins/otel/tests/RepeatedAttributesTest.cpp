@@ -155,44 +155,37 @@ public:
         RepeatedAttributes repeated;
         span(encoder, &repeated, chatFrom("agent-a"));
         // Each input on its own differs from the kept set's: each span says its own.
-        RepeatedInputs changed = chatFrom("agent-a");
-        changed.userAgent = "agent-b";
-        CPPUNIT_ASSERT_EQUAL(std::string("agent-b"), decoded(span(encoder, &repeated, changed)).at("user_agent.original"));
-        changed = chatFrom("agent-a", "10.0.0.8");
-        CPPUNIT_ASSERT_EQUAL(std::string("10.0.0.8"), decoded(span(encoder, &repeated, changed)).at("client.address"));
-        changed = chatFrom("agent-a");
-        changed.model = "gpt-4o-mini";
-        CPPUNIT_ASSERT_EQUAL(std::string("gpt-4o-mini"), decoded(span(encoder, &repeated, changed)).at("gen_ai.request.model"));
-        changed = chatFrom("agent-a");
-        changed.route = "/v1/responses";
-        CPPUNIT_ASSERT_EQUAL(std::string("/v1/responses"), decoded(span(encoder, &repeated, changed)).at("http.route"));
-        changed = chatFrom("agent-a");
-        changed.method = "PUT";
-        CPPUNIT_ASSERT_EQUAL(std::string("PUT"), decoded(span(encoder, &repeated, changed)).at("http.request.method"));
-        changed = chatFrom("agent-a");
-        changed.path = "/v1/chat/completions/";
-        CPPUNIT_ASSERT_EQUAL(std::string("/v1/chat/completions/"), decoded(span(encoder, &repeated, changed)).at("url.path"));
-        changed = chatFrom("agent-a");
-        changed.secure = true;
-        CPPUNIT_ASSERT_EQUAL(std::string("https"), decoded(span(encoder, &repeated, changed)).at("url.scheme"));
+        using Change = void (*)(RepeatedInputs&);
+        const auto spanWith = [&](Change change) {
+            RepeatedInputs inputs = chatFrom("agent-a");
+            change(inputs);
+            return decoded(span(encoder, &repeated, inputs));
+        };
+        CPPUNIT_ASSERT_EQUAL(std::string("agent-b"),
+                             spanWith([](RepeatedInputs& in) { in.userAgent = "agent-b"; }).at("user_agent.original"));
+        CPPUNIT_ASSERT_EQUAL(std::string("10.0.0.8"),
+                             spanWith([](RepeatedInputs& in) { in.clientHost = "10.0.0.8"; }).at("client.address"));
+        CPPUNIT_ASSERT_EQUAL(std::string("gpt-4o-mini"),
+                             spanWith([](RepeatedInputs& in) { in.model = "gpt-4o-mini"; }).at("gen_ai.request.model"));
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/responses"),
+                             spanWith([](RepeatedInputs& in) { in.route = "/v1/responses"; }).at("http.route"));
+        CPPUNIT_ASSERT_EQUAL(std::string("PUT"),
+                             spanWith([](RepeatedInputs& in) { in.method = "PUT"; }).at("http.request.method"));
+        CPPUNIT_ASSERT_EQUAL(std::string("/v1/chat/completions/"),
+                             spanWith([](RepeatedInputs& in) { in.path = "/v1/chat/completions/"; }).at("url.path"));
+        CPPUNIT_ASSERT_EQUAL(std::string("https"), spanWith([](RepeatedInputs& in) { in.secure = true; }).at("url.scheme"));
         CPPUNIT_ASSERT_EQUAL(std::string("http"), decoded(span(encoder, &repeated, chatFrom("agent-a"))).at("url.scheme"));
-        changed = chatFrom("agent-a");
-        changed.status = 429;
-        CPPUNIT_ASSERT_EQUAL(std::string("429"), decoded(span(encoder, &repeated, changed)).at("http.response.status_code"));
-        changed = chatFrom("agent-a");
-        changed.maxTokens = 255;
-        CPPUNIT_ASSERT_EQUAL(std::string("255"), decoded(span(encoder, &repeated, changed)).at("gen_ai.request.max_tokens"));
-        changed.maxTokens.reset();
-        CPPUNIT_ASSERT(decoded(span(encoder, &repeated, changed)).count("gen_ai.request.max_tokens") == 0);
-        changed = chatFrom("agent-a");
-        changed.responseModel = "gpt-4o-2024-11-20";
-        CPPUNIT_ASSERT_EQUAL(std::string("gpt-4o-2024-11-20"), decoded(span(encoder, &repeated, changed)).at("gen_ai.response.model"));
-        changed = chatFrom("agent-a");
-        changed.finishReasons = "stop\n";
-        CPPUNIT_ASSERT_EQUAL(std::string("stop"), decoded(span(encoder, &repeated, changed)).at("gen_ai.response.finish_reasons"));
-        changed = chatFrom("agent-a");
-        changed.host = "other.example";
-        const auto otherHost = decoded(span(encoder, &repeated, changed));
+        CPPUNIT_ASSERT_EQUAL(std::string("429"),
+                             spanWith([](RepeatedInputs& in) { in.status = 429; }).at("http.response.status_code"));
+        CPPUNIT_ASSERT_EQUAL(std::string("255"),
+                             spanWith([](RepeatedInputs& in) { in.maxTokens = 255; }).at("gen_ai.request.max_tokens"));
+        CPPUNIT_ASSERT(spanWith([](RepeatedInputs& in) { in.maxTokens.reset(); }).count("gen_ai.request.max_tokens") == 0);
+        CPPUNIT_ASSERT_EQUAL(std::string("gpt-4o-2024-11-20"),
+                             spanWith([](RepeatedInputs& in) { in.responseModel = "gpt-4o-2024-11-20"; })
+                                 .at("gen_ai.response.model"));
+        CPPUNIT_ASSERT_EQUAL(std::string("stop"), spanWith([](RepeatedInputs& in) { in.finishReasons = "stop\n"; })
+                                                      .at("gen_ai.response.finish_reasons"));
+        const auto otherHost = spanWith([](RepeatedInputs& in) { in.host = "other.example"; });
         CPPUNIT_ASSERT_EQUAL(std::string("other.example"), otherHost.at("server.address"));
         CPPUNIT_ASSERT(otherHost.count("server.port") == 0);
         // A prefix of a kept value is another value.
