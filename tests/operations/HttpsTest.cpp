@@ -4,6 +4,7 @@
 #include "HttpClient.h"
 #include "PorticodProcess.h"
 #include "RawConnection.h"
+#include "SelfSignedCertificate.h"
 #include "Poco/Net/Context.h"
 #include "Poco/Net/HTTPRequest.h"
 #include "Poco/Net/HTTPResponse.h"
@@ -13,7 +14,6 @@
 #include "Poco/StreamCopier.h"
 #include <cppunit/extensions/HelperMacros.h>
 #include <chrono>
-#include <cstdlib>
 #include <sstream>
 
 using namespace portico::test;
@@ -70,10 +70,7 @@ public:
     {
         Poco::Net::initializeSSL();
         // A self-signed certificate for 127.0.0.1, valid for a day.
-        const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-                                    "-addext subjectAltName=IP:127.0.0.1 -keyout " +
-                                    dir_.file("key.pem") + " -out " + dir_.file("cert.pem") + " 2>/dev/null";
-        CPPUNIT_ASSERT_EQUAL_MESSAGE("openssl req failed", 0, std::system(command.c_str()));
+        writeSelfSignedCertificate(dir_.file("cert.pem"), dir_.file("key.pem"), "127.0.0.1", "IP:127.0.0.1");
     }
 
     void testServesHttpsWithVerifiedCertificate()

@@ -4,14 +4,13 @@
 // WouldBlock waiting for input the socket must hold nothing: that is what lets the real loop use
 // edge-triggered epoll. Certificates are self-signed, made by the openssl command.
 
+#include "SelfSignedCertificate.h"
 #include "TempDir.h"
 #include "event/TlsTransport.h"
 #include "Poco/File.h"
 #include "Poco/Net/Context.h"
 #include "Poco/Net/NetSSL.h"
 #include "Poco/Net/SSLException.h"
-#include "Poco/Pipe.h"
-#include "Poco/Process.h"
 #include <cppunit/extensions/HelperMacros.h>
 #include <chrono>
 #include <csignal>
@@ -42,12 +41,7 @@ std::string certificate(const std::string& name, const std::string& suffix = ".p
     const std::string cert = dir.file(name + ".pem"), key = dir.file(name + "-key.pem");
     if (!Poco::File(cert).exists())
     {
-        Poco::Process::Args args{"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                                 "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                                 "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", cert};
-        Poco::Pipe quiet;
-        const int code = Poco::Process::launch("openssl", args, nullptr, &quiet, &quiet).wait();
-        CPPUNIT_ASSERT_EQUAL_MESSAGE("openssl req", 0, code);
+        portico::test::writeSelfSignedCertificate(cert, key, "localhost", "DNS:localhost,IP:127.0.0.1");
     }
     return dir.file(name + suffix);
 }

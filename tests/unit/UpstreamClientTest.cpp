@@ -9,6 +9,7 @@
 // answer over TLS without close_notify, and the resolver (coalescing, stale answers).
 
 #include "ChainHarness.h"
+#include "SelfSignedCertificate.h"
 #include "TempDir.h"
 #include "TestAsserts.h"
 #include "TestUpstreams.h"
@@ -22,8 +23,6 @@
 #include "Poco/Net/NetSSL.h"
 #include "Poco/Net/ServerSocket.h"
 #include "Poco/Net/StreamSocket.h"
-#include "Poco/Pipe.h"
-#include "Poco/Process.h"
 #include <cppunit/extensions/HelperMacros.h>
 #include <atomic>
 #include <condition_variable>
@@ -217,12 +216,7 @@ std::string certificate(const std::string& suffix = ".pem")
     const std::string cert = dir.file("upstream.pem"), key = dir.file("upstream-key.pem");
     if (!Poco::File(cert).exists())
     {
-        Poco::Process::Args args{"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                                 "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                                 "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", cert};
-        Poco::Pipe quiet;
-        const int code = Poco::Process::launch("openssl", args, nullptr, &quiet, &quiet).wait();
-        CPPUNIT_ASSERT_EQUAL_MESSAGE("openssl req", 0, code);
+        portico::test::writeSelfSignedCertificate(cert, key, "localhost", "DNS:localhost,IP:127.0.0.1");
     }
     return dir.file("upstream" + suffix);
 }

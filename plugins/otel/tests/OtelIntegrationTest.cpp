@@ -16,6 +16,7 @@
 #include "FakeCollector.h"
 #include "HttpClient.h"
 #include "PorticodProcess.h"
+#include "SelfSignedCertificate.h"
 #include "TempDir.h"
 #include "TestAsserts.h"
 #include "Poco/Net/Context.h"
@@ -306,11 +307,7 @@ public:
     void testUrlSchemeFollowsTheListener()
     {
         TempDir dir;
-        // A self-signed certificate for 127.0.0.1, valid for a day (as HttpsTest makes it).
-        const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-                                    "-addext subjectAltName=IP:127.0.0.1 -keyout " +
-                                    dir.file("key.pem") + " -out " + dir.file("cert.pem") + " 2>/dev/null";
-        CPPUNIT_ASSERT_EQUAL_MESSAGE("openssl req failed", 0, std::system(command.c_str()));
+        writeSelfSignedCertificate(dir.file("cert.pem"), dir.file("key.pem"), "127.0.0.1", "IP:127.0.0.1");
         FakeCollector collector;
         const unsigned short plainPort = freePort();
         PorticodProcess::Options options;

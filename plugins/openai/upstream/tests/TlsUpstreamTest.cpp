@@ -5,12 +5,11 @@
 
 #include "FakeUpstream.h"
 #include "ProxyTestSupport.h"
+#include "SelfSignedCertificate.h"
 #include "TempDir.h"
 #include "Poco/Net/Context.h"
 #include "Poco/Net/NetSSL.h"
 #include "Poco/Net/SecureServerSocket.h"
-#include "Poco/Pipe.h"
-#include "Poco/Process.h"
 #include <cppunit/extensions/HelperMacros.h>
 
 using namespace portico::openai;
@@ -21,13 +20,8 @@ namespace {
 /// Writes cert.pem and key.pem (CN and SAN localhost / 127.0.0.1) into `dir`.
 void makeCertificate(const portico::test::TempDir& dir)
 {
-    Poco::Process::Args args{"req",  "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                             "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                             "-keyout", dir.file("key.pem"), "-out", dir.file("cert.pem")};
-    Poco::Pipe quiet;
-    auto handle = Poco::Process::launch("openssl", args, nullptr, &quiet, &quiet);
-    const int code = handle.wait();
-    CPPUNIT_ASSERT_EQUAL_MESSAGE("openssl req", 0, code);
+    portico::test::writeSelfSignedCertificate(dir.file("cert.pem"), dir.file("key.pem"), "localhost",
+                                              "DNS:localhost,IP:127.0.0.1");
 }
 
 class TlsServer
