@@ -3,6 +3,7 @@
 // both under --check-config and on a normal start.
 
 #include "IntegrationConfigs.h"
+#include "OneCpuForThisThread.h"
 #include "PorticodProcess.h"
 #include "Poco/String.h"
 #include "portico/Abi.h"
@@ -70,6 +71,7 @@ class CommandLineTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testBadConfigsOnStart);
     CPPUNIT_TEST(testMissingConfigFile);
     CPPUNIT_TEST(testSecondInstanceOnTheSameAddressIsRefused);
+    CPPUNIT_TEST(testEventLoopsFollowTheCpuAffinity);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -141,6 +143,25 @@ public:
         // The first one still has the address to itself.
         CPPUNIT_ASSERT_EQUAL(200, httpRequest(first.port(), "GET", "/healthz").status);
         CPPUNIT_ASSERT(first.running());
+    }
+
+    void testEventLoopsFollowTheCpuAffinity()
+    {
+        // porticod inherits this thread's mask, as it would taskset's or systemd's CPUAffinity=:
+        // on one CPU the default is one loop (two would only take turns), whatever the machine has.
+        std::string byDefault, explicitThree;
+        {
+            OneCpuForThisThread pinned;
+            PorticodProcess onOne("[server]\nlisten = 127.0.0.1:{port}\n");
+            PorticodProcess three("[server]\nlisten = 127.0.0.1:{port}\nevent_loops = 3\n");
+            onOne.waitForOutput("event loops", 10);
+            three.waitForOutput("event loops", 10);
+            byDefault = onOne.output();
+            explicitThree = three.output();
+        }
+        PORTICO_ASSERT_CONTAINS(byDefault, "(1 event loops,");
+        // A number in the config is taken as given.
+        PORTICO_ASSERT_CONTAINS(explicitThree, "(3 event loops,");
     }
 
 private:

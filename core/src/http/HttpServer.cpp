@@ -1,5 +1,6 @@
 #include "http/HttpServer.h"
 #include "event/TlsTransport.h"
+#include "event/UsableCpus.h"
 #include "upstream/UpstreamService.h"
 #include "Poco/Logger.h"
 #include "Poco/Net/NetSSL.h"
@@ -54,8 +55,9 @@ int loopCount(const ServerSettings& settings)
 {
     if (settings.eventLoops > 0)
         return settings.eventLoops;
-    const unsigned cores = std::thread::hardware_concurrency();
-    return cores == 0 ? 2 : static_cast<int>(cores);
+    // One per CPU that porticod may run on (its affinity mask and cgroup quota), not per CPU
+    // of the machine.
+    return usableCpuCount();
 }
 
 ConnectionSettings connectionSettings(const ServerSettings& settings)
