@@ -50,13 +50,16 @@ struct OutgoingFields
     bool sampled = false;
 };
 
-std::optional<OutgoingFields> outgoingFields(const std::string& traceparent)
+/// `checkIds`: also that the ids are lowercase hex and not all zero. onRequest checks what the
+/// tracing plugin wrote; at completion the value is the one onRequest checked or wrote, and
+/// only its shape is looked at again.
+std::optional<OutgoingFields> outgoingFields(const std::string& traceparent, bool checkIds)
 {
     if (traceparent.size() != 55 || traceparent[2] != '-' || traceparent[35] != '-' || traceparent[52] != '-')
         return std::nullopt;
     const std::string_view text(traceparent);
     OutgoingFields fields{text.substr(3, 32), text.substr(36, 16), false};
-    if (!isHexId(fields.traceId, 32) || !isHexId(fields.spanId, 16))
+    if (checkIds && (!isHexId(fields.traceId, 32) || !isHexId(fields.spanId, 16)))
         return std::nullopt;
     const char flags = text[54];
     fields.sampled = ((flags >= '0' && flags <= '9' ? flags - '0' : flags - 'a' + 10) & 1) != 0;
@@ -72,7 +75,7 @@ OtelPlugin::OtelPlugin(PluginContext& context, OtelConfig config)
       metrics_(context.metrics()),
       logger_(context.logger()),
       exporter_(config_, metrics_, context.logger()),
-      trace_(context.stateSlot<RequestTrace>())
+      facts_(context.stateSlot<ResponseFacts>())
 {
 }
 
@@ -109,72 +112,102 @@ void OtelPlugin::begin(Exchange& exchange)
     if (const std::string& header = exchange.requestHeader("traceparent"); !header.empty())
         incoming = Traceparent::parse(header);
 
-    RequestTrace trace;
-    bool outgoingSampled = true;
     const std::string* out = exchange.find(attr::TraceparentOut);
-    std::optional<OutgoingFields> fields = out ? outgoingFields(*out) : std::nullopt;
-    if (fields)
+    const std::optional<OutgoingFields> fields = out ? outgoingFields(*out, true) : std::nullopt;
+    // The tracing plugin ran: its ids are ours (its span id is the server span's, and X-Trace-Id
+    // will be its trace id). Otherwise join the caller's trace ourselves, or start one.
+    std::string ownTraceId, ownSpanId;
+    if (!fields)
     {
-        // The tracing plugin ran: its span id is ours, and X-Trace-Id will be its trace id.
-        std::memcpy(trace.traceIdHex, fields->traceId.data(), 32);
-        std::memcpy(trace.spanIdHex, fields->spanId.data(), 16);
-        outgoingSampled = fields->sampled;
+        ownTraceId = incoming ? incoming->traceId : newTraceId();
+        ownSpanId = newSpanId();
+        exchange.set(attr::TraceId, ownTraceId);
     }
-    else
-    {
-        // Tracing is off (or after us): join the caller's trace ourselves, or start one.
-        const std::string traceId = incoming ? incoming->traceId : newTraceId();
-        const std::string spanId = newSpanId();
-        std::memcpy(trace.traceIdHex, traceId.data(), 32);
-        std::memcpy(trace.spanIdHex, spanId.data(), 16);
-        exchange.set(attr::TraceId, traceId);
-    }
+    const std::string_view traceId = fields ? fields->traceId : std::string_view(ownTraceId);
     std::optional<bool> parentSampled;
-    if (incoming && incoming->traceId == trace.traceId())
-    {
-        std::memcpy(trace.parentIdHex, incoming->parentId.data(), 16);
-        trace.hasParent = true;
+    if (incoming && incoming->traceId == traceId)
         parentSampled = incoming->sampled;
-    }
-    const bool sampled = config_->sampler.sample(trace.traceId(), parentSampled);
-    if (!fields || outgoingSampled != sampled)
+    const bool sampled = config_->sampler.sample(traceId, parentSampled);
+    if (!fields || fields->sampled != sampled)
     {
-        // Upstreams follow our decision (the W3C sampled flag), as an SDK's propagator does.
-        Traceparent outgoing{std::string(trace.traceId()), std::string(trace.spanId()), sampled};
+        // Upstreams follow our decision (the W3C sampled flag), as an SDK's propagator does; and
+        // so does onComplete, which reads the trace back from here (traceOf).
+        Traceparent outgoing{std::string(traceId), fields ? std::string(fields->spanId) : std::move(ownSpanId),
+                             sampled};
         exchange.set(attr::TraceparentOut, outgoing.format());
     }
-    if (!sampled)
-        return;
-    exchange.emplaceState(trace_, std::move(trace));
+}
+
+std::optional<RequestTrace> OtelPlugin::traceOf(const Exchange& exchange) const
+{
+    if (config_->excluded(exchange.path()))
+        return std::nullopt;
+    const std::string* out = exchange.find(attr::TraceparentOut);
+    const std::optional<OutgoingFields> fields = out ? outgoingFields(*out, false) : std::nullopt;
+    if (!fields || !fields->sampled)
+        return std::nullopt;
+    RequestTrace trace;
+    std::memcpy(trace.traceIdHex, fields->traceId.data(), 32);
+    std::memcpy(trace.spanIdHex, fields->spanId.data(), 16);
+    if (const std::string& header = exchange.requestHeader("traceparent"); !header.empty())
+    {
+        // The caller's span is the parent when we joined its trace.
+        const std::optional<Traceparent> incoming = Traceparent::parse(header);
+        if (incoming && incoming->traceId == fields->traceId)
+        {
+            std::memcpy(trace.parentIdHex, incoming->parentId.data(), 16);
+            trace.hasParent = true;
+        }
+    }
+    return trace;
+}
+
+bool OtelPlugin::sampled(const Exchange& exchange) const
+{
+    if (config_->excluded(exchange.path()))
+        return false;
+    const std::string* out = exchange.find(attr::TraceparentOut);
+    const std::optional<OutgoingFields> fields = out ? outgoingFields(*out, false) : std::nullopt;
+    return fields && fields->sampled;
 }
 
 void OtelPlugin::onResponseBody(Exchange& exchange, std::string_view chunk)
 {
-    RequestTrace* trace = exchange.state(trace_);
-    if (!trace || chunk.empty())
+    if (chunk.empty())
         return;
     try
     {
-        if (exchange.response().streamed && trace->firstChunk == Exchange::Clock::time_point{})
-            trace->firstChunk = Exchange::Clock::now();
         // The body is read only for what the handler did not say (attr::ResponseModel,
         // attr::ResponseFinishReasons): an upstream's answer.
-        if (!exchange.find(attr::ResponseModel))
+        const bool streamed = exchange.response().streamed;
+        const bool wantModel = !exchange.find(attr::ResponseModel);
+        const bool wantReasons = !exchange.find(attr::ResponseFinishReasons) && genAiOperation(exchange.route());
+        ResponseFacts* facts = exchange.state(facts_);
+        if (!facts)
         {
-            if (exchange.response().streamed)
+            // A buffered answer whose handler said it all (the local models) leaves nothing to note.
+            if ((!streamed && !wantModel && !wantReasons) || !sampled(exchange))
+                return;
+            facts = &exchange.emplaceState(facts_);
+        }
+        if (streamed && facts->firstChunk == Exchange::Clock::time_point{})
+            facts->firstChunk = Exchange::Clock::now();
+        if (wantModel)
+        {
+            if (streamed)
             {
-                if (!trace->responseModel)
-                    trace->responseModel = firstModel(chunk);
+                if (!facts->responseModel)
+                    facts->responseModel = firstModel(chunk);
             }
             else
             {
-                trace->responseModel = topLevelString(chunk, "model");
-                if (!trace->responseModel)
-                    trace->responseModel = firstModel(chunk);
+                facts->responseModel = topLevelString(chunk, "model");
+                if (!facts->responseModel)
+                    facts->responseModel = firstModel(chunk);
             }
         }
-        if (!exchange.find(attr::ResponseFinishReasons) && genAiOperation(exchange.route()))
-            collectFinishReasons(chunk, trace->finishReasons,
+        if (wantReasons)
+            collectFinishReasons(chunk, facts->finishReasons,
                                  speaksAnthropic(exchange.route()) ? "\"stop_reason\"" : "\"finish_reason\"");
     }
     catch (...)
@@ -185,18 +218,20 @@ void OtelPlugin::onResponseBody(Exchange& exchange, std::string_view chunk)
 
 void OtelPlugin::onComplete(Exchange& exchange, Outcome outcome)
 {
-    RequestTrace* trace = exchange.state(trace_);
-    if (!trace)
-        return;
     try
     {
+        std::optional<RequestTrace> trace = traceOf(exchange);
+        if (!trace)
+            return;
+        const ResponseFacts* facts = exchange.state(facts_);
+        trace->facts = facts;
         // The clock once for the whole span: the end now, the start and the first chunk from
         // their steady instants.
         const Exchange::Clock::time_point steadyNow = Exchange::Clock::now();
         const std::uint64_t endNs = unixNowAt(steadyNow);
         trace->startNs = unixNs(exchange.startedAt(), steadyNow, endNs);
-        if (trace->firstChunk != Exchange::Clock::time_point{})
-            trace->firstChunkNs = unixNs(trace->firstChunk, steadyNow, endNs);
+        if (facts && facts->firstChunk != Exchange::Clock::time_point{})
+            trace->firstChunkNs = unixNs(facts->firstChunk, steadyNow, endNs);
         // One set per thread that completes requests (the event loops, workers), reused: once
         // their buffers have grown to a span's size, building the spans allocates nothing.
         // Each encoder has its own repeated attributes: they are kept in its format.

@@ -6,10 +6,11 @@
 //    the server span's id is the parent id tracing sends upstream, so X-Trace-Id is the
 //    span's trace id), or starts one itself when tracing is off (from an incoming traceparent
 //    or new ids, which it then sets). It samples (Sampler) and writes the decision into the
-//    outgoing traceparent's sampled flag, so that upstreams follow it.
+//    outgoing traceparent's sampled flag, so that upstreams follow it. It keeps nothing: that
+//    traceparent holds the ids and the decision until the request completes.
 //  - onResponseBody notes a stream's first chunk (time to first token) and the answering
-//    model and finish reasons.
-//  - onComplete builds the spans (SpanBuilder: the server span, a client span per line of
+//    model and finish reasons (ResponseFacts, made only when there is something to note).
+//  - onComplete reads the trace back (traceOf), builds the spans (SpanBuilder: the server span, a client span per line of
 //    attr::UpstreamAttempts, which the openai proxy writes) and hands them to the exporter's
 //    queue (SpanExporter). Nothing on the request path waits or does I/O.
 
@@ -20,6 +21,7 @@
 #include "portico/Plugin.h"
 #include "portico/PluginContext.h"
 #include <memory>
+#include <optional>
 
 namespace portico::otel {
 
@@ -42,12 +44,17 @@ public:
 
 private:
     void begin(Exchange& exchange);
+    /// The request's trace as onRequest left it in attr::TraceparentOut (its parent from the
+    /// incoming traceparent); nullopt when it is not sampled or not traced (an excluded path).
+    std::optional<RequestTrace> traceOf(const Exchange& exchange) const;
+    /// Whether traceOf would find a sampled trace, without building it.
+    bool sampled(const Exchange& exchange) const;
 
     const std::shared_ptr<const OtelConfig> config_;
     OtelMetrics metrics_;
     Poco::Logger& logger_;
     SpanExporter exporter_;
-    const StateSlot<RequestTrace> trace_;
+    const StateSlot<ResponseFacts> facts_;
 };
 
 } // namespace portico::otel

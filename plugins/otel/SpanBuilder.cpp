@@ -94,15 +94,17 @@ std::optional<std::string_view> responseModel(const Exchange& exchange, const Re
 {
     if (const std::string* model = exchange.find(attr::ResponseModel))
         return *model;
-    if (trace.responseModel)
-        return *trace.responseModel;
+    if (trace.facts && trace.facts->responseModel)
+        return *trace.facts->responseModel;
     return std::nullopt;
 }
 
 std::string_view finishReasons(const Exchange& exchange, const RequestTrace& trace)
 {
     const std::string* reasons = exchange.find(attr::ResponseFinishReasons);
-    return reasons ? *reasons : trace.finishReasons;
+    if (reasons)
+        return *reasons;
+    return trace.facts ? std::string_view(trace.facts->finishReasons) : std::string_view();
 }
 
 void responseFacts(SpanEncoder& span, const Exchange& exchange, const RequestTrace& trace)
