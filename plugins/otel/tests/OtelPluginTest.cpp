@@ -62,6 +62,7 @@ class OtelPluginTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testExcludedPathsGetNoSpan);
     CPPUNIT_TEST(testFullQueueDropsAndCounts);
     CPPUNIT_TEST(testTheHandlersResponseFactsWin);
+    CPPUNIT_TEST(testBeforeTracingTheSpanHasTheIdsSentUpstream);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -306,11 +307,34 @@ public:
         CPPUNIT_ASSERT_EQUAL(2.0, counterValue(otelContext_->metrics(), "portico_otel_exports_total", "result=ok"));
     }
 
+    void testBeforeTracingTheSpanHasTheIdsSentUpstream()
+    {
+        // Placed before tracing (not the documented order), otel starts its own span id, and then
+        // tracing writes traceparent_out with its own. The span reads the ids at completion: it
+        // has the one upstreams were sent as their parent, and the answer's trace id.
+        FakeCollector collector;
+        build(collector, true, "", true, true);
+        auto result = harness_->request("GET", "/plain",
+                                        {{"traceparent", "00-" + incomingTrace + "-" + incomingParent + "-01"}});
+        CPPUNIT_ASSERT_EQUAL(200, result->head().status);
+        const auto outgoing = portico::Traceparent::parse(result->exchange->get(attr::TraceparentOut));
+        CPPUNIT_ASSERT(outgoing && outgoing->sampled);
+        otel_->stop();
+        CPPUNIT_ASSERT(collector.waitForSpans(1, 10));
+        const auto spans = collector.spans();
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), spans.size());
+        CPPUNIT_ASSERT_EQUAL(result->exchange->get(attr::TraceId), hexOf(spans[0].trace_id()));
+        CPPUNIT_ASSERT_EQUAL(incomingTrace, hexOf(spans[0].trace_id()));
+        CPPUNIT_ASSERT_EQUAL(outgoing->parentId, hexOf(spans[0].span_id()));
+        CPPUNIT_ASSERT_EQUAL(incomingParent, hexOf(spans[0].parent_span_id()));
+    }
+
 private:
-    void build(const FakeCollector& collector, bool withTracing, const std::string& extra, bool start = true)
+    void build(const FakeCollector& collector, bool withTracing, const std::string& extra, bool start = true,
+               bool tracingAfterOtel = false)
     {
         harness_ = std::make_unique<ChainHarness>();
-        if (withTracing)
+        if (withTracing && !tracingAfterOtel)
         {
             tracingContext_ = std::make_unique<TestPluginContext>("[tracing]\n", "tracing");
             harness_->add("tracing", std::make_unique<portico::tracing::TracingPlugin>(*tracingContext_));
@@ -322,6 +346,11 @@ private:
         CPPUNIT_ASSERT(plugin->blocking() == portico::Blocking::Never);
         otel_ = plugin.get();
         harness_->add("otel", std::move(plugin));
+        if (withTracing && tracingAfterOtel)
+        {
+            tracingContext_ = std::make_unique<TestPluginContext>("[tracing]\n", "tracing");
+            harness_->add("tracing", std::make_unique<portico::tracing::TracingPlugin>(*tracingContext_));
+        }
         if (start)
             otel_->start();
 
