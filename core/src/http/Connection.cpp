@@ -83,6 +83,8 @@ void Connection::onIo(std::uint32_t events)
     // done, every event retries the read.
     if ((events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) || !transport_->established())
         wantRead_ = true;
+    if (events & (EPOLLRDHUP | EPOLLHUP))
+        peerShut_ = true;
     if (wantRead_)
         readInput();
 }
@@ -109,6 +111,12 @@ void Connection::readInput()
             return inputEnded();
         }
         lastInput_ = loop_.now();
+        // A short read took all the socket held: bytes that come later raise a new edge-triggered
+        // event, so reading again now would only return EAGAIN, one syscall per request more (as
+        // nginx with EPOLLRDHUP). Not over TLS (a record can hold more than one read returns), nor
+        // once the peer shut its side: its EOF is seen only by reading on.
+        if (static_cast<std::size_t>(got) < buffer.size() && !peerShut_ && !transport_->encrypted())
+            wantRead_ = false;
         if (state_ == State::Linger)
         {
             lingerDiscarded_ += static_cast<std::size_t>(got);

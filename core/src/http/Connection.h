@@ -212,6 +212,7 @@ private:
     std::uint64_t bodyWireBytes_ = 0; ///< bytes of a chunked body as sent, framing included
     bool inputEnded_ = false;  ///< the client shut its sending side (or reset)
     bool wantRead_ = true;     ///< input may be waiting in the socket (edge-triggered)
+    bool peerShut_ = false;    ///< an event said the peer shut its side (EPOLLRDHUP/EPOLLHUP): read to EOF
     int requests_ = 0;
     std::chrono::steady_clock::time_point lastInput_;
     std::chrono::steady_clock::time_point headStart_;
