@@ -162,7 +162,7 @@ std::optional<RequestTrace> OtelPlugin::traceOf(const Exchange& exchange) const
     return trace;
 }
 
-bool OtelPlugin::sampled(const Exchange& exchange) const
+bool OtelPlugin::traced(const Exchange& exchange) const
 {
     if (config_->excluded(exchange.path()))
         return false;
@@ -186,7 +186,7 @@ void OtelPlugin::onResponseBody(Exchange& exchange, std::string_view chunk)
         if (!facts)
         {
             // A buffered answer whose handler said it all (the local models) leaves nothing to note.
-            if ((!streamed && !wantModel && !wantReasons) || !sampled(exchange))
+            if ((!streamed && !wantModel && !wantReasons) || !traced(exchange))
                 return;
             facts = &exchange.emplaceState(facts_);
         }

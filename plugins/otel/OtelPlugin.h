@@ -47,8 +47,8 @@ private:
     /// The request's trace as onRequest left it in attr::TraceparentOut (its parent from the
     /// incoming traceparent); nullopt when it is not sampled or not traced (an excluded path).
     std::optional<RequestTrace> traceOf(const Exchange& exchange) const;
-    /// Whether traceOf would find a sampled trace, without building it.
-    bool sampled(const Exchange& exchange) const;
+    /// Whether traceOf would find a trace (sampled, not excluded), without building it.
+    bool traced(const Exchange& exchange) const;
 
     const std::shared_ptr<const OtelConfig> config_;
     OtelMetrics metrics_;
