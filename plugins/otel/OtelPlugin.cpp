@@ -66,6 +66,19 @@ std::optional<OutgoingFields> outgoingFields(const std::string& traceparent, boo
     return fields;
 }
 
+/// At completion: the fields of attr::TraceparentOut when the request is traced (not on an
+/// excluded path, and sampled).
+std::optional<OutgoingFields> tracedFields(const OtelConfig& config, const Exchange& exchange)
+{
+    if (config.excluded(exchange.path()))
+        return std::nullopt;
+    const std::string* out = exchange.find(attr::TraceparentOut);
+    std::optional<OutgoingFields> fields = out ? outgoingFields(*out, false) : std::nullopt;
+    if (!fields || !fields->sampled)
+        return std::nullopt;
+    return fields;
+}
+
 } // namespace
 
 OtelPlugin::OtelPlugin(PluginContext& context) : OtelPlugin(context, OtelConfig::from(context.config())) {}
@@ -140,11 +153,8 @@ void OtelPlugin::begin(Exchange& exchange)
 
 std::optional<RequestTrace> OtelPlugin::traceOf(const Exchange& exchange) const
 {
-    if (config_->excluded(exchange.path()))
-        return std::nullopt;
-    const std::string* out = exchange.find(attr::TraceparentOut);
-    const std::optional<OutgoingFields> fields = out ? outgoingFields(*out, false) : std::nullopt;
-    if (!fields || !fields->sampled)
+    const std::optional<OutgoingFields> fields = tracedFields(*config_, exchange);
+    if (!fields)
         return std::nullopt;
     RequestTrace trace;
     std::memcpy(trace.traceIdHex, fields->traceId.data(), 32);
@@ -164,11 +174,7 @@ std::optional<RequestTrace> OtelPlugin::traceOf(const Exchange& exchange) const
 
 bool OtelPlugin::traced(const Exchange& exchange) const
 {
-    if (config_->excluded(exchange.path()))
-        return false;
-    const std::string* out = exchange.find(attr::TraceparentOut);
-    const std::optional<OutgoingFields> fields = out ? outgoingFields(*out, false) : std::nullopt;
-    return fields && fields->sampled;
+    return tracedFields(*config_, exchange).has_value();
 }
 
 void OtelPlugin::onResponseBody(Exchange& exchange, std::string_view chunk)

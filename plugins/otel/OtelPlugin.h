@@ -10,9 +10,9 @@
 //    traceparent holds the ids and the decision until the request completes.
 //  - onResponseBody notes a stream's first chunk (time to first token) and the answering
 //    model and finish reasons (ResponseFacts, made only when there is something to note).
-//  - onComplete reads the trace back (traceOf), builds the spans (SpanBuilder: the server span, a client span per line of
-//    attr::UpstreamAttempts, which the openai proxy writes) and hands them to the exporter's
-//    queue (SpanExporter). Nothing on the request path waits or does I/O.
+//  - onComplete reads the trace back (traceOf), builds the spans (SpanBuilder: the server span,
+//    a client span per line of attr::UpstreamAttempts, which the openai proxy writes) and hands
+//    them to the exporter's queue (SpanExporter). Nothing on the request path waits or does I/O.
 
 #include "OtelConfig.h"
 #include "OtelMetrics.h"
