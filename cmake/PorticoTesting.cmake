@@ -4,6 +4,10 @@ set(PORTICO_STAGE_DIR ${PROJECT_BINARY_DIR}/stage)
 
 # portico_add_cppunit_test(<name> SOURCES <files>... [LIBS <targets>...] [INTEGRATION] [TIMEOUT s] [LABELS l...])
 # One executable per suite file group; INTEGRATION tests need the staged install.
+# Each label named in LABELS gets a target portico_tests_<label> that builds its tests and, for
+# integration ones, everything installed: `cmake --build <dir> --target portico_tests_concurrency`
+# is all `ctest -L concurrency` needs (scripts/dev.sh sanitize builds the TSan tree so).
+# The fixtures a test loads are its own dependencies (add_dependencies), so they come along.
 function(portico_add_cppunit_test name)
   cmake_parse_arguments(T "INTEGRATION" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
@@ -21,5 +25,14 @@ function(portico_add_cppunit_test name)
     list(APPEND T_LABELS unit)
   endif()
   set_tests_properties(${name} PROPERTIES LABELS "${T_LABELS}")
+  foreach(label IN LISTS T_LABELS)
+    if(NOT TARGET portico_tests_${label})
+      add_custom_target(portico_tests_${label})
+    endif()
+    add_dependencies(portico_tests_${label} ${name})
+    if(T_INTEGRATION)
+      add_dependencies(portico_tests_${label} portico_installed)
+    endif()
+  endforeach()
 endfunction()
 

@@ -22,7 +22,8 @@
 # PORTICO_SANITIZE (e.g. address,undefined or thread: a sanitizer build in build-<name>),
 # CTEST_ARGS (extra ctest arguments, e.g. "-R conformance" or "-L unit"),
 # ASAN_BUILD_DIR / TSAN_BUILD_DIR (sanitize; default build-address-undefined, build-thread),
-# FUZZ_SECONDS (fuzz, per harness), SOAK_SECONDS (soak).
+# BUILD_TARGET (one cmake target instead of all, e.g. portico_tests_concurrency: a label's tests
+# and what they need), FUZZ_SECONDS (fuzz, per harness), SOAK_SECONDS (soak).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -90,8 +91,8 @@ cmd_build() {
   [[ -n "$SANITIZE" ]] && cmake_args+=(-DPORTICO_SANITIZE="$SANITIZE")
   log "configuring $BUILD_DIR ($BUILD_TYPE${SANITIZE:+, sanitize=$SANITIZE})"
   cmake "${cmake_args[@]}" >/dev/null
-  log "building with $JOBS jobs"
-  cmake --build "$BUILD_DIR" -j "$JOBS"
+  log "building ${BUILD_TARGET:-all} with $JOBS jobs"
+  cmake --build "$BUILD_DIR" -j "$JOBS" ${BUILD_TARGET:+--target "$BUILD_TARGET"}
   log "installing into $BUILD_DIR/stage"
   cmake --install "$BUILD_DIR" --prefix "$BUILD_DIR/stage" >/dev/null
 }
@@ -163,7 +164,8 @@ cmd_sanitize() {
   sanitized_ctest "${ASAN_BUILD_DIR:-$ROOT/build-address-undefined}" "ASan+UBSan" -LE 'fuzz|bench' || status=1
   asan_seconds=$(($(date +%s) - started))
   started=$(date +%s)
-  BUILD_DIR="${TSAN_BUILD_DIR:-$ROOT/build-thread}" SANITIZE=thread cmd_build
+  # Only what the concurrency tests run: their executables, their fixtures and what is installed.
+  BUILD_DIR="${TSAN_BUILD_DIR:-$ROOT/build-thread}" SANITIZE=thread BUILD_TARGET=portico_tests_concurrency cmd_build
   sanitized_ctest "${TSAN_BUILD_DIR:-$ROOT/build-thread}" "TSan" -L concurrency || status=1
   tsan_seconds=$(($(date +%s) - started))
   log "ASan+UBSan build + whole suite: ${asan_seconds}s; TSan build + concurrency tests: ${tsan_seconds}s"
