@@ -1,6 +1,6 @@
 // HeaderList: the answer's header list (Response::headers). Insertion order, case-insensitive
 // names, and the NameValueCollection semantics the plugins rely on (set replaces, add appends,
-// get throws NotFoundException when absent).
+// get throws NotFoundException when absent), and the entries a clear or an erase keeps for reuse.
 
 #include "portico/HeaderList.h"
 #include "portico/Response.h"
@@ -35,6 +35,9 @@ class HeaderListTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testFindAndModifyThroughIterator);
     CPPUNIT_TEST(testEraseRemovesAllOfThatNameOnly);
     CPPUNIT_TEST(testMoveOverloadsTakeTheStrings);
+    CPPUNIT_TEST(testClearedEntriesAreReusedWithoutAllocating);
+    CPPUNIT_TEST(testEraseKeepsTheOthersInOrderAndTheRemovedForReuse);
+    CPPUNIT_TEST(testCopiesAndComparesSeeOnlyTheLiveHeaders);
     CPPUNIT_TEST(testClearKeepsCapacityAndSwapExchanges);
     CPPUNIT_TEST(testSameNameComparesLengthAndAsciiLetters);
     CPPUNIT_TEST(testResponseCarriesAHeaderList);
@@ -153,12 +156,88 @@ public:
         const char* valueData = value.data();
         headers.add(std::move(name), std::move(value));
         CPPUNIT_ASSERT(headers.begin()->second.data() == valueData); // moved, not copied
-        std::string replacement(100, 'w');
-        const char* replacementData = replacement.data();
-        headers.set(std::string("x-long-header-name-beyond-small-string"), std::move(replacement));
+        // A longer value than the one there: its buffer is taken.
+        std::string longer(200, 'w');
+        const char* longerData = longer.data();
+        headers.set(std::string("x-long-header-name-beyond-small-string"), std::move(longer));
         CPPUNIT_ASSERT_EQUAL(std::size_t(1), headers.size());
-        CPPUNIT_ASSERT(headers.begin()->second.data() == replacementData);
+        CPPUNIT_ASSERT(headers.begin()->second.data() == longerData);
         CPPUNIT_ASSERT_EQUAL(std::string("X-Long-Header-Name-Beyond-Small-String"), headers.begin()->first);
+        // One that fits the buffer there is copied into it: the buffer stays.
+        headers.set(std::string("X-Long-Header-Name-Beyond-Small-String"), std::string(150, 'x'));
+        CPPUNIT_ASSERT(headers.begin()->second.data() == longerData);
+        CPPUNIT_ASSERT_EQUAL(std::string(150, 'x'), headers.begin()->second);
+    }
+
+    void testClearedEntriesAreReusedWithoutAllocating()
+    {
+        HeaderList headers;
+        headers.add("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+        headers.add("X-RateLimit-Remaining-Requests", "999999");
+        const char* nameData = headers.begin()->first.data();
+        const char* valueData = headers.begin()->second.data();
+        headers.clear();
+        CPPUNIT_ASSERT(headers.empty());
+        CPPUNIT_ASSERT(headers.begin() == headers.end());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), headers.slots());
+        CPPUNIT_ASSERT(!headers.has("Strict-Transport-Security")); // kept, but not there
+
+        headers.add(std::string_view("Content-Security-Policy"), std::string_view("default-src 'none'"));
+        CPPUNIT_ASSERT_EQUAL(std::string("Content-Security-Policy=default-src 'none';"), joined(headers));
+        CPPUNIT_ASSERT(headers.begin()->first.data() == nameData); // the same buffers, assigned
+        CPPUNIT_ASSERT(headers.begin()->second.data() == valueData);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), headers.slots());
+        headers.add("A", "1");
+        headers.add("B", "2"); // past the kept entries: appended
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), headers.size());
+        CPPUNIT_ASSERT_EQUAL(std::size_t(3), headers.slots());
+        CPPUNIT_ASSERT_EQUAL(std::string("Content-Security-Policy=default-src 'none';A=1;B=2;"), joined(headers));
+    }
+
+    void testEraseKeepsTheOthersInOrderAndTheRemovedForReuse()
+    {
+        HeaderList headers{{"A", "1"}, {"X-Gone", "2"}, {"B", "3"}, {"x-gone", "4"}, {"C", "5"}};
+        headers.erase("X-GONE");
+        CPPUNIT_ASSERT_EQUAL(std::string("A=1;B=3;C=5;"), joined(headers));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(5), headers.slots());
+        headers.set("B", "6");
+        headers.add("D", "7");
+        CPPUNIT_ASSERT_EQUAL(std::string("A=1;B=6;C=5;D=7;"), joined(headers));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(5), headers.slots());
+        headers.add("Z", "8");
+        headers.set("z", "9"); // the first Z takes the value; nothing after it is Z
+        CPPUNIT_ASSERT_EQUAL(std::string("A=1;B=6;C=5;D=7;Z=9;"), joined(headers));
+        headers.add("z", "10");
+        headers.set("Z", "11"); // the later z goes
+        CPPUNIT_ASSERT_EQUAL(std::string("A=1;B=6;C=5;D=7;Z=11;"), joined(headers));
+    }
+
+    void testCopiesAndComparesSeeOnlyTheLiveHeaders()
+    {
+        HeaderList headers{{"A", "1"}, {"B", "2"}, {"C", "3"}};
+        headers.clear();
+        headers.add("A", "1");
+        const HeaderList copy(headers);
+        CPPUNIT_ASSERT_EQUAL(std::size_t(1), copy.slots());
+        CPPUNIT_ASSERT(copy == headers);
+        CPPUNIT_ASSERT(headers == HeaderList({{"A", "1"}}));
+        CPPUNIT_ASSERT(headers != HeaderList({{"A", "1"}, {"B", "2"}}));
+
+        HeaderList assigned{{"Q", "0"}, {"R", "0"}};
+        assigned = headers;
+        CPPUNIT_ASSERT_EQUAL(std::string("A=1;"), joined(assigned));
+        CPPUNIT_ASSERT_EQUAL(std::size_t(2), assigned.slots()); // into its own entries
+        assigned = {{"S", "1"}, {"T", "2"}, {"U", "3"}};
+        CPPUNIT_ASSERT_EQUAL(std::string("S=1;T=2;U=3;"), joined(assigned));
+
+        HeaderList moved(std::move(assigned));
+        CPPUNIT_ASSERT_EQUAL(std::string("S=1;T=2;U=3;"), joined(moved));
+        CPPUNIT_ASSERT(assigned.empty()); // NOLINT(bugprone-use-after-move): moved-from is empty
+        CPPUNIT_ASSERT_EQUAL(std::size_t(0), assigned.slots());
+        assigned.add("V", "4");
+        CPPUNIT_ASSERT_EQUAL(std::string("V=4;"), joined(assigned));
+        moved = std::move(assigned);
+        CPPUNIT_ASSERT_EQUAL(std::string("V=4;"), joined(moved));
     }
 
     void testClearKeepsCapacityAndSwapExchanges()

@@ -166,6 +166,7 @@ class HttpServerTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testKeepAliveAndPipelining);
     CPPUNIT_TEST(testPipelinedRequestsBeforeAHalfCloseAreAllAnswered);
     CPPUNIT_TEST(testKeepAliveRequestsZeroIsUnlimited);
+    CPPUNIT_TEST(testRecycledHeaderListsCarryNothingOver);
     CPPUNIT_TEST(testNoContentAnswersAndUnsendableHeaders);
     CPPUNIT_TEST(testHttp10ClosesAndHeadHasNoBody);
     CPPUNIT_TEST(testExpectContinueAndChunkedBody);
@@ -219,6 +220,20 @@ public:
                             [](Exchange& e) {
                                 e.stream(304).write("nor this");
                                 e.stream().end();
+                            },
+                            portico::Blocking::Never},
+                           "test");
+        // The request's headers as the body, one "name=value;" each; with an X-Tag header, the
+        // answer carries it back as X-Tag-Echo (the header-list recycling test).
+        chain.routes().add({"GET", "/headers",
+                            [](Exchange& e) {
+                                std::string body;
+                                for (const auto& [name, value] : e.requestHeaders())
+                                    body += name + "=" + value + ";";
+                                e.respond(200, body, "text/plain");
+                                if (e.requestHeaders().has("X-Tag"))
+                                    e.response().headers.add("X-Tag-Echo-Of-This-Request",
+                                                             e.requestHeaders().get("X-Tag"));
                             },
                             portico::Blocking::Never},
                            "test");
@@ -324,6 +339,46 @@ public:
             const ReadOutcome read = client.readUntil("{\"hello\":true}", 5);
             CPPUNIT_ASSERT_EQUAL(200, statusOf(read.data));
             CPPUNIT_ASSERT_MESSAGE(read.data, lowerHeadOf(read.data).find("connection: keep-alive") != std::string::npos);
+        }
+    }
+
+    void testRecycledHeaderListsCarryNothingOver()
+    {
+        // Finished requests' header lists serve the next requests on the loop (their strings
+        // kept). Nothing of an earlier request may show: not its headers to the next handler,
+        // not its answer's headers on the next answer, on the same connection or another.
+        InProcessServer server(defaults(), [this](portico::Chain& c) { routes(c); });
+        RawConnection first(server.port());
+        const std::string longValue(60, 'v');
+        std::string many = "GET /headers HTTP/1.1\r\nHost: x\r\nX-Tag: first-request-tag-value\r\n";
+        for (int i = 0; i < 12; ++i)
+            many += "X-Long-Header-Name-Number-" + std::to_string(i) + ": " + longValue + "\r\n";
+        CPPUNIT_ASSERT(first.send(many + "\r\n"));
+        ReadOutcome read = first.readUntil("X-Long-Header-Name-Number-11=" + longValue + ";", 5);
+        CPPUNIT_ASSERT_EQUAL(200, statusOf(read.data));
+        CPPUNIT_ASSERT_MESSAGE(read.data, read.data.find("X-Tag-Echo-Of-This-Request: first-request-tag-value\r\n") !=
+                                              std::string::npos);
+        CPPUNIT_ASSERT_EQUAL(12, countOf(read.data, longValue));
+
+        for (int round = 0; round < 3; ++round)
+        {
+            RawConnection second(server.port());
+            for (RawConnection* client : {&first, &second})
+            {
+                CPPUNIT_ASSERT(client->send("GET /headers HTTP/1.1\r\nHost: y\r\nA: 1\r\n\r\n"));
+                read = client->readUntil("A=1;", 5);
+                CPPUNIT_ASSERT_EQUAL(200, statusOf(read.data));
+                const std::string body = read.data.substr(read.data.find("\r\n\r\n") + 4);
+                CPPUNIT_ASSERT_EQUAL(std::string("Host=y;A=1;"), body);
+                CPPUNIT_ASSERT_MESSAGE(read.data, read.data.find("X-Tag-Echo") == std::string::npos);
+                CPPUNIT_ASSERT_MESSAGE(read.data, read.data.find(longValue) == std::string::npos);
+            }
+            // A tagged request after untagged ones gets its own tag back, once.
+            CPPUNIT_ASSERT(second.send("GET /headers HTTP/1.1\r\nHost: z\r\nX-Tag: t" + std::to_string(round) +
+                                       "\r\n\r\n"));
+            read = second.readUntil("X-Tag=t" + std::to_string(round) + ";", 5);
+            CPPUNIT_ASSERT_EQUAL(1, countOf(read.data, "X-Tag-Echo-Of-This-Request: t" + std::to_string(round) + "\r\n"));
+            CPPUNIT_ASSERT_EQUAL(1, countOf(read.data, "X-Tag-Echo"));
         }
     }
 

@@ -46,6 +46,7 @@ class PluginLibraryTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testPluginBuiltForAbi2IsRefused);
     CPPUNIT_TEST(testPluginBuiltForAbi3IsRefused);
     CPPUNIT_TEST(testPluginBuiltForAbi4IsRefused);
+    CPPUNIT_TEST(testPluginBuiltForAbi5IsRefused);
     CPPUNIT_TEST(testSignatureMismatch);
     CPPUNIT_TEST(testNameMismatch);
     CPPUNIT_TEST(testNoEntryPoint);
@@ -133,7 +134,7 @@ public:
         const std::string message = refusal(file, "abi_v1");
         PORTICO_ASSERT_CONTAINS(message, file);
         PORTICO_ASSERT_CONTAINS(message, "ABI major version 1 ");
-        PORTICO_ASSERT_CONTAINS(message, "porticod's 5");
+        PORTICO_ASSERT_CONTAINS(message, "porticod's 6");
     }
 
     void testPluginBuiltForAbi2IsRefused()
@@ -144,7 +145,7 @@ public:
         const std::string message = refusal(file, "abi_v2");
         PORTICO_ASSERT_CONTAINS(message, file);
         PORTICO_ASSERT_CONTAINS(message, "ABI major version 2 ");
-        PORTICO_ASSERT_CONTAINS(message, "porticod's 5");
+        PORTICO_ASSERT_CONTAINS(message, "porticod's 6");
     }
 
     void testPluginBuiltForAbi3IsRefused()
@@ -155,19 +156,30 @@ public:
         const std::string message = refusal(file, "abi_v3");
         PORTICO_ASSERT_CONTAINS(message, file);
         PORTICO_ASSERT_CONTAINS(message, "ABI major version 3 ");
-        PORTICO_ASSERT_CONTAINS(message, "porticod's 5");
+        PORTICO_ASSERT_CONTAINS(message, "porticod's 6");
     }
 
     void testPluginBuiltForAbi4IsRefused()
     {
         // ABI 5 (the admin listener) changed Route and Exchange: a 4.x plugin must not load.
-        CPPUNIT_ASSERT_EQUAL(5, PORTICO_ABI_MAJOR);
-        CPPUNIT_ASSERT_EQUAL(2, PORTICO_ABI_MINOR);
         const std::string file = fixture("abi_v4");
         const std::string message = refusal(file, "abi_v4");
         PORTICO_ASSERT_CONTAINS(message, file);
         PORTICO_ASSERT_CONTAINS(message, "ABI major version 4 ");
-        PORTICO_ASSERT_CONTAINS(message, "porticod's 5");
+        PORTICO_ASSERT_CONTAINS(message, "porticod's 6");
+    }
+
+    void testPluginBuiltForAbi5IsRefused()
+    {
+        // ABI 6 (HeaderList keeps cleared entries for reuse) changed HeaderList's layout, and
+        // with it Exchange's and Response's: a 5.x plugin must not load.
+        CPPUNIT_ASSERT_EQUAL(6, PORTICO_ABI_MAJOR);
+        CPPUNIT_ASSERT_EQUAL(0, PORTICO_ABI_MINOR);
+        const std::string file = fixture("abi_v5");
+        const std::string message = refusal(file, "abi_v5");
+        PORTICO_ASSERT_CONTAINS(message, file);
+        PORTICO_ASSERT_CONTAINS(message, "ABI major version 5 ");
+        PORTICO_ASSERT_CONTAINS(message, "porticod's 6");
     }
 
     void testSignatureMismatch()

@@ -15,6 +15,9 @@
 #include <cstdint>
 #include <string>
 
+/// Major 6: HeaderList keeps cleared and erased entries' strings for reuse (a live count beside
+/// the vector), so the core can hand a finished request's lists to the next request; its layout
+/// changed, and with it Exchange's and Response's.
 /// Minor 5.2: Exchange::secure() (a member in the padding after listener_: no other member
 /// moved).
 /// Minor 5.1: Exchange::completeOnWorker() (a member added at the end of Exchange).
@@ -27,8 +30,8 @@
 /// are interned keys, per-request plugin state has typed slots, request headers are a
 /// HeaderList, log filters replace channel wrapping, and the core exports only this API.
 /// (Major 2 made Response::headers a HeaderList.)
-#define PORTICO_ABI_MAJOR 5
-#define PORTICO_ABI_MINOR 2
+#define PORTICO_ABI_MAJOR 6
+#define PORTICO_ABI_MINOR 0
 
 #define PORTICO_STRINGIFY_(x) #x
 #define PORTICO_STRINGIFY(x) PORTICO_STRINGIFY_(x)

@@ -38,6 +38,17 @@ public:
     {
         exchange.response_.headers.reserve(count);
     }
+    /// The request's headers and the answer's, taken out when the request is over, so that
+    /// their strings serve the next request (RecycledHeaderLists). The exchange is left with
+    /// empty lists.
+    static HeaderList takeRequestHeaders(Exchange& exchange) { return std::move(exchange.requestHeaders_); }
+    static HeaderList takeResponseHeaders(Exchange& exchange) { return std::move(exchange.response_.headers); }
+    /// Gives a new exchange's answer a recycled list (cleared) before any hook runs.
+    static void adoptResponseHeaders(Exchange& exchange, HeaderList&& headers)
+    {
+        headers.clear();
+        exchange.response_.headers = std::move(headers);
+    }
     /// Who the next respond()/stream() is attributed to.
     static void setAnswerSource(Exchange& exchange, AnswerSource source) { exchange.pendingSource_ = source; }
 

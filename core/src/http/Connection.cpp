@@ -3,6 +3,7 @@
 #include "api/TargetPath.h"
 #include "http/Chain.h"
 #include "http/HttpDate.h"
+#include "http/RecycledHeaderLists.h"
 #include "http/RequestBodyStream.h"
 #include "http/ResponseHead.h"
 #include "Poco/Logger.h"
@@ -22,6 +23,9 @@ constexpr std::size_t BusyReadLimit = 64 * 1024;
 constexpr auto LingerTime = std::chrono::seconds(2);
 constexpr std::size_t LingerMaxBytes = 8 << 20;
 constexpr int MaxIoVectors = 16;
+
+/// This loop thread's header lists from finished requests (a connection runs only on its loop).
+thread_local RecycledHeaderLists recycledHeaderLists;
 
 Poco::Logger& coreLogger()
 {
@@ -308,6 +312,7 @@ void Connection::dispatch()
     ++requests_;
     auto exchange = std::make_unique<Exchange>(std::move(head_.method), head_.target, std::move(head_.headers),
                                                std::move(body_), peer_);
+    ExchangeControl::adoptResponseHeaders(*exchange, recycledHeaderLists.take());
     ExchangeControl::setListener(*exchange, listener_);
     ExchangeControl::setSecure(*exchange, secure_);
     body_.clear();
@@ -454,6 +459,13 @@ void Connection::startRun(std::unique_ptr<Exchange> exchange)
 
 void Connection::runDone()
 {
+    if (run_)
+    {
+        // The request's and the answer's header lists serve later requests on this loop.
+        Exchange& finished = run_->exchange();
+        recycledHeaderLists.give(ExchangeControl::takeRequestHeaders(finished));
+        recycledHeaderLists.give(ExchangeControl::takeResponseHeaders(finished));
+    }
     run_.reset();
     notReady_ = false;
     if (bodyStream_)
@@ -484,6 +496,10 @@ void Connection::nextRequest()
 {
     state_ = State::Head;
     parser_.reset();
+    // The parser fills the next head into a list from an earlier request (see runDone).
+    HeaderList spare = recycledHeaderLists.take();
+    parser_.reuseHeaders(spare);
+    recycledHeaderLists.give(std::move(spare));
     head_ = RequestHead();
     lastInput_ = loop_.now(); // the keep-alive gap starts now
     updateDeadline();

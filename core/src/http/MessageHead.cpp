@@ -211,7 +211,7 @@ bool HeadReader::valueByte(std::size_t i)
     {
         const std::string_view value =
             scan.hasValue ? input.substr(scan.valueStart, scan.valueEnd - scan.valueStart) : std::string_view();
-        headers_.add(std::string(name()), std::string(value));
+        headers_.add(name(), value);
         return endLine(i, Step::FieldStart);
     }
     if (isCtl(c) && c != '\t')
@@ -487,6 +487,15 @@ void RequestHeadParser::reset()
     started_ = false;
     scan_ = detail::HeadScan();
     clearHead(partial_);
+}
+
+void RequestHeadParser::reuseHeaders(HeaderList& spare)
+{
+    if (started_ || spare.slots() <= partial_.headers.slots())
+        return;
+    spare.clear();
+    partial_.headers.clear();
+    partial_.headers.swap(spare);
 }
 
 ResponseHeadParser::Result ResponseHeadParser::parse(std::string_view input, bool requestWasHead, ResponseHead& head,

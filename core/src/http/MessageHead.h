@@ -181,6 +181,11 @@ public:
     bool started() const { return started_; }
     /// Ready for the next request on the connection.
     void reset();
+    /// The next head's headers go into `spare`'s kept entries: a list from a finished request,
+    /// whose strings then need no new allocation. Before the head starts, and only when `spare`
+    /// holds more entries than the parser's own list; the two lists swap (both cleared), so
+    /// `spare` is left with the other one.
+    void reuseHeaders(HeaderList& spare);
 
 private:
     HeadLimits limits_;
