@@ -17,7 +17,8 @@
 
 /// Major 6: HeaderList keeps cleared and erased entries' strings for reuse (a live count beside
 /// the vector), so the core can hand a finished request's lists to the next request; its layout
-/// changed, and with it Exchange's and Response's.
+/// changed, and with it Exchange's and Response's. Exchange also holds the first slots' state
+/// entries and the states that fit in its own space (emplaceState/state are inline).
 /// Minor 5.2: Exchange::secure() (a member in the padding after listener_: no other member
 /// moved).
 /// Minor 5.1: Exchange::completeOnWorker() (a member added at the end of Exchange).

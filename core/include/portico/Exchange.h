@@ -18,9 +18,11 @@
 #include "portico/Route.h"
 #include "portico/StreamWriter.h"
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -134,7 +136,12 @@ public:
     template <typename T>
     T* state(StateSlot<T> slot) const
     {
-        return slot.index() < states_.size() ? static_cast<T*>(states_[slot.index()].object) : nullptr;
+        const std::uint32_t index = slot.index();
+        if (index < InlineStateSlots)
+            return static_cast<T*>(states_[index].object);
+        return index - InlineStateSlots < moreStates_.size()
+                   ? static_cast<T*>(moreStates_[index - InlineStateSlots].object)
+                   : nullptr;
     }
     /// Makes (or replaces) this request's state in `slot`. It lives until the Exchange ends.
     template <typename T, typename... Args>
@@ -142,6 +149,14 @@ public:
     {
         if (!slot.valid())
             throw std::invalid_argument("emplaceState() with a StateSlot that PluginContext::stateSlot() did not give");
+        // In the exchange's own space when it fits (most states are a few dozen bytes): no
+        // malloc and free per request for them.
+        if (void* place = inlineStateSpace(sizeof(T), alignof(T)))
+        {
+            T* object = new (place) T(std::forward<Args>(args)...);
+            storeState(slot.index(), object, [](void* doomed) { static_cast<T*>(doomed)->~T(); });
+            return *object;
+        }
         T* object = new T(std::forward<Args>(args)...);
         storeState(slot.index(), object, [](void* doomed) { delete static_cast<T*>(doomed); });
         return *object;
@@ -210,6 +225,20 @@ private:
     };
 
     void storeState(std::uint32_t index, void* object, void (*destroy)(void*));
+    /// `size` bytes aligned to `alignment` in stateSpace_, or nullptr when they do not fit.
+    void* inlineStateSpace(std::size_t size, std::size_t alignment) noexcept
+    {
+        if (alignment > alignof(std::max_align_t))
+            return nullptr;
+        const std::size_t at = (stateSpaceUsed_ + alignment - 1) & ~(alignment - 1);
+        if (at + size > sizeof(stateSpace_))
+            return nullptr;
+        stateSpaceUsed_ = at + size;
+        return stateSpace_ + at;
+    }
+
+    /// Slots a chain's plugins usually have: their entries live in the Exchange itself.
+    static constexpr std::uint32_t InlineStateSlots = 8;
 
     std::string method_;
     std::string path_;
@@ -226,7 +255,13 @@ private:
     bool secure_ = false; // in the padding after listener_: the members after it keep their offsets
     std::vector<std::pair<std::string, std::string>> pathParams_;
     std::vector<Attribute> attributes_;
-    std::vector<StateEntry> states_;
+    /// Slot i's state: states_[i] for the first InlineStateSlots, moreStates_ after them.
+    StateEntry states_[InlineStateSlots];
+    std::vector<StateEntry> moreStates_;
+    /// Where emplaceState() makes the states that fit (a bump allocator: a replaced state's
+    /// bytes are not reused; a state that does not fit goes to the heap).
+    alignas(std::max_align_t) unsigned char stateSpace_[512];
+    std::size_t stateSpaceUsed_ = 0;
 
     Response response_;
     AnswerSource pendingSource_ = AnswerSource::Hook;

@@ -111,6 +111,9 @@ Exchange::~Exchange()
     for (auto& entry : states_)
         if (entry.object)
             entry.destroy(entry.object);
+    for (auto& entry : moreStates_)
+        if (entry.object)
+            entry.destroy(entry.object);
 }
 
 const std::string& Exchange::empty()
@@ -138,17 +141,19 @@ void Exchange::set(const AttributeKey& key, std::string value)
 
 void Exchange::storeState(std::uint32_t index, void* object, void (*destroy)(void*))
 {
-    // Room for a whole chain's slots at the first store (a chain has a handful): plugins store
-    // theirs in slot order, and growing by one slot each time reallocated once per plugin.
-    // Not before the first store: most chains' answers to most routes store nothing.
-    constexpr std::size_t usualSlots = 8;
-    if (index >= states_.size())
-        states_.resize(std::max<std::size_t>(index + 1, usualSlots));
-    StateEntry& entry = states_[index];
-    if (entry.object)
-        entry.destroy(entry.object);
-    entry.object = object;
-    entry.destroy = destroy;
+    StateEntry* entry;
+    if (index < InlineStateSlots)
+        entry = &states_[index];
+    else
+    {
+        if (index - InlineStateSlots >= moreStates_.size())
+            moreStates_.resize(index - InlineStateSlots + 1);
+        entry = &moreStates_[index - InlineStateSlots];
+    }
+    if (entry->object)
+        entry->destroy(entry->object);
+    entry->object = object;
+    entry->destroy = destroy;
 }
 
 void Exchange::respond(int status, std::string body, std::string contentType)
