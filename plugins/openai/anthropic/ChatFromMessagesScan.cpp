@@ -43,11 +43,13 @@ void requireUnitNumber(Raw value)
 }
 
 /// Appends `line` (a JSON string value) to `joined` (a string's inner text), newline-separated.
-void appendLine(std::string& joined, bool& first, Raw line)
+void appendLine(std::string& joined, Raw line)
 {
-    if (!first)
+    // A newline only between texts, as ChatFromMessages' appendLine: an empty text before any
+    // other adds none (["", "a"] is "a", not "\na"). `joined` is escaped JSON, which is empty
+    // exactly when the texts so far were.
+    if (!joined.empty())
         joined += "\\n";
-    first = false;
     const Raw text = inner(line);
     joined.append(text.data(), text.size());
 }
@@ -143,10 +145,9 @@ std::string toolResultText(const Walk& walk, Raw content)
     if (!isArray(content))
         throw NotPlain{};
     std::string joined;
-    bool first = true;
     walk.elements(content, [&](Raw part) {
         if (typeOf(walk, part, {"text", "image"}) == "text")
-            appendLine(joined, first, textOf(walk, part));
+            appendLine(joined, textOf(walk, part));
         else
         {
             std::string ignored;
@@ -339,10 +340,9 @@ void writeMessages(const Walk& walk, Raw messages, Raw system, std::string& out)
         else if (isArray(system))
         {
             std::string joined;
-            bool firstLine = true;
             walk.elements(system, [&](Raw block) {
                 typeOf(walk, block, {"text"});
-                appendLine(joined, firstLine, textOf(walk, block));
+                appendLine(joined, textOf(walk, block));
             });
             out += '"';
             out += joined;

@@ -253,6 +253,11 @@ std::vector<std::string> plainBodies()
         request(Hello, R"("system":"Be \"brief\".\nUse caf\u00e9 \\ and \/ and\ttabs.")"),
         request(R"([{"role":"user","content":"Gr\u00fc\u00dfe \"quoted\" back\\slash\nnew line, caf\u00e9, raw UTF-8: héllo ✓ 😀 日本"}])"),
         request(Hello, R"("system":[{"type":"text","text":"Be brief."},{"type":"text","text":"Use metric units.\n\u00e9"}])"),
+        // Empty texts: a newline only between texts, never before the first non-empty one
+        // (found by fuzz_messages_scan: the scan wrote "\nMetric units.").
+        request(Hello, R"("system":[{"type":"text","text":""},{"type":"text","text":"Metric units."}])"),
+        request(Hello, R"("system":[{"type":"text","text":""},{"type":"text","text":""},{"type":"text","text":"a"},)"
+                       R"({"type":"text","text":""},{"type":"text","text":"b"}])"),
         request(R"([{"role":"user","content":"Hi \"there\""},{"role":"assistant","content":"Hello!"},)"
                 R"({"role":"user","content":"Again"}])"),
         request(R"([{"role":"user","content":[{"type":"text","text":"What is this?"},)"
@@ -271,6 +276,11 @@ std::vector<std::string> plainBodies()
                 R"({"role":"assistant","content":[{"type":"tool_use","id":"toolu_02","name":"get_time","input":{}}]},)"
                 R"({"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_02","content":[{"type":"text","text":"noon"}]},)"
                 R"({"type":"text","text":"thanks"}]}])",
+                WeatherTool),
+        request(R"([{"role":"user","content":"Time?"},)"
+                R"({"role":"assistant","content":[{"type":"tool_use","id":"toolu_02","name":"get_time","input":{}}]},)"
+                R"({"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_02","content":[{"type":"text","text":""},)"
+                R"({"type":"image","source":{"type":"url","url":"https://x/y.png"}},{"type":"text","text":"noon"}]}]}])",
                 WeatherTool),
         request(Hello, R"("temperature":0.5,"top_p":0.9,"top_k":40,"stop_sequences":["END","STOP\n","\u00e9"],)"
                        R"("metadata":{"user_id":"u-42"},"stream":true)"),
