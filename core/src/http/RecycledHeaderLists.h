@@ -44,8 +44,6 @@ public:
         lists_.push_back(std::move(list));
     }
 
-    std::size_t size() const noexcept { return lists_.size(); }
-
 private:
     std::vector<HeaderList> lists_;
 };
