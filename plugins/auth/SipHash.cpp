@@ -41,12 +41,23 @@ inline std::uint64_t load64(const unsigned char* p)
 
 } // namespace
 
-std::uint64_t sipHash24(const SipKey& key, std::string_view data)
+namespace {
+
+/// The state after absorbing `data` (its last block included), before finalization. `wide`
+/// selects the 128-bit variant, whose initialization differs in one constant.
+struct SipState
+{
+    std::uint64_t v0, v1, v2, v3;
+};
+
+SipState absorb(const SipKey& key, std::string_view data, bool wide)
 {
     std::uint64_t v0 = 0x736f6d6570736575ULL ^ key[0];
     std::uint64_t v1 = 0x646f72616e646f6dULL ^ key[1];
     std::uint64_t v2 = 0x6c7967656e657261ULL ^ key[0];
     std::uint64_t v3 = 0x7465646279746573ULL ^ key[1];
+    if (wide)
+        v1 ^= 0xee;
 
     const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
     const std::size_t length = data.size();
@@ -67,11 +78,34 @@ std::uint64_t sipHash24(const SipKey& key, std::string_view data)
     sipRound(v0, v1, v2, v3);
     sipRound(v0, v1, v2, v3);
     v0 ^= last;
+    return {v0, v1, v2, v3};
+}
 
-    v2 ^= 0xff;
+/// The four finalization rounds (the caller has marked v2 or v1 first) and their 64-bit output.
+std::uint64_t finalize(SipState& s)
+{
     for (int i = 0; i < 4; ++i)
-        sipRound(v0, v1, v2, v3);
-    return v0 ^ v1 ^ v2 ^ v3;
+        sipRound(s.v0, s.v1, s.v2, s.v3);
+    return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
+
+} // namespace
+
+std::uint64_t sipHash24(const SipKey& key, std::string_view data)
+{
+    SipState state = absorb(key, data, false);
+    state.v2 ^= 0xff;
+    return finalize(state);
+}
+
+SipTag128 sipHash24x128(const SipKey& key, std::string_view data)
+{
+    SipState state = absorb(key, data, true);
+    state.v2 ^= 0xee;
+    const std::uint64_t first = finalize(state);
+    state.v1 ^= 0xdd;
+    const std::uint64_t second = finalize(state);
+    return {first, second};
 }
 
 } // namespace portico::auth

@@ -27,13 +27,13 @@ VerifiedKeyCache::VerifiedKeyCache(std::size_t capacity) : capacity_(std::min(ca
     mask_ = slots - 1;
     slots_ = std::make_unique<Slot[]>(slots);
     std::random_device random; // the kernel's CSPRNG on Linux
-    first_ = randomKey(random);
-    second_ = randomKey(random);
+    sipKey_ = randomKey(random);
 }
 
 VerifiedKeyCache::Tag VerifiedKeyCache::tagOf(std::string_view key) const
 {
-    return {sipHash24(first_, key), sipHash24(second_, key)};
+    const SipTag128 tag = sipHash24x128(sipKey_, key);
+    return {tag.first, tag.second};
 }
 
 std::size_t VerifiedKeyCache::find(std::string_view key) const

@@ -1,4 +1,4 @@
-// SipHash-2-4 against the reference test vectors, and the verified-key cache: hits, misses,
+// SipHash-2-4 (64- and 128-bit outputs) against the reference test vectors, and the verified-key cache: hits, misses,
 // its bound, and concurrent use.
 
 #include "SipHash.h"
@@ -41,6 +41,27 @@ public:
         CPPUNIT_ASSERT_EQUAL(std::uint64_t{0x726fdb47dd0e0e31ULL}, portico::auth::sipHash24(k, message.substr(0, 0)));
         CPPUNIT_ASSERT_EQUAL(std::uint64_t{0x74f839c593dc67fdULL}, portico::auth::sipHash24(k, message.substr(0, 1)));
         CPPUNIT_ASSERT_EQUAL(std::uint64_t{0xa129ca6149be45e5ULL}, portico::auth::sipHash24(k, message.substr(0, 15)));
+
+        // vectors_sip128 of the same repository: output bytes 0-7 and 8-15, each read
+        // little-endian. Lengths 0, 1, 7 (one partial block), 8 and 9 (a whole block and more).
+        const struct
+        {
+            std::size_t length;
+            std::uint64_t first;
+            std::uint64_t second;
+        } wide[] = {
+            {0, 0xe6a825ba047f81a3ULL, 0x930255c71472f66dULL},
+            {1, 0x44af996bd8c187daULL, 0x45fc229b11597634ULL},
+            {7, 0x53c1dbd8beebf1a1ULL, 0x3982f01fa64ab8c0ULL},
+            {8, 0x61f55862baa9623bULL, 0xb49714f364e2830fULL},
+            {9, 0xabbad90a06994426ULL, 0xed716dbb028b7fc4ULL},
+        };
+        for (const auto& vector : wide)
+        {
+            const portico::auth::SipTag128 tag = portico::auth::sipHash24x128(k, message.substr(0, vector.length));
+            CPPUNIT_ASSERT_EQUAL(vector.first, tag.first);
+            CPPUNIT_ASSERT_EQUAL(vector.second, tag.second);
+        }
     }
 
     void testRemembersAndFinds()
