@@ -39,6 +39,7 @@ class HeaderListTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testEraseKeepsTheOthersInOrderAndTheRemovedForReuse);
     CPPUNIT_TEST(testCopiesAndComparesSeeOnlyTheLiveHeaders);
     CPPUNIT_TEST(testClearKeepsCapacityAndSwapExchanges);
+    CPPUNIT_TEST(testValueTakenFromItsOwnTextOrAKeptOne);
     CPPUNIT_TEST(testSameNameComparesLengthAndAsciiLetters);
     CPPUNIT_TEST(testResponseCarriesAHeaderList);
     CPPUNIT_TEST_SUITE_END();
@@ -256,6 +257,32 @@ public:
         CPPUNIT_ASSERT(other.capacity() >= 8);
         CPPUNIT_ASSERT(headers == HeaderList({{"B", "2"}}));
         CPPUNIT_ASSERT(headers != other);
+    }
+
+    // set() and add() copy into kept buffers; a value that is a view of the very text it
+    // replaces (or of a part of it) must come out whole, not cleared before it is read.
+    void testValueTakenFromItsOwnTextOrAKeptOne()
+    {
+        HeaderList headers;
+        headers.add("X-Long", "a value long enough to live outside the small-string buffer");
+        headers.set("X-Long", headers.get("X-Long"));
+        CPPUNIT_ASSERT_EQUAL(std::string("a value long enough to live outside the small-string buffer"),
+                             headers.get("X-Long"));
+        headers.set("X-Long", std::string_view(headers.get("X-Long")).substr(8, 10));
+        CPPUNIT_ASSERT_EQUAL(std::string("long enoug"), headers.get("X-Long"));
+        const std::string same = headers.get("X-Long");
+        headers.set("X-Long", std::string_view(headers.get("X-Long")).substr(0, 0));
+        CPPUNIT_ASSERT_EQUAL(std::string(), headers.get("X-Long"));
+
+        // A kept entry's buffer takes a longer text, then a shorter one, then another's text.
+        headers.clear();
+        headers.add("A", "1");
+        headers.clear();
+        headers.add(std::string_view("Name-" + same), std::string_view(same + same + same));
+        CPPUNIT_ASSERT_EQUAL(std::string("Name-long enoug"), headers.begin()->first);
+        CPPUNIT_ASSERT_EQUAL(same + same + same, headers.begin()->second);
+        headers.add("B", std::string_view(headers.begin()->second).substr(0, 4));
+        CPPUNIT_ASSERT_EQUAL(std::string("Name-long enoug=long enouglong enouglong enoug;B=long;"), joined(headers));
     }
 
     void testSameNameComparesLengthAndAsciiLetters()

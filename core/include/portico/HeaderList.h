@@ -14,6 +14,7 @@
 /// limits, ids) are otherwise a malloc and a free each, per request.
 
 #include "portico/AsciiCase.h"
+#include "portico/KeptString.h"
 #include "Poco/Exception.h"
 #include <algorithm>
 #include <cstddef>
@@ -81,8 +82,8 @@ public:
         if (size_ < headers_.size())
         {
             Header& slot = headers_[size_];
-            slot.first.assign(name);
-            slot.second.assign(value);
+            copyIntoKept(slot.first, name);
+            copyIntoKept(slot.second, value);
         }
         else
             headers_.emplace_back(name, value);
@@ -110,7 +111,7 @@ public:
         const Iterator first = find(name);
         if (first == end())
             return add(name, value);
-        first->second.assign(value);
+        copyIntoKept(first->second, value);
         eraseAfter(first, name);
     }
     void set(const std::string& name, const std::string& value) { set(std::string_view(name), std::string_view(value)); }
@@ -193,7 +194,7 @@ private:
     static void takeOrCopy(std::string& target, std::string&& source)
     {
         if (source.size() <= target.capacity())
-            target.assign(source);
+            copyIntoKept(target, source);
         else
             target = std::move(source);
     }
