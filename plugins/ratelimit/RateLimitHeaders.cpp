@@ -9,10 +9,24 @@ namespace portico::ratelimit {
 
 namespace {
 
-/// Whole units of a non-negative count (limits and remaining are whole tokens).
-std::string whole(double value)
+/// A number's decimal digits in place: no string is built for a value that is only copied
+/// into a header.
+struct Digits
 {
-    return std::to_string(static_cast<long long>(std::floor(value)));
+    char text[24];
+    std::size_t size;
+    std::string_view view() const { return {text, size}; }
+    std::string string() const { return std::string(text, size); }
+};
+
+/// Whole units of a non-negative count (limits and remaining are whole tokens).
+Digits whole(double value)
+{
+    Digits digits;
+    digits.size = static_cast<std::size_t>(
+        std::to_chars(digits.text, digits.text + sizeof digits.text, static_cast<long long>(std::floor(value))).ptr -
+        digits.text);
+    return digits;
 }
 
 // The names, built once: a header name is copied into the response as a std::string anyway.
@@ -26,8 +40,9 @@ const std::string RetryAfter = "Retry-After";
 const std::string PolicyHeader = "RateLimit-Policy";
 const std::string StateHeader = "RateLimit";
 
-/// Receives each header of a decision; the names are the constants above.
-using Emit = void (*)(void* target, const std::string& name, std::string value);
+/// Receives each header of a decision; the names are the constants above. The value is only
+/// valid during the call.
+using Emit = void (*)(void* target, const std::string& name, std::string_view value);
 
 /// Seconds rounded up; the tiny slack keeps 0.1 * 10 from becoming 2.
 long long ceilSeconds(double seconds)
@@ -88,13 +103,13 @@ namespace {
 /// rateLimitHeaders() and applyRateLimitHeaders().
 void emitHeaders(const Decision& decision, bool ietf, Emit emit, void* target)
 {
-    emit(target, LimitRequests, whole(decision.requests.limit));
-    emit(target, RemainingRequests, whole(decision.requests.remaining));
+    emit(target, LimitRequests, whole(decision.requests.limit).view());
+    emit(target, RemainingRequests, whole(decision.requests.remaining).view());
     emit(target, ResetRequests, formatResetDuration(decision.requests.resetSeconds));
     if (decision.tokens)
     {
-        emit(target, LimitTokens, whole(decision.tokens->limit));
-        emit(target, RemainingTokens, whole(decision.tokens->remaining));
+        emit(target, LimitTokens, whole(decision.tokens->limit).view());
+        emit(target, RemainingTokens, whole(decision.tokens->remaining).view());
         emit(target, ResetTokens, formatResetDuration(decision.tokens->resetSeconds));
     }
     if (!decision.allowed)
@@ -102,11 +117,11 @@ void emitHeaders(const Decision& decision, bool ietf, Emit emit, void* target)
     if (ietf)
     {
         auto policy = [](const char* name, const BucketView& view) {
-            return std::string("\"") + name + "\";q=" + whole(view.limit) +
+            return std::string("\"") + name + "\";q=" + whole(view.limit).string() +
                    ";w=" + std::to_string(std::max(1LL, ceilSeconds(view.windowSeconds)));
         };
         auto state = [](const char* name, const BucketView& view) {
-            return std::string("\"") + name + "\";r=" + whole(view.remaining) +
+            return std::string("\"") + name + "\";r=" + whole(view.remaining).string() +
                    ";t=" + std::to_string(ceilSeconds(view.resetSeconds));
         };
         std::string policies = policy("requests", decision.requests);
@@ -144,8 +159,8 @@ HeaderList rateLimitHeaders(const Decision& decision, bool ietf)
     headers.reserve(10);
     emitHeaders(
         decision, ietf,
-        [](void* target, const std::string& name, std::string value) {
-            static_cast<HeaderList*>(target)->emplace_back(name.c_str(), std::move(value));
+        [](void* target, const std::string& name, std::string_view value) {
+            static_cast<HeaderList*>(target)->emplace_back(name.c_str(), std::string(value));
         },
         &headers);
     return headers;
@@ -156,17 +171,17 @@ void applyRateLimitHeaders(const Decision& decision, bool ietf, portico::HeaderL
     if (holdsAnyOfOurs(headers))
         emitHeaders(
             decision, ietf,
-            [](void* target, const std::string& name, std::string value) {
+            [](void* target, const std::string& name, std::string_view value) {
                 // Views, not a copy of the name: the list assigns into the strings a recycled
                 // list kept (HeaderList), so a warm loop allocates nothing here.
-                static_cast<portico::HeaderList*>(target)->set(std::string_view(name), std::string_view(value));
+                static_cast<portico::HeaderList*>(target)->set(std::string_view(name), value);
             },
             &headers);
     else
         emitHeaders(
             decision, ietf,
-            [](void* target, const std::string& name, std::string value) {
-                static_cast<portico::HeaderList*>(target)->add(std::string_view(name), std::string_view(value));
+            [](void* target, const std::string& name, std::string_view value) {
+                static_cast<portico::HeaderList*>(target)->add(std::string_view(name), value);
             },
             &headers);
 }
