@@ -1,7 +1,9 @@
 // Exchange's per-request plugin state (StateSlot, emplaceState, state): every slot finds its own
 // state, a replaced or finished state is destroyed exactly once, and the states that fit live in
 // the Exchange itself (no heap object per request) while larger ones still work from the heap.
+// And its attributes set every way a plugin can (copy, move, C string, view).
 
+#include "portico/AttributeKey.h"
 #include "portico/Exchange.h"
 #include <cppunit/extensions/HelperMacros.h>
 #include <array>
@@ -52,6 +54,7 @@ class ExchangeStateTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testSmallStatesLiveInTheExchangeLargeOnesOnTheHeap);
     CPPUNIT_TEST(testReplacedAndFinishedStatesAreDestroyedOnce);
     CPPUNIT_TEST(testNoSlotFindsNothingAndCannotStore);
+    CPPUNIT_TEST(testAttributesSetByCopyMoveAndView);
     CPPUNIT_TEST_SUITE_END();
 
 public:
@@ -127,6 +130,34 @@ public:
         CPPUNIT_ASSERT(exchange->state(StateSlot<Counted>()) == nullptr);
         CPPUNIT_ASSERT_THROW(exchange->emplaceState(StateSlot<Counted>(), &destroyed, "x"), std::invalid_argument);
         CPPUNIT_ASSERT_EQUAL(0, destroyed);
+    }
+
+    // Exchange::set copies into the value's kept buffer (the core recycles them between
+    // requests); every form of set() must leave exactly the text given, including a view of the
+    // attribute's own value.
+    void testAttributesSetByCopyMoveAndView()
+    {
+        static const portico::AttributeKey key{"test.exchange_state.value"};
+        auto exchange = newExchange();
+        CPPUNIT_ASSERT(exchange->find(key) == nullptr);
+        const std::string longText(80, 'a');
+        exchange->set(key, longText);
+        CPPUNIT_ASSERT_EQUAL(longText, *exchange->find(key));
+        exchange->set(key, std::string("short"));
+        CPPUNIT_ASSERT_EQUAL(std::string("short"), *exchange->find(key));
+        exchange->set(key, std::string(200, 'b')); // longer than the buffer: moved in
+        CPPUNIT_ASSERT_EQUAL(std::string(200, 'b'), *exchange->find(key));
+        exchange->set(key, "literal");
+        CPPUNIT_ASSERT_EQUAL(std::string("literal"), *exchange->find(key));
+        exchange->set(key, std::string_view(longText).substr(0, 40));
+        CPPUNIT_ASSERT_EQUAL(std::string(40, 'a'), *exchange->find(key));
+        exchange->set(key, std::string_view(*exchange->find(key)).substr(10, 5)); // its own text
+        CPPUNIT_ASSERT_EQUAL(std::string(5, 'a'), *exchange->find(key));
+        exchange->set(key, std::string_view(*exchange->find(key)));
+        CPPUNIT_ASSERT_EQUAL(std::string(5, 'a'), *exchange->find(key));
+        exchange->set(key, std::string_view());
+        CPPUNIT_ASSERT(exchange->find(key) != nullptr);
+        CPPUNIT_ASSERT_EQUAL(std::string(), *exchange->find(key));
     }
 };
 

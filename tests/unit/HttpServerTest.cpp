@@ -7,6 +7,7 @@
 #include "RawConnection.h"
 #include "api/ExchangeControl.h"
 #include "http/HttpServer.h"
+#include "portico/AttributeKey.h"
 #include "portico/Deferred.h"
 #include "Poco/Net/NetException.h"
 #include <cppunit/extensions/HelperMacros.h>
@@ -166,7 +167,7 @@ class HttpServerTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testKeepAliveAndPipelining);
     CPPUNIT_TEST(testPipelinedRequestsBeforeAHalfCloseAreAllAnswered);
     CPPUNIT_TEST(testKeepAliveRequestsZeroIsUnlimited);
-    CPPUNIT_TEST(testRecycledHeaderListsCarryNothingOver);
+    CPPUNIT_TEST(testRecycledHeadersAndAttributesCarryNothingOver);
     CPPUNIT_TEST(testNoContentAnswersAndUnsendableHeaders);
     CPPUNIT_TEST(testHttp10ClosesAndHeadHasNoBody);
     CPPUNIT_TEST(testExpectContinueAndChunkedBody);
@@ -224,16 +225,26 @@ public:
                             portico::Blocking::Never},
                            "test");
         // The request's headers as the body, one "name=value;" each; with an X-Tag header, the
-        // answer carries it back as X-Tag-Echo (the header-list recycling test).
+        // answer carries it back as X-Tag-Echo, and through an attribute as X-Tag-Attribute
+        // (the recycling test: header lists and attribute values serve later requests). An
+        // attribute already present when the handler starts is reported as carried over.
         chain.routes().add({"GET", "/headers",
                             [](Exchange& e) {
+                                static const portico::AttributeKey tag{"test.tag"};
+                                const std::string* early = e.find(tag);
                                 std::string body;
                                 for (const auto& [name, value] : e.requestHeaders())
                                     body += name + "=" + value + ";";
                                 e.respond(200, body, "text/plain");
+                                if (early)
+                                    e.response().headers.add("X-Attribute-Carried-Over", *early);
                                 if (e.requestHeaders().has("X-Tag"))
+                                {
                                     e.response().headers.add("X-Tag-Echo-Of-This-Request",
                                                              e.requestHeaders().get("X-Tag"));
+                                    e.set(tag, std::string_view(e.requestHeaders().get("X-Tag")));
+                                    e.response().headers.add("X-Tag-Attribute", *e.find(tag));
+                                }
                             },
                             portico::Blocking::Never},
                            "test");
@@ -342,22 +353,25 @@ public:
         }
     }
 
-    void testRecycledHeaderListsCarryNothingOver()
+    void testRecycledHeadersAndAttributesCarryNothingOver()
     {
-        // Finished requests' header lists serve the next requests on the loop (their strings
-        // kept). Nothing of an earlier request may show: not its headers to the next handler,
-        // not its answer's headers on the next answer, on the same connection or another.
+        // Finished requests' header lists and attribute values serve the next requests on the
+        // loop (their strings kept). Nothing of an earlier request may show: not its headers to
+        // the next handler, not its answer's headers on the next answer, not its attributes, on
+        // the same connection or another.
         InProcessServer server(defaults(), [this](portico::Chain& c) { routes(c); });
         RawConnection first(server.port());
         const std::string longValue(60, 'v');
-        std::string many = "GET /headers HTTP/1.1\r\nHost: x\r\nX-Tag: first-request-tag-value\r\n";
+        std::string many = "GET /headers HTTP/1.1\r\nHost: x\r\nX-Tag: first-request-tag-value-long-enough-for-the-heap\r\n";
         for (int i = 0; i < 12; ++i)
             many += "X-Long-Header-Name-Number-" + std::to_string(i) + ": " + longValue + "\r\n";
         CPPUNIT_ASSERT(first.send(many + "\r\n"));
         ReadOutcome read = first.readUntil("X-Long-Header-Name-Number-11=" + longValue + ";", 5);
         CPPUNIT_ASSERT_EQUAL(200, statusOf(read.data));
-        CPPUNIT_ASSERT_MESSAGE(read.data, read.data.find("X-Tag-Echo-Of-This-Request: first-request-tag-value\r\n") !=
-                                              std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(read.data, read.data.find("X-Tag-Echo-Of-This-Request: first-request-tag-value-long-"
+                                                         "enough-for-the-heap\r\n") != std::string::npos);
+        CPPUNIT_ASSERT_MESSAGE(read.data, read.data.find("X-Tag-Attribute: first-request-tag-value-long-enough-for-"
+                                                         "the-heap\r\n") != std::string::npos);
         CPPUNIT_ASSERT_EQUAL(12, countOf(read.data, longValue));
 
         for (int round = 0; round < 3; ++round)
@@ -371,6 +385,8 @@ public:
                 const std::string body = read.data.substr(read.data.find("\r\n\r\n") + 4);
                 CPPUNIT_ASSERT_EQUAL(std::string("Host=y;A=1;"), body);
                 CPPUNIT_ASSERT_MESSAGE(read.data, read.data.find("X-Tag-Echo") == std::string::npos);
+                CPPUNIT_ASSERT_MESSAGE(read.data, read.data.find("X-Tag-Attribute") == std::string::npos);
+                CPPUNIT_ASSERT_MESSAGE(read.data, read.data.find("X-Attribute-Carried-Over") == std::string::npos);
                 CPPUNIT_ASSERT_MESSAGE(read.data, read.data.find(longValue) == std::string::npos);
             }
             // A tagged request after untagged ones gets its own tag back, once.
@@ -379,6 +395,9 @@ public:
             read = second.readUntil("X-Tag=t" + std::to_string(round) + ";", 5);
             CPPUNIT_ASSERT_EQUAL(1, countOf(read.data, "X-Tag-Echo-Of-This-Request: t" + std::to_string(round) + "\r\n"));
             CPPUNIT_ASSERT_EQUAL(1, countOf(read.data, "X-Tag-Echo"));
+            // Its attribute, copied into a buffer an earlier request left, is its own tag whole.
+            CPPUNIT_ASSERT_EQUAL(1, countOf(read.data, "X-Tag-Attribute: t" + std::to_string(round) + "\r\n"));
+            CPPUNIT_ASSERT_MESSAGE(read.data, read.data.find("X-Attribute-Carried-Over") == std::string::npos);
         }
     }
 

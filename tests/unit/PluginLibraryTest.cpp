@@ -174,7 +174,6 @@ public:
         // ABI 6 (HeaderList keeps cleared entries for reuse) changed HeaderList's layout, and
         // with it Exchange's and Response's: a 5.x plugin must not load.
         CPPUNIT_ASSERT_EQUAL(6, PORTICO_ABI_MAJOR);
-        CPPUNIT_ASSERT_EQUAL(0, PORTICO_ABI_MINOR);
         const std::string file = fixture("abi_v5");
         const std::string message = refusal(file, "abi_v5");
         PORTICO_ASSERT_CONTAINS(message, file);

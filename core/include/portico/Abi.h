@@ -15,6 +15,9 @@
 #include <cstdint>
 #include <string>
 
+/// Minor 6.1: Exchange::set(key, std::string_view) (a new exported function, which the inline
+/// set(key, const char*) calls; attribute values' buffers are recycled per event loop like
+/// header lists), and writeNewTraceId / writeNewSpanId (Traceparent.h).
 /// Major 6: HeaderList keeps cleared and erased entries' strings for reuse (a live count beside
 /// the vector), so the core can hand a finished request's lists to the next request; its layout
 /// changed, and with it Exchange's and Response's. Exchange also holds the first slots' state
@@ -32,7 +35,7 @@
 /// HeaderList, log filters replace channel wrapping, and the core exports only this API.
 /// (Major 2 made Response::headers a HeaderList.)
 #define PORTICO_ABI_MAJOR 6
-#define PORTICO_ABI_MINOR 0
+#define PORTICO_ABI_MINOR 1
 
 #define PORTICO_STRINGIFY_(x) #x
 #define PORTICO_STRINGIFY(x) PORTICO_STRINGIFY_(x)

@@ -118,7 +118,13 @@ public:
     bool completesOnWorker() const { return completeOnWorker_; }
 
     // --- attributes: how plugins pass facts to each other --------------------------------
+    /// Sets the attribute. Its value's buffer may be one a finished request on this event loop
+    /// left (the core recycles them): a value that fits is copied into it, a larger one moved in.
     void set(const AttributeKey& key, std::string value);
+    /// The same, from text the caller keeps: copied into the recycled buffer, so that a plugin
+    /// formatting an id into a local array sets it without a malloc. (ABI 6.1)
+    void set(const AttributeKey& key, std::string_view value);
+    void set(const AttributeKey& key, const char* value) { set(key, std::string_view(value)); }
     /// The attribute's value, or nullptr.
     const std::string* find(const AttributeKey& key) const
     {
@@ -224,6 +230,8 @@ private:
         void (*destroy)(void*) = nullptr;
     };
 
+    /// The entry for `key`, marked present (the vector grown to every key interned so far).
+    Attribute& attributeFor(const AttributeKey& key);
     void storeState(std::uint32_t index, void* object, void (*destroy)(void*));
     /// `size` bytes aligned to `alignment` in stateSpace_, or nullptr when they do not fit.
     void* inlineStateSpace(std::size_t size, std::size_t alignment) noexcept

@@ -28,4 +28,9 @@ PORTICO_API std::string newTraceId();
 /// 16 lowercase hex, never all zero.
 PORTICO_API std::string newSpanId();
 
+/// The same ids written at `out` (32 and 16 bytes, no terminator): for a caller that builds a
+/// header or an attribute in its own array, without a string per id. (ABI 6.1)
+PORTICO_API void writeNewTraceId(char* out);
+PORTICO_API void writeNewSpanId(char* out);
+
 } // namespace portico

@@ -1,4 +1,5 @@
 #include "portico/Exchange.h"
+#include "portico/KeptString.h"
 #include "api/TargetPath.h"
 #include "api/ExchangeHost.h"
 #include "portico/Attributes.h"
@@ -130,13 +131,30 @@ const std::string& Exchange::pathParam(std::string_view name) const
     return empty();
 }
 
-void Exchange::set(const AttributeKey& key, std::string value)
+Exchange::Attribute& Exchange::attributeFor(const AttributeKey& key)
 {
     const std::uint32_t id = key.id();
     if (id >= attributes_.size())
         attributes_.resize(std::max<std::size_t>(id + 1, AttributeKey::count()));
-    attributes_[id].present = true;
-    attributes_[id].value = std::move(value);
+    Attribute& attribute = attributes_[id];
+    attribute.present = true;
+    return attribute;
+}
+
+void Exchange::set(const AttributeKey& key, std::string value)
+{
+    Attribute& attribute = attributeFor(key);
+    // Into the kept buffer when it is big enough (it stays for the next request); `value` is a
+    // string of its own, so it cannot overlap that buffer.
+    if (value.size() <= attribute.value.capacity())
+        copyIntoKept(attribute.value, value);
+    else
+        attribute.value = std::move(value);
+}
+
+void Exchange::set(const AttributeKey& key, std::string_view value)
+{
+    copyIntoKept(attributeFor(key).value, value);
 }
 
 void Exchange::storeState(std::uint32_t index, void* object, void (*destroy)(void*))

@@ -49,6 +49,17 @@ public:
         headers.clear();
         exchange.response_.headers = std::move(headers);
     }
+    /// An exchange's attribute values: what RecycledAttributes keeps between requests.
+    using AttributeValues = decltype(Exchange::attributes_);
+    /// Takes a finished exchange's attribute values, to recycle them.
+    static AttributeValues takeAttributes(Exchange& exchange) { return std::move(exchange.attributes_); }
+    /// Gives a new exchange recycled attribute values, none present, before any hook runs.
+    static void adoptAttributes(Exchange& exchange, AttributeValues&& values)
+    {
+        for (auto& attribute : values)
+            attribute.present = false;
+        exchange.attributes_ = std::move(values);
+    }
     /// Who the next respond()/stream() is attributed to.
     static void setAnswerSource(Exchange& exchange, AnswerSource source) { exchange.pendingSource_ = source; }
 

@@ -133,7 +133,7 @@ std::string Traceparent::format() const
     return out;
 }
 
-std::string newTraceId()
+void writeNewTraceId(char* out)
 {
     std::uint64_t high = 0, low = 0;
     while (high == 0 && low == 0)
@@ -141,19 +141,29 @@ std::string newTraceId()
         high = random64();
         low = random64();
     }
+    writeHex(out, high);
+    writeHex(out + 16, low);
+}
+
+void writeNewSpanId(char* out)
+{
+    std::uint64_t value = 0;
+    while (value == 0)
+        value = random64();
+    writeHex(out, value);
+}
+
+std::string newTraceId()
+{
     char id[32];
-    writeHex(id, high);
-    writeHex(id + 16, low);
+    writeNewTraceId(id);
     return std::string(id, sizeof id);
 }
 
 std::string newSpanId()
 {
-    std::uint64_t value = 0;
-    while (value == 0)
-        value = random64();
     char id[16];
-    writeHex(id, value);
+    writeNewSpanId(id);
     return std::string(id, sizeof id);
 }
 

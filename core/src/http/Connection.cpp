@@ -3,6 +3,7 @@
 #include "api/TargetPath.h"
 #include "http/Chain.h"
 #include "http/HttpDate.h"
+#include "http/RecycledAttributes.h"
 #include "http/RecycledHeaderLists.h"
 #include "http/RequestBodyStream.h"
 #include "http/ResponseHead.h"
@@ -24,8 +25,10 @@ constexpr auto LingerTime = std::chrono::seconds(2);
 constexpr std::size_t LingerMaxBytes = 8 << 20;
 constexpr int MaxIoVectors = 16;
 
-/// This loop thread's header lists from finished requests (a connection runs only on its loop).
+/// This loop thread's header lists and attribute values from finished requests (a connection
+/// runs only on its loop).
 thread_local RecycledHeaderLists recycledHeaderLists;
+thread_local RecycledAttributes recycledAttributes;
 
 Poco::Logger& coreLogger()
 {
@@ -313,6 +316,7 @@ void Connection::dispatch()
     auto exchange = std::make_unique<Exchange>(std::move(head_.method), head_.target, std::move(head_.headers),
                                                std::move(body_), peer_);
     ExchangeControl::adoptResponseHeaders(*exchange, recycledHeaderLists.take());
+    ExchangeControl::adoptAttributes(*exchange, recycledAttributes.take());
     ExchangeControl::setListener(*exchange, listener_);
     ExchangeControl::setSecure(*exchange, secure_);
     body_.clear();
@@ -461,10 +465,12 @@ void Connection::runDone()
 {
     if (run_)
     {
-        // The request's and the answer's header lists serve later requests on this loop.
+        // The request's and the answer's header lists, and its attribute values, serve later
+        // requests on this loop.
         Exchange& finished = run_->exchange();
         recycledHeaderLists.give(ExchangeControl::takeRequestHeaders(finished));
         recycledHeaderLists.give(ExchangeControl::takeResponseHeaders(finished));
+        recycledAttributes.give(ExchangeControl::takeAttributes(finished));
     }
     run_.reset();
     notReady_ = false;
