@@ -39,10 +39,6 @@ inline std::uint64_t load64(const unsigned char* p)
     return value;
 }
 
-} // namespace
-
-namespace {
-
 /// The state after absorbing `data` (its last block included), before finalization. `wide`
 /// selects the 128-bit variant, whose initialization differs in one constant.
 struct SipState

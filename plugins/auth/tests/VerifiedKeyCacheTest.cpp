@@ -1,5 +1,5 @@
-// SipHash-2-4 (64- and 128-bit outputs) against the reference test vectors, and the verified-key cache: hits, misses,
-// its bound, and concurrent use.
+// SipHash-2-4 (64- and 128-bit outputs) against the reference test vectors, and the
+// verified-key cache: hits, misses, its bound, and concurrent use.
 
 #include "SipHash.h"
 #include "VerifiedKeyCache.h"
