@@ -53,11 +53,17 @@ public:
     using AttributeValues = decltype(Exchange::attributes_);
     /// Takes a finished exchange's attribute values, to recycle them.
     static AttributeValues takeAttributes(Exchange& exchange) { return std::move(exchange.attributes_); }
-    /// Gives a new exchange recycled attribute values, none present, before any hook runs.
-    static void adoptAttributes(Exchange& exchange, AttributeValues&& values)
+    /// Marks every entry absent, its value's buffer kept (RecycledAttributes, when a finished
+    /// exchange's values are given back).
+    static void markAttributesAbsent(AttributeValues& values)
     {
         for (auto& attribute : values)
             attribute.present = false;
+    }
+    /// Gives a new exchange recycled attribute values (none present: RecycledAttributes marked
+    /// them) before any hook runs.
+    static void adoptAttributes(Exchange& exchange, AttributeValues&& values)
+    {
         exchange.attributes_ = std::move(values);
     }
     /// Who the next respond()/stream() is attributed to.

@@ -5,53 +5,35 @@
 /// set(), and values over 15 bytes are a malloc each (the trace id, the outgoing traceparent,
 /// a principal): with the shipped chain, three or four mallocs and frees a request. A finished
 /// request's vector goes back to its loop, and the next request's set() copies into the
-/// strings it kept (Exchange::set). Nothing carries over: every entry is marked absent when
-/// the vector is adopted (ExchangeControl::adoptAttributes).
+/// strings it kept (Exchange::set).
 ///
-/// One instance per event-loop thread (thread_local in Connection.cpp), like
-/// RecycledHeaderLists: no lock. Bounded: at most `maxVectors` vectors, and a vector whose
-/// values hold more than `maxBytes` (a request that set a large attribute) is freed instead.
+/// Nothing carries over: every entry is marked absent when the vector is given back. A vector
+/// whose values hold more than `maxRecycledAttributeBytes` (a request that set a large
+/// attribute) is freed instead. The pool itself: RecycledPool.
 
 #include "api/ExchangeControl.h"
+#include "http/RecycledPool.h"
 #include <cstddef>
-#include <utility>
-#include <vector>
 
 namespace portico {
 
-class RecycledAttributes
+constexpr std::size_t maxRecycledAttributeBytes = 4096;
+
+/// RecycledPool's policy for attribute values: every entry absent, kept when there are
+/// entries and their buffers hold at most maxRecycledAttributeBytes.
+inline bool attributesReadyForReuse(ExchangeControl::AttributeValues& values)
 {
-public:
-    using Values = ExchangeControl::AttributeValues;
-    static constexpr std::size_t maxVectors = 64;
-    static constexpr std::size_t maxBytes = 4096;
+    if (values.empty())
+        return false;
+    std::size_t bytes = 0;
+    for (const auto& attribute : values)
+        bytes += attribute.value.capacity();
+    if (bytes > maxRecycledAttributeBytes)
+        return false;
+    ExchangeControl::markAttributesAbsent(values);
+    return true;
+}
 
-    /// Kept values (all to be marked absent by adoptAttributes), or an empty vector.
-    Values take()
-    {
-        if (kept_.empty())
-            return Values();
-        Values values = std::move(kept_.back());
-        kept_.pop_back();
-        return values;
-    }
-
-    /// Keeps `values` for a later take(), or frees them when the pool is full or they hold
-    /// more than maxBytes.
-    void give(Values&& values)
-    {
-        if (values.empty() || kept_.size() >= maxVectors)
-            return;
-        std::size_t bytes = 0;
-        for (const auto& attribute : values)
-            bytes += attribute.value.capacity();
-        if (bytes > maxBytes)
-            return;
-        kept_.push_back(std::move(values));
-    }
-
-private:
-    std::vector<Values> kept_;
-};
+using RecycledAttributes = RecycledPool<ExchangeControl::AttributeValues, attributesReadyForReuse>;
 
 } // namespace portico

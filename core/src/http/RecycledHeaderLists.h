@@ -7,45 +7,27 @@
 /// keeps its strings (see HeaderList), so a list that goes back to the loop when its request
 /// ends, and into the next request's Exchange, assigns into buffers that are already there.
 ///
-/// One instance per event-loop thread (thread_local in Connection.cpp): connections take and
-/// give only on their loop, so there is no lock. Bounded: at most `maxLists` lists of at most
-/// `maxSlots` entries are kept (a list that an unusual request grew large is freed instead).
+/// A list is kept cleared; one with more than `maxRecycledHeaderSlots` entries (a list that an
+/// unusual request grew large) is freed instead. The pool itself: RecycledPool.
 
+#include "http/RecycledPool.h"
 #include "portico/HeaderList.h"
 #include <cstddef>
-#include <utility>
-#include <vector>
 
 namespace portico {
 
-class RecycledHeaderLists
+constexpr std::size_t maxRecycledHeaderSlots = 48;
+
+/// RecycledPool's policy for header lists: cleared, and kept when it has 1 to
+/// maxRecycledHeaderSlots entries.
+inline bool headerListReadyForReuse(HeaderList& list)
 {
-public:
-    static constexpr std::size_t maxLists = 64;
-    static constexpr std::size_t maxSlots = 48;
+    if (list.slots() == 0 || list.slots() > maxRecycledHeaderSlots)
+        return false;
+    list.clear();
+    return true;
+}
 
-    /// A cleared list, with kept entries when one is there.
-    HeaderList take()
-    {
-        if (lists_.empty())
-            return HeaderList();
-        HeaderList list = std::move(lists_.back());
-        lists_.pop_back();
-        return list;
-    }
-
-    /// Keeps `list`'s entries for a later take(), or frees them when the pool is full or the
-    /// list is too large to be worth keeping.
-    void give(HeaderList&& list)
-    {
-        if (list.slots() == 0 || list.slots() > maxSlots || lists_.size() >= maxLists)
-            return;
-        list.clear();
-        lists_.push_back(std::move(list));
-    }
-
-private:
-    std::vector<HeaderList> lists_;
-};
+using RecycledHeaderLists = RecycledPool<HeaderList, headerListReadyForReuse>;
 
 } // namespace portico
