@@ -5,6 +5,7 @@
 #include "portico/HeaderList.h"
 #include "portico/Response.h"
 #include <cppunit/extensions/HelperMacros.h>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,7 @@ class HeaderListTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testCopiesAndComparesSeeOnlyTheLiveHeaders);
     CPPUNIT_TEST(testClearKeepsCapacityAndSwapExchanges);
     CPPUNIT_TEST(testValueTakenFromItsOwnTextOrAKeptOne);
+    CPPUNIT_TEST(testKeptSlotTakesEveryLengthOverEveryLength);
     CPPUNIT_TEST(testSameNameComparesLengthAndAsciiLetters);
     CPPUNIT_TEST(testResponseCarriesAHeaderList);
     CPPUNIT_TEST_SUITE_END();
@@ -283,6 +285,36 @@ public:
         CPPUNIT_ASSERT_EQUAL(same + same + same, headers.begin()->second);
         headers.add("B", std::string_view(headers.begin()->second).substr(0, 4));
         CPPUNIT_ASSERT_EQUAL(std::string("Name-long enoug=long enouglong enouglong enoug;B=long;"), joined(headers));
+    }
+
+    void testKeptSlotTakesEveryLengthOverEveryLength()
+    {
+        // A recycled slot keeps its last name and value: a text as long or shorter is copied
+        // over them (copyShort, 16/8/4-byte copies that overlap) and the length cut; a longer
+        // one is appended. Every pairing of old and new length from 0 to 40, with distinct
+        // bytes, so that a byte left over or copied twice from the wrong place shows.
+        const auto text = [](std::size_t size, char first) {
+            std::string out;
+            for (std::size_t i = 0; i < size; ++i)
+                out += static_cast<char>(first + i % 26);
+            return out;
+        };
+        HeaderList headers;
+        for (std::size_t old = 0; old <= 40; ++old)
+            for (std::size_t size = 0; size <= 40; ++size)
+            {
+                headers.clear();
+                headers.add(text(old + 1, 'A'), text(old, 'a'));
+                headers.clear();
+                const std::string name = text(size + 1, 'B');
+                const std::string value = text(size, 'b');
+                headers.add(std::string_view(name), std::string_view(value));
+                const std::string where = std::to_string(old) + " then " + std::to_string(size);
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(where, std::size_t(1), headers.slots());
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(where, name, headers.begin()->first);
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(where, value, headers.begin()->second);
+                CPPUNIT_ASSERT_EQUAL_MESSAGE(where, size, std::strlen(headers.begin()->second.c_str()));
+            }
     }
 
     void testSameNameComparesLengthAndAsciiLetters()
