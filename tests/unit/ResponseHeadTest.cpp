@@ -90,6 +90,8 @@ class ResponseHeadTest : public CppUnit::TestFixture
     CPPUNIT_TEST(testFieldContentIsKept);
     CPPUNIT_TEST(testDroppedListIsBounded);
     CPPUNIT_TEST(testEveryByteAtEveryPlace);
+    CPPUNIT_TEST(testLongHeadsAreCheckedToTheirLastByte);
+    CPPUNIT_TEST(testLaneCountsCannotWrapAround);
     CPPUNIT_TEST(testUnsendableContentTypeIsOctetStream);
     CPPUNIT_TEST(testStatusOutsideTheRangeIsSentAs500);
     CPPUNIT_TEST(testStreamDefaultsReplaceUnsendableOnes);
@@ -334,6 +336,62 @@ public:
                     CPPUNIT_ASSERT_EQUAL_MESSAGE(where, std::size_t(token ? 0 : 1) + (content ? 0 : 1), dropped.count);
                 }
             }
+        }
+    }
+
+    void testLongHeadsAreCheckedToTheirLastByte()
+    {
+        // The header lines are checked at once, 16 bytes at a time, summed every 255 blocks
+        // (4,080 bytes; a line here is 74-76 bytes, and the strict parser that reads the head
+        // back takes 100 fields, 4 of them the core's): heads of many sizes around those edges, clean, with a HTAB
+        // (sent), or with a LF (left out) in the first, a middle or the last value.
+        for (const std::size_t count : {1u, 2u, 53u, 54u, 55u, 56u, 96u})
+            for (const std::size_t padding : {0u, 1u, 7u, 15u})
+                for (const std::size_t at : {std::size_t(0), count / 2, count - 1})
+                    for (const char odd : {'v', '\t', '\n'})
+                    {
+                        portico::Response many = response(200);
+                        for (std::size_t i = 0; i < count; ++i)
+                            many.headers.add("X-Header-" + std::to_string(i),
+                                             std::string(i == at ? padding + 57 : 61, 'v') + (i == at ? std::string(1, odd) : ""));
+                        portico::DroppedFields dropped;
+                        const std::string text = head(many, {http11, true, AnswerFraming::ContentLength, 0, date}, &dropped);
+                        const std::string where = std::to_string(count) + " headers, byte " +
+                                                  std::to_string(static_cast<int>(odd)) + " in X-Header-" + std::to_string(at);
+                        const bool sent = odd != '\n';
+                        CPPUNIT_ASSERT_EQUAL_MESSAGE(where, std::size_t(sent ? 0 : 1), dropped.count);
+                        const std::string line = "\r\nX-Header-" + std::to_string(at) + ": ";
+                        CPPUNIT_ASSERT_EQUAL_MESSAGE(where, sent, text.find(line) != std::string::npos);
+                        if (!sent)
+                            CPPUNIT_ASSERT_EQUAL_MESSAGE(where, "header 'X-Header-" + std::to_string(at) +
+                                                                    "' (byte 0x0A in its value)",
+                                                         dropped.description);
+                        // Every other header is there, in its order.
+                        std::size_t from = 0;
+                        for (std::size_t i = 0; i < count; ++i)
+                        {
+                            if (i == at && !sent)
+                                continue;
+                            const std::size_t found = text.find("\r\nX-Header-" + std::to_string(i) + ": ", from);
+                            CPPUNIT_ASSERT_MESSAGE(where + ", X-Header-" + std::to_string(i), found != std::string::npos);
+                            from = found + 1;
+                        }
+                    }
+    }
+
+    void testLaneCountsCannotWrapAround()
+    {
+        // 4,096 LFs in one value are 256 in each of the 16 byte lanes that count them: a lane
+        // summed only at the end would wrap to 0 and pass the value as clean.
+        for (const char odd : {'\n', '\t'})
+        {
+            portico::DroppedFields dropped;
+            const std::string text = head(response(200, {{"X-Big", std::string(4096, odd)}, {"X-After", "1"}}),
+                                          {http11, true, AnswerFraming::ContentLength, 0, date}, &dropped);
+            const bool sent = odd == '\t';
+            CPPUNIT_ASSERT_EQUAL(sent, text.find("X-Big") != std::string::npos);
+            CPPUNIT_ASSERT_EQUAL(std::size_t(sent ? 0 : 1), dropped.count);
+            ASSERT_CONTAINS(text, "\r\nX-After: 1\r\n");
         }
     }
 

@@ -2,8 +2,10 @@
 #include "http/HeadFraming.h"
 #include "http/MessageHead.h"
 #include "portico/AsciiCase.h"
+#include "portico/KeptString.h"
 #include "Poco/Bugcheck.h"
 #include "Poco/Net/HTTPResponse.h"
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -47,9 +49,13 @@ public:
     }
     void header(std::string_view name, std::string_view value)
     {
-        put(name);
+        // copyShort: names and values are mostly 4-32 bytes, copied inline (a head has two
+        // dozen of them) instead of through a call to memcpy.
+        copyShort(at_, name.data(), name.size());
+        at_ += name.size();
         put(": ");
-        put(value);
+        copyShort(at_, value.data(), value.size());
+        at_ += value.size();
         put("\r\n");
     }
     char* position() const { return at_; }
@@ -202,6 +208,53 @@ bool sendable(std::string_view name, std::string_view value) noexcept
     return isToken(name) && badValueByte(value) == std::string_view::npos;
 }
 
+/// How many bytes of `text` a field value may not have but HTAB may be among: those below 0x20
+/// and DEL. The written header lines are counted at once (appendResponseHead): their own CR
+/// and LF are 2 a line, and any more is a value to look at on its own.
+std::size_t controlBytes(std::string_view text) noexcept
+{
+    const std::size_t size = text.size();
+    std::size_t count = 0;
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i lastControl = _mm_set1_epi8(0x1f);
+    const __m128i del = _mm_set1_epi8(0x7f);
+    const auto hits = [&](__m128i block) {
+        return _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(block, lastControl), block), _mm_cmpeq_epi8(block, del));
+    };
+    // Each of the 16 byte lanes counts its block's hits (a hit is 0xFF, -1: subtracted, it
+    // adds one); a lane holds 255 at most, so they are summed every 255 blocks.
+    const auto sum = [](__m128i lanes) {
+        const __m128i halves = _mm_sad_epu8(lanes, _mm_setzero_si128());
+        return static_cast<std::size_t>(_mm_cvtsi128_si32(halves) + _mm_extract_epi16(halves, 4));
+    };
+    while (size - i >= 16)
+    {
+        const std::size_t blocks = std::min<std::size_t>((size - i) / 16, 255);
+        __m128i lanes = _mm_setzero_si128();
+        for (std::size_t b = 0; b < blocks; ++b, i += 16)
+            lanes = _mm_sub_epi8(lanes, hits(_mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i))));
+        count += sum(lanes);
+    }
+    if (i < size && size >= 16)
+    {
+        // The tail: the last 16 bytes, with the lanes already counted masked off.
+        alignas(16) static constexpr unsigned char window[32] = {
+            0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+        const __m128i last = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + size - 16));
+        const __m128i fresh = _mm_loadu_si128(reinterpret_cast<const __m128i*>(window + (size - i)));
+        return count + sum(_mm_sub_epi8(_mm_setzero_si128(), _mm_and_si128(hits(last), fresh)));
+    }
+#endif
+    for (; i < size; ++i)
+    {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        count += byte < 0x20 || byte == 0x7f;
+    }
+    return count;
+}
+
 /// How many dropped fields DroppedFields::description names; the rest are only counted.
 constexpr std::size_t describedLimit = 8;
 
@@ -251,11 +304,22 @@ constexpr std::string_view noCacheLine = "Cache-Control: no-cache\r\n";
 constexpr std::string_view noBufferingLine = "X-Accel-Buffering: no\r\n";
 constexpr std::string_view chunkedLine = "Transfer-Encoding: chunked\r\n";
 
-} // namespace
-
-DroppedFields appendResponseHead(std::string& out, const Response& response, const ResponseHeadSpec& spec)
+/// How writeHead judges the header values.
+enum class ValueCheck
 {
-    DroppedFields dropped;
+    /// Each value on its own while measuring (the precise path: names what it leaves out).
+    EachValue,
+    /// The written lines all at once after copying (controlBytes): a head with a HTAB or a
+    /// bad byte in some value is not finished, and goes down the precise path.
+    LinesAfterCopy
+};
+
+/// appendResponseHead's work, reporting into `dropped` (empty when called). False only for
+/// ValueCheck::LinesAfterCopy when a value needs the precise path: `out` then holds a partial
+/// head after what it had, and `dropped` may hold part of a report.
+bool writeHead(std::string& out, const Response& response, const ResponseHeadSpec& spec, ValueCheck check,
+               DroppedFields& dropped)
+{
     int statusCode = response.status;
     // Only final answers are written here (100 Continue is the connection's own): a 1xx from a
     // handler would tell a proxy in front that the protocol switched (101) or that more is to
@@ -297,6 +361,10 @@ DroppedFields appendResponseHead(std::string& out, const Response& response, con
     std::size_t framing = 0;
     bool hasCacheControl = false;
     bool hasBuffering = false;
+    const bool eachValue = check == ValueCheck::EachValue;
+    const auto passes = [eachValue](std::string_view name, std::string_view value) {
+        return eachValue ? sendable(name, value) : isToken(name);
+    };
     for (const auto& [name, value] : response.headers)
     {
         if (isFramingHeader(name))
@@ -304,7 +372,7 @@ DroppedFields appendResponseHead(std::string& out, const Response& response, con
             ++framing;
             continue;
         }
-        if (!sendable(name, value))
+        if (!passes(name, value))
         {
             ++unsendable;
             continue;
@@ -344,9 +412,19 @@ DroppedFields appendResponseHead(std::string& out, const Response& response, con
         writer.header("Content-Type", contentType);
     // What the measuring pass found decides what this one has to look at again: usually
     // nothing (no framing header, none unsendable), and every header is copied as it is.
+    const char* const linesStart = writer.position();
+    std::size_t lines = 0;
     for (const auto& [name, value] : response.headers)
-        if ((framing == 0 || !isFramingHeader(name)) && (unsendable == 0 || sendable(name, value)))
+        if ((framing == 0 || !isFramingHeader(name)) && (unsendable == 0 || passes(name, value)))
+        {
             writer.header(name, value);
+            ++lines;
+        }
+    // Names are tokens (no control byte) and ": " has none: each line's CR LF is all there is,
+    // unless a value has a HTAB or a byte it may not have.
+    if (!eachValue && lines > 0 &&
+        controlBytes(std::string_view(linesStart, static_cast<std::size_t>(writer.position() - linesStart))) != 2 * lines)
+        return false;
     if (noCache)
         writer.put(noCacheLine);
     if (noBuffering)
@@ -366,6 +444,24 @@ DroppedFields appendResponseHead(std::string& out, const Response& response, con
         noteUnsendable(dropped, response.headers);
     if (dropped.count > describedLimit)
         dropped.description += " and " + std::to_string(dropped.count - describedLimit) + " more";
+    return true;
+}
+
+} // namespace
+
+DroppedFields appendResponseHead(std::string& out, const Response& response, const ResponseHeadSpec& spec)
+{
+    // Values rarely have a control byte (a HTAB at most): the head is written trusting them and
+    // its header lines checked in one pass, 16 bytes at a time, instead of value by value. The
+    // few that need it are written again, each value checked (and what is left out, named).
+    const std::size_t start = out.size();
+    DroppedFields dropped;
+    if (!writeHead(out, response, spec, ValueCheck::LinesAfterCopy, dropped))
+    {
+        out.resize(start);
+        dropped = DroppedFields();
+        writeHead(out, response, spec, ValueCheck::EachValue, dropped);
+    }
     return dropped;
 }
 
