@@ -29,18 +29,24 @@ std::string whole(double value)
     return std::to_string(static_cast<long long>(std::floor(value)));
 }
 
-/// "<prefix>\n<middle>\n<last>" with one allocation, copied in place (five appends each
-/// checked the capacity again; this runs for every limited request).
-std::string joinKey(std::string_view prefix, const std::string& middle, const std::string& last)
+/// `key` becomes "<prefix>\n<middle>\n<last>", copied in place. The caller's key is one this
+/// thread keeps (onRequest): once it has grown, no request allocates or frees a key, and the
+/// length is cut by erase (inline) rather than through resize.
+void joinKeyInto(std::string& key, std::string_view prefix, const std::string& middle, const std::string& last)
 {
-    std::string key(prefix.size() + middle.size() + last.size() + 2, '\n');
+    const std::size_t size = prefix.size() + middle.size() + last.size() + 2;
+    if (key.size() < size)
+        key.resize(size);
+    else
+        key.erase(size);
     char* at = key.data();
     std::memcpy(at, prefix.data(), prefix.size());
-    at += prefix.size() + 1;
+    at += prefix.size();
+    *at++ = '\n';
     std::memcpy(at, middle.data(), middle.size());
-    at += middle.size() + 1;
+    at += middle.size();
+    *at++ = '\n';
     std::memcpy(at, last.data(), last.size());
-    return key;
 }
 
 RateLimitConfig readConfig(PluginContext& context)
@@ -134,8 +140,13 @@ void RateLimitPlugin::onRequest(Exchange& exchange)
         bucketSubject = &ipSubject;
         break;
     }
-    AcquireRequest request;
-    request.requests = {joinKey("req", *bucketRoute, *bucketSubject), policy.requests, 1};
+    // One per thread, its keys' buffers kept from the last request (joinKeyInto): the store
+    // call below is synchronous, and nothing in between runs another request on this thread.
+    static thread_local AcquireRequest request;
+    joinKeyInto(request.requests.key, "req", *bucketRoute, *bucketSubject);
+    request.requests.limit = policy.requests;
+    request.requests.cost = 1;
+    request.tokens.reset();
     double tokenCost = 0;
     if (policy.tokens)
     {
