@@ -147,56 +147,83 @@ std::size_t badValueByte(std::string_view value) noexcept
     }
 }
 
-/// A field name is a token. Every name of every answer is checked, so 8 bytes at a time: a
-/// word of letters, digits and '-' (all a name usually has) passes at once; any other byte
-/// (a token symbol, or not a token byte at all) is looked up on its own.
+/// A field name is a token, judged byte by byte (the exact test, for names with a token symbol
+/// or a byte that is not a token byte at all).
+bool isTokenByBytes(std::string_view name) noexcept
+{
+    for (const char c : name)
+        if (!detail::isTokenChar(c))
+            return false;
+    return !name.empty();
+}
+
+#if defined(__SSE2__)
+/// The lanes of `block` that hold a letter, a digit or '-' (all a name usually has). Signed
+/// compares: bytes from 0x80 are negative, never letters, digits or '-'.
+__m128i usualTokenBytes(__m128i block) noexcept
+{
+    const __m128i folded = _mm_or_si128(block, _mm_set1_epi8(0x20));
+    const __m128i letter =
+        _mm_and_si128(_mm_cmpgt_epi8(folded, _mm_set1_epi8(0x60)), _mm_cmplt_epi8(folded, _mm_set1_epi8(0x7b)));
+    const __m128i digit =
+        _mm_and_si128(_mm_cmpgt_epi8(block, _mm_set1_epi8(0x2f)), _mm_cmplt_epi8(block, _mm_set1_epi8(0x3a)));
+    const __m128i dash = _mm_cmpeq_epi8(block, _mm_set1_epi8('-'));
+    return _mm_or_si128(_mm_or_si128(letter, digit), dash);
+}
+#endif
+
+/// A field name is a token. Every name of every answer is checked, so a name of letters,
+/// digits and '-' is passed at once: 8 to 32 bytes (most names) in one or two 16-byte tests of
+/// copies that overlap, longer ones 16 bytes at a time, shorter ones 8 (SWAR). Any other name
+/// is looked at byte by byte.
 bool isToken(std::string_view name) noexcept
 {
     const std::size_t size = name.size();
-    if (size < 8)
-    {
-        for (const char c : name)
-            if (!detail::isTokenChar(c))
-                return false;
-        return size > 0;
-    }
+    const char* data = name.data();
 #if defined(__SSE2__)
-    if (size >= 16)
+    if (size >= 16 && size <= 32)
     {
-        // 16 bytes at once, with the tests of the words below (most names are 15-30 bytes).
-        // Signed compares: bytes from 0x80 are negative, never letters, digits or '-'.
+        const auto first = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data));
+        const auto last = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + size - 16));
+        if (_mm_movemask_epi8(_mm_and_si128(usualTokenBytes(first), usualTokenBytes(last))) == 0xffff)
+            return true;
+        return isTokenByBytes(name);
+    }
+    if (size >= 8 && size < 16)
+    {
+        // The first 8 bytes and the last 8 (which overlap them) in one block.
+        const __m128i block = _mm_unpacklo_epi64(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(data)),
+                                                 _mm_loadl_epi64(reinterpret_cast<const __m128i*>(data + size - 8)));
+        if (_mm_movemask_epi8(usualTokenBytes(block)) == 0xffff)
+            return true;
+        return isTokenByBytes(name);
+    }
+    if (size > 32)
+    {
         for (std::size_t i = 0;; i += 16) // the last block overlapping, as badValueByte
         {
             const std::size_t at = i + 16 <= size ? i : size - 16;
-            const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(name.data() + at));
-            const __m128i folded = _mm_or_si128(block, _mm_set1_epi8(0x20));
-            const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(folded, _mm_set1_epi8(0x60)),
-                                                 _mm_cmplt_epi8(folded, _mm_set1_epi8(0x7b)));
-            const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(block, _mm_set1_epi8(0x2f)),
-                                                _mm_cmplt_epi8(block, _mm_set1_epi8(0x3a)));
-            const __m128i dash = _mm_cmpeq_epi8(block, _mm_set1_epi8('-'));
-            if (_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(letter, digit), dash)) != 0xffff)
-                for (std::size_t j = at; j < at + 16; ++j)
-                    if (!detail::isTokenChar(name[j]))
-                        return false;
+            const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + at));
+            if (_mm_movemask_epi8(usualTokenBytes(block)) != 0xffff)
+                return isTokenByBytes(name);
             if (at + 16 == size)
                 return true;
         }
     }
 #endif
+    if (size < 8)
+        return isTokenByBytes(name);
     for (std::size_t i = 0;; i += 8) // whole words, the last one overlapping (as badValueByte)
     {
         const std::size_t at = i + 8 <= size ? i : size - 8;
-        const std::uint64_t word = load8(name.data() + at);
+        const std::uint64_t word = load8(data + at);
         // Letters in either case (setting bit 5 maps A-Z and only them onto a-z: the digits and
         // '-' are tested on the word as it is, since 0x10-0x19 and CR would map onto them).
         const std::uint64_t folded = word | (ones * 0x20);
         const std::uint64_t usual =
             bytesBetween(folded, 0x60, 0x7b) | bytesBetween(word, 0x2f, 0x3a) | bytesEqual(word, '-');
         if (usual != highs)
-            for (std::size_t j = at; j < at + 8; ++j)
-                if (!detail::isTokenChar(name[j]))
-                    return false;
+            return isTokenByBytes(name);
         if (at + 8 == size)
             return true;
     }
