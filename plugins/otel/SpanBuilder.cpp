@@ -3,6 +3,7 @@
 #include "RepeatedAttributes.h"
 #include "UpstreamAttempt.h"
 #include "portico/Attributes.h"
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -253,11 +254,21 @@ BuiltSpans buildSpans(const Exchange& exchange, const RequestTrace& trace, Outco
                       SpanEncoder& encoder, RepeatedAttributes* repeated, std::string& framed)
 {
     const char* operation = genAiOperation(exchange.route());
-    const std::string_view server = serverSpan(exchange, trace, outcome, endNs, operation, encoder, repeated);
     const std::string* lines = exchange.find(attr::UpstreamAttempts);
     if (!lines)
-        return {server, 1}; // the encoder's bytes: no copy
+        return {serverSpan(exchange, trace, outcome, endNs, operation, encoder, repeated), 1}; // the encoder's bytes
     const std::vector<UpstreamAttempt> attempts = UpstreamAttempt::parseAll(*lines);
+    // The attempts' times are the system clock's, read at each attempt; the server span's come
+    // from the clock the otel plugin anchors per thread (unixNowAt), which may differ from it by
+    // the system clock's slew or step since the anchor. A parent must hold its children: the
+    // server span is widened to its attempts.
+    RequestTrace widened = trace;
+    for (const UpstreamAttempt& attempt : attempts)
+    {
+        widened.startNs = std::min(widened.startNs, attempt.startNs);
+        endNs = std::max(endNs, attempt.startNs + attempt.durationNs);
+    }
+    const std::string_view server = serverSpan(exchange, widened, outcome, endNs, operation, encoder, repeated);
     framed.assign(server.data(), server.size()); // before the next span reuses the encoder
     for (std::size_t i = 0; i < attempts.size(); ++i)
     {
