@@ -97,10 +97,21 @@ bool isBadValueByte(char c) noexcept
     return (byte < 0x20 && byte != '\t') || byte == 0x7f;
 }
 
+#if defined(__SSE2__)
+/// The lanes of `block` that hold a byte below 0x20 (unsigned) or DEL: those a field value may
+/// not have, and HTAB.
+__m128i controlOrDeleteBytes(__m128i block) noexcept
+{
+    return _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(block, _mm_set1_epi8(0x1f)), block),
+                        _mm_cmpeq_epi8(block, _mm_set1_epi8(0x7f)));
+}
+#endif
+
 /// The offset of the first byte of `value` that a field value may not have (RFC 9110 §5.5: a
-/// control byte other than HTAB, which CR, LF and NUL are), or npos. Every header value of
-/// every answer goes through here, so 8 bytes are looked at at once: a word with no byte below
-/// 0x20 and no 0x7F is passed at once, any other (one with a HTAB, say) byte by byte.
+/// control byte other than HTAB, which CR, LF and NUL are), or npos. Every Content-Type, and
+/// each header value of an answer that controlBytes sent down the precise path, goes through
+/// here, so 8 bytes are looked at at once: a word with no byte below 0x20 and no 0x7F is passed
+/// at once, any other (one with a HTAB, say) byte by byte.
 std::size_t badValueByte(std::string_view value) noexcept
 {
     const std::size_t size = value.size();
@@ -120,9 +131,7 @@ std::size_t badValueByte(std::string_view value) noexcept
         {
             const std::size_t at = i + 16 <= size ? i : size - 16;
             const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(value.data() + at));
-            const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(block, _mm_set1_epi8(0x1f)), block);
-            const __m128i del = _mm_cmpeq_epi8(block, _mm_set1_epi8(0x7f));
-            if (_mm_movemask_epi8(_mm_or_si128(control, del)) != 0)
+            if (_mm_movemask_epi8(controlOrDeleteBytes(block)) != 0)
                 for (std::size_t j = at; j < at + 16; ++j)
                     if (isBadValueByte(value[j]))
                         return j;
@@ -174,8 +183,8 @@ __m128i usualTokenBytes(__m128i block) noexcept
 
 /// A field name is a token. Every name of every answer is checked, so a name of letters,
 /// digits and '-' is passed at once: 8 to 32 bytes (most names) in one or two 16-byte tests of
-/// copies that overlap, longer ones 16 bytes at a time, shorter ones 8 (SWAR). Any other name
-/// is looked at byte by byte.
+/// copies that overlap, longer ones 16 bytes at a time (without SSE2, 8 at a time: SWAR). Any
+/// other name, and one under 8 bytes, is looked at byte by byte.
 bool isToken(std::string_view name) noexcept
 {
     const std::size_t size = name.size();
@@ -244,11 +253,6 @@ std::size_t controlBytes(std::string_view text) noexcept
     std::size_t count = 0;
     std::size_t i = 0;
 #if defined(__SSE2__)
-    const __m128i lastControl = _mm_set1_epi8(0x1f);
-    const __m128i del = _mm_set1_epi8(0x7f);
-    const auto hits = [&](__m128i block) {
-        return _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(block, lastControl), block), _mm_cmpeq_epi8(block, del));
-    };
     // Each of the 16 byte lanes counts its block's hits (a hit is 0xFF, -1: subtracted, it
     // adds one); a lane holds 255 at most, so they are summed every 255 blocks.
     const auto sum = [](__m128i lanes) {
@@ -260,7 +264,7 @@ std::size_t controlBytes(std::string_view text) noexcept
         const std::size_t blocks = std::min<std::size_t>((size - i) / 16, 255);
         __m128i lanes = _mm_setzero_si128();
         for (std::size_t b = 0; b < blocks; ++b, i += 16)
-            lanes = _mm_sub_epi8(lanes, hits(_mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i))));
+            lanes = _mm_sub_epi8(lanes, controlOrDeleteBytes(_mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i))));
         count += sum(lanes);
     }
     if (i < size && size >= 16)
@@ -271,7 +275,7 @@ std::size_t controlBytes(std::string_view text) noexcept
             0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
         const __m128i last = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + size - 16));
         const __m128i fresh = _mm_loadu_si128(reinterpret_cast<const __m128i*>(window + (size - i)));
-        return count + sum(_mm_sub_epi8(_mm_setzero_si128(), _mm_and_si128(hits(last), fresh)));
+        return count + sum(_mm_sub_epi8(_mm_setzero_si128(), _mm_and_si128(controlOrDeleteBytes(last), fresh)));
     }
 #endif
     for (; i < size; ++i)
