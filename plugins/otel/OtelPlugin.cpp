@@ -25,8 +25,10 @@ std::uint64_t unixNs(Exchange::Clock::time_point at, Exchange::Clock::time_point
 /// The Unix time of `steadyNow`, a steady-clock reading of now. The system clock is read at most
 /// every 100 ms per thread and the steady clock's progress since is added to it, as
 /// OpenTelemetry's Java SDK anchors its clock: one clock read per request instead of two. A
-/// step of the system clock shows in spans within 100 ms; a slew of NTP's 500 ppm at most moves
-/// them by 50 us until then.
+/// step of the system clock shows in spans within 100 ms. A slew moves them until then by its
+/// rate times 100 ms: 50 us at ntpd's 500 ppm, milliseconds at chrony's default maximum of
+/// 83,333 ppm. Attempt spans read the system clock itself, so buildSpans widens a server span
+/// to hold its attempts.
 std::uint64_t unixNowAt(Exchange::Clock::time_point steadyNow)
 {
     struct Anchor
